@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PopHealth.Workbook;
+
+namespace PopHealth.Charts;
+
+/// <summary>How a chart's HTML gets plotly.js.</summary>
+public enum PlotlyScript
+{
+    /// <summary>Loaded through require.js from the plotly CDN: what Jupyter and VS Code notebooks expect.</summary>
+    Require,
+    /// <summary>A script tag pointing at the plotly CDN.</summary>
+    Cdn,
+    /// <summary>plotly.js embedded in the page: works offline, about 3.5 MB a chart.</summary>
+    Embedded,
+}
+
+/// <summary>
+/// A chart: a plotly.js figure (traces and layout, plotly.js attribute names) held as JSON. It renders
+/// to HTML through Plotly.NET in an isolated load context (<see cref="PlotlyHost"/>), displays inline
+/// in a notebook (the package's kernel extension registers it as text/html), and saves as a standalone
+/// page. Because the figure is plain plotly.js JSON, any plotly.js host (a headless browser for PNG/SVG
+/// export, a web page) can draw the same chart.
+/// </summary>
+public sealed class Chart
+{
+    /// <summary>How inline (notebook) HTML loads plotly.js; <see cref="PlotlyScript.Require"/> unless a host needs otherwise.</summary>
+    public static PlotlyScript InlineScript { get; set; } = PlotlyScript.Require;
+
+    internal Chart(string title, JsonObject figure)
+    {
+        Title = title;
+        FigureJson = figure.ToJsonString();
+    }
+
+    /// <summary>The chart's title (also its default file name).</summary>
+    public string Title { get; }
+
+    /// <summary>The plotly.js figure: <c>{"data":[…],"layout":{…}}</c>.</summary>
+    public string FigureJson { get; }
+
+    /// <summary>An HTML fragment for a notebook output.</summary>
+    public string ToInlineHtml() => PlotlyHost.Render(FigureJson, InlineScript, document: false);
+
+    /// <summary>A whole HTML page; <see cref="PlotlyScript.Embedded"/> by default so it opens offline.</summary>
+    public string ToHtmlDocument(PlotlyScript script = PlotlyScript.Embedded) => PlotlyHost.Render(FigureJson, script, document: true);
+
+    /// <summary>Saves the chart as a standalone HTML page (atomically) and returns the full path.</summary>
+    public string SaveHtml(string path, PlotlyScript script = PlotlyScript.Embedded)
+    {
+        var full = Path.GetFullPath(path);
+        AtomicFile.WriteAllText(full, ToHtmlDocument(script));
+        return full;
+    }
+
+    /// <summary>The figure's traces, for inspection and tests.</summary>
+    public JsonArray Traces => (JsonArray)JsonNode.Parse(FigureJson)!["data"]!;
+
+    public override string ToString() => $"Chart \"{Title}\" ({Traces.Count} trace(s))";
+}

@@ -1,0 +1,22 @@
+namespace PopHealth.Runner;
+
+/// <summary>The first cell that reported an error.</summary>
+/// <param name="CellNumber">1-based, counting every cell (markdown too), as a reader counts them.</param>
+/// <param name="CellHead">The cell's first non-empty line.</param>
+public sealed record CellFailure(int CellNumber, string CellHead, string ErrorName, string Message)
+{
+    public override string ToString() => $"cell {CellNumber} (`{CellHead}`): {ErrorName}: {Message}";
+}
+
+/// <summary>What happened to one notebook.</summary>
+public sealed record NotebookResult(string Name, int ExitCode, TimeSpan Elapsed, string? RenderedPath, CellFailure? Failure, string? ProcessOutput)
+{
+    public bool Succeeded => ExitCode == 0 && Failure is null && RenderedPath is not null;
+
+    /// <summary>One line naming the notebook and what went wrong.</summary>
+    public string Describe() => Succeeded
+        ? $"{Name} succeeded in {Elapsed.TotalSeconds:F1} s"
+        : Failure is not null
+            ? $"{Name} failed at {Failure}"
+            : $"{Name} failed: dotnet-repl exited {ExitCode} without an executed notebook. {ProcessOutput}";
+}
