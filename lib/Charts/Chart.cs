@@ -7,9 +7,9 @@ namespace PopHealth.Charts;
 /// <summary>How a chart's HTML gets plotly.js.</summary>
 public enum PlotlyScript
 {
-    /// <summary>Loaded through require.js from the plotly CDN: what Jupyter and VS Code notebooks expect.</summary>
+    /// <summary>Loaded through require.js from the plotly CDN (inline notebook output).</summary>
     Require,
-    /// <summary>A script tag pointing at the plotly CDN.</summary>
+    /// <summary>A script tag pointing at the plotly CDN: a small page that needs a network to draw.</summary>
     Cdn,
     /// <summary>plotly.js embedded in the page: works offline, about 3.5 MB a chart.</summary>
     Embedded,
@@ -24,9 +24,6 @@ public enum PlotlyScript
 /// </summary>
 public sealed class Chart
 {
-    /// <summary>How inline (notebook) HTML loads plotly.js; <see cref="PlotlyScript.Require"/> unless a host needs otherwise.</summary>
-    public static PlotlyScript InlineScript { get; set; } = PlotlyScript.Require;
-
     internal Chart(string title, JsonObject figure)
     {
         Title = title;
@@ -39,8 +36,8 @@ public sealed class Chart
     /// <summary>The plotly.js figure: <c>{"data":[…],"layout":{…}}</c>.</summary>
     public string FigureJson { get; }
 
-    /// <summary>An HTML fragment for a notebook output.</summary>
-    public string ToInlineHtml() => PlotlyHost.Render(FigureJson, InlineScript, document: false);
+    /// <summary>An HTML fragment for a notebook output; it loads plotly.js through require.js, as Jupyter and VS Code expect.</summary>
+    public string ToInlineHtml() => PlotlyHost.Render(FigureJson, PlotlyScript.Require, document: false);
 
     /// <summary>A whole HTML page; <see cref="PlotlyScript.Embedded"/> by default so it opens offline.</summary>
     public string ToHtmlDocument(PlotlyScript script = PlotlyScript.Embedded) => PlotlyHost.Render(FigureJson, script, document: true);

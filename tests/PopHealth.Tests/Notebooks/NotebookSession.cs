@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using PopHealth.Runner;
+
+namespace PopHealth.Tests.Notebooks;
+
+/// <summary>
+/// One workbook run for the notebook tests: a temporary data root, small inputs, and each notebook's
+/// result kept, so a notebook's test first runs the notebooks before it (each reads the previous one's files).
+/// </summary>
+public sealed class NotebookSession : IDisposable
+{
+    private readonly TempFolder data = Repo.Temp();
+    private readonly Dictionary<string, NotebookResult> results = [];
+
+    public string DataRoot => data.Path;
+
+    /// <summary>Small inputs for speed; every POPHEALTH_* variable is set so the caller's environment cannot leak in.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["POPHEALTH_DATA"] = data.Path,
+        ["POPHEALTH_INPUT"] = "",
+        ["POPHEALTH_YEAR"] = "",
+        ["POPHEALTH_RECIPE"] = "",
+        ["POPHEALTH_SEED"] = "",
+        ["POPHEALTH_SAMPLE_ROWS"] = "5000",
+        ["POPHEALTH_SYNTH_ROWS"] = "500",
+        ["POPHEALTH_SCORE_INPUT"] = "",
+    };
+
+    public NotebookRunner Runner(string notebookDirectory, TextWriter? log = null) =>
+        new(new RunnerOptions(Repo.Root, notebookDirectory, Path.Combine(data.Path, "rendered"), Environment, TimeSpan.FromMinutes(20)),
+            log ?? TextWriter.Null);
+
+    /// <summary>Runs the workbook notebook <paramref name="name"/>, after any earlier ones not yet run.</summary>
+    public async Task<NotebookResult> RunWorkbookAsync(string name)
+    {
+        var order = RunnerOptions.Workbook.ToList();
+        var runner = Runner(Repo.Path("notebooks"));
+        foreach (var earlier in order.Take(order.IndexOf(name) + 1))
+        {
+            if (results.ContainsKey(earlier)) continue;
+            var result = Assert.Single(await runner.RunAsync([earlier]));
+            results[earlier] = result;
+        }
+        return results[name];
+    }
+
+    /// <summary>Every output's text (streams, display data, errors) of an executed notebook, cell by cell.</summary>
+    public static IReadOnlyList<string> OutputsByCell(string renderedPath)
+    {
+        var cells = JsonNode.Parse(File.ReadAllText(renderedPath))!["cells"]!.AsArray();
+        return cells.Select(c => string.Join("\n", (c!["outputs"] as JsonArray ?? []).Select(o => o!.ToJsonString()))).ToList();
+    }
+
+    public void Dispose() => data.Dispose();
+}
+
+[CollectionDefinition("notebooks", DisableParallelization = true)]
+public sealed class NotebookCollection : ICollectionFixture<NotebookSession>;

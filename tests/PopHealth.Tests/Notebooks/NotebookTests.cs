@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using PopHealth.Runner;
+
+namespace PopHealth.Tests.Notebooks;
+
+/// <summary>Runs notebooks headless through the runner; any cell error fails the test.</summary>
+[Collection("notebooks")]
+public class NotebookTests(NotebookSession session)
+{
+    public static TheoryData<string> WorkbookNotebooks => new(RunnerOptions.Workbook);
+
+    [Theory]
+    [MemberData(nameof(WorkbookNotebooks))]
+    public async Task Workbook_notebook_runs_without_a_cell_error(string name)
+    {
+        var result = await session.RunWorkbookAsync(name);
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.True(File.Exists(result.RenderedPath));
+        Assert.Equal(Path.Combine(session.DataRoot, "rendered", name + ".ipynb"), result.RenderedPath);
+
+        // The first thing the notebook shows is its effective parameters, with this run's data root.
+        var outputs = NotebookSession.OutputsByCell(result.RenderedPath!).Where(o => o.Length > 0).ToList();
+        Assert.Contains("POPHEALTH_DATA", outputs[0]);
+        Assert.Contains(session.DataRoot, outputs[0]);
+        // Restore chatter is stripped from the executed copy.
+        Assert.DoesNotContain(outputs, o => o.Contains("Installing Packages"));
+    }
+
+    [Fact]
+    public async Task Native_trainers_and_charts_work_inside_the_kernel()
+    {
+        var result = Assert.Single(await session.Runner(Repo.Path("tests", "notebooks")).RunAsync(["kernel-check"]));
+        Assert.True(result.Succeeded, result.Describe());
+        var text = string.Join("\n", NotebookSession.OutputsByCell(result.RenderedPath!));
+        foreach (var trainer in new[] { "lightgbm", "fasttree" })
+        {
+            var auc = double.Parse(Regex.Match(text, trainer + @"-auc=([0-9.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(auc, 0.9, 1.0);
+        }
+        Assert.Contains("Plotly chart will be drawn", text);
+        Assert.Contains("kernel-check-chart", text);
+        Assert.Matches(@"package-version=0\.1\.\d+", text);
+    }
+
+    [Fact]
+    public async Task A_rebuilt_library_is_the_one_the_next_notebook_run_loads()
+    {
+        var stamp = Guid.NewGuid().ToString("N");
+        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", Repo.Path("lib", "PopHealth.Workbook.csproj"),
+            "-c", "NotebookCheck", $"-p:WorkbookBuildStamp={stamp}", "-nologo", "-v", "q"])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var buildOutput = await build.StandardOutput.ReadToEndAsync() + await build.StandardError.ReadToEndAsync();
+        await build.WaitForExitAsync();
+        Assert.True(build.ExitCode == 0, buildOutput);
+        var newest = Directory.GetFiles(Repo.Path("artifacts", "feed"), "PopHealth.Workbook.*.nupkg")
+            .Select(f => Path.GetFileNameWithoutExtension(f)["PopHealth.Workbook.".Length..])
+            .MaxBy(v => Version.Parse(v))!;
+
+        var result = Assert.Single(await session.Runner(Repo.Path("tests", "notebooks")).RunAsync(["kernel-check"]));
+        Assert.True(result.Succeeded, result.Describe());
+        var text = string.Join("\n", NotebookSession.OutputsByCell(result.RenderedPath!));
+        Assert.Contains($"build-stamp={stamp}", text);
+        Assert.Contains($"package-version={newest}", text);
+    }
+
+    [Fact]
+    public async Task A_failing_cell_stops_the_runner_and_names_the_notebook_and_the_error()
+    {
+        var results = await session.Runner(Repo.Path("tests", "notebooks")).RunAsync(["broken", "kernel-check"]);
+        var result = Assert.Single(results); // stopped at the first failing notebook
+        Assert.False(result.Succeeded);
+        Assert.Equal(3, result.Failure!.CellNumber);
+        Assert.StartsWith("broken failed at cell 3 (`throw new InvalidOperationException", result.Describe());
+        Assert.Contains("deliberately broken cell", result.Describe());
+        Assert.True(File.Exists(result.RenderedPath), "the executed copy is kept for inspection");
+    }
+
+    [Fact]
+    public async Task The_runner_command_exits_non_zero_and_names_the_failing_notebook()
+    {
+        var runner = Path.Combine(AppContext.BaseDirectory, "PopHealth.Runner.dll");
+        var start = new ProcessStartInfo("dotnet", [runner, "--notebooks", Repo.Path("tests", "notebooks"), "broken"])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in session.Environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("Notebook broken failed at cell 3", stderr);
+        Assert.Contains("deliberately broken cell", stderr);
+        Assert.Contains("[1/1] broken", stdout);
+    }
+
+    [Fact]
+    public async Task Unknown_notebook_names_are_refused_with_the_available_ones()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => session.Runner(Repo.Path("notebooks")).RunAsync(["07-nothing"]));
+        Assert.Contains("07-nothing", error.Message);
+        Assert.Contains("01-convert", error.Message);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using PopHealth.Runner;
+
+namespace PopHealth.Tests.Runner;
+
+public class ExecutedNotebookTests
+{
+    private static string Write(TempFolder temp, JsonArray cells)
+    {
+        var path = temp.File("nb.ipynb");
+        File.WriteAllText(path, new JsonObject { ["cells"] = cells, ["nbformat"] = 4 }.ToJsonString());
+        return path;
+    }
+
+    private static JsonObject Code(string source, params JsonObject[] outputs) =>
+        new() { ["cell_type"] = "code", ["source"] = new JsonArray(source.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l + "\n")).ToArray()), ["outputs"] = new JsonArray(outputs) };
+
+    private static JsonObject Html(string html) =>
+        new() { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/html"] = new JsonArray(html) } };
+
+    [Fact]
+    public void The_first_error_is_reported_with_its_cell_number_and_first_line()
+    {
+        using var temp = Repo.Temp();
+        var path = Write(temp, [
+            new JsonObject { ["cell_type"] = "markdown", ["source"] = "# Title" },
+            Code("var x = 1;", Html("<b>1</b>")),
+            Code("\n// load the data\nLoad();", new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = "CS0103: Load\n" }),
+            Code("Later();", new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = "later" }),
+        ]);
+        var failure = ExecutedNotebook.Load(path).FirstFailure();
+        Assert.Equal(new CellFailure(3, "// load the data", "Error", "CS0103: Load"), failure);
+    }
+
+    [Fact]
+    public void No_error_outputs_means_no_failure()
+    {
+        using var temp = Repo.Temp();
+        Assert.Null(ExecutedNotebook.Load(Write(temp, [Code("1+1", Html("2"))])).FirstFailure());
+    }
+
+    [Fact]
+    public void Restore_progress_is_removed_and_results_kept()
+    {
+        using var temp = Repo.Temp();
+        var path = Write(temp, [Code("#r \"nuget: X\"",
+            Html("<div><div><strong>Restore sources</strong></div></div>"),
+            Html("<div><div></div><div><strong>Installing Packages</strong><ul><li>X.</li></ul></div></div>"),
+            Html("<div><strong>Installed Packages</strong></div>"),
+            new JsonObject { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/plain"] = new JsonArray("Loading extension script from `x`") } },
+            Html("<table>result</table>"))]);
+        var notebook = ExecutedNotebook.Load(path);
+        Assert.Equal(4, notebook.RemoveRestoreProgress());
+        var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]![0]!["outputs"]!.AsArray();
+        Assert.Contains("result", Assert.Single(outputs)!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_notebook_is_named_in_the_error()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("broken.ipynb");
+        File.WriteAllText(path, "{ not json");
+        var error = Assert.Throws<InvalidDataException>(() => ExecutedNotebook.Load(path));
+        Assert.Contains("broken.ipynb", error.Message);
+    }
+}

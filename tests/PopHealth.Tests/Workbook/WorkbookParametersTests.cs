@@ -1,0 +1,80 @@
+using System.Collections;
+using PopHealth.Workbook;
+
+namespace PopHealth.Tests.Workbook;
+
+public class WorkbookParametersTests
+{
+    private static WorkbookParameters Read(params (string Key, string Value)[] variables)
+    {
+        var environment = new Hashtable();
+        foreach (var (key, value) in variables) environment[key] = value;
+        return WorkbookParameters.FromEnvironment(environment, Repo.Path("notebooks"));
+    }
+
+    [Fact]
+    public void Defaults_follow_the_contract()
+    {
+        var p = Read();
+        Assert.Null(p.Input);
+        Assert.Null(p.Year);
+        Assert.Equal(Repo.Path("data"), p.DataRoot);
+        Assert.Equal(Recipe.Improved, p.Recipe);
+        Assert.Equal(WorkbookParameters.DefaultSeed, p.Seed);
+        Assert.Equal(100_000, p.SampleRows);
+        Assert.Equal(10_000, p.SynthRows);
+        Assert.Equal(Repo.Path("data", "synthetic", "synthetic.parquet"), p.ScoreInput);
+        Assert.All(p.Describe(), row => Assert.Equal("default", row.Source));
+    }
+
+    [Fact]
+    public void Output_paths_sit_under_the_data_root()
+    {
+        var p = Read(("POPHEALTH_DATA", "/tmp/ph"));
+        Assert.Equal(Path.Combine("/tmp/ph", "interim", "brfss.parquet"), p.InterimBrfss);
+        Assert.Equal(Path.Combine("/tmp/ph", "interim", "poverty_thresholds.parquet"), p.InterimPovertyThresholds);
+        Assert.Equal(Path.Combine("/tmp/ph", "processed", "features.parquet"), p.ProcessedFeatures);
+        Assert.Equal(Path.Combine("/tmp/ph", "mlruns"), p.MlRuns);
+        Assert.Equal(Path.Combine("/tmp/ph", "synthetic", "synthetic.parquet"), p.SyntheticRespondents);
+        Assert.Equal(Path.Combine("/tmp/ph", "predictions", "predictions.parquet"), p.Predictions);
+        Assert.Equal(Path.Combine("/tmp/ph", "rendered"), p.RenderedNotebooks);
+    }
+
+    [Fact]
+    public void Environment_values_override_defaults_and_relative_paths_resolve_against_the_working_directory()
+    {
+        var p = Read(("POPHEALTH_INPUT", "x/LLCP2024.XPT"), ("POPHEALTH_YEAR", "2016"), ("POPHEALTH_DATA", "out"),
+            ("POPHEALTH_RECIPE", "SEED"), ("POPHEALTH_SEED", "-7"), ("POPHEALTH_SAMPLE_ROWS", "2500"),
+            ("POPHEALTH_SYNTH_ROWS", "300"), ("POPHEALTH_SCORE_INPUT", "s.parquet"));
+        Assert.Equal(Repo.Path("notebooks", "x", "LLCP2024.XPT"), p.Input);
+        Assert.Equal(2016, p.Year);
+        Assert.Equal(Repo.Path("notebooks", "out"), p.DataRoot);
+        Assert.Equal(Recipe.Seed, p.Recipe);
+        Assert.Equal(-7, p.Seed);
+        Assert.Equal(2500, p.SampleRows);
+        Assert.Equal(300, p.SynthRows);
+        Assert.Equal(Repo.Path("notebooks", "s.parquet"), p.ScoreInput);
+        Assert.All(p.Describe(), row => Assert.Equal("environment", row.Source));
+    }
+
+    [Theory]
+    [InlineData("POPHEALTH_RECIPE", "fancy", "'seed' or 'improved'")]
+    [InlineData("POPHEALTH_SEED", "abc", "a whole number")]
+    [InlineData("POPHEALTH_SAMPLE_ROWS", "0", "from 1 to")]
+    [InlineData("POPHEALTH_YEAR", "16", "from 1,984 to 2,100")]
+    public void Bad_values_name_the_variable_and_what_was_expected(string variable, string value, string expected)
+    {
+        var error = Assert.Throws<WorkbookParameterException>(() => Read((variable, value)));
+        Assert.Equal(variable, error.Variable);
+        Assert.Contains($"{variable}='{value}'", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Describe_lists_every_contract_variable_once()
+    {
+        var names = Read().Describe().Select(r => r.Variable).ToArray();
+        Assert.Equal(["POPHEALTH_INPUT", "POPHEALTH_YEAR", "POPHEALTH_DATA", "POPHEALTH_RECIPE", "POPHEALTH_SEED",
+            "POPHEALTH_SAMPLE_ROWS", "POPHEALTH_SYNTH_ROWS", "POPHEALTH_SCORE_INPUT"], names);
+    }
+}
