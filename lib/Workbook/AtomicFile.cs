@@ -33,6 +33,27 @@ public static class AtomicFile
         stream.Flush(flushToDisk: true);
     });
 
+    /// <summary>Writes through a stream opened on a temporary file (asynchronously), then renames it onto <paramref name="path"/>.</summary>
+    public static async Task WriteAsync(string path, Func<Stream, Task> write)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = TemporaryPathFor(full);
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await write(stream);
+                await stream.FlushAsync();
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
     /// <summary>Writes text (UTF-8, no byte-order mark) atomically.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, (Stream stream) => { using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true); writer.Write(text); });

@@ -21,6 +21,7 @@ public sealed class XptReader : IColumnSource
     private readonly byte[] rowBuffer;
     private readonly Dictionary<string, Dictionary<char, long>> specialMissing = new(StringComparer.OrdinalIgnoreCase);
     private byte[] buffer = new byte[1 << 16];
+    private (Array[] Values, char[]?[] Kinds)? reusable;
     private int bufferStart, bufferEnd;
     private long offset;
     private bool finished;
@@ -70,18 +71,32 @@ public sealed class XptReader : IColumnSource
     /// <summary>Counts of SAS special missing values (.A–.Z, ._, and plain '.') per numeric variable, over the rows read so far.</summary>
     public IReadOnlyDictionary<string, Dictionary<char, long>> MissingCounts => specialMissing;
 
+    /// <summary>
+    /// Whether <see cref="ReadBatch"/> refills the same arrays each call instead of allocating new ones.
+    /// With it, memory stays at one batch whatever the file's size (large arrays otherwise pile up until a
+    /// full garbage collection), but a batch is only valid until the next call.
+    /// </summary>
+    public bool ReuseBatchArrays { get; set; }
+
+    /// <summary>The next batch of at most <paramref name="maxRows"/> rows, or null at the end.</summary>
     public ColumnBatch? ReadBatch(int maxRows)
     {
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
         if (finished) return null;
         var variables = Member.Variables;
-        var values = new Array[variables.Count];
-        var kinds = new char[]?[variables.Count];
-        for (var i = 0; i < variables.Count; i++)
+        if (!ReuseBatchArrays || reusable is null || variables.Count == 0 || reusable.Value.Values[0].Length != maxRows)
         {
-            values[i] = variables[i].Kind == ColumnKind.Numeric ? new double?[maxRows] : new string?[maxRows];
-            if (variables[i].Kind == ColumnKind.Numeric) kinds[i] = new char[maxRows];
+            var arrays = new Array[variables.Count];
+            var kindArrays = new char[]?[variables.Count];
+            for (var i = 0; i < variables.Count; i++)
+            {
+                arrays[i] = variables[i].Kind == ColumnKind.Numeric ? new double?[maxRows] : new string?[maxRows];
+                if (variables[i].Kind == ColumnKind.Numeric) kindArrays[i] = new char[maxRows];
+            }
+            reusable = (arrays, kindArrays);
         }
+        var (values, kinds) = reusable.Value;
+        foreach (var k in kinds) if (k is not null) Array.Clear(k);
 
         var rows = 0;
         while (rows < maxRows && ReadRow())

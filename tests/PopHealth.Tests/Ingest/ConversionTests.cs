@@ -1,0 +1,180 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Parquet;
+using PopHealth.Ingest;
+using PopHealth.Ingest.Xpt;
+
+namespace PopHealth.Tests.Ingest;
+
+public class ConversionTests
+{
+    private static string Shared(string name) => Path.Combine(Repo.Root, "..", "shared", "data", "brfss-real", name);
+
+    private static async Task<(long Rows, string[] Columns, Dictionary<string, object?[]> Values)> ReadParquet(string path)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path);
+        var fields = reader.Schema.GetDataFields();
+        var values = fields.ToDictionary(f => f.Name, _ => new List<object?>());
+        long rows = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            rows += group.RowCount;
+            foreach (var f in fields)
+            {
+                if (f.ClrType != typeof(double))
+                {
+                    var text = new string?[group.RowCount];
+                    await group.ReadAsync(f, text.AsMemory());
+                    values[f.Name].AddRange(text);
+                }
+                else
+                {
+                    var numbers = new double?[group.RowCount];
+                    await group.ReadAsync<double>(f, numbers.AsMemory());
+                    values[f.Name].AddRange(numbers.Cast<object?>());
+                }
+            }
+        }
+        return (rows, fields.Select(f => f.Name).ToArray(), values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
+    }
+
+    [Fact]
+    public async Task An_xpt_file_converts_with_types_labels_missing_kinds_and_provenance()
+    {
+        using var temp = Repo.Temp();
+        var xpt = temp.File("LLCP2024.XPT");
+        var columns = new List<XptColumn>
+        {
+            new("_RFHLTH", ColumnKind.Numeric, Label: "Adults with good or better health"), new("INCOME3", ColumnKind.Numeric),
+            new("DRNKANY6", ColumnKind.Numeric), new("CHCSCNC1", ColumnKind.Numeric), new("CHCKDNY2", ColumnKind.Numeric), new("SEQNO", ColumnKind.Text, 10),
+        };
+        using (var file = File.Create(xpt))
+        using (var writer = new XptWriter(file, "LLCP2024", columns))
+            writer.Write(new ColumnBatch(columns.Select(c => new SourceColumn(c.Name, c.Kind)).ToList(),
+            [
+                new double?[] { 1, 2, 9 }, new double?[] { 5, null, 77 }, new double?[] { 1, 2, 7 }, new double?[] { 2, 2, 1 }, new double?[] { 2, 1, 2 },
+                new string?[] { "2024000001", "2024000002", "" },
+            ], 3, [null, ['\0', 'D', '\0'], null, null, null, null]));
+
+        var output = temp.File("interim/brfss.parquet");
+        var report = await BrfssConverter.ConvertAsync(xpt, output, new ConversionOptions(RowGroupSize: 2));
+        Assert.Equal("LLCP2024", report.Profile.Name);
+        Assert.Equal(3, report.Rows);
+        var (rows, names, values) = await ReadParquet(output);
+        Assert.Equal(3, rows);
+        Assert.Equal(["_RFHLTH", "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2", "SEQNO"], names);
+        Assert.Equal([5.0, null, 77.0], values["INCOME3"]);
+        Assert.Equal(["2024000001", "2024000002", null], values["SEQNO"]);
+
+        var metadata = await BrfssConverter.ReadMetadataAsync(output);
+        Assert.Equal("LLCP2024.XPT", metadata["pophealth.source"]);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(xpt))), metadata["pophealth.source_sha256"]);
+        Assert.Equal("3", metadata["pophealth.rows"]);
+        Assert.Equal("false", metadata["pophealth.synthetic"]);
+        Assert.Equal("Adults with good or better health", JsonSerializer.Deserialize<Dictionary<string, string>>(metadata["pophealth.labels"])!["_RFHLTH"]);
+        Assert.Equal(1, JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, long>>>(metadata["pophealth.sas_missing"])!["INCOME3"][".D"]);
+        Assert.Equal(["brfss.parquet"], Directory.GetFiles(Path.GetDirectoryName(output)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_failed_conversion_leaves_no_output()
+    {
+        using var temp = Repo.Temp();
+        var csv = temp.File("bad.csv");
+        File.WriteAllText(csv, "_RFHLTH,INCOME3,DRNKANY6,CHCSCNC1,CHCKDNY2\n1,2,3,4,5\n1,2,3\n");
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => BrfssConverter.ConvertAsync(csv, temp.File("out/brfss.parquet")));
+        Assert.Equal("bad.csv: line 3 has 3 fields but the header has 5.", error.Message);
+        Assert.False(Directory.Exists(temp.File("out")) && Directory.EnumerateFileSystemEntries(temp.File("out")).Any());
+    }
+
+    [Fact]
+    public async Task Csv_gzip_and_zip_sources_read_the_same_rows()
+    {
+        using var temp = Repo.Temp();
+        var text = "_RFHLTH,INCOME3,DRNKANY6,CHCSCNC1,CHCKDNY2,NOTE\n1,5,1,2,2,\"a, quoted\"\"note\"\n2,,9,1,2,\n";
+        File.WriteAllText(temp.File("s.csv"), text);
+        using (var gz = new GZipStream(File.Create(temp.File("s.csv.gz")), CompressionLevel.Fastest)) gz.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        using (var zip = ZipFile.Open(temp.File("s.zip"), ZipArchiveMode.Create))
+        using (var entry = new StreamWriter(zip.CreateEntry("s.csv").Open())) entry.Write(text);
+        foreach (var name in new[] { "s.csv", "s.csv.gz", "s.zip" })
+        {
+            await BrfssConverter.ConvertAsync(temp.File(name), temp.File(name + ".parquet"));
+            var (rows, _, values) = await ReadParquet(temp.File(name + ".parquet"));
+            Assert.Equal(2, rows);
+            Assert.Equal([5.0, null], values["INCOME3"]);
+            Assert.Equal(["a, quoted\"note", null], values["NOTE"]);
+        }
+    }
+
+    [Fact]
+    public void A_zip_with_several_files_is_refused_with_their_names()
+    {
+        using var temp = Repo.Temp();
+        using (var zip = ZipFile.Open(temp.File("two.zip"), ZipArchiveMode.Create))
+        {
+            using (var a = new StreamWriter(zip.CreateEntry("a.csv").Open())) a.Write("x\n1\n");
+            using (var b = new StreamWriter(zip.CreateEntry("b.XPT").Open())) b.Write("x");
+        }
+        var error = Assert.Throws<InvalidDataException>(() => BrfssSources.Open(temp.File("two.zip")));
+        Assert.Contains("two.zip: a BRFSS zip must hold exactly one XPT or CSV file; it holds 2: a.csv, b.XPT", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { "INCOME2", "DRNKANY5", "CHCSCNCR", "_RFHLTH" }, null, "LLCP2016")]
+    [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, null, "LLCP2024")]
+    [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, 2023, "LLCP2023")]
+    [InlineData(new[] { "HEALTH_STATUS", "AGE_CATEGORIES", "EDUCATION_LEVEL", "INCOME" }, null, "LLCP2024-grouped")]
+    public void Profiles_are_detected_from_the_variables_or_chosen_by_year(string[] columns, int? year, string expected) =>
+        Assert.Equal(expected, BrfssYearProfile.Detect(columns, year).Name);
+
+    [Fact]
+    public void Unknown_variables_or_a_year_that_does_not_fit_are_clear_errors()
+    {
+        Assert.Contains("Cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["A", "B"])).Message);
+        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables (INCOME2, DRNKANY5, CHCSCNCR)",
+            Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2"], 2016)).Message);
+        Assert.Contains("no profile for that year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3"], 1999)).Message);
+    }
+
+    [Fact]
+    public async Task The_real_2016_extract_converts_with_the_2016_profile()
+    {
+        using var temp = Repo.Temp();
+        var report = await BrfssConverter.ConvertAsync(Shared("brfss2016_llcp_statesubset_39vars.csv.gz"), temp.File("b.parquet"));
+        Assert.Equal("LLCP2016", report.Profile.Name);
+        Assert.Equal(356_581, report.Rows);
+        Assert.Equal("CHCSCNC1", report.Renamed["CHCSCNCR"]);
+        var (_, names, values) = await ReadParquet(temp.File("b.parquet"));
+        Assert.Contains("DRNKANY6", names);
+        Assert.DoesNotContain("DRNKANY5", names);
+        // Checks from SOURCES.md: _RFHLTH 1/2/9 = 288,827 / 66,852 / 902.
+        var target = values["_RFHLTH"].GroupBy(v => v).ToDictionary(g => g.Key!, g => g.Count());
+        Assert.Equal(288_827, target[1.0]);
+        Assert.Equal(66_852, target[2.0]);
+        Assert.Equal(902, target[9.0]);
+        var features = report.Profile.Features(names);
+        Assert.All(features.Where(f => f.Feature != "income"), f => Assert.Equal(FeatureSupport.Exact, f.Support));
+        Assert.Equal(FeatureSupport.ClosestEquivalent, features.Single(f => f.Feature == "income").Support);
+    }
+
+    [Fact]
+    public async Task The_real_2024_national_extract_converts_with_the_grouped_profile()
+    {
+        using var temp = Repo.Temp();
+        var report = await BrfssConverter.ConvertAsync(Shared("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"));
+        Assert.Equal("LLCP2024-grouped", report.Profile.Name);
+        Assert.Equal(457_670, report.Rows);
+        Assert.Equal(["YEAR", "PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS"], report.Dropped);
+        var (_, names, values) = await ReadParquet(temp.File("b.parquet"));
+        // Codebook frequencies: _RFHLTH 1/2/9 = 366,237 / 90,123 / 1,310.
+        var target = values["_RFHLTH"].GroupBy(v => v).ToDictionary(g => g.Key!, g => g.Count());
+        Assert.Equal(366_237, target[1.0]);
+        Assert.Equal(90_123, target[2.0]);
+        Assert.Equal(1_310, target[9.0]);
+        var features = report.Profile.Features(names).ToDictionary(f => f.Feature);
+        Assert.Equal(FeatureSupport.ClosestEquivalent, features["education"].Support);
+        Assert.Equal(FeatureSupport.ClosestEquivalent, features["BMI"].Support);
+        Assert.Equal(FeatureSupport.Unavailable, features["household size"].Support);
+    }
+}
