@@ -19,7 +19,26 @@ public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 100_
 public sealed record ConversionReport(
     string Source, string Output, BrfssYearProfile Profile, long Rows, int Columns, string Sha256, bool Synthetic,
     TimeSpan Elapsed, IReadOnlyDictionary<string, string> Renamed, IReadOnlyList<string> Dropped,
-    IReadOnlyDictionary<string, Dictionary<char, long>> SasMissing);
+    IReadOnlyDictionary<string, Dictionary<char, long>> SasMissing, IReadOnlyList<string> OutputColumns)
+{
+    /// <summary>The report as rows for a notebook table.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
+    [
+        new("source", Source),
+        new("sha256", Sha256),
+        new("synthetic", Synthetic ? "yes" : "no"),
+        new("year profile", $"{Profile.Name}: {Profile.Notes}"),
+        new("rows", Rows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("columns", Columns.ToString(CultureInfo.InvariantCulture)),
+        new("renamed to 2024 names", Renamed.Count == 0 ? "(none)" : string.Join(", ", Renamed.Select(r => $"{r.Key}→{r.Value}"))),
+        new("dropped", Dropped.Count == 0 ? "(none)" : string.Join(", ", Dropped)),
+        new("output", Output),
+        new("seconds", Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)),
+    ];
+
+    /// <summary>Which workbook features this source supports, and how.</summary>
+    public IReadOnlyList<FeatureAvailability> Features() => Profile.Features(OutputColumns);
+}
 
 /// <summary>
 /// Converts a BRFSS source (XPT, CSV, zip) to Parquet: numeric columns as nullable double, text as string,
@@ -84,7 +103,8 @@ public static class BrfssConverter
         });
         var missingCounts = source is XptReader reader ? reader.MissingCounts : new Dictionary<string, Dictionary<char, long>>();
         return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, kept.Count, hashing.Result, options.Synthetic,
-            watch.Elapsed, renamed, source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray(), missingCounts);
+            watch.Elapsed, renamed, source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray(), missingCounts,
+            fields.Select(f => f.Name).ToArray());
     }
 
     /// <summary>The <c>pophealth.*</c> metadata of a converted file.</summary>

@@ -28,12 +28,15 @@ try
     var root = WorkbookLocation.FindRoot(AppContext.BaseDirectory) ?? WorkbookLocation.FindRoot(Directory.GetCurrentDirectory())
         ?? throw new InvalidOperationException($"Cannot find the workbook root ({WorkbookLocation.SolutionFile}) above {AppContext.BaseDirectory}.");
     var parameters = WorkbookParameters.FromEnvironment(Environment.GetEnvironmentVariables(), Directory.GetCurrentDirectory());
+    // Relative paths were resolved against the caller's folder; the kernels run in the notebooks' folder.
+    var resolved = new Dictionary<string, string> { ["POPHEALTH_DATA"] = parameters.DataRoot };
+    if (parameters.Input is not null) resolved["POPHEALTH_INPUT"] = parameters.Input;
+    if (parameters.ScoreInputOverride is not null) resolved["POPHEALTH_SCORE_INPUT"] = parameters.ScoreInputOverride;
     var options = new RunnerOptions(
         RepositoryRoot: root,
         NotebookDirectory: notebookDirectory ?? Path.Combine(root, "notebooks"),
         RenderedDirectory: parameters.RenderedNotebooks,
-        // Relative paths were resolved against the caller's folder; the kernels run in the notebooks' folder.
-        Environment: new Dictionary<string, string> { ["POPHEALTH_DATA"] = parameters.DataRoot },
+        Environment: resolved,
         NotebookTimeout: timeout);
 
     Console.WriteLine($"PopHealth workbook runner: data in {parameters.DataRoot}");

@@ -14,11 +14,28 @@ public sealed class NotebookSession : IDisposable
 
     public string DataRoot => data.Path;
 
+    /// <summary>A small BRFSS-2024-shaped XPT the session writes (made-up values, no survey rows), used as POPHEALTH_INPUT.</summary>
+    public string Input { get; }
+
+    public NotebookSession()
+    {
+        Input = data.File("input/LLCP2024.XPT");
+        Directory.CreateDirectory(Path.GetDirectoryName(Input)!);
+        var names = new[] { "_RFHLTH", "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2", "_AGEG5YR" };
+        var columns = names.Select(n => new PopHealth.Ingest.Xpt.XptColumn(n, PopHealth.Ingest.ColumnKind.Numeric)).ToList();
+        var random = new Random(7);
+        const int rows = 300;
+        using var file = File.Create(Input);
+        using var writer = new PopHealth.Ingest.Xpt.XptWriter(file, "LLCP2024", columns);
+        writer.Write(new PopHealth.Ingest.ColumnBatch(names.Select(n => new PopHealth.Ingest.SourceColumn(n, PopHealth.Ingest.ColumnKind.Numeric)).ToList(),
+            names.Select(_ => (Array)Enumerable.Range(0, rows).Select(_ => (double?)random.Next(1, 3)).ToArray()).ToArray(), rows));
+    }
+
     /// <summary>Small inputs for speed; every POPHEALTH_* variable is set so the caller's environment cannot leak in.</summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["POPHEALTH_DATA"] = data.Path,
-        ["POPHEALTH_INPUT"] = "",
+        ["POPHEALTH_INPUT"] = Input,
         ["POPHEALTH_YEAR"] = "",
         ["POPHEALTH_RECIPE"] = "",
         ["POPHEALTH_SEED"] = "",

@@ -23,6 +23,11 @@ public class NotebookTests(NotebookSession session)
         var outputs = NotebookSession.OutputsByCell(result.RenderedPath!).Where(o => o.Length > 0).ToList();
         Assert.Contains("POPHEALTH_DATA", outputs[0]);
         Assert.Contains(session.DataRoot, outputs[0]);
+        if (name == "01-convert")
+        {
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "interim", "brfss.parquet")));
+            Assert.Contains(outputs, o => o.Contains("LLCP2024") && o.Contains("300"));
+        }
         // Restore chatter is stripped from the executed copy.
         Assert.DoesNotContain(outputs, o => o.Contains("Installing Packages"));
     }
@@ -91,6 +96,22 @@ public class NotebookTests(NotebookSession session)
         Assert.Contains("Notebook broken failed at cell 3", stderr);
         Assert.Contains("deliberately broken cell", stderr);
         Assert.Contains("[1/1] broken", stdout);
+    }
+
+    [Fact]
+    public async Task The_runner_resolves_relative_input_paths_against_the_callers_folder()
+    {
+        var runner = Path.Combine(AppContext.BaseDirectory, "PopHealth.Runner.dll");
+        var start = new ProcessStartInfo("dotnet", [runner, "01-convert"])
+        { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(session.Input)! };
+        foreach (var (key, value) in session.Environment) start.Environment[key] = value;
+        start.Environment["POPHEALTH_INPUT"] = Path.GetFileName(session.Input);
+        start.Environment["POPHEALTH_DATA"] = "relative-data";
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, output);
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(session.Input)!, "relative-data", "interim", "brfss.parquet")), output);
     }
 
     [Fact]
