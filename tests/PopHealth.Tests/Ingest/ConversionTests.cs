@@ -39,6 +39,13 @@ public class ConversionTests
         return (rows, fields.Select(f => f.Name).ToArray(), values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
     }
 
+    /// <summary>_RFHLTH counts: 1 good or better, 2 fair/poor, 9 unknown; nothing else, no blanks.</summary>
+    private static void AssertTargetCounts(object?[] target, int good, int fairOrPoor, int unknown)
+    {
+        var counts = target.GroupBy(v => v).ToDictionary(g => g.Key ?? "blank", g => g.Count());
+        Assert.Equal(new Dictionary<object, int> { [1.0] = good, [2.0] = fairOrPoor, [9.0] = unknown }, counts);
+    }
+
     [Fact]
     public async Task An_xpt_file_converts_with_types_labels_missing_kinds_and_provenance()
     {
@@ -149,10 +156,7 @@ public class ConversionTests
         Assert.Contains("DRNKANY6", names);
         Assert.DoesNotContain("DRNKANY5", names);
         // Checks from SOURCES.md: _RFHLTH 1/2/9 = 288,827 / 66,852 / 902.
-        var target = values["_RFHLTH"].GroupBy(v => v).ToDictionary(g => g.Key!, g => g.Count());
-        Assert.Equal(288_827, target[1.0]);
-        Assert.Equal(66_852, target[2.0]);
-        Assert.Equal(902, target[9.0]);
+        AssertTargetCounts(values["_RFHLTH"], 288_827, 66_852, 902);
         var features = report.Profile.Features(names);
         Assert.All(features.Where(f => f.Feature != "income"), f => Assert.Equal(FeatureSupport.Exact, f.Support));
         Assert.Equal(FeatureSupport.ClosestEquivalent, features.Single(f => f.Feature == "income").Support);
@@ -168,10 +172,7 @@ public class ConversionTests
         Assert.Equal(["YEAR", "PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS"], report.Dropped);
         var (_, names, values) = await ReadParquet(temp.File("b.parquet"));
         // Codebook frequencies: _RFHLTH 1/2/9 = 366,237 / 90,123 / 1,310.
-        var target = values["_RFHLTH"].GroupBy(v => v).ToDictionary(g => g.Key!, g => g.Count());
-        Assert.Equal(366_237, target[1.0]);
-        Assert.Equal(90_123, target[2.0]);
-        Assert.Equal(1_310, target[9.0]);
+        AssertTargetCounts(values["_RFHLTH"], 366_237, 90_123, 1_310);
         var features = report.Profile.Features(names).ToDictionary(f => f.Feature);
         Assert.Equal(FeatureSupport.ClosestEquivalent, features["education"].Support);
         Assert.Equal(FeatureSupport.ClosestEquivalent, features["BMI"].Support);
