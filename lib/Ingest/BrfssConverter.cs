@@ -68,6 +68,8 @@ public static class BrfssConverter
             throw new InvalidDataException($"{source.SourceName}: after renaming by profile {profile.Name}, column '{duplicate.Key}' appears twice.");
         var schema = new ParquetSchema(fields);
         var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name).ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
+        var dropped = source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray();
+        IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = source is XptReader reader ? reader.MissingCounts : new Dictionary<string, Dictionary<char, long>>();
 
         long rows = 0;
         await AtomicFile.WriteAsync(output, async stream =>
@@ -85,7 +87,6 @@ public static class BrfssConverter
                 rows += batch.RowCount;
                 progress?.Report(rows);
             }
-            var sasMissing = source is XptReader x ? x.MissingCounts : new Dictionary<string, Dictionary<char, long>>();
             writer.CustomMetadata = new Dictionary<string, string>
             {
                 [MetadataPrefix + "source"] = source.SourceName,
@@ -95,16 +96,14 @@ public static class BrfssConverter
                 [MetadataPrefix + "rows"] = rows.ToString(CultureInfo.InvariantCulture),
                 [MetadataPrefix + "synthetic"] = options.Synthetic ? "true" : "false",
                 [MetadataPrefix + "renamed"] = JsonSerializer.Serialize(renamed),
-                [MetadataPrefix + "dropped"] = JsonSerializer.Serialize(kept.Count == source.Columns.Count ? [] : source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray()),
+                [MetadataPrefix + "dropped"] = JsonSerializer.Serialize(dropped),
                 [MetadataPrefix + "labels"] = JsonSerializer.Serialize(kept.Where(x => x.Column.Label is not null).ToDictionary(x => profile.TargetName(x.Column.Name), x => x.Column.Label)),
                 [MetadataPrefix + "formats"] = JsonSerializer.Serialize(kept.Where(x => x.Column.Format is not null).ToDictionary(x => profile.TargetName(x.Column.Name), x => x.Column.Format)),
                 [MetadataPrefix + "sas_missing"] = JsonSerializer.Serialize(sasMissing.ToDictionary(kv => profile.TargetName(kv.Key), kv => kv.Value.ToDictionary(m => m.Key == '.' ? "." : "." + m.Key, m => m.Value))),
             };
         });
-        var missingCounts = source is XptReader reader ? reader.MissingCounts : new Dictionary<string, Dictionary<char, long>>();
-        return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, kept.Count, hashing.Result, options.Synthetic,
-            watch.Elapsed, renamed, source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray(), missingCounts,
-            fields.Select(f => f.Name).ToArray());
+        return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, kept.Count, await hashing, options.Synthetic,
+            watch.Elapsed, renamed, dropped, sasMissing, fields.Select(f => f.Name).ToArray());
     }
 
     /// <summary>The <c>pophealth.*</c> metadata of a converted file.</summary>

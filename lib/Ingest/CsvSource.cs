@@ -57,7 +57,7 @@ public sealed class CsvSource : IColumnSource
         while (rows < maxRows && ReadRecord(reader, fields))
         {
             line++;
-            CheckWidth(fields);
+            CheckWidth(fields, header.Length);
             for (var i = 0; i < fields.Count; i++)
             {
                 var text = fields[i].Trim();
@@ -88,8 +88,7 @@ public sealed class CsvSource : IColumnSource
         while (ReadRecord(scan, fields))
         {
             line++;
-            if (fields.Count != headerWidth)
-                throw new InvalidDataException($"{SourceName}: line {line:N0} has {fields.Count} fields but the header has {headerWidth}.");
+            CheckWidth(fields, headerWidth);
             for (var i = 0; i < fields.Count; i++)
                 if (numeric[i] && fields[i].Trim() is { Length: > 0 } t && !double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                     numeric[i] = false;
@@ -98,10 +97,10 @@ public sealed class CsvSource : IColumnSource
         return numeric.Select(n => n ? ColumnKind.Numeric : ColumnKind.Text).ToArray();
     }
 
-    private void CheckWidth(List<string> fields)
+    private void CheckWidth(List<string> fields, int headerWidth)
     {
-        if (fields.Count != header.Length)
-            throw new InvalidDataException($"{SourceName}: line {line:N0} has {fields.Count} fields but the header has {header.Length}.");
+        if (fields.Count != headerWidth)
+            throw new InvalidDataException($"{SourceName}: line {line:N0} has {fields.Count} fields but the header has {headerWidth}.");
     }
 
     /// <summary>One RFC 4180 record (quoted fields may hold commas, quotes and line breaks); false at the end.</summary>

@@ -7,23 +7,8 @@ namespace PopHealth.Workbook;
 public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> against a temporary path, then moves it onto <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<string> write)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = TemporaryPathFor(full);
-        try
-        {
-            write(temporary);
-            if (!File.Exists(temporary))
-                throw new InvalidOperationException($"Writing '{full}' produced no file.");
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
+    public static void Write(string path, Action<string> write) =>
+        WriteAsync(path, (string temporary) => { write(temporary); return Task.CompletedTask; }).GetAwaiter().GetResult();
 
     /// <summary>Writes through a stream opened on a temporary file, then renames it onto <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write) => Write(path, (string temporary) =>
@@ -34,18 +19,27 @@ public static class AtomicFile
     });
 
     /// <summary>Writes through a stream opened on a temporary file (asynchronously), then renames it onto <paramref name="path"/>.</summary>
-    public static async Task WriteAsync(string path, Func<Stream, Task> write)
+    public static Task WriteAsync(string path, Func<Stream, Task> write) => WriteAsync(path, async (string temporary) =>
+    {
+        await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        await write(stream);
+        stream.Flush(flushToDisk: true);
+    });
+
+    /// <summary>
+    /// The one place outputs are committed: <paramref name="write"/> fills a temporary path beside
+    /// <paramref name="path"/>, which is then renamed onto it; on any failure the temporary file is removed.
+    /// </summary>
+    private static async Task WriteAsync(string path, Func<string, Task> write)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = TemporaryPathFor(full);
         try
         {
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                await write(stream);
-                await stream.FlushAsync();
-            }
+            await write(temporary);
+            if (!File.Exists(temporary))
+                throw new InvalidOperationException($"Writing '{full}' produced no file.");
             File.Move(temporary, full, overwrite: true);
         }
         finally

@@ -84,6 +84,8 @@ public sealed class XptReader : IColumnSource
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
         if (finished) return null;
         var variables = Member.Variables;
+        Array[] values;
+        char[]?[] kinds;
         if (!ReuseBatchArrays || reusable is null || variables.Count == 0 || reusable.Value.Values[0].Length != maxRows)
         {
             var arrays = new Array[variables.Count];
@@ -93,10 +95,10 @@ public sealed class XptReader : IColumnSource
                 arrays[i] = variables[i].Kind == ColumnKind.Numeric ? new double?[maxRows] : new string?[maxRows];
                 if (variables[i].Kind == ColumnKind.Numeric) kindArrays[i] = new char[maxRows];
             }
-            reusable = (arrays, kindArrays);
+            reusable = ReuseBatchArrays ? (arrays, kindArrays) : null;
+            (values, kinds) = (arrays, kindArrays);
         }
-        var (values, kinds) = reusable.Value;
-        foreach (var k in kinds) if (k is not null) Array.Clear(k);
+        else (values, kinds) = reusable.Value;
 
         var rows = 0;
         while (rows < maxRows && ReadRow())
@@ -109,11 +111,8 @@ public sealed class XptReader : IColumnSource
                 {
                     var value = IbmFloat.Decode(field, out var missing);
                     ((double?[])values[i])[rows] = value;
-                    if (value is null)
-                    {
-                        kinds[i]![rows] = missing;
-                        Count(v.Name, missing);
-                    }
+                    kinds[i]![rows] = missing; // '\0' where present, so reused arrays need no clearing
+                    if (value is null) Count(v.Name, missing);
                 }
                 else
                 {

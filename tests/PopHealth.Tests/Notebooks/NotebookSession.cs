@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using PopHealth.Ingest;
+using PopHealth.Ingest.Xpt;
 using PopHealth.Runner;
 
 namespace PopHealth.Tests.Notebooks;
@@ -22,12 +24,12 @@ public sealed class NotebookSession : IDisposable
         Input = data.File("input/LLCP2024.XPT");
         Directory.CreateDirectory(Path.GetDirectoryName(Input)!);
         var names = new[] { "_RFHLTH", "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2", "_AGEG5YR" };
-        var columns = names.Select(n => new PopHealth.Ingest.Xpt.XptColumn(n, PopHealth.Ingest.ColumnKind.Numeric)).ToList();
+        var columns = names.Select(n => new XptColumn(n, ColumnKind.Numeric)).ToList();
         var random = new Random(7);
         const int rows = 300;
         using var file = File.Create(Input);
-        using var writer = new PopHealth.Ingest.Xpt.XptWriter(file, "LLCP2024", columns);
-        writer.Write(new PopHealth.Ingest.ColumnBatch(names.Select(n => new PopHealth.Ingest.SourceColumn(n, PopHealth.Ingest.ColumnKind.Numeric)).ToList(),
+        using var writer = new XptWriter(file, "LLCP2024", columns);
+        writer.Write(new ColumnBatch(names.Select(n => new SourceColumn(n, ColumnKind.Numeric)).ToList(),
             names.Select(_ => (Array)Enumerable.Range(0, rows).Select(_ => (double?)random.Next(1, 3)).ToArray()).ToArray(), rows));
     }
 
