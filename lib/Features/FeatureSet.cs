@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Analysis;
+using PopHealth.Workbook;
+
+namespace PopHealth.Features;
+
+/// <summary>One feature of a recipe: where it comes from and the rule that makes it.</summary>
+public sealed record FeatureDefinition(string Name, string Sources, string Rule);
+
+/// <summary>One line of a data dictionary: a feature and its share of missing values in the table.</summary>
+public sealed record DictionaryEntry(string Feature, string Sources, string Rule, double ShareMissing);
+
+/// <summary>How many rows a step kept or dropped, and why.</summary>
+public sealed record RowAccount(string Step, long Rows, string Reason);
+
+/// <summary>
+/// The processed feature table (one row per respondent kept): <see cref="RespondentId"/>, the recipe's
+/// features (nullable numbers, null = unknown), <see cref="Target"/> (1 = fair or poor health),
+/// <see cref="Weight"/>, <see cref="State"/> and <see cref="Stratum"/> when the source has them.
+/// </summary>
+public sealed class FeatureSet
+{
+    public const string RespondentId = "respondent_id";
+    public const string Target = "fair_poor_health";
+    public const string Weight = "survey_weight";
+    public const string State = "state";
+    public const string Stratum = "stratum";
+    public const string RecipeColumn = "recipe";
+    private const string Prefix = "pophealth.";
+
+    public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic)
+    {
+        foreach (var required in new[] { RespondentId, Target }.Concat(features.Select(f => f.Name)))
+            if (!table.Columns.Any(c => c.Name == required)) throw new InvalidDataException($"Feature table lacks column '{required}'.");
+        Recipe = recipe;
+        ProfileName = profileName;
+        Table = table;
+        Features = features;
+        Accounting = accounting;
+        Synthetic = synthetic;
+    }
+
+    public Recipe Recipe { get; }
+    /// <summary>The BRFSS year profile of the source.</summary>
+    public string ProfileName { get; }
+    public DataFrame Table { get; }
+    public IReadOnlyList<FeatureDefinition> Features { get; }
+    public IReadOnlyList<RowAccount> Accounting { get; }
+    /// <summary>Whether the source was generated data.</summary>
+    public bool Synthetic { get; }
+
+    public IReadOnlyList<string> FeatureNames => Features.Select(f => f.Name).ToArray();
+    public long Rows => Table.Rows.Count;
+    public bool HasColumn(string name) => Table.Columns.Any(c => c.Name == name);
+
+    /// <summary>The values of a numeric column (feature, target, weight…) as nullable doubles.</summary>
+    public double?[] Values(string column) => Table.Columns[column] is DoubleDataFrameColumn d
+        ? Enumerable.Range(0, (int)d.Length).Select(i => d[i]).ToArray()
+        : throw new InvalidDataException($"Column '{column}' is not numeric.");
+
+    /// <summary>Rows per target class: (in good or better health, in fair or poor health).</summary>
+    public (long Good, long FairPoor) ClassBalance()
+    {
+        var y = Values(Target);
+        return (y.LongCount(v => v == 0), y.LongCount(v => v == 1));
+    }
+
+    /// <summary>The data dictionary: each feature, its sources and rule, and its share missing in this table.</summary>
+    public IReadOnlyList<DictionaryEntry> Dictionary() => Features
+        .Select(f => new DictionaryEntry(f.Name, f.Sources, f.Rule, Rows == 0 ? 0 : Math.Round(Table.Columns[f.Name].NullCount / (double)Rows, 4)))
+        .ToArray();
+
+    /// <summary>Writes the table to <paramref name="path"/> atomically, with the recipe, features and row accounting in its metadata.</summary>
+    public Task WriteAsync(string path)
+    {
+        var table = Table.Clone();
+        table.Columns.Add(new StringDataFrameColumn(RecipeColumn, Enumerable.Repeat(RecipeName(Recipe), (int)Rows)));
+        return ParquetFrames.WriteAsync(table, path, new Dictionary<string, string>
+        {
+            [Prefix + "recipe"] = RecipeName(Recipe),
+            [Prefix + "year_profile"] = ProfileName,
+            [Prefix + "synthetic"] = Synthetic ? "true" : "false",
+            [Prefix + "rows"] = Rows.ToString(CultureInfo.InvariantCulture),
+            [Prefix + "features"] = JsonSerializer.Serialize(Features),
+            [Prefix + "accounting"] = JsonSerializer.Serialize(Accounting),
+        });
+    }
+
+    /// <summary>Reads a table written by <see cref="WriteAsync"/>.</summary>
+    public static async Task<FeatureSet> ReadAsync(string path)
+    {
+        var metadata = await ParquetFrames.ReadMetadataAsync(path);
+        string Meta(string key) => metadata.TryGetValue(Prefix + key, out var v) ? v
+            : throw new InvalidDataException($"{path}: not a processed feature table (no '{Prefix}{key}' metadata); run 03-transform.");
+        var recipe = Meta("recipe") switch
+        {
+            "seed" => Recipe.Seed,
+            "improved" => Recipe.Improved,
+            var other => throw new InvalidDataException($"{path}: unknown recipe '{other}'."),
+        };
+        var features = JsonSerializer.Deserialize<FeatureDefinition[]>(Meta("features")) ?? [];
+        var accounting = JsonSerializer.Deserialize<RowAccount[]>(Meta("accounting")) ?? [];
+        var table = await ParquetFrames.ReadAsync(path);
+        table.Columns.Remove(RecipeColumn);
+        return new FeatureSet(recipe, Meta("year_profile"), table, features, accounting, Meta("synthetic") == "true");
+    }
+
+    public static string RecipeName(Recipe recipe) => recipe.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,32 @@
+using PopHealth.Features;
+using PopHealth.Workbook;
+
+namespace PopHealth.Tests.Features;
+
+/// <summary>The recipes on the real 2016 extract: counts computed independently with pandas by ../shared/reference/seed_recipe.py.</summary>
+public class RealFeatureTests
+{
+    [Fact]
+    public async Task Seed_recipe_on_2016_gives_the_originals_row_counts()
+    {
+        var set = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Seed);
+        Assert.Equal(114_567, set.Rows);
+        Assert.Equal((114_567L - 20_015, 20_015L), set.ClassBalance());
+        Assert.Equal(["_AGEG5YR_clean", "EDUCA_clean", "_BMI5", "_SMOKER3_clean", "DRNKANY_clean", "INCOME_clean", "num_conditions", "income_adj_pov"], set.FeatureNames);
+        Assert.All(set.Dictionary(), d => Assert.Equal(0, d.ShareMissing));
+        Assert.Equal(356_581, set.Accounting.Single(a => a.Step == "source rows").Rows);
+        Assert.Equal(114_567, set.Accounting.Single(a => a.Step == "kept").Rows);
+    }
+
+    [Fact]
+    public async Task Improved_recipe_on_2016_keeps_every_respondent_with_a_known_target()
+    {
+        var set = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Improved);
+        Assert.Equal(355_679, set.Rows);
+        var ratio = set.Values("poverty_ratio");
+        // 2016 thresholds come from the 2024 table scaled by CPI-U; ratios span a plausible range.
+        Assert.InRange(ratio.Where(r => r is not null).Average()!.Value, 1.5, 5);
+        Assert.Contains("CPI-U 2016/2024", set.Features.Single(f => f.Name == "poverty_ratio").Sources);
+        Assert.True(set.HasColumn(FeatureSet.Weight) && set.HasColumn(FeatureSet.State) && set.HasColumn(FeatureSet.Stratum));
+    }
+}
