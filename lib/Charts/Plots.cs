@@ -89,6 +89,36 @@ public static class Plots
         return Build(title, new JsonArray(trace), layout);
     }
 
+    /// <summary>
+    /// Two panels sharing categories: a share with its interval on top (e.g. the share in fair or poor health by
+    /// level) and counts below, as the original's seaborn proportion/count pairs.
+    /// </summary>
+    public static Chart ShareAndCount(string title, IReadOnlyList<string> categories, IReadOnlyList<double> share,
+        IReadOnlyList<double> lower, IReadOnlyList<double> upper, IReadOnlyList<double> counts, string shareTitle, ChartLayout? layout = null)
+    {
+        Require(share.Count == categories.Count && lower.Count == categories.Count && upper.Count == categories.Count && counts.Count == categories.Count,
+            "share-and-count: every series needs one value per category");
+        var top = new JsonObject
+        {
+            ["type"] = "bar", ["name"] = shareTitle, ["x"] = Array(categories), ["y"] = Array(share), ["xaxis"] = "x", ["yaxis"] = "y",
+            ["error_y"] = new JsonObject
+            {
+                ["type"] = "data", ["symmetric"] = false,
+                ["array"] = Array(share.Select((v, i) => upper[i] - v)), ["arrayminus"] = Array(share.Select((v, i) => v - lower[i])),
+            },
+        };
+        var bottom = new JsonObject { ["type"] = "bar", ["name"] = "respondents", ["x"] = Array(categories), ["y"] = Array(counts), ["xaxis"] = "x2", ["yaxis"] = "y2", ["marker"] = new JsonObject { ["color"] = "#9aa5b1" } };
+        layout ??= new ChartLayout(Height: 520);
+        return Build(title, new JsonArray(top, bottom), layout, extra: l =>
+        {
+            l["showlegend"] = false;
+            l["yaxis"] = new JsonObject { ["domain"] = new JsonArray(0.45, 1.0), ["tickformat"] = ".0%", ["title"] = new JsonObject { ["text"] = shareTitle } };
+            l["xaxis"] = new JsonObject { ["anchor"] = "y", ["showticklabels"] = false, ["type"] = "category" };
+            l["yaxis2"] = new JsonObject { ["domain"] = new JsonArray(0.0, 0.38), ["anchor"] = "x2", ["title"] = new JsonObject { ["text"] = "respondents" } };
+            l["xaxis2"] = new JsonObject { ["anchor"] = "y2", ["matches"] = "x", ["type"] = "category", ["title"] = new JsonObject { ["text"] = layout.XTitle ?? "" } };
+        });
+    }
+
     private static Chart Build(string title, JsonArray traces, ChartLayout? layout, Action<JsonObject>? extra = null)
     {
         layout ??= new ChartLayout();

@@ -19,16 +19,12 @@ public sealed record FeatureOptions(int OriginalThresholdYear = 2024, PovertyThr
 public static class FeatureBuilder
 {
     /// <summary>Reads <c>interim/brfss.parquet</c> (its year profile from the file's metadata) and builds the features.</summary>
-    public static async Task<FeatureSet> BuildAsync(string interimPath, Recipe recipe, FeatureOptions? options = null)
-    {
-        var metadata = await ParquetFrames.ReadMetadataAsync(interimPath);
-        if (!metadata.TryGetValue("pophealth.year_profile", out var profileName))
-            throw new InvalidDataException($"{interimPath}: no pophealth.year_profile metadata; convert the source with 01-convert first.");
-        var profile = BrfssYearProfile.All.FirstOrDefault(p => p.Name == profileName)
-            ?? throw new InvalidDataException($"{interimPath}: unknown year profile '{profileName}'.");
-        var frame = await ParquetFrames.ReadAsync(interimPath);
-        return Build(frame, profile, recipe, options, metadata.TryGetValue("pophealth.synthetic", out var s) && s == "true");
-    }
+    public static async Task<FeatureSet> BuildAsync(string interimPath, Recipe recipe, FeatureOptions? options = null) =>
+        Build(await BrfssTable.ReadAsync(interimPath), recipe, options);
+
+    /// <summary>Builds the features of a converted table.</summary>
+    public static FeatureSet Build(BrfssTable table, Recipe recipe, FeatureOptions? options = null) =>
+        Build(table.Frame, table.Profile, recipe, options, table.Synthetic);
 
     /// <summary>Builds the features of <paramref name="interim"/> (columns under 2024 names, as converted).</summary>
     public static FeatureSet Build(DataFrame interim, BrfssYearProfile profile, Recipe recipe, FeatureOptions? options = null, bool synthetic = false)
