@@ -16,6 +16,9 @@ public sealed record LevelRisk(string Feature, string Level, long Count, double 
 /// <param name="Direction">"higher → more risk" or "lower → more risk".</param>
 public sealed record FeatureAssociation(string Feature, double Auc, string Direction, double ShareMissing, double FairPoorWhenMissing);
 
+/// <summary>How many respondents carry one of a variable's missing codes (or a blank).</summary>
+public sealed record MissingCodeCount(string Variable, string Code, string Label, long Count, double Share);
+
 /// <summary>A cross-tabulation of two variables' codes (counts), rows × columns.</summary>
 public sealed record CrossTab(string RowVariable, string ColumnVariable, IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels, IReadOnlyList<IReadOnlyList<double>> Counts);
 
@@ -36,6 +39,34 @@ public static class Exploration
             .Select(g => new CodeFrequency(variable, g.Key, codebook.Label(variable, g.Key), g.LongCount(), g.LongCount() / (double)Math.Max(1, values.Length)))
             .ToArray();
     }
+
+    /// <summary>
+    /// For each of <paramref name="variables"/> present in the table, the respondents per missing code (CDC's
+    /// don't know / refused / not asked codes, and blanks): how much each feature will be missing.
+    /// </summary>
+    public static IReadOnlyList<MissingCodeCount> MissingCodeCounts(DataFrame frame, IEnumerable<string> variables)
+    {
+        var codebook = BrfssCodebook.Year2024;
+        var rows = new List<MissingCodeCount>();
+        foreach (var variable in variables.Where(v => frame.Columns.IndexOf(v) >= 0))
+        {
+            var values = Numbers(frame, variable);
+            var codes = BrfssCodes.MissingCodes(variable);
+            foreach (var code in codes)
+            {
+                var n = values.LongCount(v => v == code);
+                rows.Add(new(variable, code.ToString(CultureInfo.InvariantCulture), codebook.Label(variable, code), n, n / (double)Math.Max(1, values.Length)));
+            }
+            var blank = values.LongCount(v => v is null);
+            rows.Add(new(variable, "blank", "not asked or missing", blank, blank / (double)Math.Max(1, values.Length)));
+        }
+        return rows;
+    }
+
+    /// <summary>The variables the workbook's features read, for a profile (2024 names).</summary>
+    public static IReadOnlyList<string> KeyVariables(PopHealth.Ingest.BrfssYearProfile profile) =>
+        ["_RFHLTH", "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "_EDUCAG", profile.IncomeVariable, "_BMI5", "_BMI5CAT", "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT",
+         .. PopHealth.Ingest.BrfssYearProfile.ConditionItems, "_MICHD", "_DRDXAR2"];
 
     /// <summary>Counts of <paramref name="rowVariable"/> × <paramref name="columnVariable"/> codes; a range such as POORHLTH 1–30 can be grouped by <paramref name="rowGroups"/>.</summary>
     public static CrossTab CrossTabulate(DataFrame frame, string rowVariable, string columnVariable, Func<double?, string>? rowGroups = null)

@@ -8,7 +8,7 @@ public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> against a temporary path, then moves it onto <paramref name="path"/>.</summary>
     public static void Write(string path, Action<string> write) =>
-        WriteAsync(path, (string temporary) => { write(temporary); return Task.CompletedTask; }).GetAwaiter().GetResult();
+        WriteFileAsync(path, temporary => { write(temporary); return Task.CompletedTask; }).GetAwaiter().GetResult();
 
     /// <summary>Writes through a stream opened on a temporary file, then renames it onto <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write) => Write(path, (string temporary) =>
@@ -19,7 +19,7 @@ public static class AtomicFile
     });
 
     /// <summary>Writes through a stream opened on a temporary file (asynchronously), then renames it onto <paramref name="path"/>.</summary>
-    public static Task WriteAsync(string path, Func<Stream, Task> write) => WriteAsync(path, async (string temporary) =>
+    public static Task WriteAsync(string path, Func<Stream, Task> write) => WriteFileAsync(path, async temporary =>
     {
         await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         await write(stream);
@@ -30,7 +30,7 @@ public static class AtomicFile
     /// The one place outputs are committed: <paramref name="write"/> fills a temporary path beside
     /// <paramref name="path"/>, which is then renamed onto it; on any failure the temporary file is removed.
     /// </summary>
-    private static async Task WriteAsync(string path, Func<string, Task> write)
+    public static async Task WriteFileAsync(string path, Func<string, Task> write)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);

@@ -16,7 +16,7 @@ public sealed class NotebookSession : IDisposable
 
     public string DataRoot => data.Path;
 
-    /// <summary>A small BRFSS-2024-shaped XPT the session writes (made-up values, no survey rows), used as POPHEALTH_INPUT.</summary>
+    /// <summary>A small BRFSS-2024-shaped XPT the session writes (made-up values, no survey rows), for the runner's path tests.</summary>
     public string Input { get; }
 
     public NotebookSession()
@@ -33,11 +33,14 @@ public sealed class NotebookSession : IDisposable
             names.Select(_ => (Array)Enumerable.Range(0, rows).Select(_ => (double?)random.Next(1, 3)).ToArray()).ToArray(), rows));
     }
 
-    /// <summary>Small inputs for speed; every POPHEALTH_* variable is set so the caller's environment cannot leak in.</summary>
+    /// <summary>
+    /// The default run (embedded synthetic sample, no POPHEALTH_INPUT) with small sizes for speed; every POPHEALTH_*
+    /// variable is set so the caller's environment cannot leak in.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["POPHEALTH_DATA"] = data.Path,
-        ["POPHEALTH_INPUT"] = Input,
+        ["POPHEALTH_INPUT"] = "",
         ["POPHEALTH_YEAR"] = "",
         ["POPHEALTH_RECIPE"] = "",
         ["POPHEALTH_SEED"] = "",

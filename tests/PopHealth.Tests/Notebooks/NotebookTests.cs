@@ -26,8 +26,12 @@ public class NotebookTests(NotebookSession session)
         if (name == "01-convert")
         {
             Assert.True(File.Exists(Path.Combine(session.DataRoot, "interim", "brfss.parquet")));
-            Assert.Contains(outputs, o => o.Contains("LLCP2024") && o.Contains("300"));
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "interim", "poverty_thresholds.parquet")));
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "raw", "LLCP2024-sample.XPT")));
+            Assert.Contains(outputs, o => o.Contains("SYNTHETIC DATA"));
+            Assert.Contains(outputs, o => o.Contains("LLCP2024") && o.Contains("5,000"));
         }
+        if (name == "03-transform") Assert.True(File.Exists(Path.Combine(session.DataRoot, "processed", "features.parquet")));
         // Restore chatter is stripped from the executed copy.
         Assert.DoesNotContain(outputs, o => o.Contains("Installing Packages"));
     }
