@@ -1,4 +1,5 @@
 using PopHealth.Features;
+using PopHealth.Modeling;
 
 namespace PopHealth.Charts;
 
@@ -34,5 +35,58 @@ public static class WorkbookCharts
         return Plots.Bars(title, [new BarSeries("weighted prevalence", sorted.Select(e => e.Group).ToArray(), sorted.Select(e => e.Prevalence).ToArray(),
             sorted.Select(e => e.Lower).ToArray(), sorted.Select(e => e.Upper).ToArray())],
             new ChartLayout(XTitle: "share in fair or poor health (survey-weighted, 95 % CI)", Height: Math.Max(360, 18 * sorted.Length + 140), Width: 820), horizontal: true);
+    }
+
+    /// <summary>The original's sweep comparison: CV AUC against trees / iterations, one line per model and depth.</summary>
+    public static Chart SweepComparison(SweepRun grid) =>
+        Plots.Lines("Original grid: cross-validated AUC by number of trees",
+            grid.Trials.GroupBy(t => (t.Spec.Trainer, t.Spec.Depth)).OrderBy(g => g.Key.Trainer).ThenBy(g => g.Key.Depth)
+                .Select(g => new LineSeries($"{(g.Key.Trainer == TrainerKind.FastForest ? "random forest" : "gradient-boosted")} depth {g.Key.Depth}",
+                    g.OrderBy(t => t.Spec.Trees).Select(t => (double)t.Spec.Trees).ToArray(), g.OrderBy(t => t.Spec.Trees).Select(t => t.MeanAuc).ToArray())),
+            new ChartLayout(XTitle: "trees (forest) / iterations (boosting)", YTitle: "mean CV AUC (3 folds)"));
+
+    /// <summary>The best trials of a leaderboard with ± 1 sd of their fold AUCs.</summary>
+    public static Chart Leaderboard(IReadOnlyList<LeaderboardRow> rows, int top = 15)
+    {
+        var best = rows.Take(top).Reverse().ToArray();
+        return Plots.Bars($"Leaderboard: the best {best.Length} settings (CV AUC ± 1 sd)",
+            [new BarSeries("CV AUC", best.Select(r => $"{r.Name} {r.Trainer}").ToArray(), best.Select(r => r.CvAuc).ToArray(),
+                best.Select(r => r.CvAuc - r.CvAucSd).ToArray(), best.Select(r => r.CvAuc + r.CvAucSd).ToArray())],
+            new ChartLayout(XTitle: "mean CV AUC", XMin: Math.Max(0.5, best.Min(r => r.CvAuc) - 0.02), XMax: Math.Min(1, best.Max(r => r.CvAuc) + 0.01),
+                Height: Math.Max(360, 26 * best.Length + 120)), horizontal: true);
+    }
+
+    /// <summary>ROC curves of the test sets, with the chance diagonal.</summary>
+    public static Chart Roc(IReadOnlyList<TestReport> tests) =>
+        Plots.Lines("ROC curve on held-out respondents",
+            tests.Select(t => new LineSeries($"{t.TestSet} (AUC {t.Auc:F3})", t.Roc.Select(p => p.X).ToArray(), t.Roc.Select(p => p.Y).ToArray()))
+                .Append(new LineSeries("chance", [0, 1], [0, 1])),
+            new ChartLayout(XTitle: "false-positive rate", YTitle: "true-positive rate", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 620, Height: 560), markers: false);
+
+    /// <summary>Reliability curves: mean predicted probability against the observed rate per bin, with the diagonal.</summary>
+    public static Chart Reliability(IReadOnlyList<TestReport> tests) =>
+        Plots.Lines("Reliability: are predicted probabilities right on average?",
+            tests.Select(t => new LineSeries($"{t.TestSet} (Brier {t.Brier:F3})", t.Reliability.Select(b => b.MeanPredicted).ToArray(), t.Reliability.Select(b => b.ObservedRate).ToArray()))
+                .Append(new LineSeries("perfectly calibrated", [0, 1], [0, 1])),
+            new ChartLayout(XTitle: "mean predicted probability", YTitle: "observed share in fair/poor health", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 620, Height: 560));
+
+    /// <summary>Permutation importance: AUC lost when each feature is shuffled (± 1 sd over repeats).</summary>
+    public static Chart Importance(IReadOnlyList<FeatureImportance> importance)
+    {
+        var rows = importance.Reverse().ToArray();
+        return Plots.Bars("Permutation importance (test AUC lost when the feature is shuffled)",
+            [new BarSeries("AUC drop", rows.Select(r => r.Feature).ToArray(), rows.Select(r => r.AucDrop).ToArray(),
+                rows.Select(r => r.AucDrop - r.AucDropSd).ToArray(), rows.Select(r => r.AucDrop + r.AucDropSd).ToArray())],
+            new ChartLayout(XTitle: "AUC drop", Height: Math.Max(360, 24 * rows.Length + 120)), horizontal: true);
+    }
+
+    /// <summary>AUC, true- and false-positive rate by subgroup (at the chosen threshold).</summary>
+    public static Chart Subgroups(IReadOnlyList<SubgroupMetrics> groups)
+    {
+        var labels = groups.Select(g => $"{g.Dimension}: {g.Group}").ToArray();
+        return Plots.Bars("Performance by subgroup (at the chosen threshold)",
+            [new BarSeries("AUC", labels, groups.Select(g => g.Auc).ToArray()), new BarSeries("true-positive rate", labels, groups.Select(g => g.TruePositiveRate).ToArray()),
+             new BarSeries("false-positive rate", labels, groups.Select(g => g.FalsePositiveRate).ToArray())],
+            new ChartLayout(YTitle: "rate", YMin: 0, YMax: 1, Width: 900, Height: 480));
     }
 }

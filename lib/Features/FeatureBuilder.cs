@@ -112,7 +112,7 @@ public static class FeatureBuilder
         accounting.Add(new("dropped: any feature missing", n - unknownTarget - keep.Length, "the original's dropna over its eight features"));
         accounting.Add(new("kept", keep.Length, "complete rows with a known target"));
 
-        var table = Assemble(src, keep, columns.Append((FeatureSet.Target, target)));
+        var table = Assemble(src, profile, keep, columns.Append((FeatureSet.Target, target)));
         return new FeatureSet(Recipe.Seed, profile.Name, table, features, accounting, synthetic);
     }
 
@@ -205,18 +205,38 @@ public static class FeatureBuilder
             new("dropped: target unknown", n - keep.Length, "_RFHLTH is 9 (don't know / refused) or blank: nothing to learn or check against"),
             new("kept", keep.Length, "every respondent with a known target; unknown answers stay missing"),
         };
-        var table = Assemble(src, keep, columns.Append((FeatureSet.Target, target)));
+        var table = Assemble(src, profile, keep, columns.Append((FeatureSet.Target, target)));
         return new FeatureSet(Recipe.Improved, profile.Name, table, features, accounting, synthetic);
     }
 
-    /// <summary>The kept rows: id (1-based row of the converted table), the columns, and survey design columns when present.</summary>
-    private static DataFrame Assemble(SourceColumns src, int[] keep, IEnumerable<(string Name, double?[] Values)> columns)
+    /// <summary>
+    /// The kept rows: id (1-based row of the converted table), the columns, survey design columns when present, and
+    /// the subgroup columns of the model card (sex, age group, income group, education) whatever the recipe's features.
+    /// </summary>
+    private static DataFrame Assemble(SourceColumns src, BrfssYearProfile profile, int[] keep, IEnumerable<(string Name, double?[] Values)> columns)
     {
         var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, keep.Select(i => (long)i + 1)));
         foreach (var (name, values) in columns)
             frame.Columns.Add(new DoubleDataFrameColumn(name, keep.Select(i => values[i])));
         foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum) })
             if (src.Has(from)) frame.Columns.Add(new DoubleDataFrameColumn(to, keep.Select(i => src.Raw(from)[i])));
+        foreach (var (column, labels) in Subgroups(src, profile))
+            frame.Columns.Add(new StringDataFrameColumn(column, keep.Select(i => labels[i])));
         return frame;
+    }
+
+    private static IEnumerable<(string Column, string?[] Labels)> Subgroups(SourceColumns src, BrfssYearProfile profile)
+    {
+        if (src.CleanIfPresent("_SEX") is { } sex)
+            yield return ("group_sex", sex.Select(v => v switch { 1 => "male", 2 => "female", _ => null }).ToArray());
+        if (src.CleanIfPresent("_AGEG5YR") is { } age)
+            yield return ("group_age", age.Select(v => v switch { >= 1 and <= 5 => "18–44", >= 6 and <= 9 => "45–64", >= 10 and <= 13 => "65+", _ => (string?)null }).ToArray());
+        if (src.CleanIfPresent(profile.IncomeVariable) is { } income)
+            yield return ("group_income", income.Select(v => profile.IncomeBrackets.FirstOrDefault(b => b.Code == v) is { } b
+                ? b.Lower < 25_000 ? "under $25k" : b.Lower < 50_000 ? "$25k–50k" : b.Lower < 75_000 ? "$50k–75k" : "$75k+"
+                : null).ToArray());
+        if ((src.CleanIfPresent("EDUCA") is { } educa ? educa.Select(v => v switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => (double?)null }).ToArray()
+             : src.CleanIfPresent("_EDUCAG")) is { } education)
+            yield return ("group_education", education.Select(v => v switch { 1 => "no high-school diploma", 2 => "high school", 3 => "some college", 4 => "college graduate", _ => null }).ToArray());
     }
 }

@@ -27,6 +27,10 @@ public sealed class FeatureSet
     public const string State = "state";
     public const string Stratum = "stratum";
     public const string RecipeColumn = "recipe";
+
+    /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
+    public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
+        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education")];
     private const string Prefix = "pophealth.";
 
     public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic)

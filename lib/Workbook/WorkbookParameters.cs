@@ -49,6 +49,17 @@ public sealed record WorkbookParameters
     public string SyntheticRespondents => Path.Combine(DataRoot, "synthetic", "synthetic.parquet");
     public string Predictions => Path.Combine(DataRoot, "predictions", "predictions.parquet");
     public string RenderedNotebooks => Path.Combine(DataRoot, "rendered");
+    /// <summary>Where charts meant to be read outside the notebooks go: the repository's <c>plots/</c> for the default data root, else <c>&lt;data&gt;/plots</c>.</summary>
+    public string PlotsDirectory
+    {
+        get
+        {
+            var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(DataRoot));
+            return parent is not null && Path.GetFileName(Path.TrimEndingDirectorySeparator(DataRoot)) == "data" && File.Exists(Path.Combine(parent, "PopHealth.slnx"))
+                ? Path.Combine(parent, "plots")
+                : Path.Combine(DataRoot, "plots");
+        }
+    }
     public string ScoreInput => ScoreInputOverride ?? SyntheticRespondents;
 
     /// <summary>Reads the parameters from this process's environment.</summary>

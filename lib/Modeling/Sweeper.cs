@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace PopHealth.Modeling;
+
+/// <summary>Options for <see cref="Sweeper.Run"/>.</summary>
+/// <param name="Folds">Cross-validation folds (stratified).</param>
+/// <param name="Parallelism">Fits running at once (each single-threaded); 0 = all cores.</param>
+public sealed record SweepOptions(int Folds = 3, int Parallelism = 0);
+
+/// <summary>One setting's cross-validated result.</summary>
+public sealed record TrialResult(int Trial, string Name, ModelSpec Spec, double MeanAuc, double SdAuc, IReadOnlyList<double> FoldAuc, double Seconds)
+{
+    /// <summary>A leaderboard row.</summary>
+    public LeaderboardRow Row(int rank) => new(rank, Name, Spec.Trainer.ToString(), Spec.Settings, Math.Round(MeanAuc, 4), Math.Round(SdAuc, 4), Math.Round(Seconds, 1), Spec.Origin);
+}
+
+/// <summary>A leaderboard line: mean ± sd of the fold AUCs and the seconds its fits took (summed over folds).</summary>
+public sealed record LeaderboardRow(int Rank, string Name, string Trainer, string Settings, double CvAuc, double CvAucSd, double Seconds, string Origin);
+
+/// <summary>Live progress of a sweep.</summary>
+public sealed record SweepProgress(int FitsDone, int FitsTotal, TrialResult? Finished)
+{
+    public override string ToString() => Finished is { } t
+        ? $"{FitsDone}/{FitsTotal} fits — {t.Name}: CV AUC {t.MeanAuc:F4} ± {t.SdAuc:F4}"
+        : $"{FitsDone}/{FitsTotal} fits";
+}
+
+/// <summary>A finished sweep: every trial, best first, and each trial's out-of-fold probabilities.</summary>
+public sealed class SweepRun
+{
+    internal SweepRun(IReadOnlyList<TrialResult> trials, IReadOnlyDictionary<int, float[]> outOfFold, int[] rows, TimeSpan elapsed)
+    {
+        Trials = trials.OrderByDescending(t => t.MeanAuc).ThenBy(t => t.Trial).ToArray();
+        this.outOfFold = outOfFold;
+        Rows = rows;
+        Elapsed = elapsed;
+    }
+
+    private readonly IReadOnlyDictionary<int, float[]> outOfFold;
+
+    /// <summary>Trials, best cross-validated AUC first.</summary>
+    public IReadOnlyList<TrialResult> Trials { get; }
+    public TrialResult Best => Trials[0];
+    /// <summary>The rows (matrix indices) the sweep cross-validated on.</summary>
+    public int[] Rows { get; }
+    public TimeSpan Elapsed { get; }
+    public IReadOnlyList<LeaderboardRow> Leaderboard => Trials.Select((t, i) => t.Row(i + 1)).ToArray();
+    /// <summary>Out-of-fold probabilities of a trial, aligned with <see cref="Rows"/>.</summary>
+    public float[] OutOfFold(TrialResult trial) => outOfFold[trial.Trial];
+}
+
+/// <summary>The original's grid and a budgeted random search, cross-validated on AUC with every fit in parallel.</summary>
+public static class Sweeper
+{
+    /// <summary>The original project's grid: random forest trees {100, 200, 300} × depth {4, 6, 8}; gradient-boosted trees iterations {20, 40, 60, 80} × depth {4, 6, 8}.</summary>
+    public static IReadOnlyList<ModelSpec> OriginalGrid() =>
+    [
+        .. from trees in new[] { 100, 200, 300 } from depth in new[] { 4, 6, 8 } select ModelSpec.FromDepth(TrainerKind.FastForest, trees, depth),
+        .. from iterations in new[] { 20, 40, 60, 80 } from depth in new[] { 4, 6, 8 } select ModelSpec.FromDepth(TrainerKind.LightGbm, iterations, depth),
+    ];
+
+    /// <summary>
+    /// <paramref name="trials"/> settings drawn at random (seeded) over LightGBM (half), FastTree (three in ten) and
+    /// FastForest (one in five): trees, leaves, learning rate, minimum leaf size, feature fraction, L2 — log-uniform where scale matters.
+    /// </summary>
+    public static IReadOnlyList<ModelSpec> Search(int trials, int seed)
+    {
+        var random = new Random(seed);
+        int LogInt(int low, int high) => (int)Math.Round(Math.Exp(Math.Log(low) + random.NextDouble() * (Math.Log(high) - Math.Log(low))));
+        double LogDouble(double low, double high) => Math.Round(Math.Exp(Math.Log(low) + random.NextDouble() * (Math.Log(high) - Math.Log(low))), 4);
+        double Uniform(double low, double high) => Math.Round(low + random.NextDouble() * (high - low), 3);
+        var specs = new List<ModelSpec>();
+        for (var t = 0; t < trials; t++)
+        {
+            var pick = (t % 10) switch { < 5 => TrainerKind.LightGbm, < 8 => TrainerKind.FastTree, _ => TrainerKind.FastForest };
+            specs.Add(pick switch
+            {
+                TrainerKind.LightGbm => new ModelSpec(pick, LogInt(60, 600), LogInt(8, 96), null, LogDouble(0.02, 0.2), LogInt(10, 300), Uniform(0.5, 1),
+                    new[] { 0, 0.1, 1, 10 }[random.Next(4)], "search"),
+                TrainerKind.FastTree => new ModelSpec(pick, LogInt(60, 400), LogInt(8, 64), null, LogDouble(0.03, 0.2), LogInt(10, 300), Uniform(0.5, 1), 0, "search"),
+                _ => new ModelSpec(pick, LogInt(100, 400), LogInt(32, 512), null, 0.1, LogInt(1, 50), Uniform(0.5, 0.9), 0, "search"),
+            });
+        }
+        return specs;
+    }
+
+    /// <summary>
+    /// Cross-validates every setting on <paramref name="rows"/> of <paramref name="data"/> (stratified folds from the seed).
+    /// All fits run in parallel, each single-threaded, so the leaderboard does not depend on scheduling: the same seed
+    /// gives the same leaderboard.
+    /// </summary>
+    public static SweepRun Run(ModelMatrix data, IReadOnlyList<int> rows, IReadOnlyList<ModelSpec> specs, int seed,
+        SweepOptions? options = null, IProgress<SweepProgress>? progress = null, string namePrefix = "trial")
+    {
+        options ??= new SweepOptions();
+        if (specs.Count == 0) throw new ArgumentException("No settings to sweep.");
+        var watch = Stopwatch.StartNew();
+        var rowArray = rows.ToArray();
+        var fold = Splits.Folds(rowArray, data.Labels, options.Folds, seed);
+        var trainSets = Enumerable.Range(0, options.Folds).Select(f => data.Subset(rowArray.Where((_, k) => fold[k] != f).ToArray())).ToArray();
+        var validation = Enumerable.Range(0, options.Folds).Select(f => Enumerable.Range(0, rowArray.Length).Where(k => fold[k] == f).ToArray()).ToArray();
+        var auc = new double[specs.Count, options.Folds];
+        var seconds = new double[specs.Count, options.Folds];
+        var oof = Enumerable.Range(0, specs.Count).Select(_ => new float[rowArray.Length]).ToArray();
+        var remaining = Enumerable.Range(0, specs.Count).Select(_ => options.Folds).ToArray();
+        var done = 0;
+        var total = specs.Count * options.Folds;
+        var work = from s in Enumerable.Range(0, specs.Count) from f in Enumerable.Range(0, options.Folds) select (Spec: s, Fold: f);
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount }, item =>
+        {
+            var fitWatch = Stopwatch.StartNew();
+            var model = TrainedModel.Fit(trainSets[item.Fold], specs[item.Spec], seed, threads: 1);
+            var held = validation[item.Fold];
+            var probabilities = model.RawProbabilities(held.Select(k => data.Rows[rowArray[k]]).ToArray());
+            for (var i = 0; i < held.Length; i++) oof[item.Spec][held[i]] = probabilities[i];
+            auc[item.Spec, item.Fold] = BinaryMetrics.Auc(probabilities.Select(p => (double)p).ToArray(), held.Select(k => data.Labels[rowArray[k]]).ToArray());
+            seconds[item.Spec, item.Fold] = fitWatch.Elapsed.TotalSeconds;
+            var finished = Interlocked.Decrement(ref remaining[item.Spec]) == 0;
+            var count = Interlocked.Increment(ref done);
+            progress?.Report(new SweepProgress(count, total, finished ? Result(item.Spec) : null));
+        });
+        TrialResult Result(int s)
+        {
+            var folds = Enumerable.Range(0, options.Folds).Select(f => auc[s, f]).ToArray();
+            var mean = folds.Average();
+            var sd = Math.Sqrt(folds.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, folds.Length - 1));
+            return new TrialResult(s, $"{namePrefix}-{(s + 1).ToString("D2", CultureInfo.InvariantCulture)}", specs[s], mean, sd, folds,
+                Enumerable.Range(0, options.Folds).Sum(f => seconds[s, f]));
+        }
+        var trials = Enumerable.Range(0, specs.Count).Select(Result).ToArray();
+        return new SweepRun(trials, Enumerable.Range(0, specs.Count).ToDictionary(s => s, s => oof[s]), rowArray, watch.Elapsed);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using PopHealth.Workbook;
+
+namespace PopHealth.Modeling;
+
+/// <summary>
+/// A fitted model: the ML.NET transformer, the features it expects (in order) and, when it was trained on
+/// resampled data, the prior shift that maps its probabilities back to the population.
+/// </summary>
+public sealed class TrainedModel
+{
+    public const string ModelFile = "mlnet_model.zip";
+    public const string SignatureFile = "features.json";
+
+    private readonly MLContext context;
+    private readonly ITransformer transformer;
+
+    public TrainedModel(MLContext context, ITransformer transformer, IReadOnlyList<string> featureNames, ModelSpec spec, PriorShift? priorShift = null)
+    {
+        this.context = context;
+        this.transformer = transformer;
+        FeatureNames = featureNames;
+        Spec = spec;
+        PriorShift = priorShift;
+    }
+
+    public IReadOnlyList<string> FeatureNames { get; }
+    public ModelSpec Spec { get; }
+    /// <summary>Correction from the training prevalence to the population's (null: trained at the natural prevalence).</summary>
+    public PriorShift? PriorShift { get; }
+    public ITransformer Transformer => transformer;
+    public MLContext Context => context;
+
+    /// <summary>Fits <paramref name="spec"/> on <paramref name="data"/>.</summary>
+    public static TrainedModel Fit(ModelMatrix data, ModelSpec spec, int seed, int threads = 0, PriorShift? priorShift = null)
+    {
+        var context = new MLContext(seed);
+        var view = data.ToDataView(context);
+        var model = spec.Estimator(context, seed, threads <= 0 ? Environment.ProcessorCount : threads).Fit(view);
+        return new TrainedModel(context, model, data.FeatureNames, spec, priorShift);
+    }
+
+    /// <summary>The model's probabilities of fair or poor health for <paramref name="rows"/>, before any prior shift.</summary>
+    public float[] RawProbabilities(IReadOnlyList<float[]> rows)
+    {
+        var view = context.Data.LoadFromEnumerable(rows.Select(r => new ModelRow { Features = r }), ModelMatrix.Schema(FeatureNames.Count));
+        return transformer.Transform(view).GetColumn<float>("Probability").ToArray();
+    }
+
+    /// <summary>Probabilities for the population (the prior shift applied when there is one).</summary>
+    public double[] Probabilities(IReadOnlyList<float[]> rows)
+    {
+        var raw = RawProbabilities(rows);
+        return PriorShift is { } shift ? raw.Select(p => shift.Apply(p)).ToArray() : raw.Select(p => (double)p).ToArray();
+    }
+
+    /// <summary>Saves the ML.NET model and its signature (features, prior shift, setting) into <paramref name="folder"/>, atomically per file.</summary>
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.Write(Path.Combine(folder, ModelFile), (Stream stream) => context.Model.Save(transformer, null, stream));
+        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(new Signature(FeatureNames.ToArray(), PriorShift, Spec), new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/>; a missing or corrupt file is an error naming it.</summary>
+    public static TrainedModel Load(string folder)
+    {
+        var modelPath = Path.Combine(folder, ModelFile);
+        var signaturePath = Path.Combine(folder, SignatureFile);
+        foreach (var path in new[] { modelPath, signaturePath })
+            if (!File.Exists(path)) throw new FileNotFoundException($"Model artifact missing: {path}", path);
+        Signature signature;
+        try { signature = JsonSerializer.Deserialize<Signature>(File.ReadAllText(signaturePath)) ?? throw new InvalidDataException("empty"); }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{signaturePath}: not a model signature ({e.Message}).", e);
+        }
+        var context = new MLContext(0);
+        ITransformer transformer;
+        try
+        {
+            using var stream = File.OpenRead(modelPath);
+            transformer = context.Model.Load(stream, out _);
+        }
+        catch (Exception e) when (e is not FileNotFoundException)
+        {
+            throw new InvalidDataException($"{modelPath}: not a readable ML.NET model ({e.Message}).", e);
+        }
+        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift);
+    }
+
+    private sealed record Signature(string[] Features, PriorShift? PriorShift, ModelSpec Spec);
+}
+
+/// <summary>
+/// Maps probabilities learned at one prevalence to another (Bayes' rule on the odds): a model trained on the
+/// original's balanced data overstates risk; this restores population-level probabilities.
+/// </summary>
+public sealed record PriorShift(double TrainingPrevalence, double PopulationPrevalence)
+{
+    public double Apply(double p)
+    {
+        var factor = PopulationPrevalence / (1 - PopulationPrevalence) / (TrainingPrevalence / (1 - TrainingPrevalence));
+        var odds = p / Math.Max(1e-12, 1 - p) * factor;
+        return odds / (1 + odds);
+    }
+}

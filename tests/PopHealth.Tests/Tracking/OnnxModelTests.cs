@@ -1,0 +1,34 @@
+using PopHealth.Modeling;
+using PopHealth.Tracking;
+using PopHealth.Tests.Modeling;
+
+namespace PopHealth.Tests.Tracking;
+
+public class OnnxModelTests
+{
+    public static TheoryData<TrainerKind> Trainers => new(Enum.GetValues<TrainerKind>());
+
+    [Theory]
+    [MemberData(nameof(Trainers))]
+    public void Onnx_export_has_mlflows_shape_and_matches_mlnet(TrainerKind trainer)
+    {
+        using var temp = Repo.Temp();
+        var data = ModelFixtures.Matrix(3000);
+        var model = TrainedModel.Fit(data, new ModelSpec(trainer, 40, 16), seed: 3);
+        var path = temp.File("model/model.onnx");
+        OnnxModel.Export(model, path);
+
+        var (inputs, outputs) = OnnxModel.Describe(path);
+        var input = Assert.Single(inputs);
+        Assert.Equal("features", input.Name);
+        Assert.Equal(4, input.Shape[^1]);
+        Assert.Equal(["probability", "score", "predicted_label"], outputs.Select(o => o.Name));
+        Assert.All(outputs, o => Assert.Equal(1, o.Shape[^1]));
+
+        var rows = ModelFixtures.Matrix(500, seed: 9).Rows;
+        var mlnet = model.RawProbabilities(rows);
+        var onnx = OnnxModel.Score(path, rows);
+        Assert.Equal(mlnet.Length, onnx.Length);
+        Assert.All(mlnet.Zip(onnx), p => Assert.InRange(p.First - p.Second, -1e-5f, 1e-5f));
+    }
+}
