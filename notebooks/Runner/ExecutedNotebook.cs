@@ -61,6 +61,31 @@ public sealed class ExecutedNotebook
         return removed;
     }
 
+    /// <summary>
+    /// A progress line updated in place (<c>display(...).Update(...)</c>) is written by the headless kernel as one
+    /// plain-text display per update. Of each run of consecutive plain-text-only displays, only the last (the final
+    /// state) is kept. Returns how many were removed.
+    /// </summary>
+    public int CollapseProgressUpdates()
+    {
+        var removed = 0;
+        foreach (var cell in Cells)
+        {
+            if (cell["outputs"] is not JsonArray outputs) continue;
+            for (var i = outputs.Count - 2; i >= 0; i--)
+                if (IsPlainDisplay(outputs[i]) && IsPlainDisplay(outputs[i + 1]))
+                {
+                    outputs.RemoveAt(i);
+                    removed++;
+                }
+        }
+        return removed;
+    }
+
+    private static bool IsPlainDisplay(JsonNode? node) =>
+        node is JsonObject output && (string?)output["output_type"] == "display_data"
+        && output["data"] is JsonObject data && data.Count == 1 && data.ContainsKey("text/plain");
+
     private static bool IsRestoreProgress(JsonObject output)
     {
         if ((string?)output["output_type"] != "display_data" || output["data"] is not JsonObject data) return false;

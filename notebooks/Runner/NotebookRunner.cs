@@ -83,6 +83,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             var executed = ExecutedNotebook.Load(raw);
             var failure = executed.FirstFailure();
             executed.RemoveRestoreProgress();
+            executed.CollapseProgressUpdates();
             AtomicFile.WriteAllText(rendered, executed.ToJson());
             return new NotebookResult(name, exitCode, watch.Elapsed, rendered, failure, exitCode == 0 ? null : Tail(output));
         }

@@ -32,6 +32,13 @@ public class NotebookTests(NotebookSession session)
             Assert.Contains(outputs, o => o.Contains("LLCP2024") && o.Contains("5,000"));
         }
         if (name == "03-transform") Assert.True(File.Exists(Path.Combine(session.DataRoot, "processed", "features.parquet")));
+        if (name == "04-train")
+        {
+            var prod = new PopHealth.Tracking.MlflowStore(Path.Combine(session.DataRoot, "mlruns")).Resolve("models:/pophealth-rfhlth@prod");
+            Assert.True(File.Exists(Path.Combine(prod.ArtifactDirectory, "model.onnx")));
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "plots", "roc-improved.html")));
+            Assert.Contains(outputs, o => o.Contains("chosen:") && o.Contains("CV AUC"));
+        }
         // Restore chatter is stripped from the executed copy.
         Assert.DoesNotContain(outputs, o => o.Contains("Installing Packages"));
     }

@@ -55,6 +55,25 @@ public class ExecutedNotebookTests
         Assert.Contains("result", Assert.Single(outputs)!.ToJsonString());
     }
 
+    private static JsonObject Plain(string text) =>
+        new() { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/plain"] = new JsonArray(text) } };
+
+    [Fact]
+    public void A_progress_line_updated_in_place_keeps_only_its_final_state()
+    {
+        using var temp = Repo.Temp();
+        var path = Write(temp, [Code("var status = display(\"starting\");",
+            Plain("starting"), Plain("1/63 fits"), Plain("63/63 fits"),
+            new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = "done" },
+            Html("<table>a</table>"), Plain("second line, kept"), Html("<table>b</table>"))]);
+        var notebook = ExecutedNotebook.Load(path);
+        Assert.Equal(2, notebook.CollapseProgressUpdates());
+        var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]![0]!["outputs"]!.AsArray().Select(o => o!.ToJsonString()).ToArray();
+        Assert.Equal(5, outputs.Length);
+        Assert.Contains("63/63 fits", outputs[0]);
+        Assert.Contains("second line, kept", outputs[3]);
+    }
+
     [Fact]
     public void A_file_that_is_not_a_notebook_is_named_in_the_error()
     {

@@ -1,0 +1,93 @@
+using PopHealth.Modeling;
+
+namespace PopHealth.Tests.Modeling;
+
+public class ModelingTests
+{
+    [Fact]
+    public void The_originals_split_keeps_a_quarter_of_negatives_and_every_positive()
+    {
+        var labels = Enumerable.Range(0, 1000).Select(i => i % 5 == 0).ToArray(); // 200 positives, 800 negatives
+        var split = Splits.OriginalBalanced(labels, seed: 1);
+        Assert.Equal(400, split.Train.Length + split.Test.Length);
+        Assert.Equal(320, split.Train.Length);
+        Assert.Equal(200, split.Train.Concat(split.Test).Count(i => labels[i]));
+        Assert.Empty(split.Train.Intersect(split.Test));
+        Assert.Equal(split.Train, Splits.OriginalBalanced(labels, seed: 1).Train);
+        Assert.NotEqual(split.Train, Splits.OriginalBalanced(labels, seed: 2).Train);
+    }
+
+    [Fact]
+    public void Stratified_split_subsample_and_folds_keep_the_prevalence()
+    {
+        var labels = Enumerable.Range(0, 1000).Select(i => i % 5 == 0).ToArray();
+        var split = Splits.Stratified(labels, seed: 3);
+        Assert.Equal(200, split.Test.Length);
+        Assert.Equal(40, split.Test.Count(i => labels[i]));
+        var sub = Splits.Subsample(split.Train, labels, 400, seed: 3);
+        Assert.Equal(400, sub.Length);
+        Assert.Equal(80, sub.Count(i => labels[i]));
+        var folds = Splits.Folds(split.Train, labels, 4, seed: 3);
+        Assert.All(Enumerable.Range(0, 4), f => Assert.Equal(40, Enumerable.Range(0, split.Train.Length).Count(k => folds[k] == f && labels[split.Train[k]])));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Splits.Folds(split.Train, labels, 1, 3));
+    }
+
+    [Fact]
+    public void Prior_shift_maps_balanced_probabilities_to_the_population()
+    {
+        var shift = new PriorShift(TrainingPrevalence: 0.5, PopulationPrevalence: 0.2);
+        Assert.Equal(0.2, shift.Apply(0.5), 12); // a coin-flip at 50 % is the base rate at 20 %
+        Assert.Equal(0.5, new PriorShift(0.2, 0.2).Apply(0.5), 12);
+        Assert.True(shift.Apply(0.9) < 0.9 && shift.Apply(0.9) > shift.Apply(0.8));
+    }
+
+    [Fact]
+    public void Same_seed_same_leaderboard_and_the_signal_beats_chance()
+    {
+        var data = ModelFixtures.Matrix(2400);
+        var rows = Enumerable.Range(0, data.Count).ToArray();
+        var specs = new[] { new ModelSpec(TrainerKind.LightGbm, 30, 8), new ModelSpec(TrainerKind.FastTree, 30, 8), ModelSpec.FromDepth(TrainerKind.FastForest, 30, 4) };
+        var reported = new List<SweepProgress>();
+        var a = Sweeper.Run(data, rows, specs, seed: 5, progress: new SynchronousProgress<SweepProgress>(reported.Add));
+        var b = Sweeper.Run(data, rows, specs, seed: 5);
+        Assert.Equal(a.Leaderboard.Select(r => (r.Name, r.CvAuc, r.CvAucSd)), b.Leaderboard.Select(r => (r.Name, r.CvAuc, r.CvAucSd)));
+        Assert.All(a.Trials, t => Assert.InRange(t.MeanAuc, 0.7, 1));
+        Assert.Equal(9, reported.Count);
+        Assert.Equal(3, reported.Count(p => p.Finished is not null));
+        Assert.Equal(data.Count, a.OutOfFold(a.Best).Length);
+        Assert.Equal(16, ModelSpec.FromDepth(TrainerKind.FastForest, 100, 4).Leaves);
+        Assert.Equal(6, ModelSpec.FromDepth(TrainerKind.LightGbm, 20, 6).MaxDepth);
+    }
+
+    [Fact]
+    public void Permutation_importance_ranks_the_noise_feature_last()
+    {
+        var data = ModelFixtures.Matrix(3000);
+        var model = TrainedModel.Fit(data, new ModelSpec(TrainerKind.LightGbm, 60, 8), seed: 1);
+        var importance = ModelCard.PermutationImportance(model, ModelFixtures.Matrix(1500, seed: 4), seed: 1, repeats: 2);
+        Assert.Equal(["a", "b"], importance.Take(2).Select(i => i.Feature).Order()); // the two strong signals (similar logit spread)
+        Assert.Equal("noise", importance[^1].Feature);
+    }
+
+    [Fact]
+    public void Model_files_round_trip_and_a_corrupt_artifact_is_named()
+    {
+        using var temp = Repo.Temp();
+        var data = ModelFixtures.Matrix(800);
+        var model = TrainedModel.Fit(data, new ModelSpec(TrainerKind.FastTree, 20, 8), seed: 1, priorShift: new PriorShift(0.5, 0.2));
+        model.Save(temp.File("model"));
+        var loaded = TrainedModel.Load(temp.File("model"));
+        Assert.Equal(model.Probabilities(data.Rows), loaded.Probabilities(data.Rows));
+        Assert.Equal(model.FeatureNames, loaded.FeatureNames);
+        File.WriteAllText(temp.File("model/mlnet_model.zip"), "not a model");
+        Assert.Contains("mlnet_model.zip", Assert.Throws<InvalidDataException>(() => TrainedModel.Load(temp.File("model"))).Message);
+        Assert.Throws<FileNotFoundException>(() => TrainedModel.Load(temp.File("nothing")));
+    }
+}
+
+/// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts asynchronously).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    private readonly object gate = new();
+    public void Report(T value) { lock (gate) report(value); }
+}
