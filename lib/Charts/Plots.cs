@@ -72,7 +72,7 @@ public static class Plots
 
     /// <summary>A heatmap of <paramref name="z"/>[row][column], rows labelled by <paramref name="yLabels"/>.</summary>
     public static Chart Heatmap(string title, IReadOnlyList<string> xLabels, IReadOnlyList<string> yLabels,
-        IReadOnlyList<IReadOnlyList<double>> z, ChartLayout? layout = null, string colorScale = "Blues")
+        IReadOnlyList<IReadOnlyList<double>> z, ChartLayout? layout = null, string colorScale = "Blues", bool reverseScale = false)
     {
         Require(z.Count == yLabels.Count, $"heatmap: {yLabels.Count} row labels but {z.Count} rows");
         for (var r = 0; r < z.Count; r++)
@@ -84,6 +84,7 @@ public static class Plots
             ["y"] = Array(yLabels),
             ["z"] = new JsonArray(z.Select(row => (JsonNode?)Array(row)).ToArray()),
             ["colorscale"] = colorScale,
+            ["reversescale"] = reverseScale,
             ["texttemplate"] = "%{z}",
         };
         return Build(title, new JsonArray(trace), layout);

@@ -1,5 +1,8 @@
 using PopHealth.Features;
 using PopHealth.Modeling;
+using PopHealth.Scoring;
+using PopHealth.Synthesis;
+using Microsoft.Data.Analysis;
 
 namespace PopHealth.Charts;
 
@@ -88,5 +91,66 @@ public static class WorkbookCharts
             [new BarSeries("AUC", labels, groups.Select(g => g.Auc).ToArray()), new BarSeries("true-positive rate", labels, groups.Select(g => g.TruePositiveRate).ToArray()),
              new BarSeries("false-positive rate", labels, groups.Select(g => g.FalsePositiveRate).ToArray())],
             new ChartLayout(YTitle: "rate", YMin: 0, YMax: 1, Width: 900, Height: 480));
+    }
+
+    /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
+    public static Chart ColumnShapes(QualityReport quality)
+    {
+        var rows = quality.Columns.OrderBy(c => c.Score).ToArray();
+        return Plots.Bar($"Synthetic vs real, column shapes {quality.ColumnShapesScore:P1}, pair trends {quality.PairTrendsScore:P1}, overall {quality.Overall:P1}",
+            rows.Select(c => $"{c.Column} ({(c.Metric.StartsWith("KS", StringComparison.Ordinal) ? "KS" : "TV")})").ToArray(), rows.Select(c => c.Score).ToArray(),
+            new ChartLayout(XTitle: "similarity (1 = identical)", XMin: 0.5, XMax: 1, Height: Math.Max(360, 24 * rows.Length + 120)), horizontal: true);
+    }
+
+    /// <summary>Real against synthetic shares of one column: by code when it has few values, else by decile of the real values.</summary>
+    public static Chart RealVsSynthetic(DataFrame real, DataFrame synthetic, string column, int maxCategories = 20)
+    {
+        double?[] Values(DataFrame f) => Enumerable.Range(0, (int)f.Rows.Count).Select(i => ((DoubleDataFrameColumn)f.Columns[column])[i]).ToArray();
+        var r = Values(real);
+        var s = Values(synthetic);
+        var known = r.Where(v => v is not null).Select(v => v!.Value).Order().ToArray();
+        Func<double?, string> bin;
+        string[] order;
+        if (known.Distinct().Count() <= maxCategories)
+        {
+            var codes = known.Distinct().ToArray();
+            bin = v => v is { } x ? x.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "unknown";
+            order = codes.Select(c => bin(c)).Append("unknown").ToArray();
+        }
+        else
+        {
+            var cuts = Enumerable.Range(1, 9).Select(q => known[(int)(q / 10.0 * (known.Length - 1))]).Distinct().ToArray();
+            string Label(int b) => $"{(b == 0 ? known[0] : cuts[b - 1]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}–{(b == cuts.Length ? known[^1] : cuts[b]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}";
+            bin = v => v is { } x ? Label(cuts.Count(c => x > c)) : "unknown";
+            order = Enumerable.Range(0, cuts.Length + 1).Select(Label).Append("unknown").ToArray();
+        }
+        double[] Shares(double?[] values) => order.Select(o => values.Count(v => bin(v) == o) / (double)Math.Max(1, values.Length)).ToArray();
+        return Plots.Bars($"{column}: real vs synthetic", [new BarSeries("real", order, Shares(r)), new BarSeries("synthetic", order, Shares(s))],
+            new ChartLayout(YTitle: "share of rows", YPercent: true, Height: 380));
+    }
+
+    /// <summary>Respondents per risk tier.</summary>
+    public static Chart RiskTiers(IReadOnlyList<TierCount> tiers) =>
+        Plots.Bar("Scored respondents by risk tier", tiers.Select(t => $"{t.Tier} ({t.Range})").ToArray(), tiers.Select(t => (double)t.Respondents).ToArray(),
+            new ChartLayout(YTitle: "respondents"));
+
+    /// <summary>Distribution of predicted probabilities in 20 bins.</summary>
+    public static Chart ProbabilityHistogram(IReadOnlyList<double?> probabilities)
+    {
+        var known = probabilities.Where(p => p is not null).Select(p => p!.Value).ToArray();
+        var labels = Enumerable.Range(0, 20).Select(b => $"{b * 5}–{b * 5 + 5} %").ToArray();
+        var counts = Enumerable.Range(0, 20).Select(b => (double)known.Count(p => Math.Min(19, (int)(p * 20)) == b)).ToArray();
+        return Plots.Bar("Predicted probability of fair or poor health", labels, counts, new ChartLayout(XTitle: "predicted probability", YTitle: "respondents"));
+    }
+
+    /// <summary>Respondents × features heatmap of contributions to predicted risk (positive = raises risk).</summary>
+    public static Chart Drivers(IReadOnlyList<Driver> drivers)
+    {
+        var respondents = drivers.GroupBy(d => d.RespondentId).OrderByDescending(g => g.First().Probability).Select(g => g.Key).ToArray();
+        var features = drivers.GroupBy(d => d.Feature).OrderByDescending(g => g.Count()).Select(g => g.Key).ToArray();
+        var z = respondents.Select(r => (IReadOnlyList<double>)features.Select(f => drivers.FirstOrDefault(d => d.RespondentId == r && d.Feature == f)?.Contribution ?? double.NaN).ToArray()).ToArray();
+        return Plots.Heatmap("What drives the highest predicted risks (contribution to probability)", features,
+            respondents.Select(r => $"#{r} ({drivers.First(d => d.RespondentId == r).Probability:P0})").ToArray(), z,
+            new ChartLayout(XTitle: "feature", YTitle: "respondent (predicted risk)", Width: 900, Height: Math.Max(360, 32 * respondents.Length + 160)), colorScale: "RdBu", reverseScale: true);
     }
 }

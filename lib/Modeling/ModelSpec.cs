@@ -26,7 +26,7 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
 {
     /// <summary>The original grid's setting: trees/iterations and depth, mapped as documented on <see cref="ModelSpec"/>.</summary>
     public static ModelSpec FromDepth(TrainerKind trainer, int trees, int depth) =>
-        new(trainer, trees, 1 << depth, trainer == TrainerKind.LightGbm ? depth : null, LearningRate: 0.1, MinLeaf: trainer == TrainerKind.FastForest ? 1 : 20,
+        new(trainer, trees, 1 << depth, trainer == TrainerKind.LightGbm ? depth : null, LearningRate: 0.1, MinLeaf: trainer == TrainerKind.FastForest ? 10 : 20,
             FeatureFraction: trainer == TrainerKind.FastForest ? 0.7 : 1.0);
 
     /// <summary>The depth the setting was made from (null for a searched setting without one).</summary>

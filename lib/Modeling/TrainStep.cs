@@ -95,7 +95,8 @@ public static class TrainStep
         var threshold = BinaryMetrics.BestF1Threshold(oof.Select(p => (double)p).ToArray(), sweepRows.Select(i => data.Labels[i]).ToArray());
         progress?.Report($"chosen: {chosen.Name} {chosen.Spec.Trainer} {chosen.Spec.Settings} (CV AUC {chosen.MeanAuc:F4}); refitting on {split.Train.Length:N0} rows");
 
-        var model = TrainedModel.Fit(data.Subset(split.Train), chosen.Spec, seed, priorShift: shift);
+        var trainData = data.Subset(split.Train);
+        var model = TrainedModel.Fit(trainData, chosen.Spec, seed, priorShift: shift).WithScoringInfo(shift is null ? threshold : shift.Apply(threshold), trainData);
         var reports = tests.Select(t =>
         {
             var test = data.Subset(t.Rows);

@@ -17,14 +17,26 @@ public sealed class TrainedModel
     private readonly MLContext context;
     private readonly ITransformer transformer;
 
-    public TrainedModel(MLContext context, ITransformer transformer, IReadOnlyList<string> featureNames, ModelSpec spec, PriorShift? priorShift = null)
+    public TrainedModel(MLContext context, ITransformer transformer, IReadOnlyList<string> featureNames, ModelSpec spec, PriorShift? priorShift = null,
+        IReadOnlyList<FeatureDomain>? domains = null, double threshold = 0.5)
     {
         this.context = context;
         this.transformer = transformer;
         FeatureNames = featureNames;
         Spec = spec;
         PriorShift = priorShift;
+        Domains = domains ?? [];
+        Threshold = threshold;
     }
+
+    /// <summary>What each feature looked like in training (codes of categorical features), for checking rows before scoring.</summary>
+    public IReadOnlyList<FeatureDomain> Domains { get; }
+    /// <summary>The operating threshold on population-level probabilities for the predicted label.</summary>
+    public double Threshold { get; }
+
+    /// <summary>The same model with its operating threshold and the training data's feature domains recorded.</summary>
+    public TrainedModel WithScoringInfo(double threshold, ModelMatrix training) =>
+        new(context, transformer, FeatureNames, Spec, PriorShift, FeatureDomain.From(training), threshold);
 
     public IReadOnlyList<string> FeatureNames { get; }
     public ModelSpec Spec { get; }
@@ -61,7 +73,7 @@ public sealed class TrainedModel
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, ModelFile), (Stream stream) => context.Model.Save(transformer, null, stream));
-        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(new Signature(FeatureNames.ToArray(), PriorShift, Spec), new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(new Signature(FeatureNames.ToArray(), PriorShift, Spec, Domains.ToArray(), Threshold), new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>; a missing or corrupt file is an error naming it.</summary>
@@ -88,10 +100,35 @@ public sealed class TrainedModel
         {
             throw new InvalidDataException($"{modelPath}: not a readable ML.NET model ({e.Message}).", e);
         }
-        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift);
+        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift, signature.Domains, signature.Threshold);
     }
 
-    private sealed record Signature(string[] Features, PriorShift? PriorShift, ModelSpec Spec);
+    private sealed record Signature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold);
+}
+
+/// <summary>A feature's values in training: range, and its codes when it has at most <see cref="MaxCodes"/> distinct values.</summary>
+public sealed record FeatureDomain(string Feature, double Min, double Max, double[]? Codes)
+{
+    public const int MaxCodes = 40;
+
+    public static IReadOnlyList<FeatureDomain> From(ModelMatrix training) => training.FeatureNames.Select((name, j) =>
+    {
+        var known = training.Rows.Select(r => r[j]).Where(v => !float.IsNaN(v)).Select(v => (double)v).ToArray();
+        var distinct = known.Distinct().Order().ToArray();
+        return new FeatureDomain(name, known.Length == 0 ? double.NaN : known.Min(), known.Length == 0 ? double.NaN : known.Max(),
+            distinct.Length <= MaxCodes ? distinct : null);
+    }).ToArray();
+
+    /// <summary>Why <paramref name="value"/> cannot be scored, or null when it can (unknown = null is always fine).</summary>
+    public string? Problem(double? value) => value switch
+    {
+        null => null,
+        double.NaN => $"{Feature} is NaN (an unknown answer must be null)",
+        { } v when double.IsInfinity(v) => $"{Feature} is infinite",
+        { } v when Codes is not null && Array.BinarySearch(Codes, v) < 0 =>
+            $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on ({string.Join(", ", Codes.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}{(Codes.Length > 12 ? ", …" : "")})",
+        _ => null,
+    };
 }
 
 /// <summary>

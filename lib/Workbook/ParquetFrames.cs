@@ -16,7 +16,7 @@ public static class ParquetFrames
         if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
         ParquetReader reader;
         try { reader = await ParquetReader.CreateAsync(path); }
-        catch (Exception e) when (e is not IOException)
+        catch (Exception e) when (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
         {
             throw new InvalidDataException($"{path}: not a readable Parquet file ({e.Message}).", e);
         }

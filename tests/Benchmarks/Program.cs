@@ -34,6 +34,8 @@ switch (args)
             var best = sweep.Trials.First(t => t.Spec.Trainer == kind);
             Console.WriteLine($"{kind}: best {best.Spec.Settings} CV AUC {best.MeanAuc:F4} ± {best.SdAuc:F4}");
         }
+        foreach (var kind in new[] { TrainerKind.FastForest, TrainerKind.LightGbm })
+            Console.WriteLine($"{kind}: {sweep.Trials.Where(t => t.Spec.Trainer == kind).Sum(t => t.Seconds):F1} s of fitting (summed over fits)");
         Console.WriteLine($"grid (21 settings x 3 folds): {sweepWatch.Elapsed.TotalSeconds:F1} s; whole run {watch.Elapsed.TotalSeconds:F1} s; best CV AUC {sweep.Best.MeanAuc:F4} ({sweep.Best.Name})");
         var model = TrainedModel.Fit(matrix.Subset(split.Train), sweep.Best.Spec, seed);
         var test = matrix.Subset(split.Test);

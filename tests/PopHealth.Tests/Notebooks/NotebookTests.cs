@@ -39,6 +39,16 @@ public class NotebookTests(NotebookSession session)
             Assert.True(File.Exists(Path.Combine(session.DataRoot, "plots", "roc-improved.html")));
             Assert.Contains(outputs, o => o.Contains("chosen:") && o.Contains("CV AUC"));
         }
+        if (name == "05-synthesize")
+        {
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "synthetic", "synthetic.parquet")));
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "synthetic", "synthesizer.json")));
+        }
+        if (name == "06-infer")
+        {
+            var predictions = await PopHealth.Workbook.ParquetFrames.ReadAsync(Path.Combine(session.DataRoot, "predictions", "predictions.parquet"));
+            Assert.Equal(500, predictions.Rows.Count); // POPHEALTH_SYNTH_ROWS: one prediction per input row
+        }
         // Restore chatter is stripped from the executed copy.
         Assert.DoesNotContain(outputs, o => o.Contains("Installing Packages"));
     }

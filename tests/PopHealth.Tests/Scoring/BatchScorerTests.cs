@@ -1,0 +1,168 @@
+using Microsoft.Data.Analysis;
+using PopHealth.Features;
+using PopHealth.Modeling;
+using PopHealth.Scoring;
+using PopHealth.Tests.Modeling;
+using PopHealth.Tracking;
+using PopHealth.Workbook;
+
+namespace PopHealth.Tests.Scoring;
+
+/// <summary>A registry holding one model trained on the fixture problem (features a, b, c, noise; b coded 1–5), alias prod.</summary>
+public sealed class ScoringFixture : IDisposable
+{
+    private readonly TempFolder temp = Repo.Temp();
+    public MlflowStore Store { get; }
+    public TrainedModel Model { get; }
+    public string Folder => temp.Path;
+
+    public ScoringFixture()
+    {
+        Store = new MlflowStore(temp.File("mlruns"));
+        var training = ModelFixtures.Matrix(3000);
+        Model = TrainedModel.Fit(training, new ModelSpec(TrainerKind.LightGbm, 40, 16), seed: 2).WithScoringInfo(0.5, training);
+        var run = Store.StartRun(Store.GetOrCreateExperiment("pophealth"), "final");
+        ModelArtifacts.LogModel(run, Model);
+        run.End();
+        Store.SetAlias(TrainStep.ModelName, "prod", Store.RegisterModel(TrainStep.ModelName, run).Version);
+    }
+
+    /// <summary>Writes a parquet of the fixture's features (optionally altered) and returns its path.</summary>
+    public async Task<string> Input(string name, int rows, Action<DataFrame>? alter = null)
+    {
+        var m = ModelFixtures.Matrix(rows, seed: 8);
+        var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, m.Ids.Select(i => i + 1000)));
+        for (var j = 0; j < m.FeatureNames.Count; j++)
+            frame.Columns.Add(new DoubleDataFrameColumn(m.FeatureNames[j], m.Rows.Select(r => float.IsNaN(r[j]) ? (double?)null : r[j])));
+        frame.Columns.Add(new DoubleDataFrameColumn(FeatureSet.Target, m.Labels.Select(l => (double?)(l ? 1 : 0))));
+        alter?.Invoke(frame);
+        var path = Path.Combine(Folder, name);
+        await ParquetFrames.WriteAsync(frame, path, rowGroupSize: 700);
+        return path;
+    }
+
+    public void Dispose() => temp.Dispose();
+}
+
+public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFixture>
+{
+    private string Output(string name) => Path.Combine(fixture.Folder, "predictions", name);
+
+    [Fact]
+    public async Task Every_input_row_is_in_the_output_scored_or_with_a_reason()
+    {
+        var input = await fixture.Input("mixed.parquet", 2000, frame =>
+        {
+            var b = (DoubleDataFrameColumn)frame.Columns["b"];
+            b[3] = 9;          // a code the model never saw
+            b[4] = double.NaN; // NaN instead of null
+            ((DoubleDataFrameColumn)frame.Columns["a"])[5] = double.PositiveInfinity;
+            b[6] = null;       // unknown: fine
+            frame.Columns.Add(new StringDataFrameColumn("comment", Enumerable.Repeat("x", 2000))); // extra column: ignored
+        });
+        var output = Output("mixed.parquet");
+        var report = await BatchScorer.ScoreAsync(input, output, fixture.Store);
+        Assert.Equal(2000, report.Rows);
+        Assert.Equal(1997, report.Scored);
+        Assert.Equal(["comment", FeatureSet.Target], report.IgnoredColumns.Order());
+        var predictions = await ParquetFrames.ReadAsync(output);
+        Assert.Equal(2000, predictions.Rows.Count);
+        Assert.Equal(BatchScorer.OutputColumns, predictions.Columns.Select(c => c.Name));
+        Assert.Equal(1001L, predictions.Columns[FeatureSet.RespondentId][0]); // ids come from the input, in order
+        Assert.Equal(3000L, predictions.Columns[FeatureSet.RespondentId][1999]);
+        Assert.Contains("b=9 is not a code the model was trained on (1, 2, 3, 4, 5)", (string)predictions.Columns["reason"][3]);
+        Assert.Contains("b is NaN", (string)predictions.Columns["reason"][4]);
+        Assert.Contains("a is infinite", (string)predictions.Columns["reason"][5]);
+        Assert.Null(predictions.Columns["probability"][3]);
+        Assert.NotNull(predictions.Columns["probability"][6]);
+        Assert.Null(predictions.Columns["reason"][6]);
+        Assert.Equal("pophealth-rfhlth", predictions.Columns["model_name"][0]);
+        Assert.Equal(1, predictions.Columns["model_version"][0]);
+        var tiers = Enumerable.Range(0, 2000).Select(i => (string?)predictions.Columns["risk_tier"][i]).Where(t => t is not null).Distinct().ToArray();
+        Assert.All(tiers, t => Assert.Contains(t, RiskTiers.All.Select(r => r.Name)));
+        // Probabilities are the model's own.
+        var m = ModelFixtures.Matrix(2000, seed: 8);
+        Assert.Equal(fixture.Model.Probabilities([m.Rows[0]])[0], (double)predictions.Columns["probability"][0]!, 6);
+    }
+
+    [Fact]
+    public async Task Missing_and_mistyped_columns_are_all_listed_and_nothing_is_written()
+    {
+        var input = await fixture.Input("bad-schema.parquet", 100, frame =>
+        {
+            frame.Columns.Remove("c");
+            frame.Columns.Remove("noise");
+            frame.Columns.Remove("a");
+            frame.Columns.Add(new StringDataFrameColumn("a", Enumerable.Repeat("high", 100)));
+        });
+        var output = Output("bad-schema.parquet");
+        var e = await Assert.ThrowsAsync<ScoringInputException>(() => BatchScorer.ScoreAsync(input, output, fixture.Store));
+        Assert.Contains("bad-schema.parquet", e.Message);
+        Assert.Equal(["column 'a' is text, expected numbers", "missing column 'c'", "missing column 'noise'"], e.Problems.Order());
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.Exists(Path.GetDirectoryName(output)) ? Directory.GetFiles(Path.GetDirectoryName(output)!, "*bad-schema*") : []);
+    }
+
+    [Fact]
+    public async Task An_empty_file_and_a_file_that_is_not_parquet_are_clear_errors()
+    {
+        var empty = await fixture.Input("empty.parquet", 0);
+        var e = await Assert.ThrowsAsync<ScoringInputException>(() => BatchScorer.ScoreAsync(empty, Output("empty.parquet"), fixture.Store));
+        Assert.Contains("it has no rows", e.Message);
+        var text = Path.Combine(fixture.Folder, "text.parquet");
+        File.WriteAllText(text, "id,a\n1,2\n");
+        Assert.Contains("text.parquet", (await Assert.ThrowsAsync<InvalidDataException>(() => BatchScorer.ScoreAsync(text, Output("text.parquet"), fixture.Store))).Message);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => BatchScorer.ScoreAsync(Path.Combine(fixture.Folder, "absent.parquet"), Output("absent.parquet"), fixture.Store));
+        Assert.False(File.Exists(Output("empty.parquet")));
+    }
+
+    [Fact]
+    public async Task An_unknown_alias_or_version_and_a_corrupt_model_are_named()
+    {
+        var input = await fixture.Input("ok.parquet", 50);
+        Assert.Contains("no alias 'staging'", (await Assert.ThrowsAsync<KeyNotFoundException>(() =>
+            BatchScorer.ScoreAsync(input, Output("a.parquet"), fixture.Store, new ScoringOptions("models:/pophealth-rfhlth@staging")))).Message);
+        Assert.Contains("no version 7", (await Assert.ThrowsAsync<KeyNotFoundException>(() =>
+            BatchScorer.ScoreAsync(input, Output("b.parquet"), fixture.Store, new ScoringOptions("models:/pophealth-rfhlth/7")))).Message);
+
+        // A second version whose model file is damaged.
+        var run = fixture.Store.StartRun(fixture.Store.GetOrCreateExperiment("pophealth"), "broken");
+        var folder = ModelArtifacts.LogModel(run, fixture.Model);
+        File.WriteAllBytes(Path.Combine(folder, TrainedModel.ModelFile), [1, 2, 3]);
+        var broken = fixture.Store.RegisterModel(TrainStep.ModelName, run);
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            BatchScorer.ScoreAsync(input, Output("c.parquet"), fixture.Store, new ScoringOptions($"models:/pophealth-rfhlth/{broken.Version}")));
+        Assert.Contains($"version {broken.Version}", e.Message);
+        Assert.Contains("mlnet_model.zip", e.Message);
+        Assert.False(File.Exists(Output("c.parquet")));
+    }
+
+    [Fact]
+    public async Task Onnx_from_the_registry_matches_mlnet_on_scored_rows()
+    {
+        var prod = fixture.Store.Resolve("models:/pophealth-rfhlth@prod");
+        var rows = ModelFixtures.Matrix(1000, seed: 12).Rows;
+        var onnx = OnnxModel.Score(Path.Combine(prod.ArtifactDirectory, OnnxModel.FileName), rows);
+        var mlnet = ModelArtifacts.Load(prod).RawProbabilities(rows);
+        Assert.All(onnx.Zip(mlnet), p => Assert.InRange(p.First - p.Second, -1e-5f, 1e-5f));
+    }
+
+    [Fact]
+    public void Drivers_point_at_the_features_that_carry_the_signal()
+    {
+        var m = ModelFixtures.Matrix(400, seed: 3);
+        var top = Enumerable.Range(0, m.Count).OrderByDescending(i => fixture.Model.Probabilities([m.Rows[i]])[0]).Take(5).ToArray();
+        var drivers = Explanations.Drivers(fixture.Model, top.Select(i => m.Rows[i]).ToArray(), top.Select(i => m.Ids[i]).ToArray(), m.Rows.Take(40).ToArray(), topPerRow: 2);
+        Assert.Equal(10, drivers.Count);
+        Assert.All(drivers.Where(d => d.Feature is "a" or "b"), d => Assert.True(d.Contribution > 0));
+        Assert.DoesNotContain(drivers, d => d.Feature == "noise" && Math.Abs(d.Contribution) > 0.05);
+    }
+
+    [Theory]
+    [InlineData(0.05, "low")]
+    [InlineData(0.10, "moderate")]
+    [InlineData(0.3, "high")]
+    [InlineData(0.5, "very high")]
+    [InlineData(1.0, "very high")]
+    public void Risk_tiers_have_documented_cut_points(double p, string tier) => Assert.Equal(tier, RiskTiers.Of(p));
+}
