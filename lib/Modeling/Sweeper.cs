@@ -9,14 +9,16 @@ namespace PopHealth.Modeling;
 public sealed record SweepOptions(int Folds = 3, int Parallelism = 0);
 
 /// <summary>One setting's cross-validated result.</summary>
-public sealed record TrialResult(int Trial, string Name, ModelSpec Spec, double MeanAuc, double SdAuc, IReadOnlyList<double> FoldAuc, double Seconds)
+/// <param name="StagedFrom">Null when the setting had fits of its own; else the tree count of the fit whose first trees it was read from.</param>
+public sealed record TrialResult(int Trial, string Name, ModelSpec Spec, double MeanAuc, double SdAuc, IReadOnlyList<double> FoldAuc, double Seconds, int? StagedFrom = null)
 {
     /// <summary>A leaderboard row.</summary>
-    public LeaderboardRow Row(int rank) => new(rank, Name, Spec.Trainer.ToString(), Spec.Settings, Math.Round(MeanAuc, 4), Math.Round(SdAuc, 4), Math.Round(Seconds, 1), Spec.Origin);
+    public LeaderboardRow Row(int rank) => new(rank, Name, Spec.Trainer.ToString(), Spec.Settings, Math.Round(MeanAuc, 4), Math.Round(SdAuc, 4), Math.Round(Seconds, 1), Spec.Origin,
+        StagedFrom is { } k ? $"first {Spec.Trees} trees of the {k}-tree fit" : "own fit");
 }
 
-/// <summary>A leaderboard line: mean ± sd of the fold AUCs and the seconds its fits took (summed over folds).</summary>
-public sealed record LeaderboardRow(int Rank, string Name, string Trainer, string Settings, double CvAuc, double CvAucSd, double Seconds, string Origin);
+/// <summary>A leaderboard line: mean ± sd of the fold AUCs and the seconds its fits took (summed over folds; a staged setting's share of its fit).</summary>
+public sealed record LeaderboardRow(int Rank, string Name, string Trainer, string Settings, double CvAuc, double CvAucSd, double Seconds, string Origin, string Fit);
 
 /// <summary>Live progress of a sweep.</summary>
 public sealed record SweepProgress(int FitsDone, int FitsTotal, TrialResult? Finished)
@@ -46,8 +48,8 @@ public sealed class SweepRun
     public int[] Rows { get; }
     public TimeSpan Elapsed { get; }
     public IReadOnlyList<LeaderboardRow> Leaderboard => Trials.Select((t, i) => t.Row(i + 1)).ToArray();
-    /// <summary>Out-of-fold probabilities of a trial, aligned with <see cref="Rows"/>.</summary>
-    public float[] OutOfFold(TrialResult trial) => outOfFold[trial.Trial];
+    /// <summary>Out-of-fold probabilities of a trial that had fits of its own, aligned with <see cref="Rows"/>; null for a staged one.</summary>
+    public float[]? OutOfFold(TrialResult trial) => outOfFold.TryGetValue(trial.Trial, out var p) ? p : null;
 }
 
 /// <summary>The original's grid and a budgeted random search, cross-validated on AUC with every fit in parallel.</summary>
@@ -87,8 +89,10 @@ public static class Sweeper
 
     /// <summary>
     /// Cross-validates every setting on <paramref name="rows"/> of <paramref name="data"/> (stratified folds from the seed).
-    /// All fits run in parallel, each single-threaded, so the leaderboard does not depend on scheduling: the same seed
-    /// gives the same leaderboard.
+    /// Settings that differ only in their number of trees are one fit per fold: the smaller ones are read from the
+    /// first trees of the largest (<see cref="StagedEnsemble"/>; exact for boosting, an independent-tree forest for
+    /// forests). All fits run in parallel, each single-threaded, so the leaderboard does not depend on scheduling:
+    /// the same seed gives the same leaderboard.
     /// </summary>
     public static SweepRun Run(ModelMatrix data, IReadOnlyList<int> rows, IReadOnlyList<ModelSpec> specs, int seed,
         SweepOptions? options = null, IProgress<SweepProgress>? progress = null, string namePrefix = "trial")
@@ -102,33 +106,62 @@ public static class Sweeper
         var validation = Enumerable.Range(0, options.Folds).Select(f => Enumerable.Range(0, rowArray.Length).Where(k => fold[k] == f).ToArray()).ToArray();
         var auc = new double[specs.Count, options.Folds];
         var seconds = new double[specs.Count, options.Folds];
-        var oof = Enumerable.Range(0, specs.Count).Select(_ => new float[rowArray.Length]).ToArray();
+        var stagedFrom = new int?[specs.Count];
+        var oof = Enumerable.Range(0, specs.Count).Select(_ => (float[]?)new float[rowArray.Length]).ToArray();
         var remaining = Enumerable.Range(0, specs.Count).Select(_ => options.Folds).ToArray();
+        var families = Enumerable.Range(0, specs.Count).GroupBy(i => specs[i] with { Trees = 0 }).Select(g => g.OrderBy(i => specs[i].Trees).ToArray()).ToArray();
         var done = 0;
         var total = specs.Count * options.Folds;
-        var work = from s in Enumerable.Range(0, specs.Count) from f in Enumerable.Range(0, options.Folds) select (Spec: s, Fold: f);
+        var work = from family in families from f in Enumerable.Range(0, options.Folds) select (Members: family, Fold: f);
         Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount }, item =>
         {
-            var fitWatch = Stopwatch.StartNew();
-            var model = TrainedModel.Fit(trainSets[item.Fold], specs[item.Spec], seed, threads: 1);
             var held = validation[item.Fold];
-            var probabilities = model.RawProbabilities(held.Select(k => data.Rows[rowArray[k]]).ToArray());
-            for (var i = 0; i < held.Length; i++) oof[item.Spec][held[i]] = probabilities[i];
-            auc[item.Spec, item.Fold] = BinaryMetrics.Auc(probabilities.Select(p => (double)p).ToArray(), held.Select(k => data.Labels[rowArray[k]]).ToArray());
-            seconds[item.Spec, item.Fold] = fitWatch.Elapsed.TotalSeconds;
-            var finished = Interlocked.Decrement(ref remaining[item.Spec]) == 0;
-            var count = Interlocked.Increment(ref done);
-            progress?.Report(new SweepProgress(count, total, finished ? Result(item.Spec) : null));
+            var heldRows = held.Select(k => data.Rows[rowArray[k]]).ToArray();
+            var heldLabels = held.Select(k => data.Labels[rowArray[k]]).ToArray();
+            var largest = item.Members[^1];
+            TrainedModel? model = null;
+            double FitAndScore(int s)
+            {
+                var fitWatch = Stopwatch.StartNew();
+                var fitted = TrainedModel.Fit(trainSets[item.Fold], specs[s], seed, threads: 1);
+                var probabilities = fitted.RawProbabilities(heldRows);
+                for (var i = 0; i < held.Length; i++) oof[s]![held[i]] = probabilities[i];
+                auc[s, item.Fold] = BinaryMetrics.Auc(probabilities.Select(p => (double)p).ToArray(), heldLabels);
+                seconds[s, item.Fold] = fitWatch.Elapsed.TotalSeconds;
+                if (s == largest) model = fitted;
+                Finish(s);
+                return fitWatch.Elapsed.TotalSeconds;
+            }
+            var largestSeconds = FitAndScore(largest);
+            var smaller = item.Members[..^1];
+            if (smaller.Length == 0) return;
+            var staged = StagedEnsemble.Scores(model!, heldRows, smaller.Select(s => specs[s].Trees).ToArray());
+            for (var m = 0; m < smaller.Length; m++)
+            {
+                var s = smaller[m];
+                if (staged is null) { FitAndScore(s); continue; }
+                auc[s, item.Fold] = BinaryMetrics.Auc(staged[m], heldLabels);
+                seconds[s, item.Fold] = largestSeconds * specs[s].Trees / specs[largest].Trees;
+                stagedFrom[s] = specs[largest].Trees;
+                oof[s] = null; // read from another fit: its own out-of-fold probabilities were never computed
+                Finish(s);
+            }
         });
+        void Finish(int s)
+        {
+            var finished = Interlocked.Decrement(ref remaining[s]) == 0;
+            var count = Interlocked.Increment(ref done);
+            progress?.Report(new SweepProgress(count, total, finished ? Result(s) : null));
+        }
         TrialResult Result(int s)
         {
             var folds = Enumerable.Range(0, options.Folds).Select(f => auc[s, f]).ToArray();
             var mean = folds.Average();
             var sd = Math.Sqrt(folds.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, folds.Length - 1));
             return new TrialResult(s, $"{namePrefix}-{(s + 1).ToString("D2", CultureInfo.InvariantCulture)}", specs[s], mean, sd, folds,
-                Enumerable.Range(0, options.Folds).Sum(f => seconds[s, f]));
+                Enumerable.Range(0, options.Folds).Sum(f => seconds[s, f]), stagedFrom[s]);
         }
         var trials = Enumerable.Range(0, specs.Count).Select(Result).ToArray();
-        return new SweepRun(trials, Enumerable.Range(0, specs.Count).ToDictionary(s => s, s => oof[s]), rowArray, watch.Elapsed);
+        return new SweepRun(trials, Enumerable.Range(0, specs.Count).Where(s => oof[s] is not null).ToDictionary(s => s, s => oof[s]!), rowArray, watch.Elapsed);
     }
 }

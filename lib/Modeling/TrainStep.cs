@@ -90,7 +90,9 @@ public static class TrainStep
         var search = Sweeper.Run(data, sweepRows, Sweeper.Search(options.SearchTrials, seed), seed, sweepOptions,
             new Progress<SweepProgress>(p => progress?.Report($"budgeted search: {p}")), "search");
         var (chosen, chosenSweep) = grid.Best.MeanAuc >= search.Best.MeanAuc ? (grid.Best, grid) : (search.Best, search);
-        var oof = chosenSweep.OutOfFold(chosen);
+        // A setting read from a larger fit's first trees has no out-of-fold probabilities of its own: cross-validate it alone.
+        var oof = chosenSweep.OutOfFold(chosen)
+            ?? Sweeper.Run(data, sweepRows, [chosen.Spec], seed, sweepOptions).OutOfFold(chosen with { Trial = 0 })!;
         // The operating point: best F1 on the chosen setting's out-of-fold predictions (never on the test set).
         var threshold = BinaryMetrics.BestF1Threshold(oof.Select(p => (double)p).ToArray(), sweepRows.Select(i => data.Labels[i]).ToArray());
         progress?.Report($"chosen: {chosen.Name} {chosen.Spec.Trainer} {chosen.Spec.Settings} (CV AUC {chosen.MeanAuc:F4}); refitting on {split.Train.Length:N0} rows");

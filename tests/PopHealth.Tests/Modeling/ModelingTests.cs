@@ -54,9 +54,43 @@ public class ModelingTests
         Assert.All(a.Trials, t => Assert.InRange(t.MeanAuc, 0.7, 1));
         Assert.Equal(9, reported.Count);
         Assert.Equal(3, reported.Count(p => p.Finished is not null));
-        Assert.Equal(data.Count, a.OutOfFold(a.Best).Length);
+        Assert.Equal(data.Count, a.OutOfFold(a.Best)!.Length);
         Assert.Equal(16, ModelSpec.FromDepth(TrainerKind.FastForest, 100, 4).Leaves);
         Assert.Equal(6, ModelSpec.FromDepth(TrainerKind.LightGbm, 20, 6).MaxDepth);
+    }
+
+    [Theory]
+    [InlineData(TrainerKind.LightGbm)]
+    [InlineData(TrainerKind.FastTree)]
+    public void Boosted_settings_read_from_a_larger_fit_equal_their_own_fits(TrainerKind trainer)
+    {
+        var data = ModelFixtures.Matrix(2400); // has unknown (NaN) values, routed as in scoring
+        var rows = Enumerable.Range(0, data.Count).ToArray();
+        var family = new[] { 20, 40, 60 }.Select(t => new ModelSpec(trainer, t, 8)).ToArray();
+        var staged = Sweeper.Run(data, rows, family, seed: 7);
+        Assert.Equal([60, 60, null], staged.Trials.OrderBy(t => t.Spec.Trees).Select(t => t.StagedFrom));
+        foreach (var spec in family.Take(2))
+        {
+            var own = Sweeper.Run(data, rows, [spec], seed: 7).Best;
+            var read = staged.Trials.Single(t => t.Spec.Trees == spec.Trees);
+            Assert.Null(own.StagedFrom);
+            Assert.Equal(own.FoldAuc.Count, read.FoldAuc.Count);
+            // Same trees; own fits rank float probabilities, staged ones double scores, so only float ties can differ.
+            for (var f = 0; f < own.FoldAuc.Count; f++) Assert.Equal(own.FoldAuc[f], read.FoldAuc[f], 4);
+            Assert.Null(staged.OutOfFold(read));
+        }
+    }
+
+    [Fact]
+    public void A_forest_grid_reads_smaller_forests_from_the_largest()
+    {
+        var data = ModelFixtures.Matrix(2400);
+        var grid = Sweeper.Run(data, Enumerable.Range(0, data.Count).ToArray(),
+            [ModelSpec.FromDepth(TrainerKind.FastForest, 20, 4), ModelSpec.FromDepth(TrainerKind.FastForest, 40, 4)], seed: 7);
+        var small = grid.Trials.Single(t => t.Spec.Trees == 20);
+        Assert.Equal(40, small.StagedFrom);
+        Assert.InRange(small.MeanAuc, 0.7, 1);
+        Assert.Equal("first 20 trees of the 40-tree fit", small.Row(1).Fit);
     }
 
     [Fact]
