@@ -73,22 +73,34 @@ public sealed class TrainedModel
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, ModelFile), (Stream stream) => context.Model.Save(transformer, null, stream));
-        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(new Signature(FeatureNames.ToArray(), PriorShift, Spec, Domains.ToArray(), Threshold), new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(Signature, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>What scoring needs to know about the model besides its trees.</summary>
+    public ModelSignature Signature => new(FeatureNames.ToArray(), PriorShift, Spec, Domains.ToArray(), Threshold);
+
+    /// <summary>Reads the signature saved beside a model (<see cref="SignatureFile"/>) without loading the model.</summary>
+    public static ModelSignature LoadSignature(string folder)
+    {
+        var path = Path.Combine(folder, SignatureFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model artifact missing: {path}", path);
+        try
+        {
+            var signature = JsonSerializer.Deserialize<ModelSignature>(File.ReadAllText(path));
+            return signature is { Features.Length: > 0 } ? signature : throw new InvalidDataException("no features");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: not a model signature ({e.Message}).", e);
+        }
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>; a missing or corrupt file is an error naming it.</summary>
     public static TrainedModel Load(string folder)
     {
         var modelPath = Path.Combine(folder, ModelFile);
-        var signaturePath = Path.Combine(folder, SignatureFile);
-        foreach (var path in new[] { modelPath, signaturePath })
-            if (!File.Exists(path)) throw new FileNotFoundException($"Model artifact missing: {path}", path);
-        Signature signature;
-        try { signature = JsonSerializer.Deserialize<Signature>(File.ReadAllText(signaturePath)) ?? throw new InvalidDataException("empty"); }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
-        {
-            throw new InvalidDataException($"{signaturePath}: not a model signature ({e.Message}).", e);
-        }
+        var signature = LoadSignature(folder);
+        if (!File.Exists(modelPath)) throw new FileNotFoundException($"Model artifact missing: {modelPath}", modelPath);
         var context = new MLContext(0);
         ITransformer transformer;
         try
@@ -103,7 +115,13 @@ public sealed class TrainedModel
         return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift, signature.Domains, signature.Threshold);
     }
 
-    private sealed record Signature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold);
+}
+
+/// <summary>A saved model's features (in order), prior shift, setting, training domains and operating threshold.</summary>
+public sealed record ModelSignature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold)
+{
+    /// <summary>Population-level probability from the model's own (the prior shift applied when there is one).</summary>
+    public double Population(double raw) => PriorShift is { } shift ? shift.Apply(raw) : raw;
 }
 
 /// <summary>A feature's values in training: range, and its codes when it has at most <see cref="MaxCodes"/> distinct values.</summary>
