@@ -36,8 +36,24 @@ public sealed class Chart
     /// <summary>The plotly.js figure: <c>{"data":[…],"layout":{…}}</c>.</summary>
     public string FigureJson { get; }
 
-    /// <summary>An HTML fragment for a notebook output; it loads plotly.js through require.js, as Jupyter and VS Code expect.</summary>
-    public string ToInlineHtml() => PlotlyHost.Render(FigureJson, PlotlyScript.Require, document: false);
+    /// <summary>
+    /// An HTML fragment for a notebook output; it loads plotly.js through require.js, as Jupyter and VS Code expect.
+    /// When the runner asks for static images (<see cref="StaticImages.EmbedVariable"/>), a PNG of the chart comes
+    /// first for viewers that strip scripts; without a browser that is said once.
+    /// </summary>
+    public string ToInlineHtml()
+    {
+        var html = PlotlyHost.Render(FigureJson, PlotlyScript.Require, document: false);
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(StaticImages.EmbedVariable))) return html;
+        if (StaticImages.EmbedInline && StaticImages.RenderPng(this) is { } png) return StaticImages.WithStaticImage(html, png);
+        return StaticImages.SkipNotice() is { } notice ? $"<p><em>{System.Net.WebUtility.HtmlEncode(notice)}</em></p>{html}" : html;
+    }
+
+    /// <summary>Saves the chart as PNG (headless Chromium); the full path, or null when no browser is installed.</summary>
+    public string? SavePng(string path) => StaticImages.SavePng(this, path);
+
+    /// <summary>Saves the chart as SVG (plotly.js's export in headless Chromium); the full path, or null when no browser is installed.</summary>
+    public string? SaveSvg(string path) => StaticImages.SaveSvg(this, path);
 
     /// <summary>A whole HTML page; <see cref="PlotlyScript.Embedded"/> by default so it opens offline.</summary>
     public string ToHtmlDocument(PlotlyScript script = PlotlyScript.Embedded) => PlotlyHost.Render(FigureJson, script, document: true);

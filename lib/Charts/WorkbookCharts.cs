@@ -153,4 +153,21 @@ public static class WorkbookCharts
             respondents.Select(r => $"#{r} ({drivers.First(d => d.RespondentId == r).Probability:P0})").ToArray(), z,
             new ChartLayout(XTitle: "feature", YTitle: "respondent (predicted risk)", Width: 900, Height: Math.Max(360, 32 * respondents.Length + 160)), colorScale: "RdBu", reverseScale: true);
     }
+
+    /// <summary>
+    /// Saves charts for readers outside the notebooks into <paramref name="folder"/>: each as a standalone HTML page and,
+    /// when a headless Chromium is installed, as PNG and SVG. Returns the files written.
+    /// </summary>
+    public static IReadOnlyList<string> SaveForReaders(string folder, IEnumerable<(string Name, Chart Chart)> charts)
+    {
+        var written = new List<string>();
+        foreach (var (name, chart) in charts)
+        {
+            var path = Path.Combine(folder, name);
+            written.Add(chart.SaveHtml(path + ".html"));
+            if (chart.SavePng(path + ".png") is { } png) written.Add(png);
+            if (chart.SaveSvg(path + ".svg") is { } svg) written.Add(svg);
+        }
+        return written;
+    }
 }

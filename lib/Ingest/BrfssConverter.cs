@@ -109,8 +109,7 @@ public static class BrfssConverter
     /// <summary>The <c>pophealth.*</c> metadata of a converted file.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ReadMetadataAsync(string parquet)
     {
-        await using var reader = await ParquetReader.CreateAsync(parquet);
-        return reader.CustomMetadata.Where(kv => kv.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal)).ToDictionary();
+        return (await ParquetFrames.ReadMetadataAsync(parquet)).Where(kv => kv.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal)).ToDictionary();
     }
 
     private static string Sha256(string path)

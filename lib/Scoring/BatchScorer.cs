@@ -99,14 +99,7 @@ public static class BatchScorer
 
         async Task<ScoringReport> Run()
         {
-            if (!File.Exists(input)) throw new FileNotFoundException($"Scoring input not found: {input}", input);
-            ParquetReader reader;
-            try { reader = await ParquetReader.CreateAsync(input); }
-            catch (Exception e) when (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
-            {
-                throw new InvalidDataException($"{input}: not a readable Parquet file ({e.Message}).", e);
-            }
-            await using var _ = reader;
+            await using var reader = await ParquetFrames.OpenAsync(input);
             var features = signature.Features;
             var fields = reader.Schema.GetDataFields();
             var problems = new List<string>();

@@ -107,7 +107,7 @@ public static class ScoringStep
 
     private static async Task<HashSet<string>> Columns(string path)
     {
-        await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+        await using var reader = await ParquetFrames.OpenAsync(path);
         return reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
     }
 

@@ -10,17 +10,21 @@ namespace PopHealth.Workbook;
 /// </summary>
 public static class ParquetFrames
 {
-    /// <summary>Reads <paramref name="path"/> (all columns, or only <paramref name="columns"/>, which must all exist).</summary>
-    public static async Task<DataFrame> ReadAsync(string path, IEnumerable<string>? columns = null)
+    /// <summary>Opens a Parquet file for reading; a missing file or one that is not Parquet is an error naming it.</summary>
+    public static async Task<ParquetReader> OpenAsync(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
-        ParquetReader reader;
-        try { reader = await ParquetReader.CreateAsync(path); }
+        try { return await ParquetReader.CreateAsync(path); }
         catch (Exception e) when (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
         {
             throw new InvalidDataException($"{path}: not a readable Parquet file ({e.Message}).", e);
         }
-        await using var _ = reader;
+    }
+
+    /// <summary>Reads <paramref name="path"/> (all columns, or only <paramref name="columns"/>, which must all exist).</summary>
+    public static async Task<DataFrame> ReadAsync(string path, IEnumerable<string>? columns = null)
+    {
+        await using var reader = await OpenAsync(path);
         var all = reader.Schema.GetDataFields();
         DataField[] fields;
         if (columns is null) fields = all;
@@ -48,7 +52,7 @@ public static class ParquetFrames
     /// <summary>The key-value metadata of <paramref name="path"/>.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ReadMetadataAsync(string path)
     {
-        await using var reader = await ParquetReader.CreateAsync(path);
+        await using var reader = await OpenAsync(path);
         return reader.CustomMetadata.ToDictionary();
     }
 

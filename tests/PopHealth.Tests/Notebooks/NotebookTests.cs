@@ -37,6 +37,7 @@ public class NotebookTests(NotebookSession session)
             var prod = new PopHealth.Tracking.MlflowStore(Path.Combine(session.DataRoot, "mlruns")).Resolve("models:/pophealth-rfhlth@prod");
             Assert.True(File.Exists(Path.Combine(prod.ArtifactDirectory, "model.onnx")));
             Assert.True(File.Exists(Path.Combine(session.DataRoot, "plots", "roc-improved.html")));
+            Assert.True(File.Exists(Path.Combine(session.DataRoot, "plots", "subgroups-improved.html")));
             Assert.Contains(outputs, o => o.Contains("chosen:") && o.Contains("CV AUC"));
         }
         if (name == "05-synthesize")

@@ -1,0 +1,79 @@
+using PopHealth.Charts;
+
+namespace PopHealth.Tests.Charts;
+
+/// <summary>Static chart images. These tests set process-wide variables, so they run on their own.</summary>
+[Collection("environment")]
+public class StaticImagesTests
+{
+    private static Chart Sample() => Plots.Bar("static image test", ["a", "b"], [1, 2]);
+
+    private static void With(string? browser, string? embed, Action test)
+    {
+        var (oldBrowser, oldEmbed) = (Environment.GetEnvironmentVariable(StaticImages.BrowserVariable), Environment.GetEnvironmentVariable(StaticImages.EmbedVariable));
+        Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, browser);
+        Environment.SetEnvironmentVariable(StaticImages.EmbedVariable, embed);
+        try { test(); }
+        finally
+        {
+            Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, oldBrowser);
+            Environment.SetEnvironmentVariable(StaticImages.EmbedVariable, oldEmbed);
+        }
+    }
+
+    [Fact]
+    public void Without_a_browser_nothing_fails_and_charts_stay_interactive()
+    {
+        using var temp = Repo.Temp();
+        With(temp.File("no-such-browser"), "1", () =>
+        {
+            Assert.False(StaticImages.Available);
+            Assert.Null(Sample().SavePng(temp.File("x.png")));
+            Assert.Null(Sample().SaveSvg(temp.File("x.svg")));
+            Assert.False(File.Exists(temp.File("x.png")));
+            var html = Sample().ToInlineHtml();
+            Assert.DoesNotContain("data:image/png", html);
+            Assert.Contains("newPlot", html);
+        });
+    }
+
+    [Fact]
+    public void With_a_browser_charts_are_saved_as_png_and_svg_and_inline_charts_carry_their_image()
+    {
+        if (OperatingSystem.IsWindows()) return; // the stand-in browser is a shell script; CI runs on Linux
+        using var temp = Repo.Temp();
+        With(Repo.Path("tests", "fixtures", "browser", "fake-chromium.sh"), "1", () =>
+        {
+            Assert.True(StaticImages.Available);
+            var png = Sample().SavePng(temp.File("plots/x.png"));
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png!).Take(4));
+            Assert.StartsWith("<svg", File.ReadAllText(Sample().SaveSvg(temp.File("plots/x.svg"))!));
+            var html = Sample().ToInlineHtml();
+            Assert.StartsWith("<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,iVBOR", html);
+            Assert.Contains("newPlot", html); // still interactive where scripts run
+        });
+        With(Repo.Path("tests", "fixtures", "browser", "fake-chromium.sh"), null, () =>
+            Assert.DoesNotContain("data:image/png", Sample().ToInlineHtml())); // only when the runner asks
+    }
+
+    [Fact]
+    public void A_real_chromium_when_installed_draws_the_chart()
+    {
+        using var temp = Repo.Temp();
+        With(null, null, () =>
+        {
+            if (StaticImages.Browser is null)
+            {
+                Assert.Null(Sample().SavePng(temp.File("x.png"))); // no browser here: images skipped, nothing written
+                return;
+            }
+            var png = File.ReadAllBytes(Sample().SavePng(temp.File("x.png"))!);
+            Assert.True(png.Length > 2000, $"a drawn chart, not an empty page ({png.Length} bytes)");
+            var svg = File.ReadAllText(Sample().SaveSvg(temp.File("x.svg"))!);
+            Assert.Contains("static image test", svg);
+        });
+    }
+}
+
+[CollectionDefinition("environment", DisableParallelization = true)]
+public sealed class EnvironmentCollection;

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using PopHealth.Runner;
+
+namespace PopHealth.Tests.Notebooks;
+
+/// <summary>The executed copies kept in notebooks/rendered/ for reviewers.</summary>
+public class RenderedNotebookTests
+{
+    public static TheoryData<string> Notebooks => new(RunnerOptions.Workbook);
+
+    private static string Rendered(string name) => Repo.Path("notebooks", RenderedNotebooks.Folder, name + ".ipynb");
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Each_notebook_has_a_rendered_copy_of_its_current_text(string name)
+    {
+        var dib = Repo.Path("notebooks", name + ".dib");
+        Assert.True(File.Exists(Rendered(name)), $"{Rendered(name)} is missing: run `dotnet run --project notebooks/Runner -- --refresh-rendered`.");
+        Assert.True(RenderedNotebooks.StampedHash(Rendered(name)) == RenderedNotebooks.SourceHash(dib),
+            $"{name}.dib changed since its rendered copy was made: run `dotnet run --project notebooks/Runner -- --refresh-rendered`.");
+        var cells = JsonNode.Parse(File.ReadAllText(Rendered(name)))!["cells"]!.AsArray();
+        Assert.DoesNotContain(cells.SelectMany(c => c!["outputs"] as JsonArray ?? []), o => (string?)o!["output_type"] == "error");
+    }
+
+    [Theory]
+    [InlineData("02-explore")]
+    [InlineData("04-train")]
+    [InlineData("06-infer")]
+    public void Rendered_charts_carry_static_images(string name)
+    {
+        var text = File.ReadAllText(Rendered(name));
+        var charts = System.Text.RegularExpressions.Regex.Matches(text, "newPlot").Count;
+        var images = System.Text.RegularExpressions.Regex.Matches(text, "data:image/png;base64").Count;
+        Assert.True(charts > 0 && images == charts, $"{charts} charts, {images} static images");
+    }
+
+    [Fact]
+    public void The_hash_ignores_line_endings_and_sees_changes()
+    {
+        using var temp = Repo.Temp();
+        File.WriteAllText(temp.File("a.dib"), "line 1\nline 2\n");
+        File.WriteAllText(temp.File("b.dib"), "line 1\r\nline 2\r\n");
+        File.WriteAllText(temp.File("c.dib"), "line 1\nline 3\n");
+        Assert.Equal(RenderedNotebooks.SourceHash(temp.File("a.dib")), RenderedNotebooks.SourceHash(temp.File("b.dib")));
+        Assert.NotEqual(RenderedNotebooks.SourceHash(temp.File("a.dib")), RenderedNotebooks.SourceHash(temp.File("c.dib")));
+    }
+}
