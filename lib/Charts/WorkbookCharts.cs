@@ -170,4 +170,12 @@ public static class WorkbookCharts
         }
         return written;
     }
+
+    /// <summary>The train step's charts for readers, by file name: ROC, sweep comparison, reliability, importance, subgroups.</summary>
+    public static IReadOnlyList<(string Name, Chart Chart)> TrainingCharts(IReadOnlyList<TestReport> tests, SweepRun grid,
+        IReadOnlyList<FeatureImportance> importance, IReadOnlyList<SubgroupMetrics> subgroups) =>
+    [
+        ("roc", Roc(tests)), ("sweep", SweepComparison(grid)), ("reliability", Reliability(tests)),
+        ("importance", Importance(importance)), ("subgroups", Subgroups(subgroups)),
+    ];
 }

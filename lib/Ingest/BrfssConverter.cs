@@ -13,7 +13,7 @@ namespace PopHealth.Ingest;
 /// <param name="Year">Year profile to use; null detects it from the variables present.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group and per read batch: memory follows this, not the file.</param>
 /// <param name="Synthetic">Whether the source is generated data (recorded in the file's metadata).</param>
-public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 100_000, bool Synthetic = false);
+public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 50_000, bool Synthetic = false);
 
 /// <summary>What a conversion did.</summary>
 public sealed record ConversionReport(
@@ -56,7 +56,7 @@ public static class BrfssConverter
         var watch = Stopwatch.StartNew();
         var hashing = Task.Run(() => Sha256(input));
         using var source = BrfssSources.Open(input);
-        if (source is XptReader xpt) xpt.ReuseBatchArrays = true; // each batch is written before the next is read
+        if (source is XptReader xpt) xpt.ReuseBatchArrays = true; // two array sets: one batch is written while the next is read
         var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year);
 
         var kept = source.Columns.Select((c, i) => (Column: c, Index: i)).Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -75,17 +75,28 @@ public static class BrfssConverter
         await AtomicFile.WriteAsync(output, async stream =>
         {
             await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            while (source.ReadBatch(options.RowGroupSize) is { } batch)
+            // Reading the next batch overlaps writing this one (the reader alternates two sets of arrays).
+            var reading = Task.Run(() => source.ReadBatch(options.RowGroupSize));
+            try
             {
-                using var group = writer.CreateRowGroup();
-                for (var k = 0; k < kept.Count; k++)
+                while (await reading is { } batch)
                 {
-                    var values = batch.Values[kept[k].Index];
-                    if (values is double?[] numbers) await group.WriteAsync(fields[k], new ReadOnlyMemory<double?>(numbers, 0, batch.RowCount));
-                    else await group.WriteAsync(fields[k], new ArraySegment<string>((string[])values, 0, batch.RowCount));
+                    reading = Task.Run(() => source.ReadBatch(options.RowGroupSize));
+                    using var group = writer.CreateRowGroup();
+                    for (var k = 0; k < kept.Count; k++)
+                    {
+                        var values = batch.Values[kept[k].Index];
+                        if (values is double?[] numbers) await group.WriteAsync(fields[k], new ReadOnlyMemory<double?>(numbers, 0, batch.RowCount));
+                        else await group.WriteAsync(fields[k], new ArraySegment<string>((string[])values, 0, batch.RowCount));
+                    }
+                    rows += batch.RowCount;
+                    progress?.Report(rows);
                 }
-                rows += batch.RowCount;
-                progress?.Report(rows);
+            }
+            finally
+            {
+                // A failed write must not leave a read running on a source about to be closed.
+                await reading.ContinueWith(_ => { }, TaskScheduler.Default);
             }
             writer.CustomMetadata = new Dictionary<string, string>
             {

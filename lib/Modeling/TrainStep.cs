@@ -150,6 +150,13 @@ public static class TrainStep
         final.LogText("metrics.csv", Csv(testReports.SelectMany(t => t.Lines())));
         final.LogText("importance.csv", Csv(importance));
         final.LogText("subgroups.csv", Csv(subgroups));
+        // The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where Chromium is installed.
+        foreach (var (name, chart) in Charts.WorkbookCharts.TrainingCharts(testReports, grid, importance, subgroups))
+        {
+            final.LogText($"charts/{name}.json", chart.FigureJson);
+            chart.SavePng(Path.Combine(final.ArtifactDirectory, "charts", name + ".png"));
+            chart.SaveSvg(Path.Combine(final.ArtifactDirectory, "charts", name + ".svg"));
+        }
         final.End();
 
         var registered = store.RegisterModel(options.ModelName, final);

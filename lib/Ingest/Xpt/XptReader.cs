@@ -21,7 +21,8 @@ public sealed class XptReader : IColumnSource
     private readonly byte[] rowBuffer;
     private readonly Dictionary<string, Dictionary<char, long>> specialMissing = new(StringComparer.OrdinalIgnoreCase);
     private byte[] buffer = new byte[1 << 16];
-    private (Array[] Values, char[]?[] Kinds)? reusable;
+    private readonly (Array[] Values, char[]?[] Kinds)?[] reusable = new (Array[], char[]?[])?[2];
+    private int nextSet;
     private int bufferStart, bufferEnd;
     private long offset;
     private bool finished;
@@ -72,9 +73,10 @@ public sealed class XptReader : IColumnSource
     public IReadOnlyDictionary<string, Dictionary<char, long>> MissingCounts => specialMissing;
 
     /// <summary>
-    /// Whether <see cref="ReadBatch"/> refills the same arrays each call instead of allocating new ones.
-    /// With it, memory stays at one batch whatever the file's size (large arrays otherwise pile up until a
-    /// full garbage collection), but a batch is only valid until the next call.
+    /// Whether <see cref="ReadBatch"/> refills two sets of arrays in turn instead of allocating new ones.
+    /// With it, memory stays at two batches whatever the file's size (large arrays otherwise pile up until a
+    /// full garbage collection), but a batch is only valid until the call after next: one batch can be written
+    /// while the next is read.
     /// </summary>
     public bool ReuseBatchArrays { get; set; }
 
@@ -86,7 +88,9 @@ public sealed class XptReader : IColumnSource
         var variables = Member.Variables;
         Array[] values;
         char[]?[] kinds;
-        if (!ReuseBatchArrays || reusable is null || variables.Count == 0 || reusable.Value.Values[0].Length != maxRows)
+        var set = nextSet;
+        nextSet = 1 - nextSet;
+        if (!ReuseBatchArrays || reusable[set] is not { } existing || variables.Count == 0 || existing.Values[0].Length != maxRows)
         {
             var arrays = new Array[variables.Count];
             var kindArrays = new char[]?[variables.Count];
@@ -95,10 +99,10 @@ public sealed class XptReader : IColumnSource
                 arrays[i] = variables[i].Kind == ColumnKind.Numeric ? new double?[maxRows] : new string?[maxRows];
                 if (variables[i].Kind == ColumnKind.Numeric) kindArrays[i] = new char[maxRows];
             }
-            reusable = ReuseBatchArrays ? (arrays, kindArrays) : null;
+            reusable[set] = ReuseBatchArrays ? (arrays, kindArrays) : null;
             (values, kinds) = (arrays, kindArrays);
         }
-        else (values, kinds) = reusable.Value;
+        else (values, kinds) = existing;
 
         var rows = 0;
         while (rows < maxRows && ReadRow())

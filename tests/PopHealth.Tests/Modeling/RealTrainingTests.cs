@@ -29,6 +29,8 @@ public class RealTrainingTests
         var prod = store.Resolve("models:/pophealth-rfhlth@prod");
         Assert.Equal(result.Registered.Version, prod.Version);
         Assert.Equal(result.FinalRunId, prod.RunId);
+        foreach (var artifact in new[] { "leaderboard.csv", "metrics.csv", "importance.csv", "subgroups.csv", "charts/roc.json", "charts/sweep.json", "model/MLmodel", "model/model.onnx" })
+            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(prod.ArtifactDirectory)!, artifact)), artifact);
         var loaded = ModelArtifacts.Load(prod);
         var rows = ModelMatrix.From(features).Rows.Take(200).ToArray();
         Assert.Equal(result.Model.RawProbabilities(rows), loaded.RawProbabilities(rows));
