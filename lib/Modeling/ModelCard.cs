@@ -23,7 +23,7 @@ public static class ModelCard
             var drops = new double[repeats];
             for (var r = 0; r < repeats; r++)
             {
-                var random = new Random(HashCode.Combine(seed, j, r));
+                var random = new Random(unchecked(seed * 1_000_003 + j * 1_009 + r)); // not HashCode.Combine: randomised per process
                 var order = Splits.Shuffle(Enumerable.Range(0, test.Count), random);
                 var shuffled = test.Rows.Select((row, i) => { var copy = (float[])row.Clone(); copy[j] = test.Rows[order[i]][j]; return copy; }).ToArray();
                 drops[r] = baseline - BinaryMetrics.Auc(model.Probabilities(shuffled), test.Labels);
