@@ -84,25 +84,26 @@ public sealed class MlflowStore
         throw new IOException($"Could not create experiment '{name}' in {Root}: too many concurrent creations.");
     }
 
-    /// <summary>Writes a YAML file only if it does not exist yet (the way concurrent writers agree on ids and versions).</summary>
+    /// <summary>
+    /// Writes a YAML file only if nobody has claimed it yet: the claim is a hidden marker created with exclusive
+    /// create (atomic on every file system .NET supports), then the file itself is written atomically. This is how
+    /// concurrent writers (threads or processes) agree on experiment ids and model versions.
+    /// </summary>
     internal static bool Claim(string path, IReadOnlyDictionary<string, object?> values)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = AtomicFile.TemporaryPathFor(path);
-        File.WriteAllText(temporary, Yaml.Serialize(values));
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        var marker = Path.Combine(folder, ".claimed-" + Path.GetFileName(path));
         try
         {
-            File.Move(temporary, path, overwrite: false);
-            return true;
+            using (new FileStream(marker, FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException) when (File.Exists(marker))
         {
             return false;
         }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        WriteYaml(path, values);
+        return true;
     }
 
     /// <summary>Starts a run in experiment <paramref name="experimentId"/>.</summary>
@@ -129,14 +130,22 @@ public sealed class MlflowStore
         CheckName("registered model", name);
         var folder = ModelFolder(name);
         var now = Now();
-        Claim(Path.Combine(folder, "meta.yaml"), new Dictionary<string, object?>
+        var modelMeta = Path.Combine(folder, "meta.yaml");
+        if (!Claim(modelMeta, new Dictionary<string, object?>
+            {
+                ["creation_timestamp"] = now, ["description"] = null, ["last_updated_timestamp"] = now, ["name"] = name,
+            }))
         {
-            ["creation_timestamp"] = now, ["description"] = null, ["last_updated_timestamp"] = now, ["name"] = name,
-        });
+            // Another writer created the model a moment ago; its meta.yaml may still be on its way.
+            for (var wait = 0; wait < 250 && !File.Exists(modelMeta); wait++) Thread.Sleep(20);
+        }
         var source = FileUri(Path.Combine(run.ArtifactDirectory, artifactPath));
         for (var attempt = 0; attempt < 1000; attempt++)
         {
-            var version = Versions(name).Select(v => v.Version).DefaultIfEmpty(0).Max() + 1;
+            // Every version folder counts, including one claimed a moment ago whose meta.yaml is still being written.
+            var version = Directory.EnumerateDirectories(folder, "version-*")
+                .Select(d => int.TryParse(Path.GetFileName(d)["version-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0)
+                .DefaultIfEmpty(0).Max() + 1;
             if (Claim(Path.Combine(folder, $"version-{version}", "meta.yaml"), new Dictionary<string, object?>
             {
                 ["creation_timestamp"] = now, ["current_stage"] = "None", ["description"] = null, ["last_updated_timestamp"] = now,

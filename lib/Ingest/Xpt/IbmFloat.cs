@@ -13,16 +13,21 @@ public static class IbmFloat
     public static double? Decode(ReadOnlySpan<byte> bytes, out char missing)
     {
         missing = '\0';
-        Span<byte> full = stackalloc byte[8];
-        full.Clear();
-        bytes.CopyTo(full);
-        var first = full[0];
-        if (IsMissingMarker(first) && bytes[1..].IndexOfAnyExcept((byte)0) < 0)
+        ulong bits;
+        if (bytes.Length == 8) bits = BinaryPrimitives.ReadUInt64BigEndian(bytes); // the usual width: no copy
+        else
+        {
+            Span<byte> full = stackalloc byte[8];
+            full.Clear();
+            bytes.CopyTo(full);
+            bits = BinaryPrimitives.ReadUInt64BigEndian(full);
+        }
+        var first = (byte)(bits >> 56);
+        if ((bits & 0x00FF_FFFF_FFFF_FFFFUL) == 0 && IsMissingMarker(first))
         {
             missing = (char)first;
             return null;
         }
-        var bits = BinaryPrimitives.ReadUInt64BigEndian(full);
         var fraction = bits & 0x00FF_FFFF_FFFF_FFFFUL;
         if (fraction == 0) return (first & 0x80) != 0 ? -0.0 : 0.0;
         var exponent = (int)((bits >> 56) & 0x7F) - 64;

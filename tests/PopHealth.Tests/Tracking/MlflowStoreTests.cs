@@ -92,12 +92,17 @@ public class MlflowStoreTests
         using var temp = Repo.Temp();
         var root = temp.File("mlruns");
         var id = new MlflowStore(root).GetOrCreateExperiment("pophealth");
-        var versions = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() =>
+        var start = new ManualResetEventSlim();
+        var versionsTask = Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Factory.StartNew(() =>
         {
             var store = new MlflowStore(root); // separate instances, as separate processes would be
-            return store.RegisterModel("pophealth-rfhlth", store.StartRun(id, "final")).Version;
-        })));
-        Assert.Equal(Enumerable.Range(1, 12), versions.Order());
+            var run = store.StartRun(id, "final");
+            start.Wait(); // all at once
+            return store.RegisterModel("pophealth-rfhlth", run).Version;
+        }, TaskCreationOptions.LongRunning)));
+        await Task.Delay(200);
+        start.Set();
+        Assert.Equal(Enumerable.Range(1, 12), (await versionsTask).Order());
         Assert.Equal(12, new MlflowStore(root).Versions("pophealth-rfhlth").Count);
     }
 
