@@ -146,7 +146,7 @@ public sealed class XptReader : IColumnSource
         var ahead = Peek(length + MemberHeaderPrefix.Length);
         for (var aligned = (int)((Record - start % Record) % Record); aligned + MemberHeaderPrefix.Length <= ahead.Length && aligned < length + 1; aligned += Record)
         {
-            if (!ahead.Slice(aligned, MemberHeaderPrefix.Length).SequenceEqual(MemberHeaderPrefix)) continue;
+            if (ahead[aligned] != (byte)'H' || !ahead.Slice(aligned, MemberHeaderPrefix.Length).SequenceEqual(MemberHeaderPrefix)) continue;
             if (ahead[..aligned].IndexOfAnyExcept((byte)' ') >= 0) continue;
             finished = true;
             throw new XptFormatException(SourceName, start + aligned, "several members (data sets) in one file; one was expected");
