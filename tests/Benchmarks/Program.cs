@@ -12,6 +12,7 @@ using PopHealth.Workbook;
 //   PopHealth.Benchmarks grid <2016 extract .csv.gz> [seed]   the original's grid on the seed recipe's training set
 //   PopHealth.Benchmarks score-prepare <2016 extract .csv.gz> <dir> [rows]   model + registry + input for the scoring benchmark
 //   PopHealth.Benchmarks score <dir>                            batch-scores <dir>/input.parquet with models:/pophealth-rfhlth@prod
+//   PopHealth.Benchmarks seed-parity <2016 extract .csv.gz> <dump.csv>   our seed features against seed_recipe.py --dump
 switch (args)
 {
     case ["convert", var input, var output]:
@@ -87,7 +88,27 @@ switch (args)
         Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s inside the process ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
         return 0;
     }
+    case ["seed-parity", var extract, var dump]:
+    {
+        var interim = Path.Combine(Path.GetTempPath(), $"pophealth-parity-{Environment.ProcessId}.parquet");
+        await BrfssConverter.ConvertAsync(extract, interim);
+        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Seed);
+        File.Delete(interim);
+        var lines = await File.ReadAllLinesAsync(dump);
+        var header = lines[0].Split(',');
+        var columns = header.Select(h => h == "RFHLTH_adj" ? features.Values(FeatureSet.Target) : features.Values(h)).ToArray();
+        long cells = 0, different = 0;
+        for (var r = 1; r < lines.Length; r++)
+        {
+            var values = lines[r].Split(',');
+            for (var c = 0; c < header.Length; c++, cells++)
+                if (r - 1 >= features.Rows || columns[c][r - 1] is not { } ours
+                    || Math.Abs(ours - double.Parse(values[c], System.Globalization.CultureInfo.InvariantCulture)) > 1e-9) different++;
+        }
+        Console.WriteLine($"pandas rows {lines.Length - 1:N0}, ours {features.Rows:N0}; {cells:N0} cells compared, {different:N0} different");
+        return different == 0 && lines.Length - 1 == features.Rows ? 0 : 1;
+    }
     default:
-        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir>");
+        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv>");
         return 2;
 }
