@@ -56,47 +56,50 @@ public static class StaticImages
     /// <summary>The chart as PNG bytes, or null without a browser (or when the browser fails).</summary>
     public static byte[]? RenderPng(Chart chart)
     {
-        if (Browser is null) return null;
         var (width, height) = Size(chart);
-        var folder = Directory.CreateTempSubdirectory("pophealth-chart-");
-        try
+        return InBrowser(chart, "", (folder, page) =>
         {
-            var page = Path.Combine(folder.FullName, "chart.html");
-            File.WriteAllText(page, HideToolbar(chart.ToHtmlDocument(PlotlyScript.Embedded)));
-            var png = Path.Combine(folder.FullName, "chart.png");
-            Run(["--screenshot=" + png, $"--window-size={width + 20},{height + 20}", new Uri(page).AbsoluteUri], folder.FullName);
+            var png = Path.Combine(folder, "chart.png");
+            Run(["--screenshot=" + png, $"--window-size={width + 20},{height + 20}", page], folder);
             return File.Exists(png) ? File.ReadAllBytes(png) : null;
-        }
-        finally
-        {
-            try { folder.Delete(recursive: true); } catch (IOException) { }
-        }
+        });
     }
 
     /// <summary>The chart as SVG text (plotly.js's own export, run in the browser), or null without a browser.</summary>
     public static string? RenderSvg(Chart chart)
     {
-        if (Browser is null) return null;
         var (width, height) = Size(chart);
+        var export = $$"""
+            <script>
+            (function () {
+              var plot = document.querySelector('.js-plotly-plot') || document.querySelector('div[id]');
+              Plotly.toImage(plot, { format: 'svg', width: {{width}}, height: {{height}} }).then(function (url) {
+                var out = document.createElement('pre'); out.id = 'pophealth-svg'; out.textContent = url; document.body.appendChild(out);
+              });
+            })();
+            </script>
+            """;
+        return InBrowser(chart, export, (folder, page) =>
+        {
+            var match = Regex.Match(Run(["--dump-dom", page], folder), "<pre id=\"pophealth-svg\">data:image/svg\\+xml,([^<]*)</pre>");
+            return match.Success ? Uri.UnescapeDataString(System.Net.WebUtility.HtmlDecode(match.Groups[1].Value)) : null;
+        });
+    }
+
+    /// <summary>
+    /// Writes the chart's self-contained page (toolbar hidden, <paramref name="script"/> added at the end of the body)
+    /// into a temporary folder, lets <paramref name="use"/> point the browser at it, and removes the folder.
+    /// </summary>
+    private static T? InBrowser<T>(Chart chart, string script, Func<string, string, T?> use) where T : class
+    {
+        if (Browser is null) return null;
         var folder = Directory.CreateTempSubdirectory("pophealth-chart-");
         try
         {
-            var html = HideToolbar(chart.ToHtmlDocument(PlotlyScript.Embedded));
-            var export = $$"""
-                <script>
-                (function () {
-                  var plot = document.querySelector('.js-plotly-plot') || document.querySelector('div[id]');
-                  Plotly.toImage(plot, { format: 'svg', width: {{width}}, height: {{height}} }).then(function (url) {
-                    var out = document.createElement('pre'); out.id = 'pophealth-svg'; out.textContent = url; document.body.appendChild(out);
-                  });
-                })();
-                </script>
-                """;
             var page = Path.Combine(folder.FullName, "chart.html");
-            File.WriteAllText(page, html.Replace("</body>", export + "</body>", StringComparison.OrdinalIgnoreCase));
-            var dom = Run(["--dump-dom", new Uri(page).AbsoluteUri], folder.FullName);
-            var match = Regex.Match(dom, "<pre id=\"pophealth-svg\">data:image/svg\\+xml,([^<]*)</pre>");
-            return match.Success ? Uri.UnescapeDataString(System.Net.WebUtility.HtmlDecode(match.Groups[1].Value)) : null;
+            var html = HideToolbar(chart.ToHtmlDocument(PlotlyScript.Embedded));
+            File.WriteAllText(page, script.Length == 0 ? html : html.Replace("</body>", script + "</body>", StringComparison.OrdinalIgnoreCase));
+            return use(folder.FullName, new Uri(page).AbsoluteUri);
         }
         finally
         {

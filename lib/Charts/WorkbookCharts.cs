@@ -3,6 +3,7 @@ using PopHealth.Modeling;
 using PopHealth.Scoring;
 using PopHealth.Synthesis;
 using Microsoft.Data.Analysis;
+using PopHealth.Workbook;
 
 namespace PopHealth.Charts;
 
@@ -105,9 +106,8 @@ public static class WorkbookCharts
     /// <summary>Real against synthetic shares of one column: by code when it has few values, else by decile of the real values.</summary>
     public static Chart RealVsSynthetic(DataFrame real, DataFrame synthetic, string column, int maxCategories = 20)
     {
-        double?[] Values(DataFrame f) => Enumerable.Range(0, (int)f.Rows.Count).Select(i => ((DoubleDataFrameColumn)f.Columns[column])[i]).ToArray();
-        var r = Values(real);
-        var s = Values(synthetic);
+        var r = real.Numbers(column);
+        var s = synthetic.Numbers(column);
         var known = r.Where(v => v is not null).Select(v => v!.Value).Order().ToArray();
         Func<double?, string> bin;
         string[] order;

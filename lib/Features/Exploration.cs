@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Analysis;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Modeling;
+using PopHealth.Workbook;
 
 namespace PopHealth.Features;
 
@@ -25,15 +26,10 @@ public sealed record CrossTab(string RowVariable, string ColumnVariable, IReadOn
 /// <summary>What 02-explore computes: distributions, cross-tabulations, per-feature risk and association.</summary>
 public static class Exploration
 {
-    private static double?[] Numbers(DataFrame frame, string variable) => frame.Columns.IndexOf(variable) < 0
-        ? throw new InvalidDataException($"The table has no column '{variable}'.")
-        : frame.Columns[variable] is DoubleDataFrameColumn d ? Enumerable.Range(0, (int)d.Length).Select(i => d[i]).ToArray()
-        : throw new InvalidDataException($"Column '{variable}' is not numeric.");
-
     /// <summary>Counts of every code of <paramref name="variable"/> (missing codes and blanks included), labelled from CDC's codebook.</summary>
     public static IReadOnlyList<CodeFrequency> Frequencies(DataFrame frame, string variable)
     {
-        var values = Numbers(frame, variable);
+        var values = frame.Numbers(variable);
         var codebook = BrfssCodebook.Year2024;
         return values.GroupBy(v => v).OrderBy(g => g.Key ?? double.MaxValue)
             .Select(g => new CodeFrequency(variable, g.Key, codebook.Label(variable, g.Key), g.LongCount(), g.LongCount() / (double)Math.Max(1, values.Length)))
@@ -50,7 +46,7 @@ public static class Exploration
         var rows = new List<MissingCodeCount>();
         foreach (var variable in variables.Where(v => frame.Columns.IndexOf(v) >= 0))
         {
-            var values = Numbers(frame, variable);
+            var values = frame.Numbers(variable);
             var codes = BrfssCodes.MissingCodes(variable);
             foreach (var code in codes)
             {
@@ -72,8 +68,8 @@ public static class Exploration
     public static CrossTab CrossTabulate(DataFrame frame, string rowVariable, string columnVariable, Func<double?, string>? rowGroups = null)
     {
         var codebook = BrfssCodebook.Year2024;
-        var rows = Numbers(frame, rowVariable);
-        var cols = Numbers(frame, columnVariable);
+        var rows = frame.Numbers(rowVariable);
+        var cols = frame.Numbers(columnVariable);
         Func<double?, string> rowKey = rowGroups ?? (v => codebook.Label(rowVariable, v));
         var rowOrder = rows.Distinct().OrderBy(v => v ?? double.MaxValue).Select(rowKey).Distinct().ToList();
         var colCodes = cols.Distinct().OrderBy(v => v ?? double.MaxValue).ToList();

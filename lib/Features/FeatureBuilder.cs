@@ -44,12 +44,7 @@ public static class FeatureBuilder
         {
             if (cache.TryGetValue(name, out var values)) return values;
             if (!Has(name)) throw new InvalidDataException($"The converted table has no column '{name}'.");
-            values = frame.Columns[name] switch
-            {
-                DoubleDataFrameColumn d => Enumerable.Range(0, Rows).Select(i => d[i]).ToArray(),
-                var other => throw new InvalidDataException($"Column '{name}' is {other.DataType.Name}, expected numbers."),
-            };
-            return cache[name] = values;
+            return cache[name] = frame.Numbers(name);
         }
 
         public double?[] Clean(string name) => Raw(name).Select(v => BrfssCodes.Clean(name, v)).ToArray();

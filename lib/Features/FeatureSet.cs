@@ -59,9 +59,7 @@ public sealed class FeatureSet
     public bool HasColumn(string name) => Table.Columns.Any(c => c.Name == name);
 
     /// <summary>The values of a numeric column (feature, target, weight…) as nullable doubles.</summary>
-    public double?[] Values(string column) => Table.Columns[column] is DoubleDataFrameColumn d
-        ? Enumerable.Range(0, (int)d.Length).Select(i => d[i]).ToArray()
-        : throw new InvalidDataException($"Column '{column}' is not numeric.");
+    public double?[] Values(string column) => Table.Numbers(column);
 
     /// <summary>Rows per target class: (in good or better health, in fair or poor health).</summary>
     public (long Good, long FairPoor) ClassBalance()

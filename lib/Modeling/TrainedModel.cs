@@ -137,15 +137,24 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
             distinct.Length <= MaxCodes ? distinct : null);
     }).ToArray();
 
+    /// <summary>Whether the model can take <paramref name="value"/>: finite, and one of the training codes when the feature has codes.</summary>
+    public bool Accepts(double value) => Acceptor()(value);
+
+    /// <summary><see cref="Accepts"/> for checking many values: the codes are hashed once.</summary>
+    public Func<double, bool> Acceptor()
+    {
+        var codes = Codes?.ToHashSet();
+        return value => double.IsFinite(value) && (codes is null || codes.Contains(value));
+    }
+
     /// <summary>Why <paramref name="value"/> cannot be scored, or null when it can (unknown = null is always fine).</summary>
     public string? Problem(double? value) => value switch
     {
         null => null,
+        { } v when Accepts(v) => null,
         double.NaN => $"{Feature} is NaN (an unknown answer must be null)",
         { } v when double.IsInfinity(v) => $"{Feature} is infinite",
-        { } v when Codes is not null && Array.BinarySearch(Codes, v) < 0 =>
-            $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on ({string.Join(", ", Codes.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}{(Codes.Length > 12 ? ", …" : "")})",
-        _ => null,
+        { } v => $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on ({string.Join(", ", Codes!.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}{(Codes!.Length > 12 ? ", …" : "")})",
     };
 }
 

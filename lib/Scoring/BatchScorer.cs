@@ -116,7 +116,9 @@ public static class BatchScorer
             if (problems.Count > 0) throw new ScoringInputException(input, problems);
             var idField = fields.FirstOrDefault(f => f.Name == FeatureSet.RespondentId && IsNumber(f));
             var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
-            var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f)).ToArray();
+            // A model saved without training domains still refuses NaN and infinity.
+            var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
+            var accepts = domains.Select(d => d.Acceptor()).ToArray();
 
             var outFields = new DataField[]
             {
@@ -130,7 +132,6 @@ public static class BatchScorer
             }
             long done = 0, scored = 0;
             var unscored = new Dictionary<string, long>();
-            var accepts = domains.Select(d => d?.Codes is { } codes ? codes.ToHashSet() : null).ToArray();
             await AtomicFile.WriteAsync(output, async stream =>
             {
                 await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(outFields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
@@ -148,7 +149,7 @@ public static class BatchScorer
                     if (g < reader.RowGroupCount)
                     {
                         using var group = reader.OpenRowGroupReader(g);
-                        current = await Prepare(group, featureFields, idField, domains, accepts, signature.Features, done + (previous?.Rows ?? 0));
+                        current = await Prepare(group, featureFields, idField, domains, accepts, done + (previous?.Rows ?? 0));
                     }
                     var previousProbabilities = scoring is null ? null : await scoring;
                     if (current is not null)
@@ -178,7 +179,7 @@ public static class BatchScorer
     private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, long[] Ids);
 
     private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, DataField[] featureFields, DataField? idField,
-        FeatureDomain?[] domains, HashSet<double>?[] accepts, string[] features, long offset)
+        FeatureDomain[] domains, Func<double, bool>[] accepts, long offset)
     {
         var n = checked((int)group.RowCount);
         var k = featureFields.Length;
@@ -192,9 +193,7 @@ public static class BatchScorer
             {
                 if (column[i] is not { } v) { buffer[i * k + j] = float.NaN; continue; }
                 buffer[i * k + j] = (float)v;
-                var fine = double.IsFinite(v) && (accept is null || accept.Contains(v));
-                if (!fine && reasons[i] is null)
-                    reasons[i] = domains[j]?.Problem(v) ?? $"{features[j]} is {(double.IsNaN(v) ? "NaN" : "infinite")}";
+                if (reasons[i] is null && !accept(v)) reasons[i] = domains[j].Problem(v);
             }
         }
         var ids = new long[n];

@@ -33,8 +33,7 @@ public sealed class ScoringResult
     /// <summary>Reasons rows were not scored, with counts.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> UnscoredReasons() => Report.Unscored.OrderByDescending(kv => kv.Value).ToArray();
 
-    private double?[]? Column(string name) => Input.Columns.IndexOf(name) >= 0 && Input.Columns[name] is DoubleDataFrameColumn d
-        ? Enumerable.Range(0, (int)d.Length).Select(i => d[i]).ToArray() : null;
+    private double?[]? Column(string name) => Input.Columns.IndexOf(name) >= 0 ? Input.Numbers(name) : null;
 
     /// <summary>Predicted against actual where the input carries the target: the test report of these rows (null without a target).</summary>
     public TestReport? PredictedVsActual()
@@ -54,10 +53,11 @@ public sealed class ScoringResult
         if (Column(feature) is not { } values) return null;
         var codebook = BrfssCodebook.Year2024;
         var weights = Column(FeatureSet.Weight) ?? Enumerable.Repeat<double?>(1, Probabilities.Length).ToArray();
-        var labels = values.Select(v => v is { } x ? codebookVariable is null ? x.ToString(System.Globalization.CultureInfo.InvariantCulture) : codebook.Label(codebookVariable, x) : null).ToArray();
-        return SurveyEstimates.Prevalence(Probabilities, weights, labels, Column(FeatureSet.Stratum))
-            .OrderBy(e => values.First(v => v is { } x && (codebookVariable is null ? x.ToString(System.Globalization.CultureInfo.InvariantCulture) : codebook.Label(codebookVariable, x)) == e.Group))
-            .ToArray();
+        var labelOf = values.Where(v => v is not null).Select(v => v!.Value).Distinct()
+            .ToDictionary(x => x, x => codebookVariable is null ? x.ToString(System.Globalization.CultureInfo.InvariantCulture) : codebook.Label(codebookVariable, x));
+        var codeOf = labelOf.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Min(kv => kv.Key));
+        var labels = values.Select(v => v is { } x ? labelOf[x] : null).ToArray();
+        return SurveyEstimates.Prevalence(Probabilities, weights, labels, Column(FeatureSet.Stratum)).OrderBy(e => codeOf[e.Group]).ToArray();
     }
 
     /// <summary>Predicted prevalence by state (names from the codebook), when the input has a state column.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using PopHealth.Workbook;
 
 namespace PopHealth.Synthesis;
 
@@ -42,7 +43,7 @@ public sealed record PrivacyReport(int SyntheticRows, int HoldoutRows, double Sy
 public static class SynthesisReports
 {
     private static double?[] Values(DataFrame frame, string column) =>
-        Enumerable.Range(0, (int)frame.Rows.Count).Select(i => ((DoubleDataFrameColumn)frame.Columns[column])[i] is { } v && !double.IsNaN(v) ? v : (double?)null).ToArray();
+        frame.Numbers(column).Select(v => v is { } x && !double.IsNaN(x) ? x : (double?)null).ToArray();
 
     /// <summary>Column shapes and pair trends of <paramref name="columns"/> (categorical when at most <paramref name="maxCategories"/> distinct real values).</summary>
     public static QualityReport Quality(DataFrame real, DataFrame synthetic, IReadOnlyList<string> columns, int maxCategories = 40)

@@ -21,6 +21,17 @@ public static class Tables
         return new DataFrame(columns);
     }
 
+    /// <summary>A numeric column's values as nullable doubles (null = unknown); an absent or non-numeric column is an error naming it.</summary>
+    public static double?[] Numbers(this DataFrame frame, string column)
+    {
+        if (frame.Columns.IndexOf(column) < 0) throw new InvalidDataException($"The table has no column '{column}'.");
+        if (frame.Columns[column] is not DoubleDataFrameColumn numbers)
+            throw new InvalidDataException($"Column '{column}' is {frame.Columns[column].DataType.Name}, expected numbers.");
+        var values = new double?[numbers.Length];
+        for (var i = 0; i < values.Length; i++) values[i] = numbers[i];
+        return values;
+    }
+
     private static DataFrameColumn Column<T>(PropertyInfo property, List<T> items)
     {
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
