@@ -3,8 +3,8 @@ using PopHealth.Workbook;
 
 // Usage: dotnet run --project notebooks/Runner [-- <notebook> ...] [--notebooks DIR] [--timeout MINUTES] [--refresh-rendered]
 // With no names, runs all six notebooks in order. Parameters come from POPHEALTH_* (see README).
-// --refresh-rendered: a default run of all six, kept in notebooks/rendered/, and (when ../shared holds the real 2016
-// extract) the seed recipe's charts on it as images in plots/real-2016-seed/.
+// --refresh-rendered: a default run of all six, kept in notebooks/rendered/, and the seed recipe's charts on the
+// shipped real 2016 extract (data/brfss-real) as images in plots/real-2016-seed/.
 try
 {
     var names = new List<string>();
@@ -67,7 +67,7 @@ try
     var kept = Path.Combine(options.NotebookDirectory, RenderedNotebooks.Folder);
     foreach (var result in results)
         Console.WriteLine($"kept {RenderedNotebooks.Keep(result.RenderedPath!, Path.Combine(options.NotebookDirectory, result.Name + ".dib"), kept)}");
-    var extract = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "brfss-real", "brfss2016_llcp_statesubset_39vars.csv.gz"));
+    var extract = Path.Combine(root, "data", "brfss-real", "brfss2016_llcp_statesubset_39vars.csv.gz");
     if (!File.Exists(extract))
     {
         Console.WriteLine($"No real 2016 extract at {extract}: real-data chart images not refreshed.");

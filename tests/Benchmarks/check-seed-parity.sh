@@ -9,4 +9,4 @@ dump=$(mktemp --suffix=.csv)
 trap 'rm -f "$dump"' EXIT
 (cd "$shared/reference" && /usr/bin/python3 seed_recipe.py --dump "$dump")
 dotnet build -c Release "$here/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
-dotnet "$here/bin/Release/net10.0/PopHealth.Benchmarks.dll" seed-parity "$shared/data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz" "$dump"
+dotnet "$here/bin/Release/net10.0/PopHealth.Benchmarks.dll" seed-parity "$here/../../data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz" "$dump"

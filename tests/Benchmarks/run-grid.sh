@@ -7,6 +7,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared=$(cd "$here/../../../shared" && pwd)
 dotnet build -c Release "$here/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
 echo "== pophealth (ML.NET)"
-/usr/bin/time -f "   whole process: %e s wall, %M KiB peak RSS" dotnet "$here/bin/Release/net10.0/PopHealth.Benchmarks.dll" grid "$shared/data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz"
+/usr/bin/time -f "   whole process: %e s wall, %M KiB peak RSS" dotnet "$here/bin/Release/net10.0/PopHealth.Benchmarks.dll" grid "$here/../../data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz"
 echo "== scikit-learn GridSearchCV(n_jobs=2)"
 (cd "$shared/reference" && /usr/bin/time -f "   whole process: %e s wall, %M KiB peak RSS" /usr/bin/python3 seed_recipe.py --grid)

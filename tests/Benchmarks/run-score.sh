@@ -5,12 +5,11 @@
 # write CSV). Whole processes, timed with GNU time. Needs Debian's python3-sklearn.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-shared=$(cd "$here/../../../shared" && pwd)
 dir=${1:-/tmp/pophealth-score-bench}
 rows=${2:-1000000}
 dotnet build -c Release "$here/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
 bench="$here/bin/Release/net10.0/PopHealth.Benchmarks.dll"
-dotnet "$bench" score-prepare "$shared/data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz" "$dir" "$rows"
+dotnet "$bench" score-prepare "$here/../../data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz" "$dir" "$rows"
 /usr/bin/python3 "$here/score_sklearn.py" fit "$dir"
 for round in 1 2; do
   echo "== round $round: pophealth batch scorer (registry model, Parquet in and out)"

@@ -3,12 +3,12 @@ using PopHealth.Ingest;
 namespace PopHealth.Tests;
 
 /// <summary>
-/// The real BRFSS extracts in ../shared (never copied into the repository), converted once per test run
+/// The real BRFSS extracts shipped in data/brfss-real (see its SOURCES.md), converted once per test run
 /// into a temporary folder that lives as long as the test process.
 /// </summary>
 internal static class RealData
 {
-    public static string Extract(string name) => Path.Combine(Repo.Root, "..", "shared", "data", "brfss-real", name);
+    public static string Extract(string name) => Repo.Path("data", "brfss-real", name);
 
     private static readonly TempFolder Folder = new();
     private static readonly Lazy<Task<string>> Interim2016Task = new(() => Convert("brfss2016_llcp_statesubset_39vars.csv.gz", "brfss2016.parquet"));

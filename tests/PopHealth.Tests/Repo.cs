@@ -2,7 +2,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests;
 
-/// <summary>Paths in the repository (and ../shared beside it) for tests.</summary>
+/// <summary>Paths in the repository for tests.</summary>
 internal static class Repo
 {
     public static string Root { get; } = WorkbookLocation.FindRoot(AppContext.BaseDirectory)

@@ -8,7 +8,6 @@ namespace PopHealth.Tests.Ingest;
 
 public class ConversionTests
 {
-    private static string Shared(string name) => Path.Combine(Repo.Root, "..", "shared", "data", "brfss-real", name);
 
     private static async Task<(long Rows, string[] Columns, Dictionary<string, object?[]> Values)> ReadParquet(string path)
     {
@@ -148,7 +147,7 @@ public class ConversionTests
     public async Task The_real_2016_extract_converts_with_the_2016_profile()
     {
         using var temp = Repo.Temp();
-        var report = await BrfssConverter.ConvertAsync(Shared("brfss2016_llcp_statesubset_39vars.csv.gz"), temp.File("b.parquet"));
+        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz"), temp.File("b.parquet"));
         Assert.Equal("LLCP2016", report.Profile.Name);
         Assert.Equal(356_581, report.Rows);
         Assert.Equal("CHCSCNC1", report.Renamed["CHCSCNCR"]);
@@ -166,7 +165,7 @@ public class ConversionTests
     public async Task The_real_2024_national_extract_converts_with_the_grouped_profile()
     {
         using var temp = Repo.Temp();
-        var report = await BrfssConverter.ConvertAsync(Shared("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"));
+        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"));
         Assert.Equal("LLCP2024-grouped", report.Profile.Name);
         Assert.Equal(457_670, report.Rows);
         Assert.Equal(["YEAR", "PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS"], report.Dropped);
