@@ -125,7 +125,7 @@ public static class Exploration
             var x = set.Values(feature);
             var known = Enumerable.Range(0, x.Length).Where(i => x[i] is not null).ToArray();
             var missing = x.Length - known.Length;
-            var auc = BinaryMetrics.Auc(known.Select(i => x[i]!.Value).ToArray(), known.Select(i => y[i] == 1).ToArray());
+            var auc = Statistics.Auc(known.Select(i => x[i]!.Value).ToArray(), known.Select(i => y[i] == 1).ToArray());
             var folded = double.IsNaN(auc) ? 0.5 : Math.Max(auc, 1 - auc);
             return new FeatureAssociation(feature, Math.Round(folded, 4), auc >= 0.5 ? "higher → more risk" : "lower → more risk",
                 Math.Round(missing / (double)Math.Max(1, x.Length), 4),

@@ -77,10 +77,10 @@ public sealed class FeatureSet
     public Task WriteAsync(string path)
     {
         var table = Table.Clone();
-        table.Columns.Add(new StringDataFrameColumn(RecipeColumn, Enumerable.Repeat(RecipeName(Recipe), (int)Rows)));
+        table.Columns.Add(new StringDataFrameColumn(RecipeColumn, Enumerable.Repeat(Recipe.Name(), (int)Rows)));
         return ParquetFrames.WriteAsync(table, path, new Dictionary<string, string>
         {
-            [Prefix + "recipe"] = RecipeName(Recipe),
+            [Prefix + "recipe"] = Recipe.Name(),
             [Prefix + "year_profile"] = ProfileName,
             [Prefix + "synthetic"] = Synthetic ? "true" : "false",
             [Prefix + "rows"] = Rows.ToString(CultureInfo.InvariantCulture),
@@ -95,18 +95,11 @@ public sealed class FeatureSet
         var metadata = await ParquetFrames.ReadMetadataAsync(path);
         string Meta(string key) => metadata.TryGetValue(Prefix + key, out var v) ? v
             : throw new InvalidDataException($"{path}: not a processed feature table (no '{Prefix}{key}' metadata); run 03-transform.");
-        var recipe = Meta("recipe") switch
-        {
-            "seed" => Recipe.Seed,
-            "improved" => Recipe.Improved,
-            var other => throw new InvalidDataException($"{path}: unknown recipe '{other}'."),
-        };
+        var recipe = Recipes.Parse(Meta("recipe")) ?? throw new InvalidDataException($"{path}: unknown recipe '{Meta("recipe")}' (expected {Recipes.Expected}); re-run 03-transform.");
         var features = JsonSerializer.Deserialize<FeatureDefinition[]>(Meta("features")) ?? [];
         var accounting = JsonSerializer.Deserialize<RowAccount[]>(Meta("accounting")) ?? [];
         var table = await ParquetFrames.ReadAsync(path);
         table.Columns.Remove(RecipeColumn);
         return new FeatureSet(recipe, Meta("year_profile"), table, features, accounting, Meta("synthetic") == "true");
     }
-
-    public static string RecipeName(Recipe recipe) => recipe.ToString().ToLowerInvariant();
 }

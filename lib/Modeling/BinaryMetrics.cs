@@ -1,3 +1,5 @@
+using PopHealth.Workbook;
+
 namespace PopHealth.Modeling;
 
 /// <summary>Counts of a binary classification at one threshold.</summary>
@@ -19,42 +21,10 @@ public sealed record ReliabilityBin(double MeanPredicted, double ObservedRate, l
 /// <summary>Metrics of predicted probabilities against true labels, optionally weighted (survey weights).</summary>
 public static class BinaryMetrics
 {
-    private static void Check(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights)
-    {
-        if (scores.Count != labels.Count) throw new ArgumentException($"{scores.Count} scores but {labels.Count} labels.");
-        if (weights is not null && weights.Count != labels.Count) throw new ArgumentException($"{weights.Count} weights but {labels.Count} labels.");
-        for (var i = 0; i < scores.Count; i++)
-            if (double.IsNaN(scores[i])) throw new ArgumentException($"Score {i} is NaN.");
-    }
-
-    /// <summary>Area under the ROC curve; tied scores count half. NaN when only one class is present.</summary>
-    public static double Auc(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights = null)
-    {
-        Check(scores, labels, weights);
-        var order = Enumerable.Range(0, scores.Count).OrderByDescending(i => scores[i]).ToArray();
-        double tp = 0, fp = 0, area = 0;
-        for (var start = 0; start < order.Length;)
-        {
-            var end = start;
-            double dtp = 0, dfp = 0;
-            while (end < order.Length && scores[order[end]] == scores[order[start]])
-            {
-                var w = weights?[order[end]] ?? 1;
-                if (labels[order[end]]) dtp += w; else dfp += w;
-                end++;
-            }
-            area += dfp * (tp + dtp / 2);
-            tp += dtp;
-            fp += dfp;
-            start = end;
-        }
-        return tp == 0 || fp == 0 ? double.NaN : area / (tp * fp);
-    }
-
     /// <summary>Accuracy, precision, recall and F1 when scores at or above <paramref name="threshold"/> are called positive.</summary>
     public static ThresholdMetrics AtThreshold(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, double threshold = 0.5)
     {
-        Check(scores, labels, null);
+        Statistics.CheckScores(scores, labels);
         long tp = 0, fp = 0, tn = 0, fn = 0;
         for (var i = 0; i < scores.Count; i++)
         {
@@ -74,7 +44,7 @@ public static class BinaryMetrics
     /// <summary>The threshold (among the observed scores) that maximises F1: the documented "chosen" operating point.</summary>
     public static double BestF1Threshold(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
     {
-        Check(scores, labels, null);
+        Statistics.CheckScores(scores, labels);
         var order = Enumerable.Range(0, scores.Count).OrderByDescending(i => scores[i]).ToArray();
         long positives = labels.LongCount(l => l), tp = 0, called = 0;
         double best = -1, bestThreshold = 0.5;
@@ -92,7 +62,7 @@ public static class BinaryMetrics
     /// <summary>Mean squared difference between probability and outcome.</summary>
     public static double Brier(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)
     {
-        Check(probabilities, labels, null);
+        Statistics.CheckScores(probabilities, labels);
         return probabilities.Count == 0 ? double.NaN : probabilities.Select((p, i) => (p - (labels[i] ? 1 : 0)) * (p - (labels[i] ? 1 : 0))).Average();
     }
 
@@ -107,7 +77,7 @@ public static class BinaryMetrics
     private static IReadOnlyList<CurvePoint> Sweep(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, int maxPoints,
         Func<double, double, double, double, (double X, double Y)> point, CurvePoint? start)
     {
-        Check(scores, labels, null);
+        Statistics.CheckScores(scores, labels);
         double positives = labels.Count(l => l), negatives = labels.Count - positives;
         if (positives == 0 || negatives == 0) return [];
         var order = Enumerable.Range(0, scores.Count).OrderByDescending(i => scores[i]).ToArray();
@@ -129,7 +99,7 @@ public static class BinaryMetrics
     /// <summary>Reliability curve: scores cut into <paramref name="bins"/> equal-width bins on [0, 1]; empty bins are left out.</summary>
     public static IReadOnlyList<ReliabilityBin> Reliability(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels, int bins = 10)
     {
-        Check(probabilities, labels, null);
+        Statistics.CheckScores(probabilities, labels);
         var sums = new double[bins];
         var hits = new double[bins];
         var counts = new long[bins];
@@ -146,7 +116,7 @@ public static class BinaryMetrics
     /// <summary>Calibration in the large: mean predicted probability minus the observed rate (positive = risk overstated).</summary>
     public static double CalibrationInTheLarge(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)
     {
-        Check(probabilities, labels, null);
+        Statistics.CheckScores(probabilities, labels);
         return probabilities.Count == 0 ? double.NaN : probabilities.Average() - labels.Count(l => l) / (double)labels.Count;
     }
 }

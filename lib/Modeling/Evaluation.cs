@@ -1,3 +1,5 @@
+using PopHealth.Workbook;
+
 namespace PopHealth.Modeling;
 
 /// <summary>A model's metrics on one test set.</summary>
@@ -37,7 +39,7 @@ public static class Evaluation
 {
     public static TestReport Evaluate(string testSet, IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels, double chosenThreshold) =>
         new(testSet, labels.Count, labels.Count(l => l) / (double)Math.Max(1, labels.Count),
-            BinaryMetrics.Auc(probabilities, labels), BinaryMetrics.Brier(probabilities, labels), BinaryMetrics.CalibrationInTheLarge(probabilities, labels),
+            Statistics.Auc(probabilities, labels), BinaryMetrics.Brier(probabilities, labels), BinaryMetrics.CalibrationInTheLarge(probabilities, labels),
             BinaryMetrics.AtThreshold(probabilities, labels, 0.5), BinaryMetrics.AtThreshold(probabilities, labels, chosenThreshold),
             BinaryMetrics.Roc(probabilities, labels), BinaryMetrics.PrecisionRecall(probabilities, labels), BinaryMetrics.Reliability(probabilities, labels));
 }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
+using PopHealth.Workbook;
 
 namespace PopHealth.Modeling;
 
@@ -16,7 +17,7 @@ public static class ModelCard
     /// <summary>Permutation importance on <paramref name="test"/>: each feature shuffled <paramref name="repeats"/> times (seeded).</summary>
     public static IReadOnlyList<FeatureImportance> PermutationImportance(TrainedModel model, ModelMatrix test, int seed, int repeats = 3)
     {
-        var baseline = BinaryMetrics.Auc(model.Probabilities(test.Rows), test.Labels);
+        var baseline = Statistics.Auc(model.Probabilities(test.Rows), test.Labels);
         var results = new FeatureImportance[test.FeatureNames.Count];
         Parallel.For(0, test.FeatureNames.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
         {
@@ -24,9 +25,9 @@ public static class ModelCard
             for (var r = 0; r < repeats; r++)
             {
                 var random = new Random(unchecked(seed * 1_000_003 + j * 1_009 + r)); // not HashCode.Combine: randomised per process
-                var order = Splits.Shuffle(Enumerable.Range(0, test.Count), random);
+                var order = Statistics.Shuffle(Enumerable.Range(0, test.Count), random);
                 var shuffled = test.Rows.Select((row, i) => { var copy = (float[])row.Clone(); copy[j] = test.Rows[order[i]][j]; return copy; }).ToArray();
-                drops[r] = baseline - BinaryMetrics.Auc(model.Probabilities(shuffled), test.Labels);
+                drops[r] = baseline - Statistics.Auc(model.Probabilities(shuffled), test.Labels);
             }
             var mean = drops.Average();
             results[j] = new FeatureImportance(test.FeatureNames[j], Math.Round(mean, 4), Math.Round(Math.Sqrt(drops.Sum(d => (d - mean) * (d - mean)) / Math.Max(1, repeats - 1)), 4));
@@ -66,7 +67,7 @@ public static class ModelCard
                 var y = g.Select(i => labels[i]).ToArray();
                 var m = BinaryMetrics.AtThreshold(p, y, threshold);
                 rows.Add(new SubgroupMetrics(dimension, g.Key, p.Length, Math.Round(y.Count(v => v) / (double)p.Length, 4), Math.Round(p.Average(), 4),
-                    Math.Round(BinaryMetrics.CalibrationInTheLarge(p, y), 4), Math.Round(BinaryMetrics.Auc(p, y), 4), Math.Round(m.Recall, 4), Math.Round(m.FalsePositiveRate, 4)));
+                    Math.Round(BinaryMetrics.CalibrationInTheLarge(p, y), 4), Math.Round(Statistics.Auc(p, y), 4), Math.Round(m.Recall, 4), Math.Round(m.FalsePositiveRate, 4)));
             }
         }
         return rows;

@@ -1,3 +1,5 @@
+using PopHealth.Workbook;
+
 namespace PopHealth.Modeling;
 
 /// <summary>Row indices of a train/test split (indices into a <see cref="ModelMatrix"/>).</summary>
@@ -6,18 +8,6 @@ public sealed record DataSplit(int[] Train, int[] Test, string Description);
 /// <summary>Seeded sampling: the original's balancing and split, stratified splits and folds.</summary>
 public static class Splits
 {
-    /// <summary>Shuffles a copy of <paramref name="items"/> (Fisher–Yates, seeded).</summary>
-    public static int[] Shuffle(IEnumerable<int> items, Random random)
-    {
-        var array = items.ToArray();
-        for (var i = array.Length - 1; i > 0; i--)
-        {
-            var j = random.Next(i + 1);
-            (array[i], array[j]) = (array[j], array[i]);
-        }
-        return array;
-    }
-
     /// <summary>
     /// The original's split: keep <paramref name="negativeShare"/> of the negatives (drawn at random) and every
     /// positive, then <paramref name="trainShare"/> of that balanced set (at random) for training, the rest for testing.
@@ -25,9 +15,9 @@ public static class Splits
     public static DataSplit OriginalBalanced(bool[] labels, int seed, double negativeShare = 0.25, double trainShare = 0.8)
     {
         var random = new Random(seed);
-        var negatives = Shuffle(Enumerable.Range(0, labels.Length).Where(i => !labels[i]), random);
+        var negatives = Statistics.Shuffle(Enumerable.Range(0, labels.Length).Where(i => !labels[i]), random);
         var kept = negatives.Take((int)Math.Round(negatives.Length * negativeShare)).Concat(Enumerable.Range(0, labels.Length).Where(i => labels[i]));
-        var balanced = Shuffle(kept, random);
+        var balanced = Statistics.Shuffle(kept, random);
         var trainCount = (int)Math.Round(balanced.Length * trainShare);
         return new DataSplit(balanced.Take(trainCount).Order().ToArray(), balanced.Skip(trainCount).Order().ToArray(),
             $"the original's: {negativeShare:P0} of negatives and every positive, then {trainShare:P0} train / {1 - trainShare:P0} test");
@@ -41,7 +31,7 @@ public static class Splits
         var test = new List<int>();
         foreach (var label in new[] { false, true })
         {
-            var members = Shuffle(Enumerable.Range(0, labels.Length).Where(i => labels[i] == label), random);
+            var members = Statistics.Shuffle(Enumerable.Range(0, labels.Length).Where(i => labels[i] == label), random);
             var testCount = (int)Math.Round(members.Length * testShare);
             test.AddRange(members.Take(testCount));
             train.AddRange(members.Skip(testCount));
@@ -53,7 +43,7 @@ public static class Splits
     public static int[] Balance(IReadOnlyList<int> rows, bool[] labels, int seed, double negativeShare = 0.25)
     {
         var random = new Random(seed);
-        var negatives = Shuffle(rows.Where(i => !labels[i]), random);
+        var negatives = Statistics.Shuffle(rows.Where(i => !labels[i]), random);
         return negatives.Take((int)Math.Round(negatives.Length * negativeShare)).Concat(rows.Where(i => labels[i])).Order().ToArray();
     }
 
@@ -64,7 +54,7 @@ public static class Splits
         var random = new Random(seed);
         var share = max / (double)rows.Count;
         return new[] { false, true }
-            .SelectMany(label => { var members = Shuffle(rows.Where(i => labels[i] == label), random); return members.Take((int)Math.Round(members.Length * share)); })
+            .SelectMany(label => { var members = Statistics.Shuffle(rows.Where(i => labels[i] == label), random); return members.Take((int)Math.Round(members.Length * share)); })
             .Order().ToArray();
     }
 
@@ -76,7 +66,7 @@ public static class Splits
         var fold = new int[rows.Count];
         foreach (var label in new[] { false, true })
         {
-            var members = Shuffle(Enumerable.Range(0, rows.Count).Where(k => labels[rows[k]] == label), random);
+            var members = Statistics.Shuffle(Enumerable.Range(0, rows.Count).Where(k => labels[rows[k]] == label), random);
             for (var k = 0; k < members.Length; k++) fold[members[k]] = k % folds;
         }
         return fold;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PopHealth.Workbook;
 
 namespace PopHealth.Modeling;
 
@@ -126,7 +127,7 @@ public static class Sweeper
                 var fitted = TrainedModel.Fit(trainSets[item.Fold], specs[s], seed, threads: 1);
                 var probabilities = fitted.RawProbabilities(heldRows);
                 for (var i = 0; i < held.Length; i++) oof[s]![held[i]] = probabilities[i];
-                auc[s, item.Fold] = BinaryMetrics.Auc(probabilities.Select(p => (double)p).ToArray(), heldLabels);
+                auc[s, item.Fold] = Statistics.Auc(probabilities.Select(p => (double)p).ToArray(), heldLabels);
                 seconds[s, item.Fold] = fitWatch.Elapsed.TotalSeconds;
                 if (s == largest) model = fitted;
                 Finish(s);
@@ -140,7 +141,7 @@ public static class Sweeper
             {
                 var s = smaller[m];
                 if (staged is null) { FitAndScore(s); continue; }
-                auc[s, item.Fold] = BinaryMetrics.Auc(staged[m], heldLabels);
+                auc[s, item.Fold] = Statistics.Auc(staged[m], heldLabels);
                 seconds[s, item.Fold] = largestSeconds * specs[s].Trees / specs[largest].Trees;
                 stagedFrom[s] = specs[largest].Trees;
                 oof[s] = null; // read from another fit: its own out-of-fold probabilities were never computed

@@ -31,7 +31,7 @@ public sealed class ScoringInputException(string file, IReadOnlyList<string> pro
 }
 
 /// <summary>Options for <see cref="BatchScorer"/>.</summary>
-public sealed record ScoringOptions(string ModelUri = "models:/" + TrainStep.ModelName + "@prod");
+public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri);
 
 /// <summary>What a batch scoring did: every input row is in the output, scored or with the reason it was not.</summary>
 public sealed record ScoringReport(string Input, string Output, long Rows, long Scored, IReadOnlyDictionary<string, long> Unscored,
@@ -47,140 +47,108 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
     ];
 }
 
+/// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored.</summary>
+public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataField? IdField, IReadOnlyList<string> Ignored, long Rows,
+    FeatureDomain[] Domains, Func<double, bool>[] Accepts);
+
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
-/// file). The input is checked against the model's signature first: a missing column or a non-numeric feature is an
-/// error listing all of them, and nothing is written. A row whose value the model cannot take (NaN, infinity, a code
-/// it was not trained on) gets a reason instead of a score. Output rows = input rows, in order; written atomically.
+/// file), in two stages: <see cref="CheckAsync"/> holds the input against the model's signature (a missing column or a
+/// non-numeric feature is an error listing all of them, and nothing is written), <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?)"/>
+/// scores it. A row whose value the model cannot take (NaN, infinity, a code it was not trained on) gets a reason
+/// instead of a score. Output rows = input rows, in order; written atomically.
 /// </summary>
 public static class BatchScorer
 {
     public static readonly IReadOnlyList<string> OutputColumns =
         [FeatureSet.RespondentId, "probability", "predicted_label", "risk_tier", "model_name", "model_version", "reason"];
 
+    /// <summary>Resolves the model, checks the input and scores it: the three stages in one call.</summary>
     public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null, IProgress<long>? progress = null)
     {
-        options ??= new ScoringOptions();
+        using var model = ScoringModel.Load(store, (options ?? new ScoringOptions()).ModelUri);
+        return await ScoreAsync(await CheckAsync(input, model.Signature), output, model, progress);
+    }
+
+    /// <summary>Checks <paramref name="input"/> against the signature; every problem is listed in one <see cref="ScoringInputException"/>.</summary>
+    public static async Task<CheckedInput> CheckAsync(string input, ModelSignature signature)
+    {
+        await using var reader = await ParquetFrames.OpenAsync(input);
+        var features = signature.Features;
+        var fields = reader.Schema.GetDataFields();
+        var problems = new List<string>();
+        var featureFields = new DataField[features.Length];
+        for (var j = 0; j < features.Length; j++)
+        {
+            var field = fields.FirstOrDefault(f => f.Name == features[j]);
+            if (field is null) { problems.Add($"missing column '{features[j]}'"); continue; }
+            if (!IsNumber(field)) { problems.Add($"column '{field.Name}' is {TypeName(field)}, expected numbers"); continue; }
+            featureFields[j] = field;
+        }
+        long totalRows = Enumerable.Range(0, reader.RowGroupCount).Sum(g => reader.OpenRowGroupReader(g).RowCount);
+        if (totalRows == 0) problems.Add("it has no rows");
+        if (problems.Count > 0) throw new ScoringInputException(input, problems);
+        var idField = fields.FirstOrDefault(f => f.Name == FeatureSet.RespondentId && IsNumber(f));
+        var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
+        // A model saved without training domains still refuses NaN and infinity.
+        var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
+        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray());
+    }
+
+    private static readonly DataField[] OutFields =
+    [
+        new DataField<long>(FeatureSet.RespondentId), new DataField<double?>("probability"), new DataField<int?>("predicted_label"),
+        new DataField<string>("risk_tier"), new DataField<string>("model_name"), new DataField<int>("model_version"), new DataField<string>("reason"),
+    ];
+
+    /// <summary>Scores a checked input into <paramref name="output"/> (atomically): while one row group is scored, the previous is written and the next read.</summary>
+    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null)
+    {
         var watch = Stopwatch.StartNew();
-        var version = store.Resolve(options.ModelUri);
-        // Batches are scored from the registered ONNX export (equal to ML.NET's probabilities within 1e-5, a tested property):
-        // its trees compiled to flat arrays when the graph is the tree-ensemble shape ML.NET exports and they agree with
-        // ONNX Runtime on the first rows, else by ONNX Runtime itself; a model logged without an export is scored by ML.NET.
-        ModelSignature signature;
-        OnnxScorer? onnx = null;
-        CompiledTrees? compiled = null;
-        Task<OnnxScorer>? onnxStarting = null;
-        TrainedModel? mlnet = null;
-        try
+        long done = 0, scored = 0;
+        var unscored = new Dictionary<string, long>();
+        await using var reader = await ParquetFrames.OpenAsync(input.Path);
+        await AtomicFile.WriteAsync(output, async stream =>
         {
-            signature = TrainedModel.LoadSignature(version.ArtifactDirectory);
-            var onnxPath = Path.Combine(version.ArtifactDirectory, OnnxModel.FileName);
-            if (File.Exists(onnxPath))
+            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(OutFields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
+            writer.CustomMetadata = new Dictionary<string, string>
             {
-                // ONNX Runtime's session starts while the input is read; compiled trees need it only to be checked against.
-                onnxStarting = Task.Run(() => new OnnxScorer(onnxPath));
-                compiled = CompiledTrees.TryCompile(onnxPath);
-            }
-            else mlnet = ModelArtifacts.Load(version);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            throw new InvalidDataException($"{options.ModelUri} (version {version.Version}) cannot be loaded: {e.Message}", e);
-        }
-
-        try
-        {
-            return await Run();
-        }
-        finally
-        {
-            if (onnxStarting is not null) (await onnxStarting.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null))?.Dispose();
-        }
-
-        async Task<ScoringReport> Run()
-        {
-            await using var reader = await ParquetFrames.OpenAsync(input);
-            var features = signature.Features;
-            var fields = reader.Schema.GetDataFields();
-            var problems = new List<string>();
-            var featureFields = new DataField[features.Length];
-            for (var j = 0; j < features.Length; j++)
-            {
-                var field = fields.FirstOrDefault(f => f.Name == features[j]);
-                if (field is null) { problems.Add($"missing column '{features[j]}'"); continue; }
-                if (!IsNumber(field)) { problems.Add($"column '{field.Name}' is {TypeName(field)}, expected numbers"); continue; }
-                featureFields[j] = field;
-            }
-            var totalRows = Enumerable.Range(0, reader.RowGroupCount).Sum(g => reader.OpenRowGroupReader(g).RowCount);
-            if (totalRows == 0) problems.Add("it has no rows");
-            if (problems.Count > 0) throw new ScoringInputException(input, problems);
-            var idField = fields.FirstOrDefault(f => f.Name == FeatureSet.RespondentId && IsNumber(f));
-            var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
-            // A model saved without training domains still refuses NaN and infinity.
-            var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
-            var accepts = domains.Select(d => d.Acceptor()).ToArray();
-
-            var outFields = new DataField[]
-            {
-                new DataField<long>(FeatureSet.RespondentId), new DataField<double?>("probability"), new DataField<int?>("predicted_label"),
-                new DataField<string>("risk_tier"), new DataField<string>("model_name"), new DataField<int>("model_version"), new DataField<string>("reason"),
+                ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
+                ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             };
-            try { if (onnxStarting is not null) onnx = await onnxStarting; }
-            catch (InvalidDataException e)
+            Task<double?[]>? scoring = null;
+            PreparedGroup? previous = null;
+            for (var g = 0; g <= reader.RowGroupCount; g++)
             {
-                throw new InvalidDataException($"{options.ModelUri} (version {version.Version}) cannot be loaded: {e.Message}", e);
-            }
-            long done = 0, scored = 0;
-            var unscored = new Dictionary<string, long>();
-            await AtomicFile.WriteAsync(output, async stream =>
-            {
-                await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(outFields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-                writer.CustomMetadata = new Dictionary<string, string>
+                PreparedGroup? current = null;
+                if (g < reader.RowGroupCount)
                 {
-                    ["pophealth.model"] = $"models:/{version.Name}/{version.Version}", ["pophealth.model_uri"] = options.ModelUri,
-                    ["pophealth.input"] = Path.GetFullPath(input), ["pophealth.threshold"] = signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                };
-                // A pipeline: while one row group is scored (on every core), the previous one is written and the next one read.
-                Task<double?[]>? scoring = null;
-                PreparedGroup? previous = null;
-                for (var g = 0; g <= reader.RowGroupCount; g++)
-                {
-                    PreparedGroup? current = null;
-                    if (g < reader.RowGroupCount)
-                    {
-                        using var group = reader.OpenRowGroupReader(g);
-                        current = await Prepare(group, featureFields, idField, domains, accepts, done + (previous?.Rows ?? 0));
-                    }
-                    var previousProbabilities = scoring is null ? null : await scoring;
-                    if (current is not null)
-                    {
-                        var c = current;
-                        if (compiled is not null && g == 0 && !CompiledAgrees(compiled, onnx!, c)) compiled = null;
-                        var engine = compiled;
-                        scoring = Task.Run(() => Score(c, signature, engine, onnx, mlnet));
-                    }
-                    if (previous is not null)
-                    {
-                        await Write(writer, outFields, previous, previousProbabilities!, signature.Threshold, version);
-                        foreach (var reason in previous.Reasons.Where(r => r is not null)) unscored[reason!] = unscored.GetValueOrDefault(reason!) + 1;
-                        scored += previousProbabilities!.Count(p => p is not null);
-                        done += previous.Rows;
-                        progress?.Report(done);
-                    }
-                    previous = current;
+                    using var group = reader.OpenRowGroupReader(g);
+                    current = await Prepare(group, input, done + (previous?.Rows ?? 0));
                 }
-            });
-            var engineName = compiled is not null ? "the ONNX export's trees, compiled (checked against ONNX Runtime)" : onnx is not null ? "ONNX Runtime" : "ML.NET";
-            return new ScoringReport(Path.GetFullPath(input), Path.GetFullPath(output), done, scored, unscored, version.Name, version.Version, ignored, watch.Elapsed, engineName);
-        }
+                var previousProbabilities = scoring is null ? null : await scoring;
+                if (current is not null) scoring = Score(current, model);
+                if (previous is not null)
+                {
+                    await Write(writer, previous, previousProbabilities!, model);
+                    foreach (var reason in previous.Reasons.Where(r => r is not null)) unscored[reason!] = unscored.GetValueOrDefault(reason!) + 1;
+                    scored += previousProbabilities!.Count(p => p is not null);
+                    done += previous.Rows;
+                    progress?.Report(done);
+                }
+                previous = current;
+            }
+        });
+        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), done, scored, unscored, model.Version.Name, model.Version.Version,
+            input.Ignored, watch.Elapsed, model.Engine);
     }
 
     /// <summary>One row group read into a row-major float buffer (NaN = unknown), with a reason for each row that cannot be scored.</summary>
     private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, long[] Ids);
 
-    private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, DataField[] featureFields, DataField? idField,
-        FeatureDomain[] domains, Func<double, bool>[] accepts, long offset)
+    private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, CheckedInput input, long offset)
     {
+        var (featureFields, idField, domains, accepts) = (input.FeatureFields, input.IdField, input.Domains, input.Accepts);
         var n = checked((int)group.RowCount);
         var k = featureFields.Length;
         var buffer = new float[n * k];
@@ -202,29 +170,18 @@ public static class BatchScorer
         return new PreparedGroup(n, k, buffer, reasons, ids);
     }
 
-    /// <summary>The compiled trees are used only if they give ONNX Runtime's probabilities (within 1e-6) on the first rows.</summary>
-    private static bool CompiledAgrees(CompiledTrees compiled, OnnxScorer onnx, PreparedGroup group)
+    private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model)
     {
-        var rows = Math.Min(group.Rows, 5000);
-        var expected = onnx.Score(group.Buffer, rows, group.Features);
-        var actual = compiled.Score(group.Buffer, rows, group.Features);
-        return compiled.Features <= group.Features && expected.Zip(actual).All(p => Math.Abs(p.First - p.Second) <= 1e-6);
-    }
-
-    private static double?[] Score(PreparedGroup group, ModelSignature signature, CompiledTrees? compiled, OnnxScorer? onnx, TrainedModel? mlnet)
-    {
-        var (n, k) = (group.Rows, group.Features);
-        var raw = compiled is not null ? compiled.Score(group.Buffer, n, k)
-            : onnx is not null ? onnx.Score(group.Buffer, n, k)
-            : mlnet!.RawProbabilities(Enumerable.Range(0, n).Select(i => group.Buffer.AsSpan(i * k, k).ToArray()).ToArray());
-        var probabilities = new double?[n];
-        for (var i = 0; i < n; i++)
-            if (group.Reasons[i] is null) probabilities[i] = signature.Population(raw[i]);
+        var raw = await model.RawProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
+        var probabilities = new double?[group.Rows];
+        for (var i = 0; i < group.Rows; i++)
+            if (group.Reasons[i] is null) probabilities[i] = model.Signature.Population(raw[i]);
         return probabilities;
     }
 
-    private static async Task Write(ParquetWriter writer, DataField[] fields, PreparedGroup group, double?[] probabilities, double threshold, RegisteredVersion version)
+    private static async Task Write(ParquetWriter writer, PreparedGroup group, double?[] probabilities, ScoringModel model)
     {
+        var (fields, threshold, version) = (OutFields, model.Signature.Threshold, model.Version);
         var n = group.Rows;
         var labels = new int?[n];
         var tiers = new string?[n];
@@ -240,13 +197,15 @@ public static class BatchScorer
         await outGroup.WriteAsync(fields[6], group.Reasons);
     }
 
-    private static bool IsNumber(DataField field)
+    /// <summary>Whether a Parquet field holds numbers the scorer reads.</summary>
+    public static bool IsNumber(DataField field)
     {
         var t = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
         return t == typeof(double) || t == typeof(float) || t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(byte);
     }
 
-    private static string TypeName(DataField field) => (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) switch
+    /// <summary>A field's type in words, for error messages.</summary>
+    public static string TypeName(DataField field) => (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) switch
     {
         var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => "text",
         var t => t.Name,

@@ -129,7 +129,7 @@ public static class SynthesisReports
         {
             var rows = Matrix(frame, columns);
             var random = new Random(seed);
-            return rows.Length <= maxRows ? rows : PopHealth.Modeling.Splits.Shuffle(Enumerable.Range(0, rows.Length), random).Take(maxRows).Select(i => rows[i]).ToArray();
+            return rows.Length <= maxRows ? rows : Statistics.Shuffle(Enumerable.Range(0, rows.Length), random).Take(maxRows).Select(i => rows[i]).ToArray();
         }
         double[] Closest(double[][] rows) => rows.AsParallel().AsOrdered().Select(row =>
         {

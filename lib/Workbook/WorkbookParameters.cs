@@ -3,15 +3,6 @@ using System.Globalization;
 
 namespace PopHealth.Workbook;
 
-/// <summary>Which feature recipe 03-transform applies (DESIGN §1, §7).</summary>
-public enum Recipe
-{
-    /// <summary>The original project's eight features, cleaning and drop of incomplete rows, for parity.</summary>
-    Seed,
-    /// <summary>Corrected poverty ratio, every respondent with a known target kept.</summary>
-    Improved,
-}
-
 /// <summary>One row of the parameter table every notebook shows first.</summary>
 public sealed record ParameterSetting(string Variable, string Value, string Source, string Meaning);
 
@@ -92,7 +83,7 @@ public sealed record WorkbookParameters
             Input = input is null ? null : Resolve(input),
             Year = year is null ? null : ParseInt("POPHEALTH_YEAR", year, 1984, 2100),
             DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : Resolve(data),
-            Recipe = recipe is null ? Recipe.Improved : ParseRecipe(recipe),
+            Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException("POPHEALTH_RECIPE", recipe, Recipes.Expected),
             Seed = seed is null ? DefaultSeed : ParseInt("POPHEALTH_SEED", seed, int.MinValue, int.MaxValue),
             SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt("POPHEALTH_SAMPLE_ROWS", sampleRows, 1, 50_000_000),
             SynthRows = synthRows is null ? DefaultSynthRows : ParseInt("POPHEALTH_SYNTH_ROWS", synthRows, 1, 50_000_000),
@@ -107,7 +98,7 @@ public sealed record WorkbookParameters
         Row("POPHEALTH_INPUT", Input ?? "(embedded synthetic sample)", "BRFSS source file"),
         Row("POPHEALTH_YEAR", Year?.ToString(CultureInfo.InvariantCulture) ?? "(detected from the variables present)", "BRFSS year profile"),
         Row("POPHEALTH_DATA", DataRoot, "root folder of every output"),
-        Row("POPHEALTH_RECIPE", Recipe.ToString().ToLowerInvariant(), "feature recipe: seed (original, for parity) or improved"),
+        Row("POPHEALTH_RECIPE", Recipe.Name(), "feature recipe: seed (original, for parity) or improved"),
         Row("POPHEALTH_SEED", Seed.ToString(CultureInfo.InvariantCulture), "random seed for everything"),
         Row("POPHEALTH_SAMPLE_ROWS", SampleRows.ToString(CultureInfo.InvariantCulture), "rows of the embedded sample"),
         Row("POPHEALTH_SYNTH_ROWS", SynthRows.ToString(CultureInfo.InvariantCulture), "synthetic respondents drawn in 05"),
@@ -125,13 +116,6 @@ public sealed record WorkbookParameters
             throw new WorkbookParameterException(variable, text, $"a whole number from {min:N0} to {max:N0}");
         return value;
     }
-
-    private static Recipe ParseRecipe(string text) => text.ToLowerInvariant() switch
-    {
-        "seed" => Recipe.Seed,
-        "improved" => Recipe.Improved,
-        _ => throw new WorkbookParameterException("POPHEALTH_RECIPE", text, "'seed' or 'improved'"),
-    };
 }
 
 /// <summary>A <c>POPHEALTH_*</c> variable holds a value the workbook cannot use.</summary>

@@ -34,7 +34,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
         var missing = notebooks.Where(n => !File.Exists(NotebookPath(n))).ToList();
         if (missing.Count > 0)
         {
-            var available = Directory.GetFiles(options.NotebookDirectory, "*.dib").Select(Path.GetFileNameWithoutExtension).Order();
+            var available = Directory.GetFiles(options.NotebookDirectory, "*.dib").Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).Order(); // _setup.dib is imported, not run
             throw new ArgumentException($"No notebook named {string.Join(", ", missing)} in {options.NotebookDirectory}. Available: {string.Join(", ", available)}.");
         }
         EnsureLibraryFeed();

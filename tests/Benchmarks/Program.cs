@@ -47,7 +47,7 @@ switch (args)
         var test = matrix.Subset(split.Test);
         var p = model.Probabilities(test.Rows);
         var m = BinaryMetrics.AtThreshold(p, test.Labels);
-        Console.WriteLine($"best refit: test AUC {BinaryMetrics.Auc(p, test.Labels):F4} accuracy {m.Accuracy:F3} precision {m.Precision:F3} recall {m.Recall:F3} F1 {m.F1:F3}");
+        Console.WriteLine($"best refit: test AUC {Statistics.Auc(p, test.Labels):F4} accuracy {m.Accuracy:F3} precision {m.Precision:F3} recall {m.Recall:F3} F1 {m.F1:F3}");
         return 0;
     }
     case ["score-prepare", var extract, var dir, ..]:
@@ -67,7 +67,7 @@ switch (args)
         var run = store.StartRun(store.GetOrCreateExperiment("benchmark"), "score-benchmark");
         ModelArtifacts.LogModel(run, model);
         run.End();
-        store.SetAlias(TrainStep.ModelName, "prod", store.RegisterModel(TrainStep.ModelName, run).Version);
+        store.SetAlias(WorkbookModel.Name, WorkbookModel.Alias, store.RegisterModel(WorkbookModel.Name, run).Version);
         await File.WriteAllLinesAsync(Path.Combine(dir, "train.csv"), train.Rows.Select((r, i) => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "," + (train.Labels[i] ? 1 : 0))
             .Prepend(string.Join(",", matrix.FeatureNames) + ",label"));
         var random = new Random(seed);

@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using PopHealth.Steps;
 using PopHealth.Charts;
 using PopHealth.Features;
 using PopHealth.Ingest.Codebook;

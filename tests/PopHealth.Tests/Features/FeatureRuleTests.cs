@@ -1,3 +1,4 @@
+using PopHealth.Ingest.Codebook;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Ingest;

@@ -1,4 +1,5 @@
 using PopHealth.Modeling;
+using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Modeling;
 
@@ -11,15 +12,15 @@ public class BinaryMetricsTests
     public void Auc_matches_hand_counts_including_ties_and_weights()
     {
         // Pairs (positive, negative): (0.35, 0.1) ✓, (0.35, 0.4) ✗, (0.8, 0.1) ✓, (0.8, 0.4) ✓ → 3/4.
-        Assert.Equal(0.75, BinaryMetrics.Auc(Scores, Labels), 12);
-        Assert.Equal(0.5, BinaryMetrics.Auc([0.5, 0.5], [true, false]), 12);
-        Assert.True(double.IsNaN(BinaryMetrics.Auc([0.2, 0.3], [true, true])));
+        Assert.Equal(0.75, Statistics.Auc(Scores, Labels), 12);
+        Assert.Equal(0.5, Statistics.Auc([0.5, 0.5], [true, false]), 12);
+        Assert.True(double.IsNaN(Statistics.Auc([0.2, 0.3], [true, true])));
         // Weight 2 on a row is the same as the row twice.
-        var weighted = BinaryMetrics.Auc(Scores, Labels, [1, 2, 1, 1]);
-        var duplicated = BinaryMetrics.Auc([.. Scores, 0.4], [.. Labels, false]);
+        var weighted = Statistics.Auc(Scores, Labels, [1, 2, 1, 1]);
+        var duplicated = Statistics.Auc([.. Scores, 0.4], [.. Labels, false]);
         Assert.Equal(duplicated, weighted, 12);
-        Assert.Throws<ArgumentException>(() => BinaryMetrics.Auc([0.1], [true, false]));
-        Assert.Throws<ArgumentException>(() => BinaryMetrics.Auc([double.NaN, 0.3], [true, false]));
+        Assert.Throws<ArgumentException>(() => Statistics.Auc([0.1], [true, false]));
+        Assert.Throws<ArgumentException>(() => Statistics.Auc([double.NaN, 0.3], [true, false]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections;
+using PopHealth.Steps;
 using PopHealth.Features;
 using PopHealth.Modeling;
 using PopHealth.Tracking;
@@ -19,24 +20,24 @@ public class RealTrainingTests
 
         var result = await TrainStep.RunAsync(parameters, new TrainOptions(SearchTrials: 6, ImportanceRows: 4000, ImportanceRepeats: 1));
 
-        Assert.Equal(34_922, result.TrainRows); // the reference's training set size
-        Assert.Equal(21, result.Grid.Trials.Count);
+        Assert.Equal(34_922, result.Plan.Split.Train.Length); // the reference's training set size
+        Assert.Equal(21, result.Sweeps.Grid.Trials.Count);
         Assert.True(result.Headline.Auc >= 0.835, $"test AUC {result.Headline.Auc:F4}");
-        Assert.True(result.Grid.Best.MeanAuc >= 0.840, $"grid CV AUC {result.Grid.Best.MeanAuc:F4}");
+        Assert.True(result.Sweeps.Grid.Best.MeanAuc >= 0.840, $"grid CV AUC {result.Sweeps.Grid.Best.MeanAuc:F4}");
         Assert.InRange(result.Headline.Prevalence, 0.45, 0.55); // the original's balanced test set
         Assert.Equal(8_731, result.Headline.Rows);
         var store = new MlflowStore(parameters.MlRuns);
         var prod = store.Resolve("models:/pophealth-rfhlth@prod");
         Assert.Equal(result.Registered.Version, prod.Version);
-        Assert.Equal(result.FinalRunId, prod.RunId);
-        foreach (var artifact in new[] { "leaderboard.csv", "metrics.csv", "importance.csv", "subgroups.csv", "charts/roc.json", "charts/sweep.json", "model/MLmodel", "model/model.onnx" })
+        Assert.Equal(result.Registration.FinalRunId, prod.RunId);
+        foreach (var artifact in new[] { "leaderboard.csv", "metrics.csv", "importance.csv", "subgroups.csv", "charts/roc.json", "charts/sweep.json", "charts/roc.html", "model/MLmodel", "model/model.onnx" })
             Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(prod.ArtifactDirectory)!, artifact)), artifact);
         var loaded = ModelArtifacts.Load(prod);
         var rows = ModelMatrix.From(features).Rows.Take(200).ToArray();
-        Assert.Equal(result.Model.RawProbabilities(rows), loaded.RawProbabilities(rows));
+        Assert.Equal(result.Chosen.Model.RawProbabilities(rows), loaded.RawProbabilities(rows));
         // The seed model carries the prior shift that maps its balanced probabilities back to the population.
         Assert.NotNull(loaded.PriorShift);
         Assert.InRange(loaded.PriorShift!.PopulationPrevalence, 0.17, 0.18); // 20,015 / 114,567
-        Assert.Contains(result.Importance.Take(3), i => i.Feature is "num_conditions" or "INCOME_clean" or "income_adj_pov");
+        Assert.Contains(result.Card.Importance.Take(3), i => i.Feature is "num_conditions" or "INCOME_clean" or "income_adj_pov");
     }
 }

@@ -24,7 +24,7 @@ public sealed class ScoringFixture : IDisposable
         var run = Store.StartRun(Store.GetOrCreateExperiment("pophealth"), "final");
         ModelArtifacts.LogModel(run, Model);
         run.End();
-        Store.SetAlias(TrainStep.ModelName, "prod", Store.RegisterModel(TrainStep.ModelName, run).Version);
+        Store.SetAlias(WorkbookModel.Name, WorkbookModel.Alias, Store.RegisterModel(WorkbookModel.Name, run).Version);
     }
 
     /// <summary>Writes a parquet of the fixture's features (optionally altered) and returns its path.</summary>
@@ -135,7 +135,7 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
             var folder = ModelArtifacts.LogModel(run, fixture.Model);
             if (file == TrainedModel.ModelFile) File.Delete(Path.Combine(folder, OnnxModel.FileName));
             File.WriteAllText(Path.Combine(folder, file), content);
-            var broken = fixture.Store.RegisterModel(TrainStep.ModelName, run);
+            var broken = fixture.Store.RegisterModel(WorkbookModel.Name, run);
             var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
                 BatchScorer.ScoreAsync(input, Output("c.parquet"), fixture.Store, new ScoringOptions($"models:/pophealth-rfhlth/{broken.Version}")));
             Assert.Contains($"version {broken.Version}", e.Message);

@@ -2,6 +2,8 @@ using PopHealth.Ingest;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Synthesis;
 
+using PopHealth.Workbook;
+
 namespace PopHealth.Tests.Synthesis;
 
 public class BrfssSampleTests
@@ -96,7 +98,7 @@ public class BrfssSampleTests
         var split = PopHealth.Modeling.Splits.Stratified(data.Labels, seed: 11);
         var model = PopHealth.Modeling.TrainedModel.Fit(data.Subset(split.Train), new PopHealth.Modeling.ModelSpec(PopHealth.Modeling.TrainerKind.LightGbm, 200, 31, LearningRate: 0.05), seed: 11);
         var test = data.Subset(split.Test);
-        var auc = PopHealth.Modeling.BinaryMetrics.Auc(model.Probabilities(test.Rows), test.Labels);
+        var auc = Statistics.Auc(model.Probabilities(test.Rows), test.Labels);
         Assert.InRange(auc, 0.75, 0.88); // real data: 0.79–0.84
     }
 

@@ -1,5 +1,6 @@
 using System.Collections;
 using Microsoft.Data.Analysis;
+using PopHealth.Steps;
 using PopHealth.Features;
 using PopHealth.Ingest;
 using PopHealth.Synthesis;

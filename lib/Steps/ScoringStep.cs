@@ -2,10 +2,11 @@ using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Modeling;
+using PopHealth.Scoring;
 using PopHealth.Tracking;
 using PopHealth.Workbook;
 
-namespace PopHealth.Scoring;
+namespace PopHealth.Steps;
 
 /// <summary>Respondents per risk tier.</summary>
 public sealed record TierCount(string Tier, string Range, long Respondents, double Share);
@@ -14,7 +15,10 @@ public sealed record TierCount(string Tier, string Range, long Respondents, doub
 public sealed class ScoringResult
 {
     public required ScoringReport Report { get; init; }
-    public required TrainedModel Model { get; init; }
+    /// <summary>Loads the ML.NET model (for explanations) on first use only.</summary>
+    public required Func<TrainedModel> LoadModel { get; init; }
+    private TrainedModel? model;
+    public TrainedModel Model => model ??= LoadModel();
     public required RegisteredVersion Version { get; init; }
     /// <summary>Probability per input row (null where a reason was given), in input order.</summary>
     public required double?[] Probabilities { get; init; }
@@ -70,35 +74,63 @@ public sealed class ScoringResult
         float[] Row(int i) => features.Select(c => c[i] is { } v ? (float)v : float.NaN).ToArray();
         var scored = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null).ToArray();
         var top = scored.OrderByDescending(i => Probabilities[i]).Take(rows).ToArray();
-        var background = Splits.Shuffle(scored, new Random(seed)).Take(backgroundRows).Select(Row).ToArray();
+        var background = Statistics.Shuffle(scored, new Random(seed)).Take(backgroundRows).Select(Row).ToArray();
         return Explanations.Drivers(Model, top.Select(Row).ToArray(), top.Select(i => Ids[i]).ToArray(), background);
     }
 }
 
 /// <summary>
-/// The infer step: scores <c>POPHEALTH_SCORE_INPUT</c> with <c>models:/pophealth-rfhlth@prod</c> into
-/// <c>&lt;data&gt;/predictions/predictions.parquet</c> (see <see cref="BatchScorer"/>) and reads back what the notebook shows.
+/// The infer step, as four named stages the notebook shows one cell each: <see cref="Load"/> resolves
+/// <c>models:/pophealth-rfhlth@prod</c> once (the alias cannot move in between), <see cref="CheckAsync"/> holds
+/// <c>POPHEALTH_SCORE_INPUT</c> against its signature and the columns the summaries read, <see cref="ScoreAsync"/> writes
+/// <c>&lt;data&gt;/predictions/predictions.parquet</c> (see <see cref="BatchScorer"/>), <see cref="SummariseAsync"/> reads back what
+/// the notebook shows. Nothing is written unless every check passed.
 /// </summary>
 public static class ScoringStep
 {
+    /// <summary>Columns the summaries read when the input has them (they must be numeric).</summary>
+    public static readonly IReadOnlyList<string> SummaryColumns = [FeatureSet.Target, FeatureSet.Weight, FeatureSet.State, FeatureSet.Stratum];
+
     public static async Task<ScoringResult> RunAsync(WorkbookParameters parameters, ScoringOptions? options = null, IProgress<string>? progress = null)
     {
-        options ??= new ScoringOptions();
-        var store = new MlflowStore(parameters.MlRuns);
-        var version = store.Resolve(options.ModelUri);
-        var report = await BatchScorer.ScoreAsync(parameters.ScoreInput, parameters.Predictions, store, options,
-            new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")));
-        var model = ModelArtifacts.Load(version);
+        using var model = Load(parameters, options);
+        var input = await CheckAsync(parameters, model);
+        var report = await ScoreAsync(parameters, model, input, progress);
+        return await SummariseAsync(parameters, model, report);
+    }
+
+    /// <summary>The registered model, resolved once.</summary>
+    public static ScoringModel Load(WorkbookParameters parameters, ScoringOptions? options = null) =>
+        ScoringModel.Load(new MlflowStore(parameters.MlRuns), (options ?? new ScoringOptions()).ModelUri);
+
+    /// <summary>The input against the model's features and the summary columns; every problem listed at once.</summary>
+    public static async Task<CheckedInput> CheckAsync(WorkbookParameters parameters, ScoringModel model)
+    {
+        var input = await BatchScorer.CheckAsync(parameters.ScoreInput, model.Signature);
+        await using var reader = await ParquetFrames.OpenAsync(parameters.ScoreInput);
+        var problems = reader.Schema.GetDataFields().Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f))
+            .Select(f => $"column '{f.Name}' is {BatchScorer.TypeName(f)}, expected numbers (it is read for the summaries; drop or convert it)").ToArray();
+        if (problems.Length > 0) throw new ScoringInputException(parameters.ScoreInput, problems);
+        return input;
+    }
+
+    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input, IProgress<string>? progress = null) =>
+        BatchScorer.ScoreAsync(input, parameters.Predictions, model, new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")));
+
+    /// <summary>The predictions and the input's summary columns, for the notebook's tables and charts.</summary>
+    public static async Task<ScoringResult> SummariseAsync(WorkbookParameters parameters, ScoringModel model, ScoringReport report)
+    {
         var predictions = await ParquetFrames.ReadAsync(parameters.Predictions, [FeatureSet.RespondentId, "probability", "reason"]);
         var present = await Columns(parameters.ScoreInput);
-        var wanted = model.FeatureNames.Concat([FeatureSet.Target, FeatureSet.Weight, FeatureSet.State, FeatureSet.Stratum]).Where(present.Contains).Distinct().ToArray();
+        var wanted = model.Signature.Features.Concat(SummaryColumns).Where(present.Contains).Distinct().ToArray();
         var input = await ParquetFrames.ReadAsync(parameters.ScoreInput, wanted);
         var probability = (DoubleDataFrameColumn)predictions.Columns["probability"];
         var reason = (StringDataFrameColumn)predictions.Columns["reason"];
         var ids = (Int64DataFrameColumn)predictions.Columns[FeatureSet.RespondentId];
+        var version = model.Version;
         return new ScoringResult
         {
-            Report = report, Model = model, Version = version, Input = ToDoubles(input),
+            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Input = ToDoubles(input),
             Probabilities = Enumerable.Range(0, (int)probability.Length).Select(i => probability[i]).ToArray(),
             Reasons = Enumerable.Range(0, (int)reason.Length).Select(i => reason[i]).ToArray(),
             Ids = Enumerable.Range(0, (int)ids.Length).Select(i => ids[i] ?? i + 1L).ToArray(),

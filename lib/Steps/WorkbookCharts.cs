@@ -1,11 +1,12 @@
 using PopHealth.Features;
+using PopHealth.Charts;
 using PopHealth.Modeling;
 using PopHealth.Scoring;
 using PopHealth.Synthesis;
 using Microsoft.Data.Analysis;
 using PopHealth.Workbook;
 
-namespace PopHealth.Charts;
+namespace PopHealth.Steps;
 
 /// <summary>The workbook's domain results as charts (each notebook's pictures come from here).</summary>
 public static class WorkbookCharts
@@ -155,19 +156,22 @@ public static class WorkbookCharts
     }
 
     /// <summary>
-    /// Saves charts for readers outside the notebooks into <paramref name="folder"/>: each as a standalone HTML page and,
-    /// when a headless Chromium is installed, as PNG and SVG. Returns the files written.
+    /// Copies the training charts drawn once into the final run's artifacts (<see cref="Registration.ChartFiles"/>) to
+    /// <paramref name="folder"/> as <c>name-recipe.html/png/svg</c>; returns the files written (PNG/SVG only where drawn).
     /// </summary>
-    public static IReadOnlyList<string> SaveForReaders(string folder, IEnumerable<(string Name, Chart Chart)> charts)
+    public static IReadOnlyList<string> CopyForReaders(Registration registration, Recipe recipe, string folder)
     {
+        Directory.CreateDirectory(folder);
         var written = new List<string>();
-        foreach (var (name, chart) in charts)
-        {
-            var path = Path.Combine(folder, name);
-            written.Add(chart.SaveHtml(path + ".html"));
-            if (chart.SavePng(path + ".png") is { } png) written.Add(png);
-            if (chart.SaveSvg(path + ".svg") is { } svg) written.Add(svg);
-        }
+        foreach (var (name, source) in registration.ChartFiles)
+            foreach (var extension in new[] { ".html", ".png", ".svg" })
+            {
+                var from = Path.Combine(source, name + extension);
+                if (!File.Exists(from)) continue;
+                var to = Path.Combine(folder, $"{name}-{recipe.Name()}{extension}");
+                AtomicFile.Write(to, (Stream stream) => { using var input = File.OpenRead(from); input.CopyTo(stream); });
+                written.Add(to);
+            }
         return written;
     }
 

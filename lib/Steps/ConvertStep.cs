@@ -1,8 +1,9 @@
 using PopHealth.Ingest.Census;
 using PopHealth.Synthesis;
+using PopHealth.Ingest;
 using PopHealth.Workbook;
 
-namespace PopHealth.Ingest;
+namespace PopHealth.Steps;
 
 /// <summary>What 01-convert did: the conversion, the poverty thresholds written, and the generated sample if one was.</summary>
 public sealed record ConvertResult(ConversionReport Report, PovertyThresholdTable Thresholds, string? GeneratedSample);

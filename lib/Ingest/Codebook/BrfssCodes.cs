@@ -1,4 +1,4 @@
-namespace PopHealth.Features;
+namespace PopHealth.Ingest.Codebook;
 
 /// <summary>
 /// CDC's answer codes for the variables the workbook uses (2024 names; 2016's renamed variables share

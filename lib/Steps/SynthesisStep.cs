@@ -1,9 +1,10 @@
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Modeling;
+using PopHealth.Synthesis;
 using PopHealth.Workbook;
 
-namespace PopHealth.Synthesis;
+namespace PopHealth.Steps;
 
 /// <summary>Options for <see cref="SynthesisStep"/>.</summary>
 /// <param name="FitShare">Share of the processed respondents the synthesizer is fitted on (the original used 5 %).</param>
@@ -30,7 +31,7 @@ public static class SynthesisStep
         var columns = set.FeatureNames.Append(FeatureSet.Target).ToArray();
         var n = (int)set.Rows;
         var random = new Random(parameters.Seed);
-        var order = Splits.Shuffle(Enumerable.Range(0, n), random);
+        var order = Statistics.Shuffle(Enumerable.Range(0, n), random);
         var fitCount = Math.Min(n / 2, Math.Max(options.MinFitRows, (int)Math.Round(n * options.FitShare)));
         if (fitCount < 50) throw new InvalidDataException($"{parameters.ProcessedFeatures}: {n} respondents are too few to fit a synthesizer.");
         var fitRows = order.Take(fitCount).Order().ToArray();

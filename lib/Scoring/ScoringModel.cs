@@ -1,0 +1,89 @@
+using PopHealth.Modeling;
+using PopHealth.Tracking;
+
+namespace PopHealth.Scoring;
+
+/// <summary>
+/// A registered model resolved once and loaded for batch scoring: its version, its signature and the engine that
+/// scores it. Batches are scored from the registered ONNX export (equal to ML.NET's probabilities within 1e-5, a tested
+/// property): its trees compiled to flat arrays when the graph is the tree-ensemble shape ML.NET exports and they agree
+/// with ONNX Runtime on the first rows, else by ONNX Runtime itself; a model logged without an export is scored by ML.NET.
+/// </summary>
+public sealed class ScoringModel : IDisposable
+{
+    private readonly Task<OnnxScorer>? onnxStarting;
+    private CompiledTrees? compiled;
+    private readonly TrainedModel? mlnet;
+    private bool checkedCompiled;
+
+    private ScoringModel(string uri, RegisteredVersion version, ModelSignature signature, Task<OnnxScorer>? onnx, CompiledTrees? compiled, TrainedModel? mlnet)
+    {
+        (Uri, Version, Signature, onnxStarting, this.compiled, this.mlnet) = (uri, version, signature, onnx, compiled, mlnet);
+    }
+
+    /// <summary>The URI it was resolved from (an alias URI stays as given; <see cref="Version"/> is what it resolved to).</summary>
+    public string Uri { get; }
+    public RegisteredVersion Version { get; }
+    public ModelSignature Signature { get; }
+
+    /// <summary>Which engine scored (after the first batch).</summary>
+    public string Engine => compiled is not null ? "the ONNX export's trees, compiled (checked against ONNX Runtime)" : onnxStarting is not null ? "ONNX Runtime" : "ML.NET";
+
+    /// <summary>Resolves <paramref name="modelUri"/> once and loads what scoring needs; a model that cannot be loaded is an error naming the URI and version.</summary>
+    public static ScoringModel Load(MlflowStore store, string modelUri = WorkbookModel.ProductionUri)
+    {
+        var version = store.Resolve(modelUri);
+        try
+        {
+            var signature = TrainedModel.LoadSignature(version.ArtifactDirectory);
+            var onnxPath = Path.Combine(version.ArtifactDirectory, OnnxModel.FileName);
+            if (!File.Exists(onnxPath)) return new ScoringModel(modelUri, version, signature, null, null, ModelArtifacts.Load(version));
+            // ONNX Runtime's session starts while the input is read; compiled trees need it only to be checked against.
+            return new ScoringModel(modelUri, version, signature, Task.Run(() => new OnnxScorer(onnxPath)), CompiledTrees.TryCompile(onnxPath), null);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw Unloadable(modelUri, version, e);
+        }
+    }
+
+    private static InvalidDataException Unloadable(string uri, RegisteredVersion version, Exception e) =>
+        new($"{uri} (version {version.Version}) cannot be loaded: {e.Message}", e);
+
+    /// <summary>ONNX Runtime's session, once started (null for a model without an ONNX export).</summary>
+    private async Task<OnnxScorer?> OnnxAsync()
+    {
+        if (onnxStarting is null) return null;
+        try { return await onnxStarting; }
+        catch (InvalidDataException e) { throw Unloadable(Uri, Version, e); }
+    }
+
+    /// <summary>Raw (as-trained) probabilities of <paramref name="rows"/> row-major rows of <paramref name="width"/> values.</summary>
+    public async Task<float[]> RawProbabilitiesAsync(float[] buffer, int rows, int width)
+    {
+        var onnx = await OnnxAsync();
+        if (!checkedCompiled)
+        {
+            // The compiled trees are used only if they give ONNX Runtime's probabilities (within 1e-6) on the first rows.
+            checkedCompiled = true;
+            if (compiled is not null && !CompiledAgrees(compiled, onnx!, buffer, Math.Min(rows, 5000), width)) compiled = null;
+        }
+        if (compiled is { } trees) return await Task.Run(() => trees.Score(buffer, rows, width));
+        if (onnx is not null) return await Task.Run(() => onnx.Score(buffer, rows, width));
+        return mlnet!.RawProbabilities(Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray());
+    }
+
+    private static bool CompiledAgrees(CompiledTrees compiled, OnnxScorer onnx, float[] buffer, int rows, int width)
+    {
+        if (compiled.Features > width) return false;
+        var expected = onnx.Score(buffer, rows, width);
+        var actual = compiled.Score(buffer, rows, width);
+        return expected.Zip(actual).All(p => Math.Abs(p.First - p.Second) <= 1e-6);
+    }
+
+    public void Dispose()
+    {
+        if (onnxStarting is { IsCompletedSuccessfully: true }) onnxStarting.Result.Dispose();
+        else onnxStarting?.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+    }
+}

@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using PopHealth.Charts;
+using PopHealth.Features;
+using PopHealth.Modeling;
+using PopHealth.Tracking;
+using PopHealth.Workbook;
+
+namespace PopHealth.Steps;
+
+/// <summary>Options for <see cref="TrainStep"/>.</summary>
+/// <param name="SearchTrials">Settings the budgeted random search tries (the budget is a trial count, so the same seed gives the same leaderboard).</param>
+/// <param name="MaxSweepRows">Training rows the sweeps cross-validate on at most (a stratified subsample); the chosen setting is refit on all.</param>
+/// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
+public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
+    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias);
+
+/// <summary>Stage 1, plan: the feature table, its recipe, the split, the test sets and the rows the sweeps use.</summary>
+public sealed class TrainingPlan
+{
+    public required WorkbookParameters Parameters { get; init; }
+    public required TrainOptions Options { get; init; }
+    public required FeatureSet Features { get; init; }
+    public required ModelMatrix Data { get; init; }
+    public required DataSplit Split { get; init; }
+    /// <summary>Named test sets; the first is the headline (the original's balanced one for <c>seed</c>, natural prevalence for <c>improved</c>).</summary>
+    public required IReadOnlyList<(string Name, int[] Rows)> TestSets { get; init; }
+    /// <summary>Balanced training's map back to the population's prevalence (the <c>seed</c> recipe), else null.</summary>
+    public required PriorShift? Shift { get; init; }
+    public required int[] SweepRows { get; init; }
+
+    /// <summary>The recipe, as the features file records it (not as the environment says).</summary>
+    public Recipe Recipe => Features.Recipe;
+    public int Seed => Parameters.Seed;
+
+    public string Describe() =>
+        $"{Recipe.Name()} recipe: {Data.Count:N0} respondents, {Data.FeatureNames.Count} features; train {Split.Train.Length:N0} " +
+        $"(sweeps on {SweepRows.Length:N0}), test {Split.Test.Length:N0}; {Split.Description}";
+}
+
+/// <summary>Stage 2, sweep: the original's grid and the budgeted search, cross-validated on the same folds.</summary>
+public sealed record TrainingSweeps(SweepRun Grid, SweepRun Search)
+{
+    /// <summary>Grid and search trials together, best cross-validated AUC first.</summary>
+    public IReadOnlyList<LeaderboardRow> Leaderboard =>
+        Grid.Trials.Concat(Search.Trials).OrderByDescending(t => t.MeanAuc).ThenBy(t => t.Name, StringComparer.Ordinal).Select((t, i) => t.Row(i + 1)).ToArray();
+
+    public TimeSpan Elapsed => Grid.Elapsed + Search.Elapsed;
+    public int Trials => Grid.Trials.Count + Search.Trials.Count;
+}
+
+/// <summary>Stage 3, choose: the best setting, its operating threshold (best out-of-fold F1) and its refit on all training rows.</summary>
+public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedModel Model);
+
+/// <summary>Stage 4, evaluate: one report per test set, with the probabilities and rows it was computed from.</summary>
+public sealed record TestEvaluation(TestReport Report, double[] Probabilities, ModelMatrix Rows);
+
+/// <summary>Stage 5, model card: permutation importance and subgroup metrics on the headline test set.</summary>
+public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups);
+
+/// <summary>Stage 6, register: the final MLflow run, the registered version and the training charts saved in the run.</summary>
+public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles);
+
+/// <summary>Everything 04-train produced.</summary>
+public sealed class TrainingResult
+{
+    public required TrainingPlan Plan { get; init; }
+    public required TrainingSweeps Sweeps { get; init; }
+    public required ChosenModel Chosen { get; init; }
+    public required IReadOnlyList<TestEvaluation> Evaluations { get; init; }
+    public required ModelCardReport Card { get; init; }
+    public required Registration Registration { get; init; }
+    public required TimeSpan Elapsed { get; init; }
+
+    public IReadOnlyList<TestReport> Tests => Evaluations.Select(e => e.Report).ToArray();
+    public TestReport Headline => Evaluations[0].Report;
+    /// <summary>Every test set's metrics as one table.</summary>
+    public IReadOnlyList<MetricLine> Metrics => Tests.SelectMany(t => t.Lines()).ToArray();
+    public RegisteredVersion Registered => Registration.Version;
+}
+
+/// <summary>
+/// The train step, as six named stages the notebook shows one cell each: <see cref="PlanAsync"/> (features, split),
+/// <see cref="Sweep"/> (the original's grid and a budgeted search, cross-validated on AUC), <see cref="Choose"/> (best
+/// setting, threshold, refit), <see cref="Evaluate"/> (held-out test sets), <see cref="ModelCard"/> (importance,
+/// subgroups) and <see cref="Register"/> (every trial and the final model logged to MLflow's file store, the model
+/// registered with its alias moved to it). <see cref="RunAsync"/> runs them in order.
+/// </summary>
+public static class TrainStep
+{
+    public static async Task<TrainingResult> RunAsync(WorkbookParameters parameters, TrainOptions? options = null, IProgress<string>? progress = null)
+    {
+        var watch = Stopwatch.StartNew();
+        var plan = await PlanAsync(parameters, options);
+        progress?.Report(plan.Describe());
+        var sweeps = Sweep(plan, progress);
+        var chosen = Choose(plan, sweeps, progress);
+        var evaluations = Evaluate(plan, chosen);
+        progress?.Report("model card: permutation importance and subgroups");
+        var card = ModelCard(plan, chosen, evaluations);
+        progress?.Report("logging to MLflow");
+        var registration = Register(plan, sweeps, chosen, evaluations, card);
+        progress?.Report($"registered {registration.Version.Name} version {registration.Version.Version}, alias {plan.Options.Alias}");
+        return new TrainingResult
+        {
+            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, Card = card, Registration = registration, Elapsed = watch.Elapsed,
+        };
+    }
+
+    /// <summary>Reads the features and splits them: <c>seed</c> as the original (balanced), <c>improved</c> stratified at the natural prevalence.</summary>
+    public static async Task<TrainingPlan> PlanAsync(WorkbookParameters parameters, TrainOptions? options = null)
+    {
+        options ??= new TrainOptions();
+        var set = await FeatureSet.ReadAsync(parameters.ProcessedFeatures);
+        var data = ModelMatrix.From(set);
+        if (data.Labels.Count(l => l) < 10 || data.Labels.Count(l => !l) < 10)
+            throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train ({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
+        var seed = parameters.Seed;
+        DataSplit split;
+        List<(string, int[])> tests;
+        PriorShift? shift = null;
+        if (set.Recipe == Recipe.Seed)
+        {
+            split = Splits.OriginalBalanced(data.Labels, seed);
+            tests = [("balanced test (the original's)", split.Test)];
+            // Balanced training overstates risk; scorers map probabilities back to the population's prevalence.
+            shift = new PriorShift(split.Train.Average(i => data.Labels[i] ? 1.0 : 0.0), data.Prevalence);
+        }
+        else
+        {
+            split = Splits.Stratified(data.Labels, seed);
+            tests = [("natural-prevalence test", split.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(split.Test, data.Labels, seed))];
+        }
+        return new TrainingPlan
+        {
+            Parameters = parameters, Options = options, Features = set, Data = data, Split = split, TestSets = tests, Shift = shift,
+            SweepRows = Splits.Subsample(split.Train, data.Labels, options.MaxSweepRows, seed),
+        };
+    }
+
+    /// <summary>The original's grid and the budgeted search on the sweep rows, with live progress.</summary>
+    public static TrainingSweeps Sweep(TrainingPlan plan, IProgress<string>? progress = null)
+    {
+        var sweepOptions = new SweepOptions(plan.Options.Folds);
+        var grid = Sweeper.Run(plan.Data, plan.SweepRows, Sweeper.OriginalGrid(), plan.Seed, sweepOptions,
+            new Progress<SweepProgress>(p => progress?.Report($"original grid: {p}")), "grid");
+        var search = Sweeper.Run(plan.Data, plan.SweepRows, Sweeper.Search(plan.Options.SearchTrials, plan.Seed), plan.Seed, sweepOptions,
+            new Progress<SweepProgress>(p => progress?.Report($"budgeted search: {p}")), "search");
+        return new TrainingSweeps(grid, search);
+    }
+
+    /// <summary>The best cross-validated setting, its threshold (best out-of-fold F1, never the test set) and its refit on all training rows.</summary>
+    public static ChosenModel Choose(TrainingPlan plan, TrainingSweeps sweeps, IProgress<string>? progress = null)
+    {
+        var (chosen, sweep) = sweeps.Grid.Best.MeanAuc >= sweeps.Search.Best.MeanAuc ? (sweeps.Grid.Best, sweeps.Grid) : (sweeps.Search.Best, sweeps.Search);
+        // A setting read from a larger fit's first trees has no out-of-fold probabilities of its own: cross-validate it alone.
+        var oof = sweep.OutOfFold(chosen)
+            ?? Sweeper.Run(plan.Data, plan.SweepRows, [chosen.Spec], plan.Seed, new SweepOptions(plan.Options.Folds)).OutOfFold(chosen with { Trial = 0 })!;
+        var threshold = BinaryMetrics.BestF1Threshold(oof.Select(p => (double)p).ToArray(), plan.SweepRows.Select(i => plan.Data.Labels[i]).ToArray());
+        progress?.Report($"chosen: {chosen.Name} {chosen.Spec.Trainer} {chosen.Spec.Settings} (CV AUC {chosen.MeanAuc:F4}); refitting on {plan.Split.Train.Length:N0} rows");
+        var train = plan.Data.Subset(plan.Split.Train);
+        var model = TrainedModel.Fit(train, chosen.Spec, plan.Seed, priorShift: plan.Shift)
+            .WithScoringInfo(plan.Shift is null ? threshold : plan.Shift.Apply(threshold), train);
+        return new ChosenModel(chosen, threshold, model);
+    }
+
+    /// <summary>Each test set scored as trained (the seed recipe's balanced probabilities, as the original reported them).</summary>
+    public static IReadOnlyList<TestEvaluation> Evaluate(TrainingPlan plan, ChosenModel chosen) => plan.TestSets.Select(t =>
+    {
+        var test = plan.Data.Subset(t.Rows);
+        var p = chosen.Model.RawProbabilities(test.Rows).Select(v => (double)v).ToArray();
+        return new TestEvaluation(Evaluation.Evaluate(t.Name, p, test.Labels, chosen.Threshold), p, test);
+    }).ToArray();
+
+    /// <summary>Permutation importance (on at most <see cref="TrainOptions.ImportanceRows"/> headline test rows) and subgroup metrics.</summary>
+    public static ModelCardReport ModelCard(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations)
+    {
+        var headline = evaluations[0];
+        var rows = Splits.Subsample(Enumerable.Range(0, headline.Rows.Count).ToArray(), headline.Rows.Labels, plan.Options.ImportanceRows, plan.Seed);
+        var importance = Modeling.ModelCard.PermutationImportance(chosen.Model, headline.Rows.Subset(rows), plan.Seed, plan.Options.ImportanceRepeats);
+        var groups = Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids);
+        var subgroups = Modeling.ModelCard.BySubgroup(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
+        return new ModelCardReport(importance, subgroups);
+    }
+
+    /// <summary>Logs every trial and the final model (metrics, artifacts, charts) to MLflow's file store and registers it under the alias.</summary>
+    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card)
+    {
+        var store = new MlflowStore(plan.Parameters.MlRuns);
+        var experiment = store.GetOrCreateExperiment(plan.Options.Experiment);
+        LogTrials(store, experiment, plan, sweeps);
+        var final = store.StartRun(experiment, $"{plan.Recipe.Name()}-final-{chosen.Trial.Name}");
+        LogFinal(final, plan, chosen, evaluations);
+        ModelArtifacts.LogModel(final, chosen.Model);
+        var reports = evaluations.Select(e => e.Report).ToArray();
+        final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
+        final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
+        final.LogText("importance.csv", Csv(card.Importance));
+        final.LogText("subgroups.csv", Csv(card.Subgroups));
+        var charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups));
+        final.End();
+        var registered = store.RegisterModel(plan.Options.ModelName, final);
+        store.SetAlias(plan.Options.ModelName, plan.Options.Alias, registered.Version);
+        return new Registration(store.Resolve($"models:/{plan.Options.ModelName}/{registered.Version}"), final.RunId, charts);
+    }
+
+    private static void LogTrials(MlflowStore store, string experiment, TrainingPlan plan, TrainingSweeps sweeps)
+    {
+        var recipe = plan.Recipe.Name();
+        foreach (var (sweepName, sweep) in new[] { ("original-grid", sweeps.Grid), ("budgeted-search", sweeps.Search) })
+            foreach (var trial in sweep.Trials.OrderBy(t => t.Trial))
+            {
+                var run = store.StartRun(experiment, $"{recipe}-{trial.Name}");
+                run.LogParams(trial.Spec.Parameters()).LogParam("recipe", recipe).LogParam("seed", Invariant(plan.Seed))
+                    .LogParam("folds", Invariant(plan.Options.Folds)).LogParam("cv_rows", Invariant(plan.SweepRows.Length));
+                run.LogMetric("cv_auc", trial.MeanAuc).LogMetric("cv_auc_sd", trial.SdAuc).LogMetric("fit_seconds", trial.Seconds);
+                for (var f = 0; f < trial.FoldAuc.Count; f++) run.LogMetric("fold_auc", trial.FoldAuc[f], f);
+                run.SetTag("pophealth.sweep", sweepName).SetTag("pophealth.recipe", recipe);
+                run.End();
+            }
+    }
+
+    private static void LogFinal(MlflowRun final, TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations)
+    {
+        var recipe = plan.Recipe.Name();
+        final.LogParams(chosen.Trial.Spec.Parameters()).LogParam("recipe", recipe).LogParam("seed", Invariant(plan.Seed))
+            .LogParam("train_rows", Invariant(plan.Split.Train.Length)).LogParam("split", plan.Split.Description)
+            .LogParam("chosen_threshold", chosen.Threshold.ToString("R", CultureInfo.InvariantCulture)).LogParam("features", string.Join(",", plan.Data.FeatureNames))
+            .LogParam("prior_shift", plan.Shift is null ? "none" : $"{plan.Shift.TrainingPrevalence:F4}->{plan.Shift.PopulationPrevalence:F4}");
+        var h = evaluations[0].Report;
+        final.LogMetric("cv_auc", chosen.Trial.MeanAuc).LogMetric("test_auc", h.Auc).LogMetric("test_accuracy", h.AtHalf.Accuracy)
+            .LogMetric("test_precision", h.AtHalf.Precision).LogMetric("test_recall", h.AtHalf.Recall).LogMetric("test_f1", h.AtHalf.F1)
+            .LogMetric("test_brier", h.Brier).LogMetric("test_calibration_in_the_large", h.CalibrationInTheLarge)
+            .LogMetric("test_f1_at_chosen", h.AtChosen.F1);
+        foreach (var r in evaluations.Skip(1).Select(e => e.Report))
+            final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy).LogMetric("balanced_test_f1", r.AtHalf.F1);
+        final.SetTag("pophealth.recipe", recipe).SetTag("pophealth.profile", plan.Features.ProfileName).SetTag("pophealth.synthetic", plan.Features.Synthetic ? "true" : "false");
+    }
+
+    /// <summary>The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where a browser is available; rendered once, here.</summary>
+    private static IReadOnlyList<(string Name, string Folder)> LogCharts(MlflowRun run, IEnumerable<(string Name, Chart Chart)> charts)
+    {
+        var folder = Path.Combine(run.ArtifactDirectory, "charts");
+        var written = new List<(string, string)>();
+        foreach (var (name, chart) in charts)
+        {
+            run.LogText($"charts/{name}.json", chart.FigureJson);
+            chart.SaveHtml(Path.Combine(folder, name + ".html"));
+            chart.SavePng(Path.Combine(folder, name + ".png"));
+            chart.SaveSvg(Path.Combine(folder, name + ".svg"));
+            written.Add((name, folder));
+        }
+        return written;
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Records as CSV (header from the property names; invariant culture).</summary>
+    public static string Csv<T>(IEnumerable<T> rows)
+    {
+        var properties = typeof(T).GetProperties().Where(p => p.PropertyType.IsPrimitive || p.PropertyType == typeof(string) || p.PropertyType == typeof(double) || Nullable.GetUnderlyingType(p.PropertyType) is not null).ToArray();
+        var text = new StringBuilder(string.Join(",", properties.Select(p => p.Name))).Append('\n');
+        foreach (var row in rows)
+            text.Append(string.Join(",", properties.Select(p => p.GetValue(row) switch
+            {
+                null => "",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var v => "\"" + v.ToString()!.Replace("\"", "\"\"") + "\"",
+            }))).Append('\n');
+        return text.ToString();
+    }
+}
