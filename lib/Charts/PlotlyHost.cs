@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using PopHealth.Workbook;
 
 namespace PopHealth.Charts;
 
@@ -22,13 +23,13 @@ public static class PlotlyHost
 
     /// <summary>
     /// Where the adapter folder may be: beside this assembly (build output), or at the package root
-    /// (<c>lib/net10.0/../../plotly</c>), or where <c>POPHEALTH_PLOTLY_DIR</c> points.
+    /// (<c>lib/net10.0/../../plotly</c>), or where <see cref="WorkbookVariables.PlotlyDirectory"/> points.
     /// </summary>
     public static IReadOnlyList<string> CandidateDirectories()
     {
         var here = Path.GetDirectoryName(typeof(PlotlyHost).Assembly.Location) ?? AppContext.BaseDirectory;
         var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable("POPHEALTH_PLOTLY_DIR") is { Length: > 0 } overridden)
+        if (WorkbookVariables.Read(WorkbookVariables.PlotlyDirectory) is { } overridden)
             candidates.Add(Path.GetFullPath(overridden));
         candidates.Add(Path.Combine(here, "plotly"));
         candidates.Add(Path.GetFullPath(Path.Combine(here, "..", "..", "plotly")));

@@ -13,8 +13,8 @@ namespace PopHealth.Charts;
 public static class StaticImages
 {
     /// <summary>Set (to anything) by the runner: inline charts then carry a PNG for viewers that strip scripts.</summary>
-    public const string EmbedVariable = "POPHEALTH_STATIC_IMAGES";
-    public const string BrowserVariable = "POPHEALTH_CHROMIUM";
+    public const string EmbedVariable = WorkbookVariables.StaticImages;
+    public const string BrowserVariable = WorkbookVariables.Chromium;
 
     private static int noticeShown;
 
@@ -24,7 +24,7 @@ public static class StaticImages
     public static bool Available => Browser is not null;
 
     /// <summary>Whether inline charts should embed a static image (the runner asks for it and a browser exists).</summary>
-    public static bool EmbedInline => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(EmbedVariable)) && Available;
+    public static bool EmbedInline => WorkbookVariables.Read(EmbedVariable) is not null && Available;
 
     /// <summary>A one-time notice when images were asked for but no browser exists (null after the first call, or when not needed).</summary>
     public static string? SkipNotice()
@@ -33,11 +33,22 @@ public static class StaticImages
         return "Static chart images skipped: no headless Chromium found (install Debian's chromium package, or set POPHEALTH_CHROMIUM). Charts stay interactive.";
     }
 
+    private static (string? Named, string Path, string? Found)? lastLookup;
+
+    /// <summary>The browser named by the variable or found on PATH; looked up again only when either changes.</summary>
     private static string? FindBrowser()
     {
-        var named = Environment.GetEnvironmentVariable(BrowserVariable);
-        if (!string.IsNullOrWhiteSpace(named)) return File.Exists(named) ? named : null;
+        var named = WorkbookVariables.Read(BrowserVariable);
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        if (lastLookup is { } last && last.Named == named && last.Path == path) return last.Found;
+        var found = Locate(named, path);
+        lastLookup = (named, path, found);
+        return found;
+    }
+
+    private static string? Locate(string? named, string path)
+    {
+        if (named is not null) return File.Exists(named) ? named : null;
         foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome", "chrome" })
             foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             {

@@ -29,7 +29,7 @@ public static class ConvertStep
                 progress is null ? null : new Progress<int>(rows => progress.Report($"{rows:N0} synthetic rows drawn")));
         }
         else if (!File.Exists(parameters.Input))
-            throw new FileNotFoundException($"POPHEALTH_INPUT={parameters.Input}: no such file.", parameters.Input);
+            throw new WorkbookParameterException(WorkbookVariables.Input, parameters.Input, "an existing file (there is no such file); unset it to use the embedded sample");
         else input = parameters.Input;
 
         var report = await BrfssConverter.ConvertAsync(input, parameters.InterimBrfss,

@@ -106,6 +106,10 @@ public static class ScoringStep
     /// <summary>The input against the model's features and the summary columns; every problem listed at once.</summary>
     public static async Task<CheckedInput> CheckAsync(WorkbookParameters parameters, ScoringModel model)
     {
+        if (!File.Exists(parameters.ScoreInput))
+            throw parameters.ScoreInputOverride is null
+                ? new FileNotFoundException($"No synthetic respondents at {parameters.ScoreInput}: run 05-synthesize first, or set {WorkbookVariables.ScoreInput} to a Parquet file to score.", parameters.ScoreInput)
+                : new WorkbookParameterException(WorkbookVariables.ScoreInput, parameters.ScoreInput, "an existing Parquet file (there is no such file)");
         var input = await BatchScorer.CheckAsync(parameters.ScoreInput, model.Signature);
         await using var reader = await ParquetFrames.OpenAsync(parameters.ScoreInput);
         var problems = reader.Schema.GetDataFields().Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f))

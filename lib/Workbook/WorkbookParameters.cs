@@ -62,51 +62,65 @@ public sealed record WorkbookParameters
         var sources = new Dictionary<string, string>();
         string? Get(string name)
         {
-            var value = environment[name] as string;
-            var set = !string.IsNullOrWhiteSpace(value);
-            sources[name] = set ? "environment" : "default";
-            return set ? value!.Trim() : null;
+            var value = WorkbookVariables.Read(name, environment);
+            sources[name] = value is null ? "default" : "environment";
+            return value;
         }
         string Resolve(string path) => Path.GetFullPath(path, workingDirectory);
 
-        var input = Get("POPHEALTH_INPUT");
-        var year = Get("POPHEALTH_YEAR");
-        var data = Get("POPHEALTH_DATA");
-        var recipe = Get("POPHEALTH_RECIPE");
-        var seed = Get("POPHEALTH_SEED");
-        var sampleRows = Get("POPHEALTH_SAMPLE_ROWS");
-        var synthRows = Get("POPHEALTH_SYNTH_ROWS");
-        var scoreInput = Get("POPHEALTH_SCORE_INPUT");
+        var input = Get(WorkbookVariables.Input);
+        var year = Get(WorkbookVariables.Year);
+        var data = Get(WorkbookVariables.Data);
+        var recipe = Get(WorkbookVariables.Recipe);
+        var seed = Get(WorkbookVariables.Seed);
+        var sampleRows = Get(WorkbookVariables.SampleRows);
+        var synthRows = Get(WorkbookVariables.SynthRows);
+        var scoreInput = Get(WorkbookVariables.ScoreInput);
 
         return new WorkbookParameters
         {
-            Input = input is null ? null : Resolve(input),
-            Year = year is null ? null : ParseInt("POPHEALTH_YEAR", year, 1984, 2100),
-            DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : Resolve(data),
-            Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException("POPHEALTH_RECIPE", recipe, Recipes.Expected),
-            Seed = seed is null ? DefaultSeed : ParseInt("POPHEALTH_SEED", seed, int.MinValue, int.MaxValue),
-            SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt("POPHEALTH_SAMPLE_ROWS", sampleRows, 1, 50_000_000),
-            SynthRows = synthRows is null ? DefaultSynthRows : ParseInt("POPHEALTH_SYNTH_ROWS", synthRows, 1, 50_000_000),
+            Input = input is null ? null : CheckInput(Resolve(input)),
+            Year = year is null ? null : ParseInt(WorkbookVariables.Year, year, 1984, 2100),
+            DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : CheckDataRoot(Resolve(data)),
+            Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException(WorkbookVariables.Recipe, recipe, Recipes.Expected),
+            Seed = seed is null ? DefaultSeed : ParseInt(WorkbookVariables.Seed, seed, int.MinValue, int.MaxValue),
+            SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt(WorkbookVariables.SampleRows, sampleRows, 1, 50_000_000),
+            SynthRows = synthRows is null ? DefaultSynthRows : ParseInt(WorkbookVariables.SynthRows, synthRows, 1, 50_000_000),
             ScoreInputOverride = scoreInput is null ? null : Resolve(scoreInput),
             Sources = sources,
         };
     }
 
-    /// <summary>The effective values, for the table each notebook prints first.</summary>
-    public IReadOnlyList<ParameterSetting> Describe() =>
-    [
-        Row("POPHEALTH_INPUT", Input ?? "(embedded synthetic sample)", "BRFSS source file"),
-        Row("POPHEALTH_YEAR", Year?.ToString(CultureInfo.InvariantCulture) ?? "(detected from the variables present)", "BRFSS year profile"),
-        Row("POPHEALTH_DATA", DataRoot, "root folder of every output"),
-        Row("POPHEALTH_RECIPE", Recipe.Name(), "feature recipe: seed (original, for parity) or improved"),
-        Row("POPHEALTH_SEED", Seed.ToString(CultureInfo.InvariantCulture), "random seed for everything"),
-        Row("POPHEALTH_SAMPLE_ROWS", SampleRows.ToString(CultureInfo.InvariantCulture), "rows of the embedded sample"),
-        Row("POPHEALTH_SYNTH_ROWS", SynthRows.ToString(CultureInfo.InvariantCulture), "synthetic respondents drawn in 05"),
-        Row("POPHEALTH_SCORE_INPUT", ScoreInput, "parquet scored by 06"),
-    ];
+    /// <summary>The effective values, for the table each notebook prints first (meanings from <see cref="WorkbookVariables"/>).</summary>
+    public IReadOnlyList<ParameterSetting> Describe() => WorkbookVariables.All.Where(v => v.Parameter).Select(v => Row(v, v.Name switch
+    {
+        WorkbookVariables.Input => Input ?? "(embedded synthetic sample)",
+        WorkbookVariables.Year => Year?.ToString(CultureInfo.InvariantCulture) ?? "(detected from the variables present)",
+        WorkbookVariables.Data => DataRoot,
+        WorkbookVariables.Recipe => Recipe.Name(),
+        WorkbookVariables.Seed => Seed.ToString(CultureInfo.InvariantCulture),
+        WorkbookVariables.SampleRows => SampleRows.ToString(CultureInfo.InvariantCulture),
+        WorkbookVariables.SynthRows => SynthRows.ToString(CultureInfo.InvariantCulture),
+        WorkbookVariables.ScoreInput => ScoreInput,
+        _ => throw new InvalidOperationException($"{v.Name} has no value in {nameof(WorkbookParameters)}."),
+    })).ToArray();
 
-    private ParameterSetting Row(string variable, string value, string meaning) =>
-        new(variable, value, Sources.TryGetValue(variable, out var source) ? source : "default", meaning);
+    private ParameterSetting Row(WorkbookVariable variable, string value) =>
+        new(variable.Name, value, Sources.TryGetValue(variable.Name, out var source) ? source : "default", variable.Meaning);
+
+    /// <summary>Source kinds <see cref="Input"/> may name (the converter reads each; anything else is refused here, naming the variable).</summary>
+    public static readonly IReadOnlyList<string> InputExtensions = [".xpt", ".zip", ".csv", ".csv.gz"];
+
+    private static string CheckInput(string path)
+    {
+        if (!InputExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+            throw new WorkbookParameterException(WorkbookVariables.Input, path, $"a BRFSS file ending in {string.Join(", ", InputExtensions)}");
+        return path;
+    }
+
+    private static string CheckDataRoot(string path) => File.Exists(path)
+        ? throw new WorkbookParameterException(WorkbookVariables.Data, path, "a folder (it names a file); point it at a folder for the outputs")
+        : path;
 
     private static int ParseInt(string variable, string text, int min, int max)
     {

@@ -34,17 +34,16 @@ try
         ?? throw new InvalidOperationException($"Cannot find the workbook root ({WorkbookLocation.SolutionFile}) above {AppContext.BaseDirectory}.");
     if (refresh)
     {
-        var set = new[] { "POPHEALTH_INPUT", "POPHEALTH_YEAR", "POPHEALTH_DATA", "POPHEALTH_RECIPE", "POPHEALTH_SEED", "POPHEALTH_SAMPLE_ROWS", "POPHEALTH_SYNTH_ROWS", "POPHEALTH_SCORE_INPUT" }
-            .Where(v => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(v))).ToArray();
+        var set = WorkbookVariables.ParameterNames.Where(v => WorkbookVariables.Read(v) is not null).ToArray();
         if (set.Length > 0) throw new ArgumentException($"--refresh-rendered keeps a default run: unset {string.Join(", ", set)}.");
         if (names.Count > 0) throw new ArgumentException("--refresh-rendered runs all six notebooks; give no names.");
     }
     var parameters = WorkbookParameters.FromEnvironment(Environment.GetEnvironmentVariables(), Directory.GetCurrentDirectory());
     // Relative paths were resolved against the caller's folder; the kernels run in the notebooks' folder.
     // The runner asks for static chart images: executed copies then show charts where scripts are stripped.
-    var resolved = new Dictionary<string, string> { ["POPHEALTH_DATA"] = parameters.DataRoot, [PopHealth.Charts.StaticImages.EmbedVariable] = "1" };
-    if (parameters.Input is not null) resolved["POPHEALTH_INPUT"] = parameters.Input;
-    if (parameters.ScoreInputOverride is not null) resolved["POPHEALTH_SCORE_INPUT"] = parameters.ScoreInputOverride;
+    var resolved = new Dictionary<string, string> { [WorkbookVariables.Data] = parameters.DataRoot, [WorkbookVariables.StaticImages] = "1" };
+    if (parameters.Input is not null) resolved[WorkbookVariables.Input] = parameters.Input;
+    if (parameters.ScoreInputOverride is not null) resolved[WorkbookVariables.ScoreInput] = parameters.ScoreInputOverride;
     var options = new RunnerOptions(
         RepositoryRoot: root,
         NotebookDirectory: notebookDirectory ?? Path.Combine(root, "notebooks"),
@@ -77,7 +76,7 @@ try
     var realOptions = options with
     {
         RenderedDirectory = Path.Combine(realData, "rendered"),
-        Environment = new Dictionary<string, string>(resolved) { ["POPHEALTH_DATA"] = realData, ["POPHEALTH_INPUT"] = extract, ["POPHEALTH_RECIPE"] = "seed" },
+        Environment = new Dictionary<string, string>(resolved) { [WorkbookVariables.Data] = realData, [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Seed.Name() },
     };
     Console.WriteLine($"Real 2016 extract, seed recipe: data in {realData}");
     var realResults = await new NotebookRunner(realOptions, Console.Out).RunAsync(["01-convert", "03-transform", "04-train"]);

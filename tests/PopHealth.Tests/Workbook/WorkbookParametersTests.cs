@@ -77,4 +77,31 @@ public class WorkbookParametersTests
         Assert.Equal(["POPHEALTH_INPUT", "POPHEALTH_YEAR", "POPHEALTH_DATA", "POPHEALTH_RECIPE", "POPHEALTH_SEED",
             "POPHEALTH_SAMPLE_ROWS", "POPHEALTH_SYNTH_ROWS", "POPHEALTH_SCORE_INPUT"], names);
     }
+
+    [Fact]
+    public void A_data_root_that_is_a_file_names_the_variable()
+    {
+        using var temp = Repo.Temp();
+        File.WriteAllText(temp.File("not-a-folder"), "x");
+        var error = Assert.Throws<WorkbookParameterException>(() => Read(("POPHEALTH_DATA", temp.File("not-a-folder"))));
+        Assert.Equal("POPHEALTH_DATA", error.Variable);
+        Assert.Contains("a folder", error.Message);
+    }
+
+    [Theory]
+    [InlineData("survey.txt")]
+    [InlineData("LLCP2024")]
+    [InlineData("data.parquet")]
+    public void An_input_of_a_kind_the_converter_cannot_read_names_the_variable(string input)
+    {
+        var error = Assert.Throws<WorkbookParameterException>(() => Read(("POPHEALTH_INPUT", input)));
+        Assert.Equal("POPHEALTH_INPUT", error.Variable);
+        Assert.Contains(".csv.gz", error.Message);
+    }
+
+    [Theory]
+    [InlineData("a/LLCP2016.xpt")]
+    [InlineData("b/brfss.CSV.GZ")]
+    [InlineData("c/LLCP2024XPT.zip")]
+    public void Every_readable_kind_of_input_is_accepted(string input) => Assert.NotNull(Read(("POPHEALTH_INPUT", input)).Input);
 }

@@ -1,0 +1,52 @@
+using System.Collections;
+
+namespace PopHealth.Workbook;
+
+/// <summary>One environment variable the workbook reads: the contract's parameters and the few tool settings.</summary>
+/// <param name="Parameter">True for the contract's parameters (DESIGN §7, printed by every notebook); false for tool settings.</param>
+public sealed record WorkbookVariable(string Name, string Meaning, string Default, bool Parameter);
+
+/// <summary>
+/// Every <c>POPHEALTH_*</c> variable the workbook reads, listed once: <see cref="WorkbookParameters"/>, the charts, the
+/// runner and the tests take their names from here, and a test checks that the README documents each and that no
+/// other <c>POPHEALTH_*</c> name appears in the code.
+/// </summary>
+public static class WorkbookVariables
+{
+    public const string Input = "POPHEALTH_INPUT";
+    public const string Year = "POPHEALTH_YEAR";
+    public const string Data = "POPHEALTH_DATA";
+    public const string Recipe = "POPHEALTH_RECIPE";
+    public const string Seed = "POPHEALTH_SEED";
+    public const string SampleRows = "POPHEALTH_SAMPLE_ROWS";
+    public const string SynthRows = "POPHEALTH_SYNTH_ROWS";
+    public const string ScoreInput = "POPHEALTH_SCORE_INPUT";
+    public const string StaticImages = "POPHEALTH_STATIC_IMAGES";
+    public const string Chromium = "POPHEALTH_CHROMIUM";
+    public const string PlotlyDirectory = "POPHEALTH_PLOTLY_DIR";
+
+    public static IReadOnlyList<WorkbookVariable> All { get; } =
+    [
+        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz", "the embedded synthetic sample, generated into <data>/raw/", true),
+        new(Year, "BRFSS year profile", "detected from the variables present", true),
+        new(Data, "root folder of every output", "data/ at the repository root", true),
+        new(Recipe, "feature recipe: seed (the original's, for parity) or improved", "improved", true),
+        new(Seed, "random seed for everything", WorkbookParameters.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(SampleRows, "rows of the embedded sample", WorkbookParameters.DefaultSampleRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(SynthRows, "synthetic respondents drawn in 05", WorkbookParameters.DefaultSynthRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(ScoreInput, "Parquet file scored by 06", "<data>/synthetic/synthetic.parquet", true),
+        new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)", false),
+        new(Chromium, "headless Chromium used for static chart images", "chromium / chromium-browser / google-chrome on PATH", false),
+        new(PlotlyDirectory, "folder of the Plotly adapter, for developers loading the library outside its package", "beside the library, or the package's plotly/", false),
+    ];
+
+    /// <summary>The names of the contract's parameters, in the README's order.</summary>
+    public static IReadOnlyList<string> ParameterNames { get; } = All.Where(v => v.Parameter).Select(v => v.Name).ToArray();
+
+    /// <summary>A variable's value from <paramref name="environment"/> (this process's when null), trimmed; null when unset or blank.</summary>
+    public static string? Read(string name, IDictionary? environment = null)
+    {
+        var value = environment is null ? Environment.GetEnvironmentVariable(name) : environment[name] as string;
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.RegularExpressions;
+using PopHealth.Workbook;
+
+namespace PopHealth.Tests.Workbook;
+
+/// <summary>Every POPHEALTH_* variable is listed once in <see cref="WorkbookVariables"/>, documented in the README, and no other name is read.</summary>
+public sealed partial class WorkbookVariablesTests
+{
+    [GeneratedRegex(@"POPHEALTH_[A-Z_]*[A-Z]")]
+    private static partial Regex VariableName();
+
+    [Fact]
+    public void Each_variable_is_listed_once()
+    {
+        var names = WorkbookVariables.All.Select(v => v.Name).ToArray();
+        Assert.Equal(names.Length, names.Distinct().Count());
+        Assert.All(names, n => Assert.Matches(VariableName(), n));
+    }
+
+    [Fact]
+    public void The_readme_documents_every_variable_in_a_table_row()
+    {
+        var readme = File.ReadAllLines(Repo.Path("README.md"));
+        Assert.All(WorkbookVariables.All, v => Assert.Contains(readme, line => line.StartsWith($"| `{v.Name}` |", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void No_code_or_notebook_names_a_variable_the_catalog_lacks()
+    {
+        var known = WorkbookVariables.All.Select(v => v.Name).ToHashSet();
+        var files = new[] { "lib", "notebooks", "tests" }.SelectMany(d => Directory.EnumerateFiles(Repo.Path(d), "*", SearchOption.AllDirectories))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".dib", StringComparison.Ordinal) || f.EndsWith(".sh", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .ToArray();
+        Assert.NotEmpty(files);
+        var unknown = files.SelectMany(f => VariableName().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetFileName(f), m.Value)))
+            .Where(u => !known.Contains(u.Value) && u.Value != "POPHEALTH_").Distinct().ToArray();
+        Assert.True(unknown.Length == 0, "Not in WorkbookVariables.All: " + string.Join(", ", unknown.Select(u => $"{u.Value} ({u.File})")));
+    }
+}
