@@ -125,66 +125,101 @@ public static class FeatureBuilder
     private static FeatureSet Improved(SourceColumns src, BrfssYearProfile profile, FeatureOptions options, bool synthetic)
     {
         if (!src.Has("_RFHLTH")) throw new InvalidDataException($"The converted table ({profile.Name}) has no _RFHLTH, the target.");
-        var n = src.Rows;
         var target = src.Raw("_RFHLTH").Select(Target).ToArray();
-        var features = new List<FeatureDefinition>();
-        var columns = new List<(string Name, double?[] Values)>();
-        void Add(string name, string sources, string rule, double?[] values)
+        var recipe = new ImprovedRecipe(src, profile, options);
+        recipe.Person();
+        recipe.IncomeAndHousehold();
+        recipe.Conditions();
+        var n = src.Rows;
+        var keep = Enumerable.Range(0, n).Where(i => target[i] is not null).ToArray();
+        var accounting = new List<RowAccount>
         {
-            features.Add(new(name, sources, rule));
-            columns.Add((name, values));
+            new("source rows", n, "respondents in the converted table"),
+            new("dropped: target unknown", n - keep.Length, "_RFHLTH is 9 (don't know / refused) or blank: nothing to learn or check against"),
+            new("kept", keep.Length, "every respondent with a known target; unknown answers stay missing"),
+        };
+        var table = Assemble(src, profile, keep, recipe.Columns.Append((FeatureSet.Target, target)));
+        return new FeatureSet(Recipe.Improved, profile.Name, table, recipe.Features, accounting, synthetic);
+    }
+
+    /// <summary>
+    /// The <c>improved</c> recipe's features, group by group, from whatever the source has (the raw item where present,
+    /// else CDC's grouped equivalent, said so in the rule). Never an item that restates the target (days of poor physical
+    /// or mental health, POORHLTH, _PHYS14D/_MENT14D).
+    /// </summary>
+    private sealed class ImprovedRecipe(SourceColumns src, BrfssYearProfile profile, FeatureOptions options)
+    {
+        public List<FeatureDefinition> Features { get; } = [];
+        public List<(string Name, double?[] Values)> Columns { get; } = [];
+        private double?[]? income;
+
+        private void Add(string name, string sources, string rule, double?[] values)
+        {
+            Features.Add(new(name, sources, rule));
+            Columns.Add((name, values));
         }
-        void Recode(string name, string variable, string rule, Func<double, double?>? map = null)
+
+        private void Recode(string name, string variable, string rule, Func<double, double?>? map = null)
         {
             if (src.CleanIfPresent(variable) is { } values)
                 Add(name, variable, rule, map is null ? values : values.Select(v => v is { } x ? map(x) : null).ToArray());
         }
 
-        Recode("age_group", "_AGEG5YR", "5-year age group 1 (18–24) … 13 (80+); unknown → missing");
-        Recode("female", "_SEX", "1 female, 0 male", v => v == 2 ? 1 : v == 1 ? 0 : null);
-        if (src.Has("EDUCA")) Recode("education", "EDUCA", "highest grade 1 (none) … 6 (college graduate); refused → missing");
-        else Recode("education_group", "_EDUCAG", "grouped education 1 (no high school) … 4 (college graduate) — closest equivalent of EDUCA");
-        if (src.Has("_BMI5")) Recode("bmi", "_BMI5", "body-mass index (CDC's _BMI5 / 100); blank → missing", v => v / 100);
-        else Recode("bmi_category", "_BMI5CAT", "BMI category 1 underweight … 4 obese — closest equivalent of _BMI5");
-        Recode("smoker_status", "_SMOKER3", "1 daily, 2 some days, 3 former, 4 never smoked; unknown → missing");
-        Recode("drinks_alcohol", "DRNKANY6", "any alcohol in past 30 days: 1 yes, 0 no", v => v == 1 ? 1 : v == 2 ? 0 : null);
-        Recode("physically_active", "_TOTINDA", "any leisure-time physical activity: 1 yes, 0 no", v => v == 1 ? 1 : v == 2 ? 0 : null);
-        Recode("employment", "EMPLOY1", "employment status code 1–8 (categorical as ordered codes)");
-        Recode("marital_status", "MARITAL", "marital status code 1–6");
+        private static double? YesNo(double v) => v == 1 ? 1 : v == 2 ? 0 : null;
 
-        var income = src.CleanIfPresent(profile.IncomeVariable);
-        if (income is not null)
+        /// <summary>Age, sex, education, BMI, smoking, drinking, activity, coverage, employment and marital status.</summary>
+        public void Person()
         {
-            Add("income_bracket", profile.IncomeVariable, $"income bracket 1 … {profile.IncomeBrackets.Count} ({profile.IncomeBrackets[^1].Lower:N0}+ top); refused / don't know → missing", income);
-            Add("income_unknown", profile.IncomeVariable, "1 when income is refused or unknown (those respondents differ), else 0",
-                income.Select(v => (double?)(v is null ? 1 : 0)).ToArray());
+            Recode("age_group", "_AGEG5YR", "5-year age group 1 (18–24) … 13 (80+); unknown → missing");
+            Recode("female", "_SEX", "1 female, 0 male", v => v == 2 ? 1 : v == 1 ? 0 : null);
+            if (src.Has("EDUCA")) Recode("education", "EDUCA", "highest grade 1 (none) … 6 (college graduate); refused → missing");
+            else Recode("education_group", "_EDUCAG", "grouped education 1 (no high school) … 4 (college graduate) — closest equivalent of EDUCA");
+            if (src.Has("_BMI5")) Recode("bmi", "_BMI5", "body-mass index (CDC's _BMI5 / 100); blank → missing", v => v / 100);
+            else Recode("bmi_category", "_BMI5CAT", "BMI category 1 underweight … 4 obese — closest equivalent of _BMI5");
+            Recode("smoker_status", "_SMOKER3", "1 daily, 2 some days, 3 former, 4 never smoked; unknown → missing");
+            Recode("drinks_alcohol", "DRNKANY6", "any alcohol in past 30 days: 1 yes, 0 no", YesNo);
+            Recode("physically_active", "_TOTINDA", "any leisure-time physical activity: 1 yes, 0 no", YesNo);
+            Recode("health_coverage", "_HCVU654", "adults 18–64 with any health-care coverage: 1 yes, 0 no; 65+ and unknown → missing (age tells them apart)", YesNo);
+            Recode("employment", "EMPLOY1", "employment status code 1–8 (categorical as ordered codes)");
+            Recode("marital_status", "MARITAL", "marital status code 1–6");
         }
 
-        var adults = src.CleanIfPresent("HHADULT");
-        var numAdult = src.CleanIfPresent("NUMADULT");
-        var children = src.CleanIfPresent("CHILDREN");
-        if ((adults is not null || numAdult is not null) && children is not null)
+        /// <summary>Income bracket (and whether it is unknown), household size and the income-to-poverty ratio.</summary>
+        public void IncomeAndHousehold()
         {
+            income = src.CleanIfPresent(profile.IncomeVariable);
+            if (income is not null)
+            {
+                Add("income_bracket", profile.IncomeVariable, $"income bracket 1 … {profile.IncomeBrackets.Count} ({profile.IncomeBrackets[^1].Lower:N0}+ top); refused / don't know → missing", income);
+                Add("income_unknown", profile.IncomeVariable, "1 when income is refused or unknown (those respondents differ), else 0",
+                    income.Select(v => (double?)(v is null ? 1 : 0)).ToArray());
+            }
+            var adults = src.CleanIfPresent("HHADULT");
+            var numAdult = src.CleanIfPresent("NUMADULT");
+            var children = src.CleanIfPresent("CHILDREN");
+            if ((adults is null && numAdult is null) || children is null) return;
+            var n = src.Rows;
             var adultCount = Enumerable.Range(0, n).Select(i => adults?[i] is { } a and >= 1 ? a : numAdult?[i]).ToArray();
             var size = Enumerable.Range(0, n).Select(i => HouseholdPoverty.HouseholdSize(adultCount[i], children[i])).ToArray();
             Add("household_size", adults is null ? "NUMADULT, CHILDREN" : "HHADULT (NUMADULT where blank), CHILDREN",
                 "adults + children (88 = none); unknown adults → missing", size.Select(s => (double?)s).ToArray());
-            if (income is not null)
-            {
-                var thresholds = options.Thresholds ?? PovertyThresholdTable.ForSurveyYear(profile.Year);
-                var age = src.CleanIfPresent("_AGEG5YR");
-                var ratio = Enumerable.Range(0, n).Select(i => HouseholdPoverty.PovertyRatio(income[i], profile.IncomeBrackets, size[i], children[i],
-                    age?[i] is { } g ? g >= 10 : null, thresholds)).ToArray();
-                Add("poverty_ratio", $"{profile.IncomeVariable}, household size, CHILDREN, _AGEG5YR, {thresholds.Source}",
-                    $"bracket midpoint (top: {HouseholdPoverty.TopBracketMultiple}× its floor) ÷ census threshold for family size, related children (capped 9+, 8+) and, for 1–2 people, respondent 65+",
-                    ratio);
-            }
+            if (income is null) return;
+            var thresholds = options.Thresholds ?? PovertyThresholdTable.ForSurveyYear(profile.Year);
+            var age = src.CleanIfPresent("_AGEG5YR");
+            var ratio = Enumerable.Range(0, n).Select(i => HouseholdPoverty.PovertyRatio(income[i], profile.IncomeBrackets, size[i], children[i],
+                age?[i] is { } g ? g >= 10 : null, thresholds)).ToArray();
+            Add("poverty_ratio", $"{profile.IncomeVariable}, household size, CHILDREN, _AGEG5YR, {thresholds.Source}",
+                $"bracket midpoint (top: {HouseholdPoverty.TopBracketMultiple}× its floor) ÷ census threshold for family size, related children (capped 9+, 8+) and, for 1–2 people, respondent 65+",
+                ratio);
         }
 
-        var conditionColumns = ConditionFeatures.Where(c => src.Has(c.Item)).GroupBy(c => c.Feature).Select(g => g.First()).ToArray();
-        var yes = conditionColumns.Select(c => src.Raw(c.Item).Select(v => BrfssCodes.ConditionYes(c.Item, v) is { } b ? (b ? 1.0 : 0.0) : (double?)null).ToArray()).ToArray();
-        if (conditionColumns.Length > 0)
+        /// <summary>The chronic conditions: how many answered yes, how many unanswered, and each as an indicator.</summary>
+        public void Conditions()
         {
+            var conditionColumns = ConditionFeatures.Where(c => src.Has(c.Item)).GroupBy(c => c.Feature).Select(g => g.First()).ToArray();
+            if (conditionColumns.Length == 0) return;
+            var n = src.Rows;
+            var yes = conditionColumns.Select(c => src.Raw(c.Item).Select(v => BrfssCodes.ConditionYes(c.Item, v) is { } b ? (b ? 1.0 : 0.0) : (double?)null).ToArray()).ToArray();
             var items = string.Join(", ", conditionColumns.Select(c => c.Item));
             Add("condition_count", items, $"chronic conditions answered yes, of the {conditionColumns.Length} items present",
                 Enumerable.Range(0, n).Select(i => (double?)yes.Count(y => y[i] == 1)).ToArray());
@@ -193,16 +228,6 @@ public static class FeatureBuilder
             for (var k = 0; k < conditionColumns.Length; k++)
                 Add(conditionColumns[k].Feature, conditionColumns[k].Item, conditionColumns[k].Label + ": 1 yes, 0 no, unknown → missing", yes[k]);
         }
-
-        var keep = Enumerable.Range(0, n).Where(i => target[i] is not null).ToArray();
-        var accounting = new List<RowAccount>
-        {
-            new("source rows", n, "respondents in the converted table"),
-            new("dropped: target unknown", n - keep.Length, "_RFHLTH is 9 (don't know / refused) or blank: nothing to learn or check against"),
-            new("kept", keep.Length, "every respondent with a known target; unknown answers stay missing"),
-        };
-        var table = Assemble(src, profile, keep, columns.Append((FeatureSet.Target, target)));
-        return new FeatureSet(Recipe.Improved, profile.Name, table, features, accounting, synthetic);
     }
 
     /// <summary>

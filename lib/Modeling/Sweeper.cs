@@ -101,60 +101,88 @@ public static class Sweeper
         options ??= new SweepOptions();
         if (specs.Count == 0) throw new ArgumentException("No settings to sweep.");
         var watch = Stopwatch.StartNew();
-        var rowArray = rows.ToArray();
-        var fold = Splits.Folds(rowArray, data.Labels, options.Folds, seed);
-        var trainSets = Enumerable.Range(0, options.Folds).Select(f => data.Subset(rowArray.Where((_, k) => fold[k] != f).ToArray())).ToArray();
-        var validation = Enumerable.Range(0, options.Folds).Select(f => Enumerable.Range(0, rowArray.Length).Where(k => fold[k] == f).ToArray()).ToArray();
-        var auc = new double[specs.Count, options.Folds];
-        var seconds = new double[specs.Count, options.Folds];
-        var stagedFrom = new int?[specs.Count];
-        var oof = Enumerable.Range(0, specs.Count).Select(_ => (float[]?)new float[rowArray.Length]).ToArray();
-        var remaining = Enumerable.Range(0, specs.Count).Select(_ => options.Folds).ToArray();
+        var sweep = new CrossValidation(data, rows.ToArray(), specs, seed, options, progress, namePrefix);
         var families = Enumerable.Range(0, specs.Count).GroupBy(i => specs[i] with { Trees = 0 }).Select(g => g.OrderBy(i => specs[i].Trees).ToArray()).ToArray();
-        var done = 0;
-        var total = specs.Count * options.Folds;
         var work = from family in families from f in Enumerable.Range(0, options.Folds) select (Members: family, Fold: f);
-        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount }, item =>
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount },
+            item => sweep.FitFamily(item.Members, item.Fold));
+        return sweep.ToRun(watch.Elapsed);
+    }
+
+    /// <summary>One sweep's folds and per-setting, per-fold results, filled in by parallel fits.</summary>
+    private sealed class CrossValidation
+    {
+        private readonly ModelMatrix data;
+        private readonly int[] rows;
+        private readonly IReadOnlyList<ModelSpec> specs;
+        private readonly int seed;
+        private readonly SweepOptions options;
+        private readonly IProgress<SweepProgress>? progress;
+        private readonly string namePrefix;
+        private readonly ModelMatrix[] trainSets;
+        private readonly int[][] validation;
+        private readonly double[,] auc, seconds;
+        private readonly int?[] stagedFrom;
+        private readonly float[]?[] oof;
+        private readonly int[] remaining;
+        private int done;
+
+        public CrossValidation(ModelMatrix data, int[] rows, IReadOnlyList<ModelSpec> specs, int seed, SweepOptions options, IProgress<SweepProgress>? progress, string namePrefix)
         {
-            var held = validation[item.Fold];
-            var heldRows = held.Select(k => data.Rows[rowArray[k]]).ToArray();
-            var heldLabels = held.Select(k => data.Labels[rowArray[k]]).ToArray();
-            var largest = item.Members[^1];
-            TrainedModel? model = null;
-            double FitAndScore(int s)
-            {
-                var fitWatch = Stopwatch.StartNew();
-                var fitted = TrainedModel.Fit(trainSets[item.Fold], specs[s], seed, threads: 1);
-                var probabilities = fitted.RawProbabilities(heldRows);
-                for (var i = 0; i < held.Length; i++) oof[s]![held[i]] = probabilities[i];
-                auc[s, item.Fold] = Statistics.Auc(probabilities.Select(p => (double)p).ToArray(), heldLabels);
-                seconds[s, item.Fold] = fitWatch.Elapsed.TotalSeconds;
-                if (s == largest) model = fitted;
-                Finish(s);
-                return fitWatch.Elapsed.TotalSeconds;
-            }
-            var largestSeconds = FitAndScore(largest);
-            var smaller = item.Members[..^1];
+            (this.data, this.rows, this.specs, this.seed, this.options, this.progress, this.namePrefix) = (data, rows, specs, seed, options, progress, namePrefix);
+            var fold = Splits.Folds(rows, data.Labels, options.Folds, seed);
+            trainSets = Enumerable.Range(0, options.Folds).Select(f => data.Subset(rows.Where((_, k) => fold[k] != f).ToArray())).ToArray();
+            validation = Enumerable.Range(0, options.Folds).Select(f => Enumerable.Range(0, rows.Length).Where(k => fold[k] == f).ToArray()).ToArray();
+            auc = new double[specs.Count, options.Folds];
+            seconds = new double[specs.Count, options.Folds];
+            stagedFrom = new int?[specs.Count];
+            oof = Enumerable.Range(0, specs.Count).Select(_ => (float[]?)new float[rows.Length]).ToArray();
+            remaining = Enumerable.Range(0, specs.Count).Select(_ => options.Folds).ToArray();
+        }
+
+        /// <summary>Fits the family's largest setting on one fold and reads the smaller ones from its first trees (fitting them when that is not possible).</summary>
+        public void FitFamily(int[] members, int foldIndex)
+        {
+            var held = validation[foldIndex];
+            var heldRows = held.Select(k => data.Rows[rows[k]]).ToArray();
+            var heldLabels = held.Select(k => data.Labels[rows[k]]).ToArray();
+            var largest = members[^1];
+            var (model, largestSeconds) = FitAndScore(largest, foldIndex, held, heldRows, heldLabels);
+            var smaller = members[..^1];
             if (smaller.Length == 0) return;
-            var staged = StagedEnsemble.Scores(model!, heldRows, smaller.Select(s => specs[s].Trees).ToArray());
+            var staged = StagedEnsemble.Scores(model, heldRows, smaller.Select(s => specs[s].Trees).ToArray());
             for (var m = 0; m < smaller.Length; m++)
             {
                 var s = smaller[m];
-                if (staged is null) { FitAndScore(s); continue; }
-                auc[s, item.Fold] = Statistics.Auc(staged[m], heldLabels);
-                seconds[s, item.Fold] = largestSeconds * specs[s].Trees / specs[largest].Trees;
+                if (staged is null) { FitAndScore(s, foldIndex, held, heldRows, heldLabels); continue; }
+                auc[s, foldIndex] = Statistics.Auc(staged[m], heldLabels);
+                seconds[s, foldIndex] = largestSeconds * specs[s].Trees / specs[largest].Trees;
                 stagedFrom[s] = specs[largest].Trees;
                 oof[s] = null; // read from another fit: its own out-of-fold probabilities were never computed
                 Finish(s);
             }
-        });
-        void Finish(int s)
+        }
+
+        private (TrainedModel Model, double Seconds) FitAndScore(int s, int foldIndex, int[] held, float[][] heldRows, bool[] heldLabels)
+        {
+            var fitWatch = Stopwatch.StartNew();
+            var fitted = TrainedModel.Fit(trainSets[foldIndex], specs[s], seed, threads: 1);
+            var probabilities = fitted.RawProbabilities(heldRows);
+            for (var i = 0; i < held.Length; i++) oof[s]![held[i]] = probabilities[i];
+            auc[s, foldIndex] = Statistics.Auc(probabilities.Select(p => (double)p).ToArray(), heldLabels);
+            seconds[s, foldIndex] = fitWatch.Elapsed.TotalSeconds;
+            Finish(s);
+            return (fitted, fitWatch.Elapsed.TotalSeconds);
+        }
+
+        private void Finish(int s)
         {
             var finished = Interlocked.Decrement(ref remaining[s]) == 0;
             var count = Interlocked.Increment(ref done);
-            progress?.Report(new SweepProgress(count, total, finished ? Result(s) : null));
+            progress?.Report(new SweepProgress(count, specs.Count * options.Folds, finished ? Result(s) : null));
         }
-        TrialResult Result(int s)
+
+        private TrialResult Result(int s)
         {
             var folds = Enumerable.Range(0, options.Folds).Select(f => auc[s, f]).ToArray();
             var mean = folds.Average();
@@ -162,7 +190,8 @@ public static class Sweeper
             return new TrialResult(s, $"{namePrefix}-{(s + 1).ToString("D2", CultureInfo.InvariantCulture)}", specs[s], mean, sd, folds,
                 Enumerable.Range(0, options.Folds).Sum(f => seconds[s, f]), stagedFrom[s]);
         }
-        var trials = Enumerable.Range(0, specs.Count).Select(Result).ToArray();
-        return new SweepRun(trials, Enumerable.Range(0, specs.Count).Where(s => oof[s] is not null).ToDictionary(s => s, s => oof[s]!), rowArray, watch.Elapsed);
+
+        public SweepRun ToRun(TimeSpan elapsed) => new(Enumerable.Range(0, specs.Count).Select(Result).ToArray(),
+            Enumerable.Range(0, specs.Count).Where(s => oof[s] is not null).ToDictionary(s => s, s => oof[s]!), rows, elapsed);
     }
 }

@@ -206,14 +206,28 @@ public static class BrfssSample
     public static ColumnBatch Generate(int rows, int seed, IProgress<int>? progress = null, GaussianCopula? population = null)
     {
         population ??= PopulationModel();
-        var latent = population.Sample(rows, seed, progress);
-        var random = new Random(unchecked(seed * 31 + 17));
-        double?[] Latent(string name) => Enumerable.Range(0, rows).Select(i => ((DoubleDataFrameColumn)latent.Columns[name])[i]).ToArray();
-        var columns = new List<(SourceColumn Column, Array Values)>();
-        void Numeric(string name, double?[] values, string label) => columns.Add((new SourceColumn(name, ColumnKind.Numeric, label), values));
+        var sample = new SampleColumns(population.Sample(rows, seed, progress), rows, new Random(unchecked(seed * 31 + 17)));
+        // The order of the groups is the order of the random draws: changing it changes every sample.
+        sample.Design();
+        sample.Health();
+        sample.Person();
+        sample.Household();
+        sample.Conditions();
+        return sample.ToBatch();
+    }
 
-        // Unknown answers become one of the variable's missing codes, in the codebook's proportions.
-        double?[] WithMissingCodes(string variable, double?[] values, Func<double, double>? map = null)
+    /// <summary>The generated columns, built group by group from the copula's latent answers and one seeded random stream.</summary>
+    private sealed class SampleColumns(DataFrame latent, int rows, Random random)
+    {
+        private readonly List<(SourceColumn Column, Array Values)> columns = [];
+
+        private double?[] Latent(string name) => Enumerable.Range(0, rows).Select(i => ((DoubleDataFrameColumn)latent.Columns[name])[i]).ToArray();
+        private void Numeric(string name, double?[] values, string label) => columns.Add((new SourceColumn(name, ColumnKind.Numeric, label), values));
+        private double?[] Values(string name) => (double?[])columns.Single(c => c.Column.Name == name).Values;
+        public ColumnBatch ToBatch() => new(columns.Select(c => c.Column).ToArray(), columns.Select(c => c.Values).ToArray(), rows);
+
+        /// <summary>Unknown answers become one of the variable's missing codes, in the codebook's proportions.</summary>
+        private double?[] WithMissingCodes(string variable, double?[] values, Func<double, double>? map = null)
         {
             var (_, missing) = Split(variable);
             var cumulative = Cumulative(missing.Select(m => m.Count).ToArray());
@@ -225,90 +239,101 @@ public static class BrfssSample
             }).ToArray();
         }
 
-        var total = Total;
-        var seq = Enumerable.Range(1, rows).Select(i => (2024_000_000 + i).ToString("D10", CultureInfo.InvariantCulture)).ToArray();
-        columns.Add((new SourceColumn("SEQNO", ColumnKind.Text, "Annual sequence number"), seq));
-
-        // State, stratum and weight: states in the codebook's proportions; weights such that each state's weighted
-        // share matches CDC's weighted percentage (mean weight illustrative, lognormal spread within state).
-        var states = BrfssCodebook.Year2024.Entries("_STATE");
-        var stateCumulative = Cumulative(states.Select(s => (double)s.Frequency).ToArray());
-        var stateOf = new double?[rows];
-        var stratum = new double?[rows];
-        var weight = new double?[rows];
-        const double meanWeight = 560, spread = 0.8;
-        for (var i = 0; i < rows; i++)
+        /// <summary>
+        /// Sequence number, state, stratum and weight: states in the codebook's proportions; weights such that each state's
+        /// weighted share matches CDC's weighted percentage (mean weight illustrative, lognormal spread within state).
+        /// </summary>
+        public void Design()
         {
-            var k = Pick(stateCumulative, random.NextDouble());
-            var s = states[k];
-            var fips = s.Range!.Value.Low;
-            stateOf[i] = fips;
-            stratum[i] = fips * 1000 + random.Next(1, 6);
-            var relative = (s.WeightedPercentage ?? 0) / 100 / (s.Frequency / total);
-            var normal = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-            weight[i] = Math.Round(meanWeight * relative * Math.Exp(spread * normal - spread * spread / 2), 4);
+            var seq = Enumerable.Range(1, rows).Select(i => (2024_000_000 + i).ToString("D10", CultureInfo.InvariantCulture)).ToArray();
+            columns.Add((new SourceColumn("SEQNO", ColumnKind.Text, "Annual sequence number"), seq));
+            var total = Total;
+            var states = BrfssCodebook.Year2024.Entries("_STATE");
+            var stateCumulative = Cumulative(states.Select(s => (double)s.Frequency).ToArray());
+            var (stateOf, stratum, weight) = (new double?[rows], new double?[rows], new double?[rows]);
+            const double meanWeight = 560, spread = 0.8;
+            for (var i = 0; i < rows; i++)
+            {
+                var s = states[Pick(stateCumulative, random.NextDouble())];
+                var fips = s.Range!.Value.Low;
+                stateOf[i] = fips;
+                stratum[i] = fips * 1000 + random.Next(1, 6);
+                var relative = (s.WeightedPercentage ?? 0) / 100 / (s.Frequency / total);
+                var normal = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                weight[i] = Math.Round(meanWeight * relative * Math.Exp(spread * normal - spread * spread / 2), 4);
+            }
+            Numeric("_STATE", stateOf, "State FIPS code");
+            Numeric("_STSTR", stratum, "Sample design stratum (synthetic)");
+            Numeric("_LLCPWT", weight, "Final weight (synthetic)");
         }
-        Numeric("_STATE", stateOf, "State FIPS code");
-        Numeric("_STSTR", stratum, "Sample design stratum (synthetic)");
-        Numeric("_LLCPWT", weight, "Final weight (synthetic)");
 
-        var genhlth = WithMissingCodes("GENHLTH", Latent("GENHLTH"));
-        Numeric("GENHLTH", genhlth, "General health");
-        Numeric("_RFHLTH", genhlth.Select(g => (double?)(g is >= 1 and <= 3 ? 1 : g is 4 or 5 ? 2 : 9)).ToArray(), "Adults with good or better health");
-        var poor = Latent("POORHLTH");
-        var (_, poorMissing) = Split("POORHLTH");
-        var poorCodes = Cumulative(poorMissing.Where(m => m.Code is not null).Select(m => m.Count).ToArray());
-        var poorMissingCodes = poorMissing.Where(m => m.Code is not null).Select(m => m.Code).ToArray();
-        Numeric("POORHLTH", poor.Select(p => p switch
+        /// <summary>GENHLTH with the target derived from it, and POORHLTH (none = 88).</summary>
+        public void Health()
         {
-            -1 => null,
-            0 => 88,
-            { } days => days,
-            null => poorMissingCodes[Pick(poorCodes, random.NextDouble())],
-        }).ToArray(), "Days poor health limited activities");
-
-        var age = WithMissingCodes("_AGEG5YR", Latent("_AGEG5YR"));
-        Numeric("_AGEG5YR", age, "Age in five-year age categories");
-        Numeric("_AGE65YR", age.Select(a => (double?)(a is >= 1 and <= 9 ? 1 : a is >= 10 and <= 13 ? 2 : 3)).ToArray(), "Reported age in two age groups");
-        Numeric("_SEX", WithMissingCodes("_SEX", Latent("_SEX")), "Calculated sex variable");
-        var educa = WithMissingCodes("EDUCA", Latent("EDUCA"));
-        Numeric("EDUCA", educa, "Education level");
-        Numeric("_EDUCAG", educa.Select(e => (double?)(e switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => 9 })).ToArray(), "Level of education completed");
-        var income = WithMissingCodes("INCOME3", Latent("INCOME3"));
-        Numeric("INCOME3", income, "Income level");
-        Numeric("_INCOMG1", income.Select(v => (double?)(v switch { 1 or 2 => 1, 3 or 4 => 2, 5 => 3, 6 => 4, 7 or 8 => 5, 9 or 10 => 6, 11 => 7, _ => 9 })).ToArray(), "Income categories");
-        var bmi = Latent("_BMI5").Select(b => b is { } x ? Math.Round(x) : (double?)null).ToArray();
-        Numeric("_BMI5", bmi, "Computed body mass index");
-        Numeric("_BMI5CAT", bmi.Select(b => b is { } x ? (double?)(1 + BmiCategoryBounds.Count(bound => x >= bound)) : null).ToArray(), "Computed BMI categories");
-        Numeric("_SMOKER3", WithMissingCodes("_SMOKER3", Latent("_SMOKER3")), "Computed smoking status");
-        Numeric("DRNKANY6", WithMissingCodes("DRNKANY6", Latent("DRNKANY6")), "Any alcohol in past 30 days");
-
-        var children = WithMissingCodes("CHILDREN", Latent("CHILDREN"), c => c == 0 ? 88 : c);
-        Numeric("CHILDREN", children, "Number of children in household");
-        Numeric("_CHLDCNT", children.Select(c => (double?)(c switch { 88 => 1, >= 1 and <= 4 => c.Value + 1, >= 5 and <= 87 => 6, _ => 9 })).ToArray(), "Computed number of children");
-        var adults = WithMissingCodes("HHADULT", Latent("HHADULT"));
-        Numeric("HHADULT", adults, "Adults in household (cell phone)");
-        // Landline respondents (HHADULT blank) answer NUMADULT instead, in the codebook's proportions.
-        var landline = BrfssCodebook.Year2024.Entries("NUMADULT").Where(e => e.Range is not null).ToArray();
-        var landlineCumulative = Cumulative(landline.Select(e => (double)e.Frequency).ToArray());
-        Numeric("NUMADULT", adults.Select(a => a is null
-            ? landline[Pick(landlineCumulative, random.NextDouble())].Range!.Value.Low
-            : (double?)null).ToArray(), "Adults in household (landline)");
-
-        foreach (var item in BrfssYearProfile.ConditionItems)
-        {
-            var values = item == "DIABETE4"
-                ? WithMissingCodes(item, Latent(item), s => DiabetesSeverity.Single(kv => kv.Value == s).Key)
-                : WithMissingCodes(item, Latent(item));
-            Numeric(item, values, item);
+            var genhlth = WithMissingCodes("GENHLTH", Latent("GENHLTH"));
+            Numeric("GENHLTH", genhlth, "General health");
+            Numeric("_RFHLTH", genhlth.Select(g => (double?)(g is >= 1 and <= 3 ? 1 : g is 4 or 5 ? 2 : 9)).ToArray(), "Adults with good or better health");
+            var (_, poorMissing) = Split("POORHLTH");
+            var poorCodes = Cumulative(poorMissing.Where(m => m.Code is not null).Select(m => m.Count).ToArray());
+            var poorMissingCodes = poorMissing.Where(m => m.Code is not null).Select(m => m.Code).ToArray();
+            Numeric("POORHLTH", Latent("POORHLTH").Select(p => p switch
+            {
+                -1 => null,
+                0 => 88,
+                { } days => days,
+                null => poorMissingCodes[Pick(poorCodes, random.NextDouble())],
+            }).ToArray(), "Days poor health limited activities");
         }
-        var mi = (double?[])columns.Single(c => c.Column.Name == "CVDINFR4").Values;
-        var chd = (double?[])columns.Single(c => c.Column.Name == "CVDCRHD4").Values;
-        Numeric("_MICHD", Enumerable.Range(0, rows).Select(i => mi[i] == 1 || chd[i] == 1 ? 1 : mi[i] == 2 && chd[i] == 2 ? 2 : (double?)null).ToArray(), "Ever had CHD or MI");
-        var arthritis = (double?[])columns.Single(c => c.Column.Name == "HAVARTH4").Values;
-        Numeric("_DRDXAR2", arthritis.Select(a => a is 1 or 2 ? a : null).ToArray(), "Diagnosed with arthritis");
 
-        return new ColumnBatch(columns.Select(c => c.Column).ToArray(), columns.Select(c => c.Values).ToArray(), rows);
+        /// <summary>Age, sex, education, income, BMI, smoking and drinking, with CDC's grouped versions where the workbook uses them.</summary>
+        public void Person()
+        {
+            var age = WithMissingCodes("_AGEG5YR", Latent("_AGEG5YR"));
+            Numeric("_AGEG5YR", age, "Age in five-year age categories");
+            Numeric("_AGE65YR", age.Select(a => (double?)(a is >= 1 and <= 9 ? 1 : a is >= 10 and <= 13 ? 2 : 3)).ToArray(), "Reported age in two age groups");
+            Numeric("_SEX", WithMissingCodes("_SEX", Latent("_SEX")), "Calculated sex variable");
+            var educa = WithMissingCodes("EDUCA", Latent("EDUCA"));
+            Numeric("EDUCA", educa, "Education level");
+            Numeric("_EDUCAG", educa.Select(e => (double?)(e switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => 9 })).ToArray(), "Level of education completed");
+            var income = WithMissingCodes("INCOME3", Latent("INCOME3"));
+            Numeric("INCOME3", income, "Income level");
+            Numeric("_INCOMG1", income.Select(v => (double?)(v switch { 1 or 2 => 1, 3 or 4 => 2, 5 => 3, 6 => 4, 7 or 8 => 5, 9 or 10 => 6, 11 => 7, _ => 9 })).ToArray(), "Income categories");
+            var bmi = Latent("_BMI5").Select(b => b is { } x ? Math.Round(x) : (double?)null).ToArray();
+            Numeric("_BMI5", bmi, "Computed body mass index");
+            Numeric("_BMI5CAT", bmi.Select(b => b is { } x ? (double?)(1 + BmiCategoryBounds.Count(bound => x >= bound)) : null).ToArray(), "Computed BMI categories");
+            Numeric("_SMOKER3", WithMissingCodes("_SMOKER3", Latent("_SMOKER3")), "Computed smoking status");
+            Numeric("DRNKANY6", WithMissingCodes("DRNKANY6", Latent("DRNKANY6")), "Any alcohol in past 30 days");
+        }
+
+        /// <summary>Children (none = 88) and adults: cell-phone respondents answer HHADULT, landline ones NUMADULT (codebook proportions).</summary>
+        public void Household()
+        {
+            var children = WithMissingCodes("CHILDREN", Latent("CHILDREN"), c => c == 0 ? 88 : c);
+            Numeric("CHILDREN", children, "Number of children in household");
+            Numeric("_CHLDCNT", children.Select(c => (double?)(c switch { 88 => 1, >= 1 and <= 4 => c.Value + 1, >= 5 and <= 87 => 6, _ => 9 })).ToArray(), "Computed number of children");
+            var adults = WithMissingCodes("HHADULT", Latent("HHADULT"));
+            Numeric("HHADULT", adults, "Adults in household (cell phone)");
+            var landline = BrfssCodebook.Year2024.Entries("NUMADULT").Where(e => e.Range is not null).ToArray();
+            var landlineCumulative = Cumulative(landline.Select(e => (double)e.Frequency).ToArray());
+            Numeric("NUMADULT", adults.Select(a => a is null
+                ? landline[Pick(landlineCumulative, random.NextDouble())].Range!.Value.Low
+                : (double?)null).ToArray(), "Adults in household (landline)");
+        }
+
+        /// <summary>The eleven chronic conditions, and CDC's derived _MICHD and _DRDXAR2.</summary>
+        public void Conditions()
+        {
+            foreach (var item in BrfssYearProfile.ConditionItems)
+            {
+                var values = item == "DIABETE4"
+                    ? WithMissingCodes(item, Latent(item), s => DiabetesSeverity.Single(kv => kv.Value == s).Key)
+                    : WithMissingCodes(item, Latent(item));
+                Numeric(item, values, item);
+            }
+            var (mi, chd) = (Values("CVDINFR4"), Values("CVDCRHD4"));
+            Numeric("_MICHD", Enumerable.Range(0, rows).Select(i => mi[i] == 1 || chd[i] == 1 ? 1 : mi[i] == 2 && chd[i] == 2 ? 2 : (double?)null).ToArray(), "Ever had CHD or MI");
+            Numeric("_DRDXAR2", Values("HAVARTH4").Select(a => a is 1 or 2 ? a : null).ToArray(), "Diagnosed with arthritis");
+        }
     }
 
     /// <summary>Writes a generated sample as a SAS transport (v5) file, atomically; returns the rows written.</summary>

@@ -167,6 +167,18 @@ public sealed class GaussianCopula
         }
         foreach (var (name, s) in missingScores) { latent.Add(name); scores.Add(s); }
 
+        var correlation = LatentCorrelation(scores, latent, marginals);
+        var repaired = Repair(Matrix<double>.Build.DenseOfRowArrays(correlation)).ToRowArrays();
+        return new GaussianCopula(marginals, latent, repaired);
+    }
+
+    /// <summary>
+    /// Pairwise normal-score correlations of the latent columns (answers, then "is missing" columns), corrected for
+    /// discretisation: discretising a normal variable shrinks its correlations by a known factor; undoing it makes
+    /// sampling, which discretises again, give back the observed correlations (an approximation of polychoric correlation).
+    /// </summary>
+    private static double[][] LatentCorrelation(List<double[]> scores, List<string> latent, List<Marginal> marginals)
+    {
         var k = latent.Count;
         var correlation = new double[k][];
         for (var i = 0; i < k; i++) correlation[i] = new double[k];
@@ -175,8 +187,6 @@ public sealed class GaussianCopula
             correlation[i][i] = 1;
             for (var j = i + 1; j < k; j++) correlation[i][j] = PairwiseCorrelation(scores[i], scores[j]);
         });
-        // Discretising a normal variable shrinks its correlations by a known factor; undo it so that sampling,
-        // which discretises again, gives back the observed correlations (an approximation of polychoric correlation).
         var shrink = latent.Select((name, i) => i < marginals.Count
             ? marginals[i].Kind == MarginalKind.Continuous ? 1 : Attenuation(marginals[i].Probabilities)
             : Attenuation([1 - marginals.First(m => m.Column + MissingSuffix == name).MissingShare, marginals.First(m => m.Column + MissingSuffix == name).MissingShare])).ToArray();
@@ -184,8 +194,7 @@ public sealed class GaussianCopula
             for (var j = i + 1; j < k; j++) correlation[i][j] = Math.Clamp(correlation[i][j] / (shrink[i] * shrink[j]), -0.999, 0.999);
         for (var i = 0; i < k; i++)
             for (var j = 0; j < i; j++) correlation[i][j] = correlation[j][i];
-        var repaired = Repair(Matrix<double>.Build.DenseOfRowArrays(correlation)).ToRowArrays();
-        return new GaussianCopula(marginals, latent, repaired);
+        return correlation;
     }
 
     /// <summary>
