@@ -137,14 +137,29 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
             distinct.Length <= MaxCodes ? distinct : null);
     }).ToArray();
 
-    /// <summary>Whether the model can take <paramref name="value"/>: finite, and one of the training codes when the feature has codes.</summary>
+    /// <summary>
+    /// How far past the training range a measured feature may go and still be scored, as a share of the range: trees
+    /// extrapolate flat, so a value a little outside is scored like the nearest training value; one far outside
+    /// (BMI 1e308, a mistyped unit) is an input error, refused with a reason and flagged.
+    /// </summary>
+    public const double RangeMargin = 0.10;
+
+    /// <summary>Whether the model can take <paramref name="value"/>: finite, one of the training codes when the feature has codes, else within the training range and its margin.</summary>
     public bool Accepts(double value) => Acceptor()(value);
 
     /// <summary><see cref="Accepts"/> for checking many values: the codes are hashed once.</summary>
     public Func<double, bool> Acceptor()
     {
         var codes = Codes?.ToHashSet();
-        return value => double.IsFinite(value) && (codes is null || codes.Contains(value));
+        return value => double.IsFinite(value) && (codes is null ? !IsOutOfRange(value) : codes.Contains(value));
+    }
+
+    /// <summary>A finite value of a measured feature (no codes) beyond the training range by more than <see cref="RangeMargin"/>.</summary>
+    public bool IsOutOfRange(double value)
+    {
+        if (Codes is not null || !double.IsFinite(value) || double.IsNaN(Min) || double.IsNaN(Max)) return false;
+        var margin = RangeMargin * Math.Max(Max - Min, Math.Abs(Max) * 1e-3);
+        return value < Min - margin || value > Max + margin;
     }
 
     /// <summary>Why <paramref name="value"/> cannot be scored, or null when it can (unknown = null is always fine).</summary>
@@ -154,6 +169,7 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
         { } v when Accepts(v) => null,
         double.NaN => $"{Feature} is NaN (an unknown answer must be null)",
         { } v when double.IsInfinity(v) => $"{Feature} is infinite",
+        { } v when IsOutOfRange(v) => $"{Feature}={v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} is outside the training range {Min.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}–{Max.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (beyond its {RangeMargin:P0} margin)",
         { } v => $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on ({string.Join(", ", Codes!.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}{(Codes!.Length > 12 ? ", …" : "")})",
     };
 }

@@ -34,13 +34,18 @@ public sealed class ScoringInputException(string file, IReadOnlyList<string> pro
 public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri);
 
 /// <summary>What a batch scoring did: every input row is in the output, scored or with the reason it was not.</summary>
+/// <param name="OutOfRange">Rows refused because a measured feature lies beyond its training range and margin (flagged in <c>out_of_range</c>).</param>
+/// <param name="DuplicateIds">Rows whose respondent id repeats an earlier row's (both are scored; ids are reported, not changed).</param>
 public sealed record ScoringReport(string Input, string Output, long Rows, long Scored, IReadOnlyDictionary<string, long> Unscored,
-    string ModelName, int ModelVersion, IReadOnlyList<string> IgnoredColumns, TimeSpan Elapsed, string Engine)
+    string ModelName, int ModelVersion, IReadOnlyList<string> IgnoredColumns, TimeSpan Elapsed, string Engine,
+    long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
         new("input", Input), new("model", $"models:/{ModelName}/{ModelVersion}"), new("scored by", Engine), new("rows in", Rows.ToString("N0")),
         new("rows scored", Scored.ToString("N0")), new("rows with a reason instead of a score", (Rows - Scored).ToString("N0")),
+        new("rows out of the training range (refused, flagged)", OutOfRange.ToString("N0")),
+        new("duplicate respondent ids", DuplicateIds == 0 ? "0" : $"{DuplicateIds:N0} (e.g. {string.Join(", ", DuplicateExamples ?? [])})"),
         new("columns ignored (not model features)", IgnoredColumns.Count == 0 ? "(none)" : string.Join(", ", IgnoredColumns)),
         new("output", Output), new("seconds", Elapsed.TotalSeconds.ToString("F1")),
         new("rows per second", (Rows / Math.Max(1e-9, Elapsed.TotalSeconds)).ToString("N0")),
@@ -61,7 +66,7 @@ public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataFi
 public static class BatchScorer
 {
     public static readonly IReadOnlyList<string> OutputColumns =
-        [FeatureSet.RespondentId, "probability", "predicted_label", "risk_tier", "model_name", "model_version", "reason"];
+        [FeatureSet.RespondentId, "probability", "predicted_label", "risk_tier", "model_name", "model_version", "reason", "out_of_range"];
 
     /// <summary>Resolves the model, checks the input and scores it: the three stages in one call.</summary>
     public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null, IProgress<long>? progress = null)
@@ -88,29 +93,35 @@ public static class BatchScorer
         long totalRows = Enumerable.Range(0, reader.RowGroupCount).Sum(g => reader.OpenRowGroupReader(g).RowCount);
         if (totalRows == 0) problems.Add("it has no rows");
         if (problems.Count > 0) throw new ScoringInputException(input, problems);
-        var idField = fields.FirstOrDefault(f => f.Name == FeatureSet.RespondentId && IsNumber(f));
+        var idField = fields.FirstOrDefault(f => f.Name == FeatureSet.RespondentId);
+        if (idField is not null && !IsNumber(idField) && TypeName(idField) != "text")
+            throw new ScoringInputException(input, [$"column '{FeatureSet.RespondentId}' is {TypeName(idField)}, expected whole numbers or text"]);
         var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
         // A model saved without training domains still refuses NaN and infinity.
         var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
         return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray());
     }
 
-    private static readonly DataField[] OutFields =
+    /// <summary>The output's columns; the id's type follows the input's (see <see cref="RespondentIds"/>).</summary>
+    private static DataField[] OutFields(RespondentIds ids) =>
     [
-        new DataField<long>(FeatureSet.RespondentId), new DataField<double?>("probability"), new DataField<int?>("predicted_label"),
+        ids.OutputField, new DataField<double?>("probability"), new DataField<int?>("predicted_label"),
         new DataField<string>("risk_tier"), new DataField<string>("model_name"), new DataField<int>("model_version"), new DataField<string>("reason"),
+        new DataField<bool>("out_of_range"),
     ];
 
     /// <summary>Scores a checked input into <paramref name="output"/> (atomically): while one row group is scored, the previous is written and the next read.</summary>
     public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null)
     {
         var watch = Stopwatch.StartNew();
-        long done = 0, scored = 0;
+        long done = 0, scored = 0, outOfRange = 0;
         var unscored = new Dictionary<string, long>();
+        var ids = new RespondentIds(input.IdField);
+        var fields = OutFields(ids);
         await using var reader = await ParquetFrames.OpenAsync(input.Path);
         await AtomicFile.WriteAsync(output, async stream =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(OutFields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
+            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
             writer.CustomMetadata = new Dictionary<string, string>
             {
                 ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
@@ -124,13 +135,14 @@ public static class BatchScorer
                 if (g < reader.RowGroupCount)
                 {
                     using var group = reader.OpenRowGroupReader(g);
-                    current = await Prepare(group, input, done + (previous?.Rows ?? 0));
+                    current = await Prepare(group, input, ids, done + (previous?.Rows ?? 0));
                 }
                 var previousProbabilities = scoring is null ? null : await scoring;
                 if (current is not null) scoring = Score(current, model);
                 if (previous is not null)
                 {
-                    await Write(writer, previous, previousProbabilities!, model);
+                    await Write(writer, fields, previous, previousProbabilities!, model);
+                    outOfRange += previous.OutOfRange.Count(f => f);
                     foreach (var reason in previous.Reasons.Where(r => r is not null)) unscored[reason!] = unscored.GetValueOrDefault(reason!) + 1;
                     scored += previousProbabilities!.Count(p => p is not null);
                     done += previous.Rows;
@@ -140,19 +152,22 @@ public static class BatchScorer
             }
         });
         return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), done, scored, unscored, model.Version.Name, model.Version.Version,
-            input.Ignored, watch.Elapsed, model.Engine);
+            input.Ignored, watch.Elapsed, model.Engine, outOfRange, ids.Duplicates, ids.DuplicateExamples);
     }
 
     /// <summary>One row group read into a row-major float buffer (NaN = unknown), with a reason for each row that cannot be scored.</summary>
-    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, long[] Ids);
+    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, Array Ids, bool[] OutOfRange);
 
-    private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, CheckedInput input, long offset)
+    private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, CheckedInput input, RespondentIds respondentIds, long offset)
     {
-        var (featureFields, idField, domains, accepts) = (input.FeatureFields, input.IdField, input.Domains, input.Accepts);
+        var (featureFields, domains, accepts) = (input.FeatureFields, input.Domains, input.Accepts);
         var n = checked((int)group.RowCount);
         var k = featureFields.Length;
         var buffer = new float[n * k];
         var reasons = new string?[n];
+        var outOfRange = new bool[n];
+        // The id's own problem comes first: a row that cannot be linked back is not scored.
+        var ids = await respondentIds.ReadAsync(group, n, offset, reasons);
         for (var j = 0; j < k; j++)
         {
             var column = await ReadNumbers(group, featureFields[j], n);
@@ -161,13 +176,12 @@ public static class BatchScorer
             {
                 if (column[i] is not { } v) { buffer[i * k + j] = float.NaN; continue; }
                 buffer[i * k + j] = (float)v;
-                if (reasons[i] is null && !accept(v)) reasons[i] = domains[j].Problem(v);
+                if (accept(v)) continue;
+                reasons[i] ??= domains[j].Problem(v);
+                if (domains[j].IsOutOfRange(v)) outOfRange[i] = true;
             }
         }
-        var ids = new long[n];
-        var idValues = idField is null ? null : await ReadNumbers(group, idField, n);
-        for (var i = 0; i < n; i++) ids[i] = idValues?[i] is { } id ? (long)id : offset + i + 1;
-        return new PreparedGroup(n, k, buffer, reasons, ids);
+        return new PreparedGroup(n, k, buffer, reasons, ids, outOfRange);
     }
 
     private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model)
@@ -179,22 +193,24 @@ public static class BatchScorer
         return probabilities;
     }
 
-    private static async Task Write(ParquetWriter writer, PreparedGroup group, double?[] probabilities, ScoringModel model)
+    private static async Task Write(ParquetWriter writer, DataField[] fields, PreparedGroup group, double?[] probabilities, ScoringModel model)
     {
-        var (fields, threshold, version) = (OutFields, model.Signature.Threshold, model.Version);
+        var (threshold, version) = (model.Signature.Threshold, model.Version);
         var n = group.Rows;
         var labels = new int?[n];
         var tiers = new string?[n];
         for (var i = 0; i < n; i++)
             if (probabilities[i] is { } p) { labels[i] = p >= threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
         using var outGroup = writer.CreateRowGroup();
-        await outGroup.WriteAsync<long>(fields[0], group.Ids);
+        if (group.Ids is string?[] text) await outGroup.WriteAsync(fields[0], text);
+        else await outGroup.WriteAsync(fields[0], new ReadOnlyMemory<long?>((long?[])group.Ids));
         await outGroup.WriteAsync(fields[1], new ReadOnlyMemory<double?>(probabilities));
         await outGroup.WriteAsync(fields[2], new ReadOnlyMemory<int?>(labels));
         await outGroup.WriteAsync(fields[3], tiers);
         await outGroup.WriteAsync(fields[4], Enumerable.Repeat(version.Name, n).ToArray());
         await outGroup.WriteAsync<int>(fields[5], Enumerable.Repeat(version.Version, n).ToArray());
         await outGroup.WriteAsync(fields[6], group.Reasons);
+        await outGroup.WriteAsync<bool>(fields[7], group.OutOfRange);
     }
 
     /// <summary>Whether a Parquet field holds numbers the scorer reads.</summary>
@@ -211,7 +227,8 @@ public static class BatchScorer
         var t => t.Name,
     };
 
-    private static async Task<double?[]> ReadNumbers(ParquetRowGroupReader group, DataField field, int n)
+    /// <summary>A numeric column of any width as nullable doubles.</summary>
+    public static async Task<double?[]> ReadNumbers(ParquetRowGroupReader group, DataField field, int n)
     {
         var t = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
         async Task<double?[]> As<T>(Func<T, double> convert) where T : struct

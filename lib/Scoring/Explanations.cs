@@ -3,7 +3,7 @@ using PopHealth.Modeling;
 namespace PopHealth.Scoring;
 
 /// <summary>One feature's part in one respondent's predicted risk.</summary>
-public sealed record Driver(long RespondentId, double Probability, string Feature, double? Value, double Contribution);
+public sealed record Driver(string RespondentId, double Probability, string Feature, double? Value, double Contribution);
 
 /// <summary>
 /// Per-row feature contributions for any model: a feature's contribution is the respondent's probability minus the
@@ -12,7 +12,7 @@ public sealed record Driver(long RespondentId, double Probability, string Featur
 /// </summary>
 public static class Explanations
 {
-    public static IReadOnlyList<Driver> Drivers(TrainedModel model, IReadOnlyList<float[]> rows, IReadOnlyList<long> ids,
+    public static IReadOnlyList<Driver> Drivers(TrainedModel model, IReadOnlyList<float[]> rows, IReadOnlyList<string> ids,
         IReadOnlyList<float[]> background, int topPerRow = 5)
     {
         if (rows.Count != ids.Count) throw new ArgumentException("One id per row is needed.");

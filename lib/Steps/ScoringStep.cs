@@ -23,7 +23,8 @@ public sealed class ScoringResult
     /// <summary>Probability per input row (null where a reason was given), in input order.</summary>
     public required double?[] Probabilities { get; init; }
     public required string?[] Reasons { get; init; }
-    public required long[] Ids { get; init; }
+    /// <summary>Respondent ids as the output carries them (whole numbers or text), in text form; empty where the id was unusable.</summary>
+    public required string[] Ids { get; init; }
     /// <summary>The input's columns that the summaries use (features, target, weight, state), as read.</summary>
     public required DataFrame Input { get; init; }
 
@@ -130,14 +131,14 @@ public static class ScoringStep
         var input = await ParquetFrames.ReadAsync(parameters.ScoreInput, wanted);
         var probability = (DoubleDataFrameColumn)predictions.Columns["probability"];
         var reason = (StringDataFrameColumn)predictions.Columns["reason"];
-        var ids = (Int64DataFrameColumn)predictions.Columns[FeatureSet.RespondentId];
+        var ids = predictions.Columns[FeatureSet.RespondentId];
         var version = model.Version;
         return new ScoringResult
         {
             Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Input = ToDoubles(input),
             Probabilities = Enumerable.Range(0, (int)probability.Length).Select(i => probability[i]).ToArray(),
             Reasons = Enumerable.Range(0, (int)reason.Length).Select(i => reason[i]).ToArray(),
-            Ids = Enumerable.Range(0, (int)ids.Length).Select(i => ids[i] ?? i + 1L).ToArray(),
+            Ids = Enumerable.Range(0, (int)ids.Length).Select(i => Convert.ToString(ids[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray(),
         };
     }
 

@@ -159,7 +159,7 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
     {
         var m = ModelFixtures.Matrix(400, seed: 3);
         var top = Enumerable.Range(0, m.Count).OrderByDescending(i => fixture.Model.Probabilities([m.Rows[i]])[0]).Take(5).ToArray();
-        var drivers = Explanations.Drivers(fixture.Model, top.Select(i => m.Rows[i]).ToArray(), top.Select(i => m.Ids[i]).ToArray(), m.Rows.Take(40).ToArray(), topPerRow: 2);
+        var drivers = Explanations.Drivers(fixture.Model, top.Select(i => m.Rows[i]).ToArray(), top.Select(i => m.Ids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), m.Rows.Take(40).ToArray(), topPerRow: 2);
         Assert.Equal(10, drivers.Count);
         Assert.All(drivers.Where(d => d.Feature is "a" or "b"), d => Assert.True(d.Contribution > 0));
         Assert.DoesNotContain(drivers, d => d.Feature == "noise" && Math.Abs(d.Contribution) > 0.05);
