@@ -91,7 +91,10 @@ public static class Plots
                 if (style.Color is not null) line["color"] = style.Color;
                 trace["line"] = line;
                 if (style.Marker is not null)
+                {
                     trace["marker"] = new JsonObject { ["symbol"] = style.Marker, ["size"] = 8, ["color"] = style.Color is null ? null : JsonValue.Create(style.Color) };
+                    trace["cliponaxis"] = false; // a point on the axis range's edge (an observed share of 1) shows whole
+                }
             }
             traces.Add(trace);
         }

@@ -11,7 +11,7 @@ namespace PopHealth.Workbook;
 /// <param name="TailRows">Rows shown from the bottom of a longer table.</param>
 /// <param name="SignificantDigits">Significant digits of fractional numbers (whole numbers are shown whole).</param>
 /// <param name="IdentifierColumns">Columns whose whole numbers are identifiers or codes (no thousands separators);
-/// columns whose name ends in <c>Id</c> count too.</param>
+/// columns whose name ends in <c>Id</c>, <c>ID</c> or <c>_id</c> count too.</param>
 public sealed record HtmlTableOptions(int MaxRows = 60, int HeadRows = 25, int TailRows = 5, int SignificantDigits = 4,
     IReadOnlyList<string>? IdentifierColumns = null)
 {
@@ -68,7 +68,7 @@ public static class HtmlTables
 
     private static bool Identifier(string column, HtmlTableOptions options) =>
         (options.IdentifierColumns ?? HtmlTableOptions.DefaultIdentifierColumns).Contains(column, StringComparer.OrdinalIgnoreCase)
-        || column.EndsWith("Id", StringComparison.Ordinal) || column.EndsWith("ID", StringComparison.Ordinal);
+        || column.EndsWith("Id", StringComparison.Ordinal) || column.EndsWith("ID", StringComparison.Ordinal) || column.EndsWith("_id", StringComparison.Ordinal);
 
     private enum NumberStyle { Quantity, Identifier }
 

@@ -38,7 +38,7 @@ internal static class ReviewerChecks
     /// An absolute path: <c>/a/b</c> not inside a word, a URL or a relative path, or a Windows drive path.
     /// (Base64 images are taken out before looking: they can hold such text by chance.)
     /// </summary>
-    private static readonly Regex AbsolutePath = new(@"(?<![\w.~:/\\<;-])/[\w.-]+(?:/[\w.-]+)+|\b[A-Za-z]:\\[\w.-]", RegexOptions.CultureInvariant);
+    private static readonly Regex AbsolutePath = new(@"(?<![\w.~:/\\<;-])(?<!<data>)/[\w.-]+(?:/[\w.-]+)+|\b[A-Za-z]:\\[\w.-]", RegexOptions.CultureInvariant);
 
     private static readonly Regex DataUri = new(@"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+");
 

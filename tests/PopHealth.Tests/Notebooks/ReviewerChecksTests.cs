@@ -59,6 +59,7 @@ public class ReviewerChecksTests
     [InlineData("wrote /home/someone/brfss/data/interim/brfss.parquet", true)]
     [InlineData("C:\\Users\\someone\\data", true)]
     [InlineData("wrote &lt;data&gt;/interim/brfss.parquet and plots/roc.png", false)]
+    [InlineData("SYNTHETIC DATA: generated <data>/raw/LLCP2024-sample.XPT", false)]
     [InlineData("fair/poor health, 1/63 fits, https://cdn.plot.ly/plotly-2.28.0.min.js, </td>", false)]
     public void Absolute_paths_are_told_from_relative_paths_urls_and_fractions(string text, bool flagged)
     {

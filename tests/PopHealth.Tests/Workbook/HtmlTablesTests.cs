@@ -75,9 +75,10 @@ public class HtmlTablesTests
     public void Identifier_columns_get_no_thousands_separators()
     {
         Assert.Equal("2024000001", HtmlTables.FormatNumber(2_024_000_001, identifier: true));
-        var frame = new DataFrame(new DoubleDataFrameColumn("SEQNO", [2_024_000_001]), new DoubleDataFrameColumn("_LLCPWT", [12_345.5]));
+        var frame = new DataFrame(new DoubleDataFrameColumn("SEQNO", [2_024_000_001]), new DoubleDataFrameColumn("_LLCPWT", [12_345.5]),
+            new Int32DataFrameColumn("respondent_id", [123_456]), new Int32DataFrameColumn("Count", [123_456]));
         var html = frame.ToHtmlTable();
-        Assert.Contains("<td>2024000001</td><td>12,346</td>", html);
+        Assert.Contains("<td>2024000001</td><td>12,346</td><td>123456</td><td>123,456</td>", html);
     }
 
     [Fact]
