@@ -5,8 +5,9 @@ namespace PopHealth.Charts;
 /// <summary>
 /// The one headless browser a process draws chart images with: launched (through PuppeteerSharp, from the installed
 /// executable; nothing is downloaded) at the first image, kept with one page holding plotly.js, and closed when the
-/// process exits. Each image is plotly.js's own export (<c>Plotly.toImage</c>) of the figure exactly as Plotly.NET
-/// writes it, so a picture costs a fraction of a second instead of a browser start.
+/// process exits. Each image is plotly.js's own export (<c>Plotly.toImage</c>) of the chart's inline fragment exactly as
+/// Plotly.NET writes it (its require.js loader answered by the page's plotly.js), so a picture costs about a tenth of a
+/// second instead of a browser start.
 /// </summary>
 internal sealed class ChartBrowser
 {
@@ -46,18 +47,19 @@ internal sealed class ChartBrowser
     }
 
     /// <summary>
-    /// The chart as a data URL (<paramref name="format"/> <c>png</c> or <c>svg</c>) drawn in the browser at
+    /// The chart's inline fragment (<paramref name="inlineHtml"/>, see <see cref="Chart.ToInlineHtml"/>) as a data URL
+    /// (<paramref name="format"/> <c>png</c> or <c>svg</c>) drawn in the browser at
     /// <paramref name="executable"/>, or null when it cannot be started or fails (the reason in <see cref="LastFailure"/>).
     /// Renders one at a time; the browser is restarted after a failure or when the executable changes.
     /// </summary>
-    public static string? Draw(string executable, Chart chart, string format, int width, int height)
+    public static string? Draw(string executable, string inlineHtml, string format, int width, int height)
     {
         lock (Gate)
         {
             try
             {
                 var started = Session(executable).GetAwaiter().GetResult();
-                var url = Task.Run(() => started.DrawAsync(chart, format, width, height)).GetAwaiter().GetResult();
+                var url = Task.Run(() => started.page.EvaluateFunctionAsync<string?>(Export, inlineHtml, format, width, height)).GetAwaiter().GetResult();
                 LastFailure = null;
                 return url;
             }
@@ -118,7 +120,7 @@ internal sealed class ChartBrowser
             var document = Plots.Bar("", [], []).ToHtmlDocument(PlotlyScript.Embedded);
             var file = Path.Combine(folder.FullName, "plotly.html");
             var (start, end) = Body(document);
-            await File.WriteAllTextAsync(file, document[..start] + "<div id=\"pophealth-host\"></div>" + document[end..]);
+            await File.WriteAllTextAsync(file, document[..start] + RequireShim + "<div id=\"pophealth-host\"></div>" + document[end..]);
             await page.GoToAsync(new Uri(file).AbsoluteUri);
             return new ChartBrowser(browser, page, folder);
         }
@@ -139,25 +141,34 @@ internal sealed class ChartBrowser
         return (start + "<body>".Length, end);
     }
 
+    /// <summary>
+    /// Answers the inline fragment's require.js call at once and offline with a stand-in for plotly.js that only keeps
+    /// the figure (data, layout, config) it is asked to plot: the export then draws it once, off screen.
+    /// </summary>
+    private const string RequireShim = """
+        <script>
+        window.pophealthFigure = null;
+        window.requirejs = function () {};
+        window.requirejs.config = function () {
+          return function (deps, ready) {
+            ready({ newPlot: function (id, data, layout, config) { window.pophealthFigure = { data: data, layout: layout, config: config }; } });
+          };
+        };
+        </script>
+        """;
+
     private const string Export = """
         async (body, format, width, height) => {
           const host = document.getElementById('pophealth-host');
           host.innerHTML = body;
-          for (const script of host.querySelectorAll('script')) (0, eval)(script.textContent);
-          const plot = host.querySelector('.js-plotly-plot') || host.querySelector('div[id]');
-          try { return await Plotly.toImage(plot, { format: format, width: width, height: height }); }
-          finally { Plotly.purge(plot); host.innerHTML = ''; }
+          window.pophealthFigure = null;
+          try {
+            for (const script of host.querySelectorAll('script')) (0, eval)(script.textContent);
+            if (!window.pophealthFigure) return null;
+            return await Plotly.toImage(window.pophealthFigure, { format: format, width: width, height: height });
+          } finally { host.innerHTML = ''; window.pophealthFigure = null; }
         }
         """;
-
-    private async Task<string?> DrawAsync(Chart chart, string format, int width, int height)
-    {
-        // The chart's page as Plotly.NET writes it for a CDN: its body (the div and the newPlot call) runs in the page
-        // that already holds plotly.js.
-        var document = chart.ToHtmlDocument(PlotlyScript.Cdn);
-        var (start, end) = Body(document);
-        return await page.EvaluateFunctionAsync<string?>(Export, document[start..end], format, width, height);
-    }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

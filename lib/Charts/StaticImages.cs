@@ -100,7 +100,7 @@ public static class StaticImages
     {
         if (Browser is not { } browser) return null;
         var (width, height) = Size(chart);
-        return ChartBrowser.Draw(browser, chart, format, width, height);
+        return ChartBrowser.Draw(browser, chart.ImageSource, format, width, height);
     }
 
     /// <summary>Saves the chart as PNG (atomically); returns the full path, or null without a browser.</summary>

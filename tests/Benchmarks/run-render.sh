@@ -23,7 +23,7 @@ for round in $(seq 1 "$rounds"); do
   echo "== round $round: 02-explore with Chromium ($(command -v chromium || echo none on PATH))"
   dotnet "$runner" 02-explore > "$dir/with.log"
   with+=("$(seconds "$dir/with.log")"); echo "   ${with[-1]} s"
-  charts=$(grep -o 'image/png' "$dir/rendered/02-explore.ipynb" | wc -l)
+  charts=$(grep -o '"image/png": ' "$dir/rendered/02-explore.ipynb" | wc -l)
   echo "   $charts chart outputs with an image/png entry"
 done
 python3 - "${without[*]}" "${with[*]}" <<'PY'
