@@ -17,11 +17,21 @@ internal sealed class ChartBrowser
     private static string? sessionExecutable;
     private static int launches;
 
+    private static TaskCompletionSource<string>? launchedEndpoint;
+
     private readonly IBrowser browser;
     private readonly IPage page;
-    private readonly DirectoryInfo folder;
+    private readonly DirectoryInfo? folder; // the plotly.js page's folder, when this process made the page
+    private readonly bool launched;         // false when connected to another process's browser: that process closes it
 
-    private ChartBrowser(IBrowser browser, IPage page, DirectoryInfo folder) => (this.browser, this.page, this.folder) = (browser, page, folder);
+    private ChartBrowser(IBrowser browser, IPage page, DirectoryInfo? folder, bool launched) =>
+        (this.browser, this.page, this.folder, this.launched) = (browser, page, folder, launched);
+
+    /// <summary>The file name of the page holding plotly.js, by which a connecting process finds it.</summary>
+    private const string PageFile = "pophealth-plotly.html";
+
+    /// <summary>Whether <paramref name="browser"/> names a running browser's DevTools endpoint rather than an executable.</summary>
+    public static bool IsEndpoint(string browser) => browser.StartsWith("ws://", StringComparison.Ordinal);
 
     /// <summary>Browsers started by this process so far.</summary>
     public static int Launches => Volatile.Read(ref launches);
@@ -31,10 +41,31 @@ internal sealed class ChartBrowser
 
     static ChartBrowser() => AppDomain.CurrentDomain.ProcessExit += (_, _) => Close();
 
-    /// <summary>Starts the browser at <paramref name="executable"/> in the background unless it is running or starting.</summary>
+    /// <summary>Starts (or connects to) the browser in the background unless it is running or starting.</summary>
     public static void Start(string executable)
     {
         lock (Gate) Session(executable);
+    }
+
+    /// <summary>
+    /// Launches this process's browser (unless running) and returns its DevTools endpoint as soon as it listens, while
+    /// plotly.js loads; other processes given the endpoint draw in it (<see cref="StaticImages.ShareBrowser"/>).
+    /// </summary>
+    public static string? Share(string executable)
+    {
+        if (IsEndpoint(executable)) return executable;
+        Task<string> endpoint;
+        lock (Gate)
+        {
+            Session(executable);
+            endpoint = launchedEndpoint!.Task;
+        }
+        try { return endpoint.Wait(TimeSpan.FromMilliseconds(TimeoutMs)) ? endpoint.Result : null; }
+        catch (AggregateException e)
+        {
+            LastFailure = $"the browser at {executable} could not start ({FirstLine(e.InnerException?.Message ?? e.Message)})";
+            return null;
+        }
     }
 
     private static Task<ChartBrowser> Session(string executable)
@@ -43,7 +74,8 @@ internal sealed class ChartBrowser
             && !(session.IsCompletedSuccessfully && !session.Result.browser.IsConnected)) return session;
         Close();
         sessionExecutable = executable;
-        return session = Task.Run(() => StartAsync(executable));
+        var endpoint = launchedEndpoint = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return session = Task.Run(() => IsEndpoint(executable) ? ConnectAsync(executable) : LaunchAsync(executable, endpoint));
     }
 
     /// <summary>
@@ -89,45 +121,108 @@ internal sealed class ChartBrowser
             {
                 return; // it never started
             }
-            var started = closing.Result;
-            try { Task.Run(() => started.browser.CloseAsync()).Wait(TimeSpan.FromSeconds(10)); }
-            catch (AggregateException) { }
-            try { started.browser.Process?.Kill(entireProcessTree: true); }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
-            try { started.folder.Delete(recursive: true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            closing.Result.Shut();
         }
     }
 
-    private static async Task<ChartBrowser> StartAsync(string executable)
+    /// <summary>Closes a browser this process launched; leaves another process's browser running, without this process's page.</summary>
+    private void Shut()
+    {
+        if (!launched)
+        {
+            if (folder is not null)
+                try { Task.Run(() => page.CloseAsync()).Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
+            browser.Disconnect();
+        }
+        else
+        {
+            try { Task.Run(() => browser.CloseAsync()).Wait(TimeSpan.FromSeconds(10)); }
+            catch (AggregateException) { }
+            try { browser.Process?.Kill(entireProcessTree: true); }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+        }
+        try { folder?.Delete(recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private static async Task<ChartBrowser> LaunchAsync(string executable, TaskCompletionSource<string> endpoint)
     {
         Interlocked.Increment(ref launches);
-        var browser = await Puppeteer.LaunchAsync(new LaunchOptions
+        IBrowser browser;
+        try
         {
-            ExecutablePath = executable,
-            Headless = true,
-            Timeout = TimeoutMs,
-            ProtocolTimeout = TimeoutMs,
-            Args = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1", "--disable-extensions"],
-        });
+            browser = await Puppeteer.LaunchAsync(new LaunchOptions
+            {
+                ExecutablePath = executable,
+                Headless = true,
+                Timeout = TimeoutMs,
+                ProtocolTimeout = TimeoutMs,
+                Args = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1", "--disable-extensions"],
+            });
+        }
+        catch (Exception e)
+        {
+            endpoint.TrySetException(e);
+            throw;
+        }
+        endpoint.TrySetResult(browser.WebSocketEndpoint);
+        try
+        {
+            var (page, folder) = await OpenPlotlyPageAsync(browser);
+            return new ChartBrowser(browser, page, folder, launched: true);
+        }
+        catch
+        {
+            await browser.CloseAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A page holding plotly.js: a chart's self-contained page with its body emptied, loaded from a file (the browser
+    /// reads 3.5 MB of script from disk far faster than through the DevTools protocol).
+    /// </summary>
+    private static async Task<(IPage Page, DirectoryInfo Folder)> OpenPlotlyPageAsync(IBrowser browser)
+    {
         var folder = Directory.CreateTempSubdirectory("pophealth-charts-");
         try
         {
             var page = await browser.NewPageAsync();
             page.DefaultTimeout = TimeoutMs;
-            // plotly.js once for the process: a chart's self-contained page with its body emptied, loaded from a file
-            // (the browser reads 3.5 MB of script from disk far faster than through the DevTools protocol).
             var document = Plots.Bar("", [], []).ToHtmlDocument(PlotlyScript.Embedded);
-            var file = Path.Combine(folder.FullName, "plotly.html");
+            var file = Path.Combine(folder.FullName, PageFile);
             var (start, end) = Body(document);
             await File.WriteAllTextAsync(file, document[..start] + RequireShim + "<div id=\"pophealth-host\"></div>" + document[end..]);
             await page.GoToAsync(new Uri(file).AbsoluteUri);
-            return new ChartBrowser(browser, page, folder);
+            return (page, folder);
         }
         catch
         {
-            await browser.CloseAsync();
             folder.Delete(recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Draws in the browser another process launched (the runner's), on the page where it loaded plotly.js.</summary>
+    private static async Task<ChartBrowser> ConnectAsync(string endpoint)
+    {
+        var browser = await Puppeteer.ConnectAsync(new ConnectOptions { BrowserWSEndpoint = endpoint, ProtocolTimeout = TimeoutMs });
+        try
+        {
+            // The runner opens the page right after its browser starts; a browser without one gets this process's own.
+            if (browser.Targets().FirstOrDefault(t => t.Url.EndsWith("/" + PageFile, StringComparison.Ordinal)) is not { } target)
+            {
+                var (own, folder) = await OpenPlotlyPageAsync(browser);
+                return new ChartBrowser(browser, own, folder, launched: false);
+            }
+            var page = await target.PageAsync();
+            page.DefaultTimeout = TimeoutMs;
+            await page.WaitForFunctionAsync("() => window.Plotly !== undefined && document.getElementById('pophealth-host') !== null");
+            return new ChartBrowser(browser, page, null, launched: false);
+        }
+        catch
+        {
+            browser.Disconnect();
             throw;
         }
     }

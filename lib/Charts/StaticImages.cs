@@ -18,7 +18,7 @@ public static class StaticImages
 
     private static int noticeShown;
 
-    /// <summary>The headless browser used, or null when none is installed.</summary>
+    /// <summary>The headless browser used (an executable, or a running browser's DevTools endpoint given by the runner), or null when none is installed.</summary>
     public static string? Browser => FindBrowser();
 
     public static bool Available => Browser is not null;
@@ -51,7 +51,7 @@ public static class StaticImages
 
     private static string? Locate(string? named, string path)
     {
-        if (named is not null) return File.Exists(named) ? named : null;
+        if (named is not null) return ChartBrowser.IsEndpoint(named) || File.Exists(named) ? named : null;
         foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome", "chrome" })
             foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             {
@@ -91,6 +91,13 @@ public static class StaticImages
     {
         if (EmbedInline && Browser is { } browser) ChartBrowser.Start(browser);
     }
+
+    /// <summary>
+    /// Starts this process's headless browser, with plotly.js loaded, for other processes to draw in, and returns its
+    /// DevTools endpoint (<c>ws://…</c>), or null without a browser. The runner passes it to each notebook's kernel as
+    /// <see cref="BrowserVariable"/>, so one browser serves a whole run; it closes when this process exits.
+    /// </summary>
+    public static string? ShareBrowser() => Browser is { } browser ? ChartBrowser.Share(browser) : null;
 
     /// <summary>How many headless browsers this process has started: one serves every image, unless one failed.</summary>
     public static int BrowserLaunches => ChartBrowser.Launches;

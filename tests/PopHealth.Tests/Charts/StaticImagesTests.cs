@@ -85,6 +85,38 @@ public class StaticImagesTests
         });
         With(null, null, () => Assert.DoesNotContain("data:image/png", Sample().ToInlineHtml())); // only when the runner asks
     }
+
+    [Fact]
+    public void A_shared_browser_serves_another_process_and_stays_running_for_the_next()
+    {
+        With(null, "1", () =>
+        {
+            if (StaticImages.Browser is not { } executable)
+            {
+                Assert.Null(StaticImages.ShareBrowser()); // nothing to share here
+                return;
+            }
+            // The runner's side: its browser, shared by endpoint, opens the plotly.js page.
+            var shared = StaticImages.ShareBrowser()!;
+            Assert.StartsWith("ws://", shared);
+            var other = PuppeteerSharp.Puppeteer.ConnectAsync(new PuppeteerSharp.ConnectOptions { BrowserWSEndpoint = shared }).GetAwaiter().GetResult();
+            other.WaitForTargetAsync(t => t.Url.EndsWith("/pophealth-plotly.html", StringComparison.Ordinal)).GetAwaiter().GetResult();
+            other.Disconnect();
+
+            // A kernel's side, played by a browser this test starts: given its endpoint, images are drawn there, no browser is launched.
+            using var kernelsBrowser = PuppeteerSharp.Puppeteer.LaunchAsync(new PuppeteerSharp.LaunchOptions { ExecutablePath = executable, Headless = true, Args = ["--no-sandbox"] })
+                .GetAwaiter().GetResult();
+            Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, kernelsBrowser.WebSocketEndpoint);
+            var launches = StaticImages.BrowserLaunches;
+            Assert.Equal("iVBOR", StaticImages.InlinePng(Sample().ToInlineHtml())![..5]);
+            Assert.Equal(launches, StaticImages.BrowserLaunches);
+            Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, null);
+            Assert.NotNull(StaticImages.RenderPng(Sample())); // back to an own browser: the connected one is let go, not closed
+            Assert.True(kernelsBrowser.IsConnected);
+            Assert.DoesNotContain(kernelsBrowser.Targets(), t => t.Url.EndsWith("/pophealth-plotly.html", StringComparison.Ordinal));
+            kernelsBrowser.CloseAsync().GetAwaiter().GetResult();
+        });
+    }
 }
 
 [CollectionDefinition("environment", DisableParallelization = true)]
