@@ -63,7 +63,7 @@ internal sealed class ChartBrowser
         try { return endpoint.Wait(TimeSpan.FromMilliseconds(TimeoutMs)) ? endpoint.Result : null; }
         catch (AggregateException e)
         {
-            LastFailure = $"the browser at {executable} could not start ({FirstLine(e.InnerException?.Message ?? e.Message)})";
+            LastFailure = $"the browser at {executable} could not start ({Reason(e)})";
             return null;
         }
     }
@@ -98,7 +98,7 @@ internal sealed class ChartBrowser
             catch (Exception e) when (e is PuppeteerException or ProcessException or TimeoutException or IOException or InvalidOperationException
                                         or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
             {
-                LastFailure = $"the browser at {executable} could not draw the chart ({e.GetType().Name}: {FirstLine(e.Message)})";
+                LastFailure = $"the browser at {executable} could not draw the chart ({Reason(e)})";
                 Close();
                 return null;
             }
@@ -265,5 +265,12 @@ internal sealed class ChartBrowser
         }
         """;
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+    /// <summary>Each exception's first line, outermost first: "failed to connect" alone does not say why.</summary>
+    private static string Reason(Exception e)
+    {
+        var reasons = new List<string>();
+        for (Exception? x = e is AggregateException { InnerException: { } inner } ? inner : e; x is not null && reasons.Count < 4; x = x.InnerException)
+            reasons.Add($"{x.GetType().Name}: {x.Message.Split('\n', 2)[0].Trim()}");
+        return string.Join(" ← ", reasons);
+    }
 }
