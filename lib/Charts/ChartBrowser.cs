@@ -17,8 +17,6 @@ internal sealed class ChartBrowser
     private static string? sessionExecutable;
     private static int launches;
 
-    private static TaskCompletionSource<string>? launchedEndpoint;
-
     private readonly IBrowser browser;
     private readonly IPage page;
     private readonly DirectoryInfo? folder; // the plotly.js page's folder, when this process made the page
@@ -31,7 +29,8 @@ internal sealed class ChartBrowser
     private const string PageFile = "pophealth-plotly.html";
 
     /// <summary>Whether <paramref name="browser"/> names a running browser's DevTools endpoint rather than an executable.</summary>
-    public static bool IsEndpoint(string browser) => browser.StartsWith("ws://", StringComparison.Ordinal);
+    public static bool IsEndpoint(string browser) =>
+        browser.StartsWith("ws://", StringComparison.Ordinal) || browser.StartsWith("http://", StringComparison.Ordinal);
 
     /// <summary>Browsers started by this process so far.</summary>
     public static int Launches => Volatile.Read(ref launches);
@@ -48,34 +47,34 @@ internal sealed class ChartBrowser
     }
 
     /// <summary>
-    /// Launches this process's browser (unless running) and returns its DevTools endpoint as soon as it listens, while
-    /// plotly.js loads; other processes given the endpoint draw in it (<see cref="StaticImages.ShareBrowser"/>).
+    /// Launches this process's browser in the background (unless running) on a DevTools port chosen now, and returns
+    /// that port's address at once; other processes given it draw in this browser (<see cref="StaticImages.ShareBrowser"/>).
     /// </summary>
-    public static string? Share(string executable)
+    public static string Share(string executable)
     {
         if (IsEndpoint(executable)) return executable;
-        Task<string> endpoint;
         lock (Gate)
         {
-            Session(executable);
-            endpoint = launchedEndpoint!.Task;
-        }
-        try { return endpoint.Wait(TimeSpan.FromMilliseconds(TimeoutMs)) ? endpoint.Result : null; }
-        catch (AggregateException e)
-        {
-            LastFailure = $"the browser at {executable} could not start ({Reason(e)})";
-            return null;
+            if (sharedAddress is not null && sessionExecutable == executable && session is not null) return sharedAddress;
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            Session(executable, port);
+            return sharedAddress = $"http://127.0.0.1:{port}";
         }
     }
 
-    private static Task<ChartBrowser> Session(string executable)
+    private static string? sharedAddress;
+    private static string? unusable; // the browser that could not be started or reached, once per process
+
+    private static Task<ChartBrowser> Session(string executable, int? port = null)
     {
         if (session is not null && sessionExecutable == executable
             && !(session.IsCompletedSuccessfully && !session.Result.browser.IsConnected)) return session;
         Close();
         sessionExecutable = executable;
-        var endpoint = launchedEndpoint = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return session = Task.Run(() => IsEndpoint(executable) ? ConnectAsync(executable) : LaunchAsync(executable, endpoint));
+        return session = Task.Run(() => IsEndpoint(executable) ? ConnectAsync(executable) : LaunchAsync(executable, port));
     }
 
     /// <summary>
@@ -88,17 +87,21 @@ internal sealed class ChartBrowser
     {
         lock (Gate)
         {
+            if (executable == unusable) return null;
+            var starting = Session(executable);
             try
             {
-                var started = Session(executable).GetAwaiter().GetResult();
+                var started = starting.GetAwaiter().GetResult();
                 var url = Task.Run(() => started.page.EvaluateFunctionAsync<string?>(Export, inlineHtml, format, width, height)).GetAwaiter().GetResult();
                 LastFailure = null;
                 return url;
             }
             catch (Exception e) when (e is PuppeteerException or ProcessException or TimeoutException or IOException or InvalidOperationException
-                                        or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+                                        or HttpRequestException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
             {
-                LastFailure = $"the browser at {executable} could not draw the chart ({Reason(e)})";
+                // A browser that never started is not tried again for every chart; one that failed a drawing is restarted.
+                if (starting.IsFaulted) unusable = executable;
+                LastFailure = $"the browser at {executable} could not {(starting.IsFaulted ? "start" : "draw the chart")} ({Reason(e)})";
                 Close();
                 return null;
             }
@@ -145,27 +148,18 @@ internal sealed class ChartBrowser
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
-    private static async Task<ChartBrowser> LaunchAsync(string executable, TaskCompletionSource<string> endpoint)
+    private static async Task<ChartBrowser> LaunchAsync(string executable, int? port)
     {
         Interlocked.Increment(ref launches);
-        IBrowser browser;
-        try
+        string[] args = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1", "--disable-extensions"];
+        var browser = await Puppeteer.LaunchAsync(new LaunchOptions
         {
-            browser = await Puppeteer.LaunchAsync(new LaunchOptions
-            {
-                ExecutablePath = executable,
-                Headless = true,
-                Timeout = TimeoutMs,
-                ProtocolTimeout = TimeoutMs,
-                Args = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1", "--disable-extensions"],
-            });
-        }
-        catch (Exception e)
-        {
-            endpoint.TrySetException(e);
-            throw;
-        }
-        endpoint.TrySetResult(browser.WebSocketEndpoint);
+            ExecutablePath = executable,
+            Headless = true,
+            Timeout = TimeoutMs,
+            ProtocolTimeout = TimeoutMs,
+            Args = port is { } p ? [.. args, $"--remote-debugging-port={p}"] : args,
+        });
         try
         {
             var (page, folder) = await OpenPlotlyPageAsync(browser);
@@ -206,7 +200,7 @@ internal sealed class ChartBrowser
     /// <summary>Draws in the browser another process launched (the runner's), on the page where it loaded plotly.js.</summary>
     private static async Task<ChartBrowser> ConnectAsync(string endpoint)
     {
-        var browser = await Puppeteer.ConnectAsync(new ConnectOptions { BrowserWSEndpoint = endpoint, ProtocolTimeout = TimeoutMs });
+        var browser = await ConnectWhenListeningAsync(endpoint);
         try
         {
             // The runner opens the page right after its browser starts; a browser without one gets this process's own.
@@ -224,6 +218,23 @@ internal sealed class ChartBrowser
         {
             browser.Disconnect();
             throw;
+        }
+    }
+
+    /// <summary>The runner starts its browser while the kernel boots: until it listens, connecting is retried (up to the timeout).</summary>
+    private static async Task<IBrowser> ConnectWhenListeningAsync(string endpoint)
+    {
+        var options = endpoint.StartsWith("ws://", StringComparison.Ordinal)
+            ? new ConnectOptions { BrowserWSEndpoint = endpoint, ProtocolTimeout = TimeoutMs }
+            : new ConnectOptions { BrowserURL = endpoint, ProtocolTimeout = TimeoutMs };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { return await Puppeteer.ConnectAsync(options); }
+            catch (Exception e) when (e is ProcessException or HttpRequestException or System.Net.WebSockets.WebSocketException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
         }
     }
 

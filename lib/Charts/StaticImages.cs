@@ -18,7 +18,7 @@ public static class StaticImages
 
     private static int noticeShown;
 
-    /// <summary>The headless browser used (an executable, or a running browser's DevTools endpoint given by the runner), or null when none is installed.</summary>
+    /// <summary>The headless browser used (an executable, or a running browser's DevTools address given by the runner), or null when none is installed.</summary>
     public static string? Browser => FindBrowser();
 
     public static bool Available => Browser is not null;
@@ -93,9 +93,10 @@ public static class StaticImages
     }
 
     /// <summary>
-    /// Starts this process's headless browser, with plotly.js loaded, for other processes to draw in, and returns its
-    /// DevTools endpoint (<c>ws://…</c>), or null without a browser. The runner passes it to each notebook's kernel as
-    /// <see cref="BrowserVariable"/>, so one browser serves a whole run; it closes when this process exits.
+    /// Starts this process's headless browser in the background, with plotly.js loaded, for other processes to draw in,
+    /// and returns its DevTools address (<c>http://127.0.0.1:port</c>) at once, or null without a browser. The runner
+    /// passes it to each notebook's kernel as <see cref="BrowserVariable"/>, so one browser serves a whole run and starts
+    /// while the first kernel boots; it closes when this process exits.
     /// </summary>
     public static string? ShareBrowser() => Browser is { } browser ? ChartBrowser.Share(browser) : null;
 

@@ -98,8 +98,11 @@ public class StaticImagesTests
             }
             // The runner's side: its browser, shared by endpoint, opens the plotly.js page.
             var shared = StaticImages.ShareBrowser()!;
-            Assert.StartsWith("ws://", shared);
-            var other = PuppeteerSharp.Puppeteer.ConnectAsync(new PuppeteerSharp.ConnectOptions { BrowserWSEndpoint = shared }).GetAwaiter().GetResult();
+            Assert.StartsWith("http://127.0.0.1:", shared);
+            PuppeteerSharp.IBrowser? other = null;
+            for (var tries = 0; other is null; tries++) // the browser starts in the background
+                try { other = PuppeteerSharp.Puppeteer.ConnectAsync(new PuppeteerSharp.ConnectOptions { BrowserURL = shared }).GetAwaiter().GetResult(); }
+                catch (Exception e) when (tries < 120 && e is PuppeteerSharp.ProcessException or HttpRequestException) { Thread.Sleep(250); }
             other.WaitForTargetAsync(t => t.Url.EndsWith("/pophealth-plotly.html", StringComparison.Ordinal)).GetAwaiter().GetResult();
             other.Disconnect();
 
