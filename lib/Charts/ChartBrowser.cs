@@ -38,7 +38,23 @@ internal sealed class ChartBrowser
     /// <summary>Why the last start or image failed (null when none did).</summary>
     public static string? LastFailure { get; private set; }
 
-    static ChartBrowser() => AppDomain.CurrentDomain.ProcessExit += (_, _) => Close();
+    static ChartBrowser() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAtExit();
+
+    /// <summary>
+    /// At process exit there is no time for a polite close (a test host or kernel may be stopped mid-way), and a browser
+    /// left behind would outlive its parent: this process's own browser is killed outright.
+    /// </summary>
+    private static void KillAtExit()
+    {
+        if (session is not { IsCompletedSuccessfully: true } done) return;
+        var started = done.Result;
+        if (started.launched)
+            try { started.browser.Process?.Kill(entireProcessTree: true); }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+        else started.browser.Disconnect();
+        try { started.folder?.Delete(recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     /// <summary>Starts (or connects to) the browser in the background unless it is running or starting.</summary>
     public static void Start(string executable)

@@ -100,6 +100,9 @@ public static class StaticImages
     /// </summary>
     public static string? ShareBrowser() => Browser is { } browser ? ChartBrowser.Share(browser) : null;
 
+    /// <summary>Closes this process's headless browser now (the next image starts another); otherwise it closes at exit.</summary>
+    public static void CloseBrowser() => ChartBrowser.Close();
+
     /// <summary>How many headless browsers this process has started: one serves every image, unless one failed.</summary>
     public static int BrowserLaunches => ChartBrowser.Launches;
 

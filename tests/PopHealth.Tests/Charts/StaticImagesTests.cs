@@ -4,8 +4,11 @@ namespace PopHealth.Tests.Charts;
 
 /// <summary>Static chart images. These tests set process-wide variables, so they run on their own.</summary>
 [Collection("environment")]
-public class StaticImagesTests
+public class StaticImagesTests : IDisposable
 {
+    /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
+    public void Dispose() => StaticImages.CloseBrowser();
+
     private static Chart Sample(string title = "static image test") => Plots.Bar(title, ["a", "b"], [1, 2]);
 
     private static void With(string? browser, string? embed, Action test)
