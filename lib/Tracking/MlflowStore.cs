@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using PopHealth.Workbook;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.EventEmitters;
 
 namespace PopHealth.Tracking;
 
@@ -26,7 +28,9 @@ public sealed partial class MlflowStore
     public const string OwnerFile = ".owner.json";
 
     private static readonly Regex SafeName = new(@"^[A-Za-z0-9_\-\. /]+$", RegexOptions.Compiled);
-    private static readonly ISerializer Yaml = new SerializerBuilder().Build();
+    // MLflow reads with PyYAML (YAML 1.1): a name "2016", an id "1" or a time "2026-01-01 10:00:00" must stay text.
+    private static readonly ISerializer Yaml = new SerializerBuilder().WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
+        .WithEventEmitter(next => new QuotedTimestamps(next)).Build();
     private readonly ClaimMarkers claims;
 
     public MlflowStore(string root, MlflowStoreOptions? options = null)
@@ -127,5 +131,17 @@ public sealed partial class MlflowStore
         run.SetTag("mlflow.source.name", "PopHealth workbook");
         if (parentRunId is not null) run.SetTag("mlflow.parentRunId", parentRunId);
         return run;
+    }
+}
+
+/// <summary>YAML 1.1 reads a plain <c>2026-01-01 10:00:00.5</c> as a timestamp; MLflow's writer quotes such text, and so do we.</summary>
+internal sealed class QuotedTimestamps(IEventEmitter next) : ChainedEventEmitter(next)
+{
+    private static readonly Regex Timestamp = new(@"^\d{4}-\d{1,2}-\d{1,2}([Tt]|\s+)\d", RegexOptions.Compiled);
+
+    public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
+    {
+        if (eventInfo.Source.Value is string text && Timestamp.IsMatch(text)) eventInfo.Style = ScalarStyle.DoubleQuoted;
+        base.Emit(eventInfo, emitter);
     }
 }

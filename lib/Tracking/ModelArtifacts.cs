@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PopHealth.Modeling;
 using PopHealth.Workbook;
-using YamlDotNet.Serialization;
 
 namespace PopHealth.Tracking;
 
@@ -41,7 +40,7 @@ public static class ModelArtifacts
         {
             model.Save(staged);
             OnnxModel.Export(model, Path.Combine(staged, OnnxModel.FileName));
-            AtomicFile.WriteAllText(Path.Combine(staged, "MLmodel"), new SerializerBuilder().Build().Serialize(mlmodel));
+            MlflowStore.WriteYaml(Path.Combine(staged, "MLmodel"), mlmodel);
             AtomicFile.WriteAllText(Path.Combine(staged, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
             AtomicFile.WriteAllText(Path.Combine(staged, "python_env.yaml"), "python: 3.11.0\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n");
             AtomicFile.WriteAllText(Path.Combine(staged, "conda.yaml"), "channels:\n- conda-forge\ndependencies:\n- python=3.11.0\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");

@@ -41,6 +41,8 @@ public class ModelArtifactsTests
         Assert.Matches("^[0-9a-f]{32}$", entry["model_uuid"]!.GetValue<string>());
         var created = DateTime.ParseExact(entry["utc_time_created"]!.GetValue<string>(), MlflowTimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
         Assert.InRange(created, before, DateTime.UtcNow.AddSeconds(1));
+        // Quoted in MLmodel, as MLflow writes it, so YAML 1.1 readers (PyYAML) read text, not a datetime.
+        Assert.Contains($"utc_time_created: \"{entry["utc_time_created"]}\"", File.ReadAllLines(Path.Combine(folder, "MLmodel")));
 
         // Flavours are a map, flavour name -> its configuration exactly as in MLmodel (MLflow's UI lists the keys other than python_function).
         var flavors = Assert.IsType<JsonObject>(entry["flavors"]);
