@@ -136,7 +136,7 @@ public class MlflowStoreFaultTests
         Assert.Equal(1, registered.Version);
         var meta = MlflowStore.ReadYaml(Path.Combine(root, "models", Model, "meta.yaml"));
         Assert.Equal(Model, meta["name"]);
-        Assert.True(File.Exists(marker)); // a fresh claim by the recovering writer
+        Assert.True(File.GetLastWriteTimeUtc(marker) > DateTime.UtcNow.AddSeconds(-30)); // claimed afresh by the recovering writer
     }
 
     [Fact]
@@ -176,20 +176,24 @@ public class MlflowStoreFaultTests
         Assert.Equal([1, 2, 3], store.Versions(Model).Select(v => v.Version));
     }
 
-    [Fact]
-    public void A_stale_claim_on_an_experiment_name_is_recovered()
+    [Theory]
+    [InlineData(true, 0)] // its owner died a moment ago: taken over at once
+    [InlineData(false, 5)] // its owner is unknown (empty marker), claimed 5 minutes ago: older than the timeout
+    public void A_stale_claim_on_an_experiment_name_is_recovered(bool deadOwner, int minutesOld)
     {
         using var temp = Repo.Temp();
         var root = temp.File("mlruns");
-        var store = new MlflowStore(root);
-        var first = store.GetOrCreateExperiment("first");
-        var claims = Directory.EnumerateFiles(root, ".claimed-*", SearchOption.AllDirectories).Where(f => !f.Contains(Path.DirectorySeparatorChar + first + Path.DirectorySeparatorChar, StringComparison.Ordinal)).ToArray();
-        var nameClaim = Assert.Single(claims); // the claim on the name "first"
-        File.Move(nameClaim, nameClaim.Replace("first", "second", StringComparison.Ordinal));
-        File.SetLastWriteTimeUtc(nameClaim.Replace("first", "second", StringComparison.Ordinal), DateTime.UtcNow.AddMinutes(-5));
-        var second = new MlflowStore(root).GetOrCreateExperiment("second");
+        var first = new MlflowStore(root).GetOrCreateExperiment("first");
+        // A process claimed the name "second" (the claim is .claimed-experiment-<SHA-256 of the name, hex> in the root) and died.
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("second")));
+        var marker = PlantMarker(root, $"experiment-{hash}", DateTime.UtcNow.AddMinutes(-minutesOld), DeadPid, DateTime.UtcNow.AddHours(-1));
+        if (!deadOwner) File.WriteAllText(marker, "");
+        File.SetLastWriteTimeUtc(marker, DateTime.UtcNow.AddMinutes(-minutesOld));
+        var options = new MlflowStoreOptions { StaleClaimAfter = TimeSpan.FromMinutes(1) };
+        var second = new MlflowStore(root, options).GetOrCreateExperiment("second");
         Assert.NotEqual(first, second);
         Assert.Equal("second", MlflowStore.ReadYaml(Path.Combine(root, second, "meta.yaml"))["name"]);
+        Assert.Equal(second, new MlflowStore(root, options).GetOrCreateExperiment("second"));
     }
 
     [Fact]
