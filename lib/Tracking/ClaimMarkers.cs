@@ -75,9 +75,9 @@ internal sealed class ClaimMarkers(MlflowStoreOptions options)
             var content = File.ReadAllText(marker);
             return File.Exists(marker) ? (written, content) : null;
         }
-        catch (FileNotFoundException)
+        catch (IOException)
         {
-            return null;
+            return null; // gone, or being written (Windows shares no reads with a writer): look again next round
         }
     }
 

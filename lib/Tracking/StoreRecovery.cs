@@ -17,14 +17,14 @@ internal static class StoreRecovery
             foreach (var run in Directory.EnumerateDirectories(experiment))
             {
                 var ownerFile = Path.Combine(run, MlflowStore.OwnerFile);
-                if (!File.Exists(ownerFile) || !ProcessOwner.Read(ownerFile).IsGone()) continue;
+                if (!File.Exists(ownerFile)) continue;
                 try
                 {
-                    RecoverRun(run, ownerFile);
+                    if (ProcessOwner.Read(ownerFile).IsGone()) RecoverRun(run, ownerFile);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    // A read-only or busy store: the next open that can write recovers the run.
+                    // The run ended a moment ago (its owner file went), or the store is read-only or busy: the next open that can write recovers it.
                 }
             }
         var models = Path.Combine(store.Root, MlflowStore.ModelsFolder);
