@@ -191,14 +191,23 @@ public static class TrainStep
         var experiment = store.GetOrCreateExperiment(plan.Options.Experiment);
         LogTrials(store, experiment, plan, sweeps);
         var final = store.StartRun(experiment, $"{plan.Recipe.Name()}-final-{chosen.Trial.Name}");
-        LogFinal(final, plan, chosen, evaluations);
-        ModelArtifacts.LogModel(final, chosen.Model);
-        var reports = evaluations.Select(e => e.Report).ToArray();
-        final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
-        final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
-        final.LogText("importance.csv", Csv(card.Importance));
-        final.LogText("subgroups.csv", Csv(card.Subgroups));
-        var charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups));
+        IReadOnlyList<(string Name, string Folder)> charts;
+        try
+        {
+            LogFinal(final, plan, chosen, evaluations);
+            ModelArtifacts.LogModel(final, chosen.Model);
+            var reports = evaluations.Select(e => e.Report).ToArray();
+            final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
+            final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
+            final.LogText("importance.csv", Csv(card.Importance));
+            final.LogText("subgroups.csv", Csv(card.Subgroups));
+            charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups));
+        }
+        catch
+        {
+            final.End(succeeded: false); // a run that failed says so at once, not only at the store's next open
+            throw;
+        }
         final.End();
         var registered = store.RegisterModel(plan.Options.ModelName, final);
         store.SetAlias(plan.Options.ModelName, plan.Options.Alias, registered.Version);
