@@ -30,7 +30,7 @@ public sealed class FeatureSet
 
     /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
     public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
-        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education")];
+        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"), ("race/ethnicity", "group_race")];
     private const string Prefix = "pophealth.";
 
     public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using PopHealth.Charts;
 using PopHealth.Features;
+using PopHealth.Ingest.Codebook;
 using PopHealth.Modeling;
 using PopHealth.Tracking;
 using PopHealth.Workbook;
@@ -56,8 +57,8 @@ public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedMod
 /// <summary>Stage 4, evaluate: one report per test set, with the probabilities and rows it was computed from.</summary>
 public sealed record TestEvaluation(TestReport Report, double[] Probabilities, ModelMatrix Rows);
 
-/// <summary>Stage 5, model card: permutation importance and subgroup metrics on the headline test set.</summary>
-public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups);
+/// <summary>Stage 5, model card: permutation importance, subgroup metrics and the intersectional audit on the headline test set.</summary>
+public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups, FairnessAuditReport Audit);
 
 /// <summary>Stage 6, register: the final MLflow run, the registered version and the training charts saved in the run.</summary>
 public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles);
@@ -181,7 +182,20 @@ public static class TrainStep
         var importance = Modeling.ModelCard.PermutationImportance(chosen.Model, headline.Rows.Subset(rows), plan.Seed, plan.Options.ImportanceRepeats);
         var groups = Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids);
         var subgroups = Modeling.ModelCard.BySubgroup(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
-        return new ModelCardReport(importance, subgroups);
+        return new ModelCardReport(importance, subgroups, Audit(plan, headline));
+    }
+
+    /// <summary>The intersectional audit of the headline test set, survey-weighted where the features carry weights.</summary>
+    public static FairnessAuditReport Audit(TrainingPlan plan, TestEvaluation headline)
+    {
+        var dimensions = new Dictionary<string, string?[]>(Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids));
+        if (Modeling.ModelCard.ValuesFor(plan.Features, FeatureSet.State, headline.Rows.Ids) is { } state)
+            dimensions["state"] = state.Select(v => v is { } code ? BrfssCodebook.Year2024.Label("_STATE", code) : null).ToArray();
+        var weights = Modeling.ModelCard.ValuesFor(plan.Features, FeatureSet.Weight, headline.Rows.Ids);
+        // A row without a weight cannot be weighted; the audit is then unweighted, and says so.
+        var usable = weights is not null && weights.All(w => w is > 0) ? weights.Select(w => w!.Value).ToArray() : null;
+        return FairnessAudit.Run(FairnessAudit.StandardCrossings, dimensions, headline.Probabilities, headline.Rows.Labels,
+            headline.Report.AtChosen.Threshold, usable, new AuditOptions(Seed: plan.Seed));
     }
 
     /// <summary>Logs every trial and the final model (metrics, artifacts, charts) to MLflow's file store and registers it under the alias.</summary>
@@ -201,7 +215,9 @@ public static class TrainStep
             final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
             final.LogText("importance.csv", Csv(card.Importance));
             final.LogText("subgroups.csv", Csv(card.Subgroups));
-            charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups));
+            final.LogText("fairness_audit.csv", Csv(card.Audit.Groups.Select(AuditRow.From)));
+            final.LogText("fairness_gaps.csv", Csv(card.Audit.Gaps));
+            charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups, card.Audit));
         }
         catch
         {

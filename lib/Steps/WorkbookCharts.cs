@@ -95,6 +95,26 @@ public static class WorkbookCharts
             new ChartLayout(YTitle: "rate", YMin: 0, YMax: 1, Width: 900, Height: 480));
     }
 
+    /// <summary>
+    /// The intersectional audit: each reported group's AUC with its 95 % interval, worst first (at the top), two series so
+    /// that groups whose interval lies wholly below the overall AUC stand out; the overall AUC is in the title.
+    /// </summary>
+    public static Chart Audit(FairnessAuditReport audit, int worst = 25)
+    {
+        var groups = audit.Groups.Where(g => double.IsFinite(g.Auc.Value)).OrderBy(g => g.Auc.Value).Take(worst).Reverse().ToArray();
+        BarSeries Series(string name, Func<AuditGroup, bool> keep)
+        {
+            var chosen = groups.Where(keep).ToArray();
+            return new BarSeries(name, chosen.Select(g => $"{g.Group} (n={g.Respondents:N0})").ToArray(), chosen.Select(g => g.Auc.Value).ToArray(),
+                chosen.Select(g => g.Auc.Lower).ToArray(), chosen.Select(g => g.Auc.Upper).ToArray());
+        }
+        var overall = audit.Overall.Auc.Value;
+        return Plots.Bars($"AUC by group, worst {groups.Length} of {audit.Groups.Count} (overall {overall:F3}; {audit.SuppressedGroups} groups under {audit.Options.MinimumGroupSize} suppressed)",
+            [Series("below overall (interval excludes it)", g => g.Auc.Upper < overall), Series("not distinguishable from overall", g => g.Auc.Upper >= overall)],
+            new ChartLayout(XTitle: $"AUC with 95 % bootstrap interval{(audit.Weighted ? " (survey-weighted)" : "")}", XMin: Math.Max(0.5, groups.Select(g => g.Auc.Lower).DefaultIfEmpty(0.5).Min() - 0.02), XMax: 1,
+                Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true);
+    }
+
     /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
     public static Chart ColumnShapes(QualityReport quality)
     {
@@ -177,9 +197,9 @@ public static class WorkbookCharts
 
     /// <summary>The train step's charts for readers, by file name: ROC, sweep comparison, reliability, importance, subgroups.</summary>
     public static IReadOnlyList<(string Name, Chart Chart)> TrainingCharts(IReadOnlyList<TestReport> tests, SweepRun grid,
-        IReadOnlyList<FeatureImportance> importance, IReadOnlyList<SubgroupMetrics> subgroups) =>
+        IReadOnlyList<FeatureImportance> importance, IReadOnlyList<SubgroupMetrics> subgroups, FairnessAuditReport audit) =>
     [
         ("roc", Roc(tests)), ("sweep", SweepComparison(grid)), ("reliability", Reliability(tests)),
-        ("importance", Importance(importance)), ("subgroups", Subgroups(subgroups)),
+        ("importance", Importance(importance)), ("subgroups", Subgroups(subgroups)), ("fairness-audit", Audit(audit)),
     ];
 }
