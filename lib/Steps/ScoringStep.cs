@@ -20,6 +20,7 @@ public sealed class ScoringResult
     private TrainedModel? model;
     public TrainedModel Model => model ??= LoadModel();
     public required RegisteredVersion Version { get; init; }
+    public required ModelSignature Signature { get; init; }
     /// <summary>Probability per input row (null where a reason was given), in input order.</summary>
     public required double?[] Probabilities { get; init; }
     public required string?[] Reasons { get; init; }
@@ -34,6 +35,10 @@ public sealed class ScoringResult
         return RiskTiers.All.Select(t => new TierCount(t.Name, $"{t.Lower:P0}–{Math.Min(1, t.Upper):P0}",
             scored.LongCount(p => RiskTiers.Of(p) == t.Name), scored.Length == 0 ? 0 : scored.Count(p => RiskTiers.Of(p) == t.Name) / (double)scored.Length)).ToArray();
     }
+
+    /// <summary>Drift of this input against the model's training data (see <see cref="DriftReport"/>).</summary>
+    public DriftReport Drift() => DriftReport.Measure(Signature, Signature.Features.Where(f => Column(f) is not null).ToDictionary(f => f, f => Column(f)!),
+        Probabilities, Column(FeatureSet.Target), Signature.Threshold);
 
     /// <summary>Reasons rows were not scored, with counts.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> UnscoredReasons() => Report.Unscored.OrderByDescending(kv => kv.Value).ToArray();
@@ -135,7 +140,7 @@ public static class ScoringStep
         var version = model.Version;
         return new ScoringResult
         {
-            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Input = ToDoubles(input),
+            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Signature = model.Signature, Input = ToDoubles(input),
             Probabilities = Enumerable.Range(0, (int)probability.Length).Select(i => probability[i]).ToArray(),
             Reasons = Enumerable.Range(0, (int)reason.Length).Select(i => reason[i]).ToArray(),
             Ids = Enumerable.Range(0, (int)ids.Length).Select(i => Convert.ToString(ids[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray(),

@@ -115,6 +115,17 @@ public static class WorkbookCharts
                 Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true);
     }
 
+    /// <summary>Population stability index per feature, largest first, in three series by reading (stable, moderate, major shift).</summary>
+    public static Chart Drift(DriftReport drift)
+    {
+        var features = drift.Features.Where(f => double.IsFinite(f.StabilityIndex)).OrderBy(f => f.StabilityIndex).ToArray();
+        BarSeries Series(string reading) => new(reading, features.Where(f => f.Reading == reading).Select(f => f.Feature).ToArray(),
+            features.Where(f => f.Reading == reading).Select(f => f.StabilityIndex).ToArray());
+        return Plots.Bars($"Drift against the training data (PSI; predicted prevalence {drift.PredictedPrevalence:P1} vs training {drift.TrainingPrevalence?.ToString("P1") ?? "n/a"})",
+            [Series("stable"), Series("moderate shift"), Series("major shift")],
+            new ChartLayout(XTitle: "population stability index (0.1 moderate, 0.25 major)", Width: 800, Height: Math.Max(320, 22 * features.Length + 160)), horizontal: true);
+    }
+
     /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
     public static Chart ColumnShapes(QualityReport quality)
     {
