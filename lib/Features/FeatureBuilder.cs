@@ -239,7 +239,7 @@ public static class FeatureBuilder
         var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, keep.Select(i => (long)i + 1)));
         foreach (var (name, values) in columns)
             frame.Columns.Add(new DoubleDataFrameColumn(name, keep.Select(i => values[i])));
-        foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum) })
+        foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum), (FeatureSet.SurveyYear, FeatureSet.SurveyYear) })
             if (src.Has(from)) frame.Columns.Add(new DoubleDataFrameColumn(to, keep.Select(i => src.Raw(from)[i])));
         foreach (var (column, labels) in Subgroups(src, profile))
             frame.Columns.Add(new StringDataFrameColumn(column, keep.Select(i => labels[i])));

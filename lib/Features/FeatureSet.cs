@@ -26,6 +26,8 @@ public sealed class FeatureSet
     public const string Weight = "survey_weight";
     public const string State = "state";
     public const string Stratum = "stratum";
+    /// <summary>The survey year of each respondent (a column of the interim table when 01 converted several years).</summary>
+    public const string SurveyYear = "survey_year";
     public const string RecipeColumn = "recipe";
 
     /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>

@@ -38,6 +38,10 @@ public sealed class TrainedModel
     /// <summary>Population-level prevalence of the training data (the prior shift's target when there is one), for drift checks.</summary>
     public double? Prevalence { get; }
 
+    /// <summary>The same trees with another prior shift (a recalibration in the large) and threshold.</summary>
+    public TrainedModel WithPriorShift(PriorShift shift, double threshold) =>
+        new(context, transformer, FeatureNames, Spec, shift, Domains, threshold, Prevalence);
+
     /// <summary>The same model with its operating threshold, the training data's feature domains and its prevalence recorded.</summary>
     public TrainedModel WithScoringInfo(double threshold, ModelMatrix training) =>
         new(context, transformer, FeatureNames, Spec, PriorShift, FeatureDomain.From(training), threshold,
@@ -189,10 +193,12 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
 /// </summary>
 public sealed record PriorShift(double TrainingPrevalence, double PopulationPrevalence)
 {
+    /// <summary>What the odds are multiplied by: (π/(1−π)) / (τ/(1−τ)) for population prevalence π and training prevalence τ.</summary>
+    public double OddsFactor => PopulationPrevalence / (1 - PopulationPrevalence) / (TrainingPrevalence / (1 - TrainingPrevalence));
+
     public double Apply(double p)
     {
-        var factor = PopulationPrevalence / (1 - PopulationPrevalence) / (TrainingPrevalence / (1 - TrainingPrevalence));
-        var odds = p / Math.Max(1e-12, 1 - p) * factor;
+        var odds = p / Math.Max(1e-12, 1 - p) * OddsFactor;
         return odds / (1 + odds);
     }
 }

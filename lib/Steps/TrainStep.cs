@@ -30,6 +30,8 @@ public sealed class TrainingPlan
     /// <summary>Balanced training's map back to the population's prevalence (the <c>seed</c> recipe), else null.</summary>
     public required PriorShift? Shift { get; init; }
     public required int[] SweepRows { get; init; }
+    /// <summary>Each respondent's survey year when the features hold several years (else null): next-year validation runs then.</summary>
+    public required int[]? Years { get; init; }
 
     /// <summary>The recipe, as the features file records it (not as the environment says).</summary>
     public Recipe Recipe => Features.Recipe;
@@ -70,6 +72,7 @@ public sealed class TrainingResult
     public required TrainingSweeps Sweeps { get; init; }
     public required ChosenModel Chosen { get; init; }
     public required IReadOnlyList<TestEvaluation> Evaluations { get; init; }
+    public required IReadOnlyList<NextYearResult> NextYear { get; init; }
     public required ModelCardReport Card { get; init; }
     public required Registration Registration { get; init; }
     public required TimeSpan Elapsed { get; init; }
@@ -98,14 +101,15 @@ public static class TrainStep
         var sweeps = Sweep(plan, progress);
         var chosen = Choose(plan, sweeps, progress);
         var evaluations = Evaluate(plan, chosen);
+        var nextYear = ValidateAcrossYears(plan, chosen, progress);
         progress?.Report("model card: permutation importance and subgroups");
         var card = ModelCard(plan, chosen, evaluations);
         progress?.Report("logging to MLflow");
-        var registration = Register(plan, sweeps, chosen, evaluations, card);
+        var registration = Register(plan, sweeps, chosen, evaluations, card, nextYear);
         progress?.Report($"registered {registration.Version.Name} version {registration.Version.Version}, alias {plan.Options.Alias}");
         return new TrainingResult
         {
-            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, Card = card, Registration = registration, Elapsed = watch.Elapsed,
+            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, NextYear = nextYear, Card = card, Registration = registration, Elapsed = watch.Elapsed,
         };
     }
 
@@ -118,10 +122,16 @@ public static class TrainStep
         if (data.Labels.Count(l => l) < 10 || data.Labels.Count(l => !l) < 10)
             throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train ({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
         var seed = parameters.Seed;
+        var years = SurveyYears(set, data);
         DataSplit split;
         List<(string, int[])> tests;
         PriorShift? shift = null;
-        if (set.Recipe == Recipe.Seed)
+        if (years is not null && set.Recipe == Recipe.Improved)
+        {
+            split = Splits.LatestYearHoldout(data.Labels, years, seed);
+            tests = [($"within-year holdout of {years.Max()}", split.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(split.Test, data.Labels, seed))];
+        }
+        else if (set.Recipe == Recipe.Seed)
         {
             split = Splits.OriginalBalanced(data.Labels, seed);
             tests = [("balanced test (the original's)", split.Test)];
@@ -136,9 +146,25 @@ public static class TrainStep
         return new TrainingPlan
         {
             Parameters = parameters, Options = options, Features = set, Data = data, Split = split, TestSets = tests, Shift = shift,
-            SweepRows = Splits.Subsample(split.Train, data.Labels, options.MaxSweepRows, seed),
+            SweepRows = Splits.Subsample(split.Train, data.Labels, options.MaxSweepRows, seed), Years = years,
         };
     }
+
+    /// <summary>Each row's survey year when the features carry at least two (null otherwise).</summary>
+    private static int[]? SurveyYears(FeatureSet set, ModelMatrix data)
+    {
+        if (Modeling.ModelCard.ValuesFor(set, FeatureSet.SurveyYear, data.Ids) is not { } values) return null;
+        if (values.Any(v => v is null)) throw new InvalidDataException($"Some rows of the features have no {FeatureSet.SurveyYear}; re-run 01-convert and 03-transform.");
+        var years = values.Select(v => (int)v!.Value).ToArray();
+        return years.Distinct().Count() >= 2 ? years : null;
+    }
+
+    /// <summary>
+    /// Next-year validation (several survey years only): the chosen setting fitted on the years before each later year and
+    /// tested on it, as trained and after recalibrating its intercept on a 5 % labelled sample (measured on the other 95 %).
+    /// </summary>
+    public static IReadOnlyList<NextYearResult> ValidateAcrossYears(TrainingPlan plan, ChosenModel chosen, IProgress<string>? progress = null) =>
+        plan.Years is null ? [] : YearValidation.Run(plan.Data, plan.Years, chosen.Trial.Spec, plan.Seed, chosen.Model.Threshold, progress: progress);
 
     /// <summary>The original's grid and the budgeted search on the sweep rows, with live progress.</summary>
     public static TrainingSweeps Sweep(TrainingPlan plan, IProgress<string>? progress = null)
@@ -199,7 +225,8 @@ public static class TrainStep
     }
 
     /// <summary>Logs every trial and the final model (metrics, artifacts, charts) to MLflow's file store and registers it under the alias.</summary>
-    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card)
+    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card,
+        IReadOnlyList<NextYearResult>? nextYear = null)
     {
         var store = new MlflowStore(plan.Parameters.MlRuns);
         var experiment = store.GetOrCreateExperiment(plan.Options.Experiment);
@@ -209,6 +236,7 @@ public static class TrainStep
         try
         {
             LogFinal(final, plan, chosen, evaluations);
+            LogNextYear(final, nextYear ?? []);
             ModelArtifacts.LogModel(final, chosen.Model);
             var reports = evaluations.Select(e => e.Report).ToArray();
             final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
@@ -261,6 +289,22 @@ public static class TrainStep
         foreach (var r in evaluations.Skip(1).Select(e => e.Report))
             final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy).LogMetric("balanced_test_f1", r.AtHalf.F1);
         final.SetTag("pophealth.recipe", recipe).SetTag("pophealth.profile", plan.Features.ProfileName).SetTag("pophealth.synthetic", plan.Features.Synthetic ? "true" : "false");
+    }
+
+    /// <summary>
+    /// Next-year metrics: the latest year's as <c>next_year_auc</c>, <c>next_year_calibration</c> and
+    /// <c>recalibrated_next_year_calibration</c>; every year's with the test year as the step.
+    /// </summary>
+    private static void LogNextYear(MlflowRun final, IReadOnlyList<NextYearResult> results)
+    {
+        foreach (var r in results)
+            final.LogMetric("next_year_auc", r.Report.Auc, r.TestYear).LogMetric("next_year_calibration", r.Report.CalibrationInTheLarge, r.TestYear)
+                .LogMetric("next_year_brier", r.Report.Brier, r.TestYear).LogMetric("recalibrated_next_year_calibration", r.Recalibrated, r.TestYear);
+        if (results.Count > 0) final.LogText("next_year.csv", Csv(results.Select(r => new
+        {
+            r.TestYear, r.TrainedOn, r.TrainRows, TestRows = r.Report.Rows, Auc = r.Report.Auc, Brier = r.Report.Brier,
+            Calibration = r.Report.CalibrationInTheLarge, r.InterceptShift, r.CalibrationSampleRows, RecalibratedCalibration = r.Recalibrated,
+        })));
     }
 
     /// <summary>The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where a browser is available; rendered once, here.</summary>

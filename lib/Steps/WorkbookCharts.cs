@@ -126,6 +126,26 @@ public static class WorkbookCharts
             new ChartLayout(XTitle: "population stability index (0.1 moderate, 0.25 major)", Width: 800, Height: Math.Max(320, 22 * features.Length + 160)), horizontal: true);
     }
 
+    /// <summary>Next-year validation across survey years: AUC, and calibration in the large before and after recalibration, by test year.</summary>
+    public static Chart AcrossYears(IReadOnlyList<NextYearResult> results)
+    {
+        var years = results.Select(r => (double)r.TestYear).ToArray();
+        return Plots.Lines("Trained on the earlier years, tested on the next (AUC; calibration in the large, before and after recalibrating on 5 %)",
+        [
+            new LineSeries("AUC", years, results.Select(r => r.Report.Auc).ToArray()),
+            new LineSeries("calibration in the large, as trained", years, results.Select(r => r.Report.CalibrationInTheLarge).ToArray()),
+            new LineSeries("calibration in the large, recalibrated", years, results.Select(r => r.Recalibrated).ToArray()),
+        ], new ChartLayout(XTitle: "test year", YTitle: "AUC / mean predicted − observed", Width: 800, Height: 440));
+    }
+
+    /// <summary>Reliability of each next-year model after recalibration, one line per test year, with the diagonal.</summary>
+    public static Chart ReliabilityAcrossYears(IReadOnlyList<NextYearResult> results) =>
+        Plots.Lines("Reliability on the next year, after recalibration (the other 95 %)",
+            results.Select(r => new LineSeries($"{r.TrainedOn} → {r.TestYear}", r.RecalibratedReliability.Select(b => b.MeanPredicted).ToArray(),
+                r.RecalibratedReliability.Select(b => b.ObservedRate).ToArray()))
+            .Append(new LineSeries("perfect calibration", [0, 1], [0, 1])),
+            new ChartLayout(XTitle: "mean predicted", YTitle: "observed share", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 640, Height: 520));
+
     /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
     public static Chart ColumnShapes(QualityReport quality)
     {
