@@ -93,14 +93,16 @@ public sealed class TreeEnsemble
         new(roots, feature, threshold, rule, missingTrue, whenTrue, whenFalse, leafValue, BaseValue, Average, link, cover);
 
     /// <summary>The child a value <paramref name="x"/> of the node's feature goes to (NaN = missing).</summary>
-    public int Next(int node, float x)
+    public int Next(int node, float x) => GoesTrue(node, x) ? whenTrue[node] : whenFalse[node];
+
+    /// <summary>Whether split <paramref name="node"/> sends a value <paramref name="x"/> of its feature to its true child.</summary>
+    internal bool GoesTrue(int node, float x)
     {
         var t = threshold[node];
-        var goTrue = float.IsNaN(x) ? missingTrue[node] : rule[node] switch
+        return float.IsNaN(x) ? missingTrue[node] : rule[node] switch
         {
             SplitRule.LessOrEqual => x <= t, SplitRule.Less => x < t, SplitRule.GreaterOrEqual => x >= t, _ => x > t,
         };
-        return goTrue ? whenTrue[node] : whenFalse[node];
     }
 
     /// <summary>The leaf one tree sends a row (starting at <paramref name="offset"/> of <paramref name="buffer"/>) to.</summary>

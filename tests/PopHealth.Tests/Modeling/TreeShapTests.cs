@@ -26,14 +26,20 @@ public class TreeShapTests
         // Cover from a few random rows: some nodes see none, which exercises the equal-weights rule.
         trees = trees.WithCover(trees.CountCover(RandomTrees.Rows(random, 12 + random.Next(30), features)));
         var rows = RandomTrees.Rows(random, 20, features);
-        var shap = TreeShap.Explain(trees, rows);
+        // From leaf tables, by walking the trees (Algorithm 2 row by row), and a mix (only shallow trees tabulated).
+        var tabulated = TreeShap.Explain(trees, rows);
+        var walked = TreeShap.Explain(trees, rows, new ShapOptions(TabulateUpTo: 0));
+        var mixed = TreeShap.Explain(trees, rows, new ShapOptions(TabulateUpTo: 3));
 
         for (var r = 0; r < rows.Length; r++)
         {
             var expected = BruteForce.Shapley(trees, rows[r]);
-            for (var j = 0; j < features; j++) Assert.Equal(expected[j], shap.Row(r)[j], 1e-9);
-            Assert.Equal(BruteForce.Value(trees, rows[r], new bool[features]), shap.BaseValue, 1e-9);
-            Assert.Equal(trees.Margins(rows[r], 1, features)[0], shap.Total(r), 1e-9);
+            foreach (var shap in new[] { tabulated, walked, mixed })
+            {
+                for (var j = 0; j < features; j++) Assert.Equal(expected[j], shap.Row(r)[j], 1e-9);
+                Assert.Equal(BruteForce.Value(trees, rows[r], new bool[features]), shap.BaseValue, 1e-9);
+                Assert.Equal(trees.Margins(rows[r], 1, features)[0], shap.Total(r), 1e-9);
+            }
         }
     }
 
@@ -78,10 +84,15 @@ public class TreeShapTests
             Assert.Equal(margins[r], shap.Total(r), 1e-6);
             Assert.InRange(trees.ProbabilityOfMargin(shap.Total(r)) - probabilities[r], -1e-6, 1e-6);
         }
+        var walked = TreeShap.Explain(trees, rows, new ShapOptions(TabulateUpTo: 0));
         foreach (var r in Enumerable.Range(0, 40))
         {
             var expected = BruteForce.Shapley(trees, rows[r]);
-            for (var j = 0; j < width; j++) Assert.Equal(expected[j], shap.Row(r)[j], 1e-9);
+            for (var j = 0; j < width; j++)
+            {
+                Assert.Equal(expected[j], shap.Row(r)[j], 1e-9);
+                Assert.Equal(expected[j], walked.Row(r)[j], 1e-9);
+            }
         }
         // With cover counted on the training rows, the base value is their mean margin.
         Assert.Equal(compiled.Margins(TreeEnsemble.Flatten(training.Rows).Buffer, training.Count, width).Average(), shap.BaseValue, 1e-9);
