@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace PopHealth.Modeling;
@@ -93,9 +94,11 @@ public sealed class TreeEnsemble
         new(roots, feature, threshold, rule, missingTrue, whenTrue, whenFalse, leafValue, BaseValue, Average, link, cover);
 
     /// <summary>The child a value <paramref name="x"/> of the node's feature goes to (NaN = missing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Next(int node, float x) => GoesTrue(node, x) ? whenTrue[node] : whenFalse[node];
 
     /// <summary>Whether split <paramref name="node"/> sends a value <paramref name="x"/> of its feature to its true child.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool GoesTrue(int node, float x)
     {
         var t = threshold[node];
@@ -105,19 +108,26 @@ public sealed class TreeEnsemble
         };
     }
 
-    /// <summary>The leaf one tree sends a row (starting at <paramref name="offset"/> of <paramref name="buffer"/>) to.</summary>
-    internal int Leaf(int root, float[] buffer, int offset)
-    {
-        var node = root;
-        while (rule[node] != SplitRule.Leaf) node = Next(node, buffer[offset + feature[node]]);
-        return node;
-    }
-
     /// <summary>The trees' output for one row, in double precision: aggregated leaf values plus the base value.</summary>
     internal double Output(float[] buffer, int offset)
     {
+        // The scorer's hot loop: arrays in locals, routing written out (as Next does it).
+        var (rule, feature, threshold, missingTrue, whenTrue, whenFalse) = (this.rule, this.feature, this.threshold, this.missingTrue, this.whenTrue, this.whenFalse);
         double sum = 0;
-        foreach (var root in roots) sum += leafValue[Leaf(root, buffer, offset)];
+        foreach (var root in roots)
+        {
+            var node = root;
+            while (rule[node] != SplitRule.Leaf)
+            {
+                var (x, t) = (buffer[offset + feature[node]], threshold[node]);
+                var goTrue = float.IsNaN(x) ? missingTrue[node] : rule[node] switch
+                {
+                    SplitRule.LessOrEqual => x <= t, SplitRule.Less => x < t, SplitRule.GreaterOrEqual => x >= t, _ => x > t,
+                };
+                node = goTrue ? whenTrue[node] : whenFalse[node];
+            }
+            sum += leafValue[node];
+        }
         return (Average ? sum / roots.Length : sum) + BaseValue;
     }
 
@@ -191,7 +201,7 @@ public sealed class TreeEnsemble
     /// <summary><see cref="CountCover(float[], int, int)"/> over rows as arrays (e.g. <see cref="ModelMatrix.Rows"/>).</summary>
     public double[] CountCover(IReadOnlyList<float[]> rows)
     {
-        var (buffer, width) = Flatten(rows);
+        var (buffer, width) = ModelMatrix.RowMajor(rows);
         return CountCover(buffer, rows.Count, width);
     }
 
@@ -206,19 +216,6 @@ public sealed class TreeEnsemble
         Add(roots); Add(feature); Add(threshold); Add(rule); Add(missingTrue); Add(whenTrue); Add(whenFalse); Add(leafValue);
         Add([BaseValue, Average ? 1.0 : 0.0]);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    /// <summary>Rows as one row-major buffer (the form the scorer and explanations take) and their width.</summary>
-    public static (float[] Buffer, int Width) Flatten(IReadOnlyList<float[]> rows)
-    {
-        var width = rows.Count == 0 ? 0 : rows[0].Length;
-        var buffer = new float[rows.Count * width];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            if (rows[i].Length != width) throw new ArgumentException($"Row {i} has {rows[i].Length} values; row 0 has {width}.");
-            rows[i].CopyTo(buffer, i * width);
-        }
-        return (buffer, width);
     }
 
     internal void CheckBuffer(float[] buffer, int rows, int width)

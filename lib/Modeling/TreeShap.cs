@@ -105,7 +105,7 @@ public static partial class TreeShap
     /// <summary><see cref="Explain(TreeEnsemble, float[], int, int, ShapOptions?)"/> over rows as arrays (e.g. <see cref="ModelMatrix.Rows"/>).</summary>
     public static ShapValues Explain(TreeEnsemble trees, IReadOnlyList<float[]> rows, ShapOptions? options = null)
     {
-        var (buffer, width) = TreeEnsemble.Flatten(rows);
+        var (buffer, width) = ModelMatrix.RowMajor(rows);
         return Explain(trees, buffer, rows.Count, rows.Count == 0 ? trees.Features : width, options);
     }
 

@@ -58,9 +58,7 @@ public static class OnnxModel
     {
         if (rows.Count == 0) return [];
         using var scorer = new OnnxScorer(path);
-        var k = rows[0].Length;
-        var data = new float[rows.Count * k];
-        for (var i = 0; i < rows.Count; i++) rows[i].CopyTo(data, i * k);
+        var (data, k) = ModelMatrix.RowMajor(rows);
         return scorer.Score(data, rows.Count, k);
     }
 

@@ -75,7 +75,7 @@ public class TreeShapTests
         Assert.Contains(rows, r => float.IsNaN(r[0]) && float.IsNaN(r[1]));
 
         var shap = TreeShap.Explain(trees, rows);
-        var (buffer, width) = TreeEnsemble.Flatten(rows);
+        var (buffer, width) = ModelMatrix.RowMajor(rows);
         var margins = compiled.Margins(buffer, rows.Length, width);
         using var onnx = new OnnxScorer(path);
         var probabilities = onnx.Score(buffer, rows.Length, width);
@@ -95,7 +95,7 @@ public class TreeShapTests
             }
         }
         // With cover counted on the training rows, the base value is their mean margin.
-        Assert.Equal(compiled.Margins(TreeEnsemble.Flatten(training.Rows).Buffer, training.Count, width).Average(), shap.BaseValue, 1e-9);
+        Assert.Equal(compiled.Margins(ModelMatrix.RowMajor(training.Rows).Buffer, training.Count, width).Average(), shap.BaseValue, 1e-9);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public class TreeShapTests
         var rows = matrix.Subset(picks).Rows; // the training rows and as many others
         Assert.Contains(rows, r => r.Any(float.IsNaN)); // the improved recipe keeps unknown answers
         var shap = TreeShap.Explain(trees, rows);
-        var (buffer, width) = TreeEnsemble.Flatten(rows);
+        var (buffer, width) = ModelMatrix.RowMajor(rows);
         var margins = compiled.Margins(buffer, rows.Length, width);
         var probabilities = compiled.Score(buffer, rows.Length, width);
         Assert.Equal(matrix.FeatureNames.Count, shap.Features);
