@@ -44,7 +44,7 @@ public class TreeShapTests
     }
 
     [Fact]
-    public void Brute_force_agrees_with_itself_on_a_hand_worked_tree()
+    public void A_hand_worked_tree_gets_the_values_worked_by_hand()
     {
         // One split on x0 <= 0.5, leaves 0 and 1, 3 of 4 rows go left: base 0.25; x0 = 1 gets 1 - 0.25 = 0.75.
         var trees = new TreeEnsemble([0], [0, 0, 0], [0.5f, 0, 0], [SplitRule.LessOrEqual, SplitRule.Leaf, SplitRule.Leaf], [true, false, false],
@@ -146,6 +146,17 @@ public class TreeShapTests
             Assert.Equal(trees.ProbabilityOfMargin(shap.Total(r)), scaled.Total(r), 12);
             for (var j = 0; j < 6; j++) Assert.Equal(Math.Sign(shap.Row(r)[j]), Math.Sign(scaled.Row(r)[j]));
         }
+    }
+
+    [Fact]
+    public void Inconsistent_trees_and_rows_are_refused_with_what_is_wrong()
+    {
+        var childOutside = Assert.Throws<ArgumentException>(() => new TreeEnsemble([0], [0, 0], [0.5f, 0], [SplitRule.LessOrEqual, SplitRule.Leaf], [true, false],
+            [1, -1], [5, -1], [0, 1], 0, average: false, link: []));
+        Assert.Contains("split node 0", childOutside.Message);
+        var trees = RandomTrees.Ensemble(new Random(2), 3, trees: 2, maxDepth: 3);
+        Assert.Contains("features", Assert.Throws<ArgumentException>(() => trees.Margins(new float[4], 2, 0)).Message);
+        Assert.Contains("CountCover", Assert.Throws<ArgumentException>(() => trees.WithCover([1, 2])).Message);
     }
 
     [Fact]
