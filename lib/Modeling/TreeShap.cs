@@ -6,7 +6,7 @@ namespace PopHealth.Modeling;
 /// A tree whose leaves each have at most this many distinct features on their path is explained from tables: for each
 /// leaf and each combination of path features the row follows, its contributions (2^d × d numbers, computed once per
 /// call with the same EXTEND/UNWIND); deeper trees are walked row by row (Algorithm 2). 0 = always walk. Both give the
-/// same values; tables are several times faster for the shallow trees boosting grows.
+/// same values (to rounding); tables are several times faster for the shallow trees boosting grows.
 /// </param>
 public sealed record ShapOptions(int Threads = 0, int TabulateUpTo = 10);
 
