@@ -58,9 +58,7 @@ public static class OnnxModel
     {
         if (rows.Count == 0) return [];
         using var scorer = new OnnxScorer(path);
-        var k = rows[0].Length;
-        var data = new float[rows.Count * k];
-        for (var i = 0; i < rows.Count; i++) rows[i].CopyTo(data, i * k);
+        var (data, k) = ModelMatrix.RowMajor(rows);
         return scorer.Score(data, rows.Count, k);
     }
 
@@ -113,28 +111,13 @@ public sealed class OnnxScorer : IDisposable
 /// </summary>
 public sealed class CompiledTrees
 {
-    private readonly int[] roots;
-    private readonly int[] feature;
-    private readonly float[] threshold;
-    private readonly byte[] mode; // 0 leaf, 1 <=, 2 <, 3 >=, 4 >
-    private readonly bool[] missingTrue;
-    private readonly int[] whenTrue;
-    private readonly int[] whenFalse;
-    private readonly double[] leafValue;
-    private readonly double baseValue;
-    private readonly bool average;
-    private readonly (char Op, double Value)[] post; // 'm' multiply, 'a' add, 's' sigmoid
+    private CompiledTrees(TreeEnsemble trees) => Trees = trees;
 
-    private CompiledTrees(int[] roots, int[] feature, float[] threshold, byte[] mode, bool[] missingTrue, int[] whenTrue, int[] whenFalse,
-        double[] leafValue, double baseValue, bool average, (char, double)[] post, int features)
-    {
-        (this.roots, this.feature, this.threshold, this.mode, this.missingTrue, this.whenTrue, this.whenFalse, this.leafValue, this.baseValue, this.average, this.post) =
-            (roots, feature, threshold, mode, missingTrue, whenTrue, whenFalse, leafValue, baseValue, average, post);
-        Features = features;
-    }
+    /// <summary>The trees as plain arrays with their link to the probability (what <see cref="TreeShap"/> explains).</summary>
+    public TreeEnsemble Trees { get; }
 
     /// <summary>The number of input features the trees read (the highest feature index + 1).</summary>
-    public int Features { get; }
+    public int Features => Trees.Features;
 
     public static CompiledTrees? TryCompile(string path)
     {
@@ -160,11 +143,16 @@ public sealed class CompiledTrees
         var n = treeIds.Count;
         var index = new Dictionary<(long Tree, long Node), int>();
         for (var i = 0; i < n; i++) index[(treeIds[i], nodeIds[i])] = i;
-        var mode = new byte[n];
+        var mode = new SplitRule[n];
         for (var i = 0; i < n; i++)
         {
-            mode[i] = modes[i] switch { "LEAF" => 0, "BRANCH_LEQ" => 1, "BRANCH_LT" => 2, "BRANCH_GTE" => 3, "BRANCH_GT" => 4, _ => 255 };
-            if (mode[i] == 255) return null;
+            SplitRule? rule = modes[i] switch
+            {
+                "LEAF" => SplitRule.Leaf, "BRANCH_LEQ" => SplitRule.LessOrEqual, "BRANCH_LT" => SplitRule.Less,
+                "BRANCH_GTE" => SplitRule.GreaterOrEqual, "BRANCH_GT" => SplitRule.Greater, _ => null,
+            };
+            if (rule is null) return null;
+            mode[i] = rule.Value;
         }
         var leafValue = new double[n];
         var targetTrees = A("target_treeids")!.Ints;
@@ -176,7 +164,7 @@ public sealed class CompiledTrees
             if (targetIds[t] != 0 || !index.TryGetValue((targetTrees[t], targetNodes[t]), out var leaf)) return null;
             leafValue[leaf] += weights[t];
         }
-        int Child(int i, long id) => mode[i] == 0 ? -1 : index.TryGetValue((treeIds[i], id), out var c) ? c : -2;
+        int Child(int i, long id) => mode[i] == SplitRule.Leaf ? -1 : index.TryGetValue((treeIds[i], id), out var c) ? c : -2;
         var whenTrue = Enumerable.Range(0, n).Select(i => Child(i, trueIds[i])).ToArray();
         var whenFalse = Enumerable.Range(0, n).Select(i => Child(i, falseIds[i])).ToArray();
         if (whenTrue.Contains(-2) || whenFalse.Contains(-2)) return null;
@@ -186,7 +174,7 @@ public sealed class CompiledTrees
         // The path from the ensemble's output to "probability": scalar Mul/Add, Sigmoid, Identity only.
         var constants = graph.Initializer.Where(i => i.Dims.Count == 0 || i.Dims.All(d => d == 1))
             .ToDictionary(i => i.Name, i => i.FloatData.Count == 1 ? (double?)i.FloatData[0] : i.RawData.Length == 4 ? BitConverter.ToSingle(i.RawData.Span) : null);
-        var post = new List<(char, double)>();
+        var post = new List<LinkStep>();
         var current = tree.Output[0];
         for (var guard = 0; current != "probability" && guard < 32; guard++)
         {
@@ -199,17 +187,24 @@ public sealed class CompiledTrees
                 case "Mul" or "Add":
                     var other = step.Input.First(i => i != current);
                     if (!constants.TryGetValue(other, out var c) || c is null) return null;
-                    post.Add((step.OpType == "Mul" ? 'm' : 'a', c.Value));
+                    post.Add(new LinkStep(step.OpType == "Mul" ? LinkOp.Multiply : LinkOp.Add, c.Value));
                     break;
-                case "Sigmoid": post.Add(('s', 0)); break;
+                case "Sigmoid": post.Add(new LinkStep(LinkOp.Sigmoid)); break;
             }
             current = step.Output[0];
         }
         if (current != "probability") return null;
         var baseValue = A("base_values") is { Floats.Count: 1 } b ? b.Floats[0] : 0;
-        return new CompiledTrees(roots, featureIds.Select(f => (int)f).ToArray(), values.ToArray(), mode,
-            Enumerable.Range(0, n).Select(i => tracks is not null && i < tracks.Count && tracks[i] != 0).ToArray(),
-            whenTrue, whenFalse, leafValue, baseValue, aggregate == "AVERAGE", post.ToArray(), featureIds.Count == 0 ? 0 : (int)featureIds.Max() + 1);
+        try
+        {
+            return new CompiledTrees(new TreeEnsemble(roots, featureIds.Select(f => (int)f).ToArray(), values.ToArray(), mode,
+                Enumerable.Range(0, n).Select(i => tracks is not null && i < tracks.Count && tracks[i] != 0).ToArray(),
+                whenTrue, whenFalse, leafValue, baseValue, aggregate == "AVERAGE", post));
+        }
+        catch (ArgumentException)
+        {
+            return null; // inconsistent node arrays: ONNX Runtime scores (or rejects) the file
+        }
 
         static bool Leads(GraphProto graph, string output, int depth = 0) =>
             output == "probability" || depth < 32 && graph.Node.Where(x => x.Input.Contains(output) && x.OpType is "Mul" or "Add" or "Sigmoid" or "Identity")
@@ -217,36 +212,10 @@ public sealed class CompiledTrees
     }
 
     /// <summary>Probabilities of <paramref name="rows"/> row-major rows of <paramref name="width"/> floats (NaN = missing), in parallel.</summary>
-    public float[] Score(float[] buffer, int rows, int width)
-    {
-        var result = new float[rows];
-        Parallel.For(0, (rows + 4095) / 4096, chunk =>
-        {
-            var end = Math.Min(rows, (chunk + 1) * 4096);
-            for (var r = chunk * 4096; r < end; r++)
-            {
-                var offset = r * width;
-                double sum = 0;
-                foreach (var root in roots)
-                {
-                    var node = root;
-                    while (mode[node] != 0)
-                    {
-                        var x = buffer[offset + feature[node]];
-                        var t = threshold[node];
-                        var goTrue = float.IsNaN(x) ? missingTrue[node] : mode[node] switch { 1 => x <= t, 2 => x < t, 3 => x >= t, _ => x > t };
-                        node = goTrue ? whenTrue[node] : whenFalse[node];
-                    }
-                    sum += leafValue[node];
-                }
-                var score = (average ? sum / roots.Length : sum) + baseValue;
-                // ONNX Runtime computes in single precision; do the same so results agree to the last bits.
-                var v = (float)score;
-                foreach (var (op, c) in post)
-                    v = op switch { 'm' => v * (float)c, 'a' => v + (float)c, _ => 1f / (1f + MathF.Exp(-v)) };
-                result[r] = v;
-            }
-        });
-        return result;
-    }
+    public float[] Score(float[] buffer, int rows, int width) =>
+        // Rows narrower than the trees read cannot be scored here: NaN makes the scorer's check against ONNX Runtime fail.
+        width < Features ? Enumerable.Repeat(float.NaN, rows).ToArray() : Trees.Probabilities(buffer, rows, width);
+
+    /// <summary>Margins (log-odds before the sigmoid, in double precision) of the rows: what <see cref="TreeShap"/> contributions add up to.</summary>
+    public double[] Margins(float[] buffer, int rows, int width) => Trees.Margins(buffer, rows, width);
 }
