@@ -19,7 +19,12 @@ public sealed class ScoringModel : IDisposable
     private ScoringModel(string uri, RegisteredVersion version, ModelSignature signature, Task<OnnxScorer>? onnx, CompiledTrees? compiled, TrainedModel? mlnet)
     {
         (Uri, Version, Signature, onnxStarting, this.compiled, this.mlnet) = (uri, version, signature, onnx, compiled, mlnet);
+        var coverFile = Path.Combine(version.ArtifactDirectory, TreeCover.FileName);
+        ExplainableTrees = compiled is not null && File.Exists(coverFile) ? TreeCover.Load(version.ArtifactDirectory, compiled.Trees) : null;
     }
+
+    /// <summary>The compiled trees with their saved cover, for exact explanations; null for a model registered without them.</summary>
+    public TreeEnsemble? ExplainableTrees { get; }
 
     /// <summary>The URI it was resolved from (an alias URI stays as given; <see cref="Version"/> is what it resolved to).</summary>
     public string Uri { get; }

@@ -237,7 +237,7 @@ public static class TrainStep
         {
             LogFinal(final, plan, chosen, evaluations);
             LogNextYear(final, nextYear ?? []);
-            ModelArtifacts.LogModel(final, chosen.Model);
+            ModelArtifacts.LogModel(final, chosen.Model, trainingRows: plan.Data.Subset(plan.Split.Train).Rows);
             var reports = evaluations.Select(e => e.Report).ToArray();
             final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
             final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));

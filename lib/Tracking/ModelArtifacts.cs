@@ -19,7 +19,9 @@ public static class ModelArtifacts
     /// Writes the model's files into the run's artifacts at <paramref name="artifactPath"/> (the folder appears whole, see
     /// <see cref="StagedFile.WriteFolder"/>) and appends it to the run's <c>mlflow.log-model.history</c> tag; returns the folder.
     /// </summary>
-    public static string LogModel(MlflowRun run, TrainedModel model, string artifactPath = ArtifactPath)
+    /// <param name="trainingRows">The rows the model was fitted on: their path through the exported trees (the trees' cover) is saved
+    /// as <see cref="TreeCover.FileName"/> so that exact explanations need neither the training data nor ML.NET.</param>
+    public static string LogModel(MlflowRun run, TrainedModel model, string artifactPath = ArtifactPath, IReadOnlyList<float[]>? trainingRows = null)
     {
         var flavors = Flavors(model);
         var identity = new Dictionary<string, object?>
@@ -40,6 +42,8 @@ public static class ModelArtifacts
         {
             model.Save(staged);
             OnnxModel.Export(model, Path.Combine(staged, OnnxModel.FileName));
+            if (trainingRows is { Count: > 0 } && CompiledTrees.TryCompile(Path.Combine(staged, OnnxModel.FileName)) is { } compiled)
+                TreeCover.Count(compiled.Trees, trainingRows).Save(staged);
             MlflowStore.WriteYaml(Path.Combine(staged, "MLmodel"), mlmodel);
             AtomicFile.WriteAllText(Path.Combine(staged, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
             AtomicFile.WriteAllText(Path.Combine(staged, "python_env.yaml"), "python: 3.11.0\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n");
