@@ -197,10 +197,10 @@ public static class BatchScorer
 
     private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model, RowDrivers? explainer)
     {
-        var raw = await model.RawProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
+        var population = await model.ProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
         var probabilities = new double?[group.Rows];
         for (var i = 0; i < group.Rows; i++)
-            if (group.Reasons[i] is null) probabilities[i] = model.Signature.Population(raw[i]);
+            if (group.Reasons[i] is null) probabilities[i] = population[i];
         if (explainer is not null) group.Drivers = await Task.Run(() => explainer.Explain(group.Buffer, group.Rows, group.Features, probabilities));
         return probabilities;
     }
@@ -212,7 +212,8 @@ public static class BatchScorer
         var labels = new int?[n];
         var tiers = new string?[n];
         for (var i = 0; i < n; i++)
-            if (probabilities[i] is { } p) { labels[i] = p >= threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
+            // Compared in single precision, as the ONNX graph compares its probability with the threshold.
+            if (probabilities[i] is { } p) { labels[i] = (float)p >= (float)threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
         using var outGroup = writer.CreateRowGroup();
         if (group.Ids is string?[] text) await outGroup.WriteAsync(fields[0], text);
         else await outGroup.WriteAsync(fields[0], new ReadOnlyMemory<long?>((long?[])group.Ids));

@@ -31,17 +31,19 @@ public static class ModelArtifacts
             ["utc_time_created"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
             ["model_uuid"] = Guid.NewGuid().ToString("N"),
         };
-        var signature = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, {model.FeatureNames.Count}]}}}}]";
-        var outputs = "[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": [-1, 1]}}]";
-        var mlmodel = new SortedDictionary<string, object?>(identity, StringComparer.Ordinal)
-        {
-            ["flavors"] = flavors, ["mlflow_version"] = "2.17.0",
-            ["signature"] = new Dictionary<string, object?> { ["inputs"] = signature, ["outputs"] = outputs, ["params"] = null },
-        };
+        var signature = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, {model.FeatureNames.Count}]}}, \"name\": \"{OnnxModel.InputName}\"}}]";
         var folder = run.LogFolder(artifactPath, staged =>
         {
             model.Save(staged);
             OnnxModel.Export(model, Path.Combine(staged, OnnxModel.FileName));
+            // Every output of the graph, named, in order (probability first), as MLflow's tensor signature writes them.
+            var outputs = "[" + string.Join(", ", OnnxModel.OutputTypes(Path.Combine(staged, OnnxModel.FileName)).Select(o =>
+                $"{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"{o.Dtype}\", \"shape\": [-1, 1]}}, \"name\": \"{o.Name}\"}}")) + "]";
+            var mlmodel = new SortedDictionary<string, object?>(identity, StringComparer.Ordinal)
+            {
+                ["flavors"] = flavors, ["mlflow_version"] = "2.17.0",
+                ["signature"] = new Dictionary<string, object?> { ["inputs"] = signature, ["outputs"] = outputs, ["params"] = null },
+            };
             if (trainingRows is { Count: > 0 } && CompiledTrees.TryCompile(Path.Combine(staged, OnnxModel.FileName)) is { } compiled)
                 TreeCover.Count(compiled.Trees, trainingRows).Save(staged);
             MlflowStore.WriteYaml(Path.Combine(staged, "MLmodel"), mlmodel);
