@@ -14,7 +14,7 @@ public sealed record ChartLayout(string? XTitle = null, string? YTitle = null, i
     double? YMin = null, double? YMax = null, double? XMin = null, double? XMax = null, bool YPercent = false);
 
 /// <summary>The workbook's chart vocabulary: each method returns a <see cref="Chart"/>.</summary>
-public static class Plots
+public static partial class Plots
 {
     /// <summary>Bars (vertical, or horizontal with <paramref name="horizontal"/>), one trace per series, grouped.</summary>
     public static Chart Bars(string title, IEnumerable<BarSeries> series, ChartLayout? layout = null, bool horizontal = false)

@@ -14,8 +14,9 @@ namespace PopHealth.Steps;
 /// <param name="SearchTrials">Settings the budgeted random search tries (the budget is a trial count, so the same seed gives the same leaderboard).</param>
 /// <param name="MaxSweepRows">Training rows the sweeps cross-validate on at most (a stratified subsample); the chosen setting is refit on all.</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
+/// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
-    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias);
+    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000);
 
 /// <summary>Stage 1, plan: the feature table, its recipe, the split, the test sets and the rows the sweeps use.</summary>
 public sealed class TrainingPlan
@@ -60,7 +61,8 @@ public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedMod
 public sealed record TestEvaluation(TestReport Report, double[] Probabilities, ModelMatrix Rows);
 
 /// <summary>Stage 5, model card: permutation importance, subgroup metrics and the intersectional audit on the headline test set.</summary>
-public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups, FairnessAuditReport Audit);
+public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups, FairnessAuditReport Audit,
+    ShapSummary? Shap);
 
 /// <summary>Stage 6, register: the final MLflow run, the registered version and the training charts saved in the run.</summary>
 public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles);
@@ -208,7 +210,27 @@ public static class TrainStep
         var importance = Modeling.ModelCard.PermutationImportance(chosen.Model, headline.Rows.Subset(rows), plan.Seed, plan.Options.ImportanceRepeats);
         var groups = Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids);
         var subgroups = Modeling.ModelCard.BySubgroup(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
-        return new ModelCardReport(importance, subgroups, Audit(plan, headline));
+        return new ModelCardReport(importance, subgroups, Audit(plan, headline), Shap(plan, chosen, headline.Rows.Subset(rows.Take(plan.Options.ShapRows).ToArray())));
+    }
+
+    /// <summary>
+    /// Exact TreeSHAP on headline test rows, from the trees exactly as they will be registered (the ONNX export, compiled,
+    /// with cover counted on the training rows); null for a model whose export the compiler does not take.
+    /// </summary>
+    public static ShapSummary? Shap(TrainingPlan plan, ChosenModel chosen, ModelMatrix rows)
+    {
+        var folder = Directory.CreateTempSubdirectory("pophealth-shap-");
+        CompiledTrees? compiled;
+        try
+        {
+            var onnx = Path.Combine(folder.FullName, OnnxModel.FileName);
+            OnnxModel.Export(chosen.Model, onnx);
+            compiled = CompiledTrees.TryCompile(onnx);
+        }
+        finally { folder.Delete(recursive: true); }
+        if (compiled is null) return null;
+        var trees = compiled.Trees.WithCover(TreeCover.Count(compiled.Trees, plan.Data.Subset(plan.Split.Train).Rows).Cover);
+        return ShapSummary.Explain(trees, plan.Data.FeatureNames, rows.Rows);
     }
 
     /// <summary>The intersectional audit of the headline test set, survey-weighted where the features carry weights.</summary>
@@ -245,6 +267,7 @@ public static class TrainStep
             final.LogText("subgroups.csv", Csv(card.Subgroups));
             final.LogText("fairness_audit.csv", Csv(card.Audit.Groups.Select(AuditRow.From)));
             final.LogText("fairness_gaps.csv", Csv(card.Audit.Gaps));
+            if (card.Shap is { } shap) final.LogText("shap_importance.csv", Csv(shap.Ranking));
             charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups, card.Audit));
         }
         catch

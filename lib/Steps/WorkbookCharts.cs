@@ -146,6 +146,46 @@ public static class WorkbookCharts
             .Append(new LineSeries("perfect calibration", [0, 1], [0, 1])),
             new ChartLayout(XTitle: "mean predicted", YTitle: "observed share", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 640, Height: 520));
 
+    /// <summary>
+    /// Beeswarm-style global SHAP chart: one point per explained row and feature (top <paramref name="top"/> by mean |SHAP|,
+    /// the most important at the top), x = contribution in log-odds, colour = the feature's value ranked within the sample
+    /// (blue low, red high), jittered vertically; unknown values take the middle of the scale.
+    /// </summary>
+    public static Chart ShapBeeswarm(ShapSummary shap, int top = 12, int maxRows = 600)
+    {
+        var features = shap.Ranking.Take(top).Reverse().ToArray();
+        var rows = Math.Min(maxRows, shap.Values.Rows);
+        var jitter = new Random(7);
+        var series = features.Select((f, y) =>
+        {
+            var j = shap.Features.ToList().IndexOf(f.Feature);
+            var values = Enumerable.Range(0, rows).Select(r => (double)shap.Rows[r][j]).ToArray();
+            var known = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+            double Rank(double v)
+            {
+                if (double.IsNaN(v) || known.Length < 2) return 0.5;
+                var at = Array.BinarySearch(known, v);
+                return Math.Clamp((at < 0 ? ~at : at) / (known.Length - 1.0), 0, 1);
+            }
+            var contributions = shap.Column(j).Take(rows).ToArray();
+            return new PointSeries(f.Feature, contributions, contributions.Select(_ => y + (jitter.NextDouble() - 0.5) * 0.6).ToArray(), values.Select(Rank).ToArray());
+        }).ToArray();
+        return Plots.Scatter($"SHAP values of {rows:N0} test respondents (log-odds; right raises the risk)", series,
+            new ChartLayout(XTitle: "SHAP value (log-odds contribution)", Width: 900, Height: Math.Max(380, 34 * features.Length + 160)),
+            colorTitle: "feature value", yCategories: features.Select(f => f.Feature).ToArray());
+    }
+
+    /// <summary>Dependence chart: a feature's value (x) against its SHAP value (y), one point per explained row.</summary>
+    public static Chart ShapDependence(ShapSummary shap, string feature, int maxRows = 2000)
+    {
+        var j = shap.Features.ToList().IndexOf(feature);
+        var rows = Enumerable.Range(0, Math.Min(maxRows, shap.Values.Rows)).Where(r => !float.IsNaN(shap.Rows[r][j])).ToArray();
+        var contributions = shap.Column(j);
+        return Plots.Scatter($"How {feature} moves the risk (SHAP dependence; unknown values not shown)",
+            [new PointSeries(feature, rows.Select(r => (double)shap.Rows[r][j]).ToArray(), rows.Select(r => contributions[r]).ToArray())],
+            new ChartLayout(XTitle: feature, YTitle: "SHAP value (log-odds)", Width: 640, Height: 400));
+    }
+
     /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
     public static Chart ColumnShapes(QualityReport quality)
     {
