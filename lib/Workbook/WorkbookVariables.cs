@@ -27,8 +27,8 @@ public static class WorkbookVariables
 
     public static IReadOnlyList<WorkbookVariable> All { get; } =
     [
-        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz", "the embedded synthetic sample, generated into <data>/raw/", true),
-        new(Year, "BRFSS year profile", "detected from the variables present", true),
+        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz; several separated by the platform's path separator (one survey year each)", "the embedded synthetic sample, generated into <data>/raw/", true),
+        new(Year, "BRFSS year profile; with several sources, their survey years in the same order", "detected from the variables present", true),
         new(Data, "root folder of every output", "data/ at the repository root", true),
         new(Recipe, "feature recipe: seed (the original's, for parity) or improved", "improved", true),
         new(Seed, "random seed for everything", WorkbookParameters.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), true),

@@ -42,7 +42,7 @@ try
     // Relative paths were resolved against the caller's folder; the kernels run in the notebooks' folder.
     // The runner asks for static chart images: executed copies then show charts where scripts are stripped.
     var resolved = new Dictionary<string, string> { [WorkbookVariables.Data] = parameters.DataRoot, [WorkbookVariables.StaticImages] = "1" };
-    if (parameters.Input is not null) resolved[WorkbookVariables.Input] = parameters.Input;
+    if (parameters.Inputs.Count > 0) resolved[WorkbookVariables.Input] = string.Join(Path.PathSeparator, parameters.Inputs);
     if (parameters.ScoreInputOverride is not null) resolved[WorkbookVariables.ScoreInput] = parameters.ScoreInputOverride;
     var options = new RunnerOptions(
         RepositoryRoot: root,

@@ -66,7 +66,7 @@ switch (args)
         var model = TrainedModel.Fit(train, ModelSpec.FromDepth(TrainerKind.LightGbm, 80, 4), seed).WithScoringInfo(0.5, train);
         var store = new MlflowStore(Path.Combine(dir, "mlruns"));
         var run = store.StartRun(store.GetOrCreateExperiment("benchmark"), "score-benchmark");
-        ModelArtifacts.LogModel(run, model);
+        ModelArtifacts.LogModel(run, model, trainingRows: train.Rows);
         run.End();
         store.SetAlias(WorkbookModel.Name, WorkbookModel.Alias, store.RegisterModel(WorkbookModel.Name, run).Version);
         await File.WriteAllLinesAsync(Path.Combine(dir, "train.csv"), train.Rows.Select((r, i) => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "," + (train.Labels[i] ? 1 : 0))
@@ -82,9 +82,12 @@ switch (args)
         Console.WriteLine($"prepared {rows:N0} rows to score, model trained on {train.Count:N0} rows, in {dir}");
         return 0;
     }
-    case ["score", var dir]:
+    case ["score", var dir, ..] when args.Length <= 3:
     {
-        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")));
+        // Like for like with predict_proba: no explanations unless asked ("score <dir> 3" adds the top three SHAP drivers per row).
+        var drivers = args.Length == 3 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")),
+            new ScoringOptions(Drivers: drivers));
         using var self = Process.GetCurrentProcess();
         Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s inside the process ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
         return 0;
