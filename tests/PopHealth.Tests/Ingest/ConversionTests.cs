@@ -137,8 +137,8 @@ public class ConversionTests
     [Fact]
     public void Unknown_variables_or_a_year_that_does_not_fit_are_clear_errors()
     {
-        Assert.Contains("Cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["A", "B"])).Message);
-        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables (INCOME2, DRNKANY5, CHCSCNCR)",
+        Assert.Contains("cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["A", "B"])).Message);
+        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables: LLCP2016 needs INCOME2, DRNKANY5, CHCSCNCR (missing INCOME2, DRNKANY5, CHCSCNCR)",
             Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2"], 2016)).Message);
         Assert.Contains("no profile for that year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3"], 1999)).Message);
     }
