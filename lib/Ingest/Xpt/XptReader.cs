@@ -235,7 +235,7 @@ public sealed partial class XptReader : IColumnSource
         if (leftHasData || left >= Record)
         {
             pendingBlankRows = 0;
-            throw Malformed(start, $"truncated record: the file ends {left} bytes into a {rowLength}-byte observation");
+            throw Malformed(start, $"truncated record: the file ends {left:N0} bytes into a {rowLength:N0}-byte observation");
         }
         if (end % Record != 0)
         {
