@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 using ICSharpCode.SharpZipLib;
@@ -10,10 +11,12 @@ namespace PopHealth.Ingest;
 /// length, or damaged compressed bytes is an <see cref="InvalidDataException"/> saying so, never fewer rows.
 /// </summary>
 /// <remarks>
-/// gzip goes through SharpZipLib, whose reader checks each member's CRC-32 and length and reports a stream that
-/// ends early (.NET's GZipStream returns a cut-short file's first rows without a word). A zip entry goes through
-/// .NET's ZipArchive, checked here against the CRC-32 and length of the zip's central directory (.NET checks
-/// neither on read).
+/// gzip is decoded by .NET's GZipStream (zlib: fast, and it checks each member's CRC), which returns a cut-short
+/// file's first rows without a word; so at the end the data's CRC-32 and length are checked against the file's
+/// last 8 bytes, the trailer of a complete single-member file. Should they differ, the file is cut short or damaged
+/// or holds several members (concatenated gzip files, which are valid): SharpZipLib, whose reader follows every
+/// member's framing, then decides. A zip entry goes through .NET's ZipArchive, checked here against the CRC-32 and
+/// length of the zip's central directory (.NET checks neither on read).
 /// </remarks>
 internal sealed class CheckedStream : Stream
 {
@@ -22,34 +25,40 @@ internal sealed class CheckedStream : Stream
     private readonly IDisposable? owner;
     private readonly long? expectedLength;
     private readonly uint? expectedCrc;
-    private readonly Crc32? crc;
+    /// <summary>The gzip file whose trailer is checked at the end (null for a zip entry).</summary>
+    private readonly string? gzipPath;
+    private readonly Crc32 crc = new();
     private long length;
     private bool verified;
 
-    private CheckedStream(Stream inner, string sourceName, IDisposable? owner, long? expectedLength, uint? expectedCrc)
+    private CheckedStream(Stream inner, string sourceName, IDisposable? owner, long? expectedLength, uint? expectedCrc, string? gzipPath)
     {
         this.inner = inner;
         this.sourceName = sourceName;
         this.owner = owner;
         this.expectedLength = expectedLength;
         this.expectedCrc = expectedCrc;
-        crc = expectedCrc is null ? null : new Crc32();
+        this.gzipPath = gzipPath;
     }
 
-    /// <summary>The decompressed content of a gzip file; disposing it closes <paramref name="compressed"/>.</summary>
-    public static Stream Gzip(Stream compressed, string sourceName) => new CheckedStream(new GZipInputStream(compressed), sourceName, null, null, null);
+    /// <summary>The decompressed content of the gzip file at <paramref name="path"/>.</summary>
+    public static Stream Gzip(string path, string sourceName)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return new CheckedStream(new GZipStream(file, CompressionMode.Decompress), sourceName, null, null, null, path);
+    }
 
     /// <summary>The content of <paramref name="entry"/>, checked against the central directory; disposing it disposes <paramref name="archive"/>.</summary>
     public static Stream ZipEntry(ZipArchive archive, ZipArchiveEntry entry, string sourceName)
     {
         try
         {
-            return new CheckedStream(entry.Open(), sourceName, archive, entry.Length, entry.Crc32);
+            return new CheckedStream(entry.Open(), sourceName, archive, entry.Length, entry.Crc32, null);
         }
         catch (InvalidDataException e)
         {
             archive.Dispose();
-            throw Damaged(sourceName, e);
+            throw Damaged(sourceName, e.Message, e);
         }
     }
 
@@ -59,7 +68,17 @@ internal sealed class CheckedStream : Stream
         var name = Path.GetFileName(path);
         try
         {
-            return ZipFile.OpenRead(path);
+            var archive = ZipFile.OpenRead(path);
+            try
+            {
+                _ = archive.Entries; // the central directory is read on first use: read it here, where its errors are caught
+                return archive;
+            }
+            catch
+            {
+                archive.Dispose();
+                throw;
+            }
         }
         catch (InvalidDataException e)
         {
@@ -76,12 +95,13 @@ internal sealed class CheckedStream : Stream
         {
             n = inner.Read(buffer);
         }
-        catch (Exception e) when (e is InvalidDataException or SharpZipBaseException or EndOfStreamException)
+        catch (InvalidDataException e)
         {
-            throw Damaged(sourceName, e);
+            // zlib's data errors (a damaged byte, a wrong gzip CRC) all come as "unsupported compression method": say what it means.
+            throw Damaged(sourceName, "it does not decompress", e);
         }
         length += n;
-        crc?.Append(buffer[..n]);
+        crc.Append(buffer[..n]);
         if (n == 0 && buffer.Length > 0) Verify();
         return n;
     }
@@ -92,12 +112,53 @@ internal sealed class CheckedStream : Stream
         verified = true;
         if (expectedLength is { } expected && length != expected)
             throw new InvalidDataException($"{sourceName}: the zip's directory says {expected:N0} bytes but the entry holds {length:N0}: the zip is damaged; download or copy it again.");
-        if (expectedCrc is { } expectedCrcValue && crc is not null && crc.GetCurrentHashAsUInt32() != expectedCrcValue)
+        if (expectedCrc is { } expectedCrcValue && crc.GetCurrentHashAsUInt32() != expectedCrcValue)
             throw new InvalidDataException($"{sourceName}: CRC-32 mismatch (the zip says {expectedCrcValue:x8}, the data is {crc.GetCurrentHashAsUInt32():x8}): the zip is damaged; download or copy it again.");
+        if (gzipPath is not null && !MatchesTrailer(gzipPath) && ReadsToTheEnd(gzipPath) is { } problem)
+            throw Damaged(sourceName, problem, null);
     }
 
-    private static InvalidDataException Damaged(string sourceName, Exception e) =>
-        new($"{sourceName}: the compressed data is damaged or cut short ({e.Message}); download or copy the file again.", e);
+    /// <summary>Whether the data read is what a single-member gzip file's trailer (its last 8 bytes: CRC-32, length mod 2^32) says.</summary>
+    private bool MatchesTrailer(string path)
+    {
+        using var handle = File.OpenHandle(path);
+        Span<byte> trailer = stackalloc byte[8];
+        var size = RandomAccess.GetLength(handle);
+        return size >= 18 && RandomAccess.Read(handle, trailer, size - 8) == 8
+            && BinaryPrimitives.ReadUInt32LittleEndian(trailer) == crc.GetCurrentHashAsUInt32()
+            && BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)length;
+    }
+
+    /// <summary>
+    /// Null when SharpZipLib reads every member of the gzip file to its end, checking each trailer; else what is wrong.
+    /// It is the judge only here, for files of several members or damaged ones: its inflater, unlike zlib, can fail on
+    /// damaged data with an internal exception (IndexOutOfRangeException), which here means "damaged" like the rest.
+    /// </summary>
+    private static string? ReadsToTheEnd(string path)
+    {
+        try
+        {
+            if (new FileInfo(path).Length == 0) return "an empty file";
+            using var gzip = new GZipInputStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
+            gzip.CopyTo(Stream.Null);
+            return null;
+        }
+        catch (Exception e) when (e is EndOfStreamException || e.Message.Contains("EOF", StringComparison.Ordinal))
+        {
+            return "the file ends before its compressed data does";
+        }
+        catch (GZipException e)
+        {
+            return e.Message;
+        }
+        catch (Exception e) when (e is SharpZipBaseException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return "it does not decompress";
+        }
+    }
+
+    private static InvalidDataException Damaged(string sourceName, string reason, Exception? inner) =>
+        new($"{sourceName}: the compressed data is damaged or cut short ({reason}); download or copy the file again.", inner);
 
     public override bool CanRead => true;
     public override bool CanSeek => false;

@@ -46,11 +46,7 @@ public sealed class CsvSource : IColumnSource
     {
         var name = Path.GetFileName(path);
         var gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-        return new(() =>
-        {
-            Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            return gzip ? CheckedStream.Gzip(file, name) : file;
-        }, name);
+        return new(() => gzip ? CheckedStream.Gzip(path, name) : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), name);
     }
 
     /// <summary>Reads CSV from streams that <paramref name="open"/> returns afresh for each pass.</summary>

@@ -162,7 +162,7 @@ public class CsvSourceTests
         foreach (var cut in new[] { gz.Length / 2, gz.Length - 9, gz.Length - 1 })
         {
             File.WriteAllBytes(temp.File("cut.csv.gz"), gz[..cut]);
-            Assert.StartsWith("cut.csv.gz: the compressed data is damaged or cut short", Refused(temp.File("cut.csv.gz")).Message);
+            Assert.StartsWith("cut.csv.gz: the compressed data is damaged or cut short (the file ends before its compressed data does)", Refused(temp.File("cut.csv.gz")).Message);
         }
     }
 
@@ -174,7 +174,7 @@ public class CsvSourceTests
         var badCrc = gz.ToArray();
         badCrc[^6] ^= 0xFF;
         File.WriteAllBytes(temp.File("crc.csv.gz"), badCrc);
-        Assert.Contains("crc.csv.gz: the compressed data is damaged or cut short (GZIP crc sum mismatch", Refused(temp.File("crc.csv.gz")).Message);
+        Assert.StartsWith("crc.csv.gz: the compressed data is damaged or cut short", Refused(temp.File("crc.csv.gz")).Message);
         var damaged = gz.ToArray();
         damaged[gz.Length / 2] ^= 0xFF;
         File.WriteAllBytes(temp.File("bad.csv.gz"), damaged);
