@@ -124,8 +124,8 @@ public sealed partial class XptReader : IColumnSource
         while (rows < maxRows && ReadRow(out var row))
         {
             set ??= new ArraySet(numeric, FirstCapacity(maxRows));
-            // Only where the file's length is unknown: the arrays grow as rows arrive, never ahead of them.
-            if (rows == set.Capacity) set.Grow(Math.Min(maxRows, 2 * set.Capacity));
+            // Only where the file's length is unknown: the arrays grow as rows arrive, never far ahead of them.
+            if (rows == set.Capacity) set.Grow(NextCapacity(set.Capacity, maxRows));
             Decode(row, set, rows);
             rows++;
         }
@@ -142,6 +142,12 @@ public sealed partial class XptReader : IColumnSource
         var perRow = Math.Max(1, numeric.Length * 18);
         return Math.Clamp(InitialBatchBytes / perRow, 1, maxRows);
     }
+
+    /// <summary>
+    /// Eight times the rows already read (bounded by them), and straight to <paramref name="maxRows"/> past half of it:
+    /// few reallocations, so little garbage on the way to full-size batches.
+    /// </summary>
+    private static int NextCapacity(int capacity, int maxRows) => 8L * capacity > maxRows / 2 ? maxRows : 8 * capacity;
 
     private void Decode(ReadOnlySpan<byte> row, ArraySet set, int r)
     {
