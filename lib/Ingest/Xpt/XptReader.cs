@@ -57,7 +57,7 @@ public sealed partial class XptReader : IColumnSource
         missingCounts = numeric.Select(n => n ? new long[28] : null).ToArray();
         // A file on disk says how much it holds: read ahead in large blocks, but never past its end.
         if (streamLength is { } total)
-            GrowBuffer((int)Math.Min(Math.Max(total - offset, 0) + Record, Math.Max(ReadAhead, 2L * (rowLength + Record))));
+            GrowBuffer((int)Math.Min(Math.Min(Math.Max(total - offset, 0) + Record, Math.Max(ReadAhead, 2L * (rowLength + Record))), Array.MaxLength));
     }
 
     /// <summary>Opens a transport file on disk.</summary>
