@@ -57,7 +57,7 @@ public static class BrfssConverter
         var hashing = Task.Run(() => Sha256(input));
         using var source = BrfssSources.Open(input);
         if (source is XptReader xpt) xpt.ReuseBatchArrays = true; // two array sets: one batch is written while the next is read
-        var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year);
+        var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year, source.SourceName);
 
         var kept = source.Columns.Select((c, i) => (Column: c, Index: i)).Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         var fields = kept.Select(x => x.Column.Kind == ColumnKind.Numeric
@@ -69,7 +69,7 @@ public static class BrfssConverter
         var schema = new ParquetSchema(fields);
         var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name).ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
         var dropped = source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray();
-        IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = source is XptReader reader ? reader.MissingCounts : new Dictionary<string, Dictionary<char, long>>();
+        IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = new Dictionary<string, Dictionary<char, long>>();
 
         long rows = 0;
         await AtomicFile.WriteAsync(output, async stream =>
@@ -98,6 +98,7 @@ public static class BrfssConverter
                 // A failed write must not leave a read running on a source about to be closed.
                 await reading.ContinueWith(_ => { }, TaskScheduler.Default);
             }
+            if (source is XptReader reader) sasMissing = reader.MissingCounts; // counted while reading
             writer.CustomMetadata = new Dictionary<string, string>
             {
                 [MetadataPrefix + "source"] = source.SourceName,

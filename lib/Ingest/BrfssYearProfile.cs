@@ -87,24 +87,31 @@ public sealed record BrfssYearProfile(
 
     /// <summary>
     /// The profile for <paramref name="columns"/>: the one <paramref name="year"/> names if given (it must fit),
-    /// else the one whose signature variables are all present.
+    /// else the one whose signature variables are all present. <paramref name="source"/> names the file in errors.
     /// </summary>
-    public static BrfssYearProfile Detect(IEnumerable<string> columns, int? year = null)
+    public static BrfssYearProfile Detect(IEnumerable<string> columns, int? year = null, string? source = null)
     {
         var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
         var fitting = All.Where(p => p.Signature.All(present.Contains)).ToList();
+        var file = source ?? "the source";
         if (year is { } y)
         {
-            var chosen = fitting.FirstOrDefault(p => p.Year == y)
-                ?? throw new InvalidDataException(All.Any(p => p.Year == y)
-                    ? $"POPHEALTH_YEAR={y}, but the source lacks that year's variables ({string.Join(", ", All.Where(p => p.Year == y).SelectMany(p => p.Signature).Distinct())})."
-                    : $"POPHEALTH_YEAR={y}: no profile for that year (known: {string.Join(", ", All.Select(p => p.Year).Distinct())}).");
-            return chosen;
+            var ofYear = All.Where(p => p.Year == y).ToList();
+            if (ofYear.Count == 0)
+                throw new InvalidDataException($"POPHEALTH_YEAR={y}: no profile for that year (known: {string.Join(", ", All.Select(p => p.Year).Distinct())}); set one of those, or leave it unset to detect the year.");
+            return fitting.FirstOrDefault(p => p.Year == y)
+                ?? throw new InvalidDataException($"POPHEALTH_YEAR={y}, but {file} lacks that year's variables: {Requirements(ofYear, present)}. "
+                    + $"Set POPHEALTH_INPUT to a BRFSS {y} file, or POPHEALTH_YEAR to the file's year (or leave it unset to detect it).");
         }
         return fitting.FirstOrDefault()
-            ?? throw new InvalidDataException(
-                $"Cannot tell the BRFSS year from the variables present. Expected one of: {string.Join("; ", All.Select(p => $"{p.Name} ({string.Join(", ", p.Signature)})"))}.");
+            ?? throw new InvalidDataException($"{file}: cannot tell the BRFSS year: no year profile's marker variables are all present ({Requirements(All, present)}). "
+                + "Set POPHEALTH_INPUT to a BRFSS file (CDC's LLCPyyyy XPT, or an extract holding one of those sets of variables), or POPHEALTH_YEAR to its survey year.");
     }
+
+    /// <summary>Each profile's marker variables, with those missing from <paramref name="present"/>; one list per profile, never merged.</summary>
+    private static string Requirements(IEnumerable<BrfssYearProfile> profiles, HashSet<string> present) =>
+        string.Join("; ", profiles.Select(p => $"{p.Name} needs {string.Join(", ", p.Signature)}"
+            + (p.Signature.Where(v => !present.Contains(v)).ToList() is { Count: > 0 } missing ? $" (missing {string.Join(", ", missing)})" : "")));
 
     /// <summary>The 2024 name of a source column under this profile.</summary>
     public string TargetName(string sourceName) => Renames.TryGetValue(sourceName, out var renamed) ? renamed : sourceName;
