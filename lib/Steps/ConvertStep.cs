@@ -38,6 +38,8 @@ public static class ConvertStep
         else input = parameters.Inputs[0];
         var report = await BrfssConverter.ConvertAsync(input, parameters.InterimBrfss,
             new ConversionOptions(Year: parameters.Years.Count > 0 ? parameters.Years[0] : null, Synthetic: generated is not null), RowProgress(progress));
+        try { await ProfileCodes.VerifyAsync(parameters.InterimBrfss, report.Profile, input); }
+        catch (InvalidDataException) { File.Delete(parameters.InterimBrfss); throw; } // no table whose codes are not what its profile says
         var thresholds = PovertyThresholdTable.ForSurveyYear(report.Profile.Year);
         await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
         return new ConvertResult([report], thresholds, generated);
@@ -61,8 +63,10 @@ public static class ConvertStep
             {
                 var year = parameters.Years.Count > 0 ? parameters.Years[i] : (int?)null;
                 var part = Path.Combine(folder.FullName, $"part-{i}.parquet");
-                reports.Add(await BrfssConverter.ConvertAsync(parameters.Inputs[i], part, new ConversionOptions(Year: year),
-                    RowProgress(progress, $"{Path.GetFileName(parameters.Inputs[i])}: ")));
+                var report = await BrfssConverter.ConvertAsync(parameters.Inputs[i], part, new ConversionOptions(Year: year),
+                    RowProgress(progress, $"{Path.GetFileName(parameters.Inputs[i])}: "));
+                await ProfileCodes.VerifyAsync(part, report.Profile, parameters.Inputs[i]);
+                reports.Add(report);
             }
             progress?.Report($"merging {reports.Count} survey years");
             await SurveyYears.MergeAsync(reports.Select(r => (r.Output, r.Profile.Year)).ToArray(), parameters.InterimBrfss);
