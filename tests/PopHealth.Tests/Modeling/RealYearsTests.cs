@@ -15,7 +15,7 @@ public class RealYearsTests
     private static readonly string[] Files = ["brfss2022_llcp_national_20vars.zip", "brfss2023_llcp_national_20vars.zip", "brfss2024_llcp_national_20vars.zip"];
 
     [Fact]
-    public async Task Three_national_years_pool_and_a_model_holds_up_a_year_later()
+    public async Task Three_national_years_pool_and_a_model_trained_on_two_holds_up_on_the_third()
     {
         using var temp = Repo.Temp();
         var sep = Path.PathSeparator.ToString();
@@ -38,15 +38,15 @@ public class RealYearsTests
         var plan = await TrainStep.PlanAsync(parameters);
         Assert.NotNull(plan.Years);
         Assert.All(plan.Split.Test, i => Assert.Equal(2024, plan.Years![i])); // the headline test is 2024's holdout
+        // The next-year question only (one fit, to keep CI short): trained on 2022+2023, tested on all of 2024,
+        // recalibrated on a seeded 5 % labelled sample of 2024 and measured on the other 95 %.
         var spec = new ModelSpec(TrainerKind.LightGbm, 200, 31, LearningRate: 0.05, MinLeaf: 50);
-        var model = TrainedModel.Fit(plan.Data.Subset(plan.Split.Train), spec, plan.Seed);
-        var test = plan.Data.Subset(plan.Split.Test);
-        var within = Statistics.Auc(model.Probabilities(test.Rows), test.Labels);
-        Assert.True(within >= 0.815, $"2024 within-year AUC {within:F4}");
-
-        var latest = YearValidation.Run(plan.Data, plan.Years!, spec, plan.Seed, threshold: 0.3).Single(r => r.TestYear == 2024);
-        Assert.Equal("2022+2023", latest.TrainedOn);
-        Assert.True(latest.Report.Auc >= 0.813, $"2022+2023 → 2024 AUC {latest.Report.Auc:F4}");
+        var earlier = Enumerable.Range(0, plan.Years!.Length).Where(i => plan.Years[i] < 2024).ToArray();
+        var latestRows = Enumerable.Range(0, plan.Years.Length).Where(i => plan.Years[i] == 2024).ToArray();
+        var model = TrainedModel.Fit(plan.Data.Subset(earlier), spec, plan.Seed);
+        var latest = YearValidation.Measure(model, plan.Data.Subset(latestRows), 2024, "2022+2023", earlier.Length, plan.Seed, threshold: 0.3, calibrationShare: 0.05);
+        Console.WriteLine($"2022+2023 -> 2024: AUC {latest.Report.Auc:F4}, calibration {latest.Report.CalibrationInTheLarge:F4}, recalibrated {latest.Recalibrated:F4}");
+        Assert.True(latest.Report.Auc >= 0.810, $"2022+2023 → 2024 AUC {latest.Report.Auc:F4}");
         Assert.True(latest.Report.CalibrationInTheLarge < 0, "prevalence rose: last year's model should under-predict");
         Assert.True(Math.Abs(latest.Recalibrated) <= 0.003, $"recalibrated calibration in the large {latest.Recalibrated:F4}");
     }
