@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Xunit.Abstractions;
 
+using PopHealth.Workbook;
+
 namespace PopHealth.Tests.Ingest;
 
 /// <summary>
@@ -20,8 +22,8 @@ public class IngestFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Every_mutant_ends_in_a_clean_read_or_our_format_error_within_bounded_memory()
     {
-        var cases = Setting("POPHEALTH_FUZZ_CASES", DefaultCases);
-        var seed = Setting("POPHEALTH_FUZZ_SEED", DefaultSeed);
+        var cases = Setting(WorkbookVariables.FuzzCases, DefaultCases);
+        var seed = Setting(WorkbookVariables.FuzzSeed, DefaultSeed);
         using var temp = Repo.Temp();
         var report = IngestFuzzer.Run(seed, cases, temp.Path);
 
@@ -35,7 +37,7 @@ public class IngestFuzzTests(ITestOutputHelper output)
         };
         lines.AddRange(report.Classes.OrderByDescending(c => c.Value).Select(c => $"  {c.Value,7:N0}  {c.Key}"));
         foreach (var line in lines.Concat(report.Failures.Take(20).Select(f => "FAILED " + f))) output.WriteLine(line);
-        if (Environment.GetEnvironmentVariable("POPHEALTH_FUZZ_REPORT") is { Length: > 0 } file)
+        if (Environment.GetEnvironmentVariable(WorkbookVariables.FuzzReport) is { Length: > 0 } file)
             File.WriteAllLines(file, lines.Concat(report.Failures.Select(f => "FAILED " + f)));
 
         Assert.True(report.Failures.Count == 0, $"{report.Failures.Count} of {report.Cases} cases failed; first: {report.Failures.FirstOrDefault()}");

@@ -4,6 +4,8 @@ using System.Text;
 using PopHealth.Ingest;
 using PopHealth.Ingest.Xpt;
 
+using PopHealth.Workbook;
+
 namespace PopHealth.Tests.Ingest;
 
 /// <summary>Issue 12's XPT findings, each reproduced with a file of our own: exact reads of SAS's layouts, and every malformed header refused before it sizes anything.</summary>
@@ -44,7 +46,7 @@ public class XptHardeningTests
     public void The_committed_sas_layout_fixture_is_what_its_generator_writes()
     {
         var path = XptFixtures.Path("sas91_v8_numerics_first.xpt");
-        if (Environment.GetEnvironmentVariable("POPHEALTH_WRITE_FIXTURES") == "1") File.WriteAllBytes(path, XptFixtures.Sas91NumericsFirst());
+        if (Environment.GetEnvironmentVariable(WorkbookVariables.WriteFixtures) == "1") File.WriteAllBytes(path, XptFixtures.Sas91NumericsFirst());
         Assert.Equal(XptFixtures.Sas91NumericsFirst(), File.ReadAllBytes(path));
     }
 
