@@ -2,16 +2,35 @@ using System.Text.Json.Nodes;
 
 namespace PopHealth.Charts;
 
-/// <summary>A named line: x and y of equal length.</summary>
-public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+/// <summary>A named line: x and y of equal length, drawn in the chart's next colour unless <paramref name="Style"/> says otherwise.</summary>
+public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, LineStyle? Style = null);
+
+/// <summary>How a line is drawn: colour (CSS), dash (plotly.js: solid, dash, dot, dashdot), width in px, marker symbol (null: none).</summary>
+public sealed record LineStyle(string? Color = null, string Dash = "solid", double Width = 2, string? Marker = null)
+{
+    // Okabe–Ito colours (told apart with colour-blindness too), each with its own dash and marker, so curves that lie
+    // on top of each other stay distinguishable in print.
+    private static readonly string[] Colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
+    private static readonly string[] Dashes = ["solid", "dash", "dashdot", "longdash", "dot", "longdashdot"];
+    private static readonly string[] Markers = ["circle", "square", "diamond", "triangle-up", "x", "star"];
+
+    /// <summary>The <paramref name="index"/>th of a set of curves compared on one chart: a colour, dash and marker of its own;
+    /// the first is drawn widest, so a later curve on top of it leaves it visible.</summary>
+    public static LineStyle Series(int index, bool markers = false) =>
+        new(Colors[index % Colors.Length], Dashes[index % Dashes.Length], index == 0 ? 3.5 : 2, markers ? Markers[index % Markers.Length] : null);
+
+    /// <summary>A reference line (chance, the diagonal): thin, grey, dotted.</summary>
+    public static LineStyle Reference { get; } = new("#7f7f7f", "dot", 1.5);
+}
 
 /// <summary>A named set of bars over categories, with optional lower/upper error bounds (e.g. a 95 % CI).</summary>
 public sealed record BarSeries(string Name, IReadOnlyList<string> Categories, IReadOnlyList<double> Values,
     IReadOnlyList<double>? Lower = null, IReadOnlyList<double>? Upper = null);
 
-/// <summary>Axis and size options shared by every chart.</summary>
+/// <summary>Axis and size options shared by every chart; <paramref name="LegendBelow"/> puts the legend in rows under the
+/// plot, leaving the plot its full width (for long series names).</summary>
 public sealed record ChartLayout(string? XTitle = null, string? YTitle = null, int Width = 760, int Height = 440,
-    double? YMin = null, double? YMax = null, double? XMin = null, double? XMax = null, bool YPercent = false);
+    double? YMin = null, double? YMax = null, double? XMin = null, double? XMax = null, bool YPercent = false, bool LegendBelow = false);
 
 /// <summary>The workbook's chart vocabulary: each method returns a <see cref="Chart"/>.</summary>
 public static partial class Plots
@@ -58,21 +77,40 @@ public static partial class Plots
         foreach (var s in series)
         {
             Require(s.X.Count == s.Y.Count, $"line series '{s.Name}': {s.X.Count} x values but {s.Y.Count} y values");
-            traces.Add(new JsonObject
+            var trace = new JsonObject
             {
                 ["type"] = "scatter",
-                ["mode"] = markers ? "lines+markers" : "lines",
+                ["mode"] = markers || s.Style?.Marker is not null ? "lines+markers" : "lines",
                 ["name"] = s.Name,
                 ["x"] = Array(s.X),
                 ["y"] = Array(s.Y),
-            });
+            };
+            if (s.Style is { } style)
+            {
+                var line = new JsonObject { ["dash"] = style.Dash, ["width"] = style.Width };
+                if (style.Color is not null) line["color"] = style.Color;
+                trace["line"] = line;
+                if (style.Marker is not null)
+                {
+                    trace["marker"] = new JsonObject { ["symbol"] = style.Marker, ["size"] = 8, ["color"] = style.Color is null ? null : JsonValue.Create(style.Color) };
+                    trace["cliponaxis"] = false; // a point on the axis range's edge (an observed share of 1) shows whole
+                }
+            }
+            traces.Add(trace);
         }
         return Build(title, traces, layout);
     }
 
-    /// <summary>A heatmap of <paramref name="z"/>[row][column], rows labelled by <paramref name="yLabels"/>.</summary>
+    /// <summary>
+    /// A heatmap of <paramref name="z"/>[row][column], rows labelled by <paramref name="yLabels"/>. With
+    /// <paramref name="diverging"/> the colours are centred on zero whatever the values: blue below, white at zero, red
+    /// above, on a range symmetric about zero (then <paramref name="colorScale"/> is not used). Cells show
+    /// <paramref name="cellText"/> of their value (empty where the value is missing), else the value as it is; the colour
+    /// bar has <paramref name="colorBarTitle"/> and ticks in <paramref name="colorBarFormat"/> (d3 syntax, e.g. <c>+.0%</c>).
+    /// </summary>
     public static Chart Heatmap(string title, IReadOnlyList<string> xLabels, IReadOnlyList<string> yLabels,
-        IReadOnlyList<IReadOnlyList<double>> z, ChartLayout? layout = null, string colorScale = "Blues", bool reverseScale = false)
+        IReadOnlyList<IReadOnlyList<double>> z, ChartLayout? layout = null, string colorScale = "Blues", bool reverseScale = false,
+        bool diverging = false, Func<double, string>? cellText = null, string? colorBarTitle = null, string? colorBarFormat = null)
     {
         Require(z.Count == yLabels.Count, $"heatmap: {yLabels.Count} row labels but {z.Count} rows");
         for (var r = 0; r < z.Count; r++)
@@ -85,8 +123,24 @@ public static partial class Plots
             ["z"] = new JsonArray(z.Select(row => (JsonNode?)Array(row)).ToArray()),
             ["colorscale"] = colorScale,
             ["reversescale"] = reverseScale,
-            ["texttemplate"] = "%{z}",
+            ["texttemplate"] = cellText is null ? "%{z}" : "%{text}",
         };
+        if (cellText is not null)
+            trace["text"] = new JsonArray(z.Select(row => (JsonNode?)Array(row.Select(v => double.IsFinite(v) ? cellText(v) : ""))).ToArray());
+        if (diverging)
+        {
+            var extent = z.SelectMany(row => row).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+            extent = extent > 0 ? extent : 1;
+            trace["colorscale"] = new JsonArray(RedBlue.Select(stop => (JsonNode?)new JsonArray(stop.At, stop.Color)).ToArray());
+            trace["reversescale"] = false;
+            trace["zmid"] = 0;
+            trace["zmin"] = -extent;
+            trace["zmax"] = extent;
+        }
+        var colorBar = new JsonObject();
+        if (colorBarTitle is not null) colorBar["title"] = new JsonObject { ["text"] = colorBarTitle };
+        if (colorBarFormat is not null) colorBar["tickformat"] = colorBarFormat;
+        if (colorBar.Count > 0) trace["colorbar"] = colorBar;
         return Build(title, new JsonArray(trace), layout);
     }
 
@@ -120,6 +174,13 @@ public static partial class Plots
         });
     }
 
+    /// <summary>ColorBrewer's RdBu, blue for the lowest values and red for the highest, white at the middle (zero).</summary>
+    private static readonly (double At, string Color)[] RedBlue =
+    [
+        (0.0, "#2166ac"), (0.1, "#4393c3"), (0.25, "#92c5de"), (0.4, "#d1e5f0"), (0.5, "#f7f7f7"),
+        (0.6, "#fddbc7"), (0.75, "#f4a582"), (0.9, "#d6604d"), (1.0, "#b2182b"),
+    ];
+
     private static Chart Build(string title, JsonArray traces, ChartLayout? layout, Action<JsonObject>? extra = null)
     {
         layout ??= new ChartLayout();
@@ -131,6 +192,8 @@ public static partial class Plots
             ["xaxis"] = Axis(layout.XTitle, layout.XMin, layout.XMax, percent: false),
             ["yaxis"] = Axis(layout.YTitle, layout.YMin, layout.YMax, layout.YPercent),
         };
+        if (layout.LegendBelow)
+            l["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["xanchor"] = "left", ["y"] = -0.16, ["yanchor"] = "top" };
         extra?.Invoke(l);
         return new Chart(title, new JsonObject { ["data"] = traces, ["layout"] = l });
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PopHealth.Workbook;
@@ -7,8 +6,9 @@ namespace PopHealth.Charts;
 
 /// <summary>
 /// PNG and SVG images of charts, drawn by a headless Chromium (Debian's <c>chromium</c> package, or the browser named
-/// by <c>POPHEALTH_CHROMIUM</c>) from the chart's self-contained page: nothing is downloaded at run time. Without a
-/// browser nothing fails: the save methods return null and <see cref="SkipNotice"/> says so once.
+/// by <c>POPHEALTH_CHROMIUM</c>): nothing is downloaded at run time. One browser, started at the first image and kept
+/// for the process (<see cref="ChartBrowser"/>), draws every image. Without a browser, or when it cannot start,
+/// nothing fails: the save methods return null and <see cref="SkipNotice"/> says so once.
 /// </summary>
 public static class StaticImages
 {
@@ -26,11 +26,14 @@ public static class StaticImages
     /// <summary>Whether inline charts should embed a static image (the runner asks for it and a browser exists).</summary>
     public static bool EmbedInline => WorkbookVariables.Read(EmbedVariable) is not null && Available;
 
-    /// <summary>A one-time notice when images were asked for but no browser exists (null after the first call, or when not needed).</summary>
+    /// <summary>A one-time notice when images were asked for but no browser exists or it could not draw (null after the first call, or when not needed).</summary>
     public static string? SkipNotice()
     {
-        if (Available || Interlocked.Exchange(ref noticeShown, 1) == 1) return null;
-        return "Static chart images skipped: no headless Chromium found (install Debian's chromium package, or set POPHEALTH_CHROMIUM). Charts stay interactive.";
+        if (Available && ChartBrowser.LastFailure is null) return null;
+        if (Interlocked.Exchange(ref noticeShown, 1) == 1) return null;
+        return Available
+            ? $"Static chart images skipped: {ChartBrowser.LastFailure}. Charts stay interactive."
+            : "Static chart images skipped: no headless Chromium found (install Debian's chromium package, or set POPHEALTH_CHROMIUM). Charts stay interactive.";
     }
 
     private static (string? Named, string Path, string? Found)? lastLookup;
@@ -67,79 +70,37 @@ public static class StaticImages
     /// <summary>The chart as PNG bytes, or null without a browser (or when the browser fails).</summary>
     public static byte[]? RenderPng(Chart chart)
     {
-        var (width, height) = Size(chart);
-        return InBrowser(chart, "", (folder, page) =>
-        {
-            var png = Path.Combine(folder, "chart.png");
-            Run(["--screenshot=" + png, $"--window-size={width + 20},{height + 20}", page], folder);
-            return File.Exists(png) ? File.ReadAllBytes(png) : null;
-        });
+        var url = Draw(chart, "png");
+        const string prefix = "data:image/png;base64,";
+        return url is not null && url.StartsWith(prefix, StringComparison.Ordinal) ? Convert.FromBase64String(url[prefix.Length..]) : null;
     }
 
     /// <summary>The chart as SVG text (plotly.js's own export, run in the browser), or null without a browser.</summary>
     public static string? RenderSvg(Chart chart)
     {
-        var (width, height) = Size(chart);
-        var export = $$"""
-            <script>
-            (function () {
-              var plot = document.querySelector('.js-plotly-plot') || document.querySelector('div[id]');
-              Plotly.toImage(plot, { format: 'svg', width: {{width}}, height: {{height}} }).then(function (url) {
-                var out = document.createElement('pre'); out.id = 'pophealth-svg'; out.textContent = url; document.body.appendChild(out);
-              });
-            })();
-            </script>
-            """;
-        return InBrowser(chart, export, (folder, page) =>
-        {
-            var match = Regex.Match(Run(["--dump-dom", page], folder), "<pre id=\"pophealth-svg\">data:image/svg\\+xml,([^<]*)</pre>");
-            return match.Success ? Uri.UnescapeDataString(System.Net.WebUtility.HtmlDecode(match.Groups[1].Value)) : null;
-        });
+        var url = Draw(chart, "svg");
+        const string prefix = "data:image/svg+xml,";
+        return url is not null && url.StartsWith(prefix, StringComparison.Ordinal) ? Uri.UnescapeDataString(url[prefix.Length..]) : null;
     }
 
     /// <summary>
-    /// Writes the chart's self-contained page (toolbar hidden, <paramref name="script"/> added at the end of the body)
-    /// into a temporary folder, lets <paramref name="use"/> point the browser at it, and removes the folder.
+    /// Starts the headless browser in the background when inline images are asked for (<see cref="EmbedInline"/>), so
+    /// the first chart need not wait for it; the package's kernel extension calls it. Does nothing otherwise.
     /// </summary>
-    private static T? InBrowser<T>(Chart chart, string script, Func<string, string, T?> use) where T : class
+    public static void Prepare()
     {
-        if (Browser is null) return null;
-        var folder = Directory.CreateTempSubdirectory("pophealth-chart-");
-        try
-        {
-            var page = Path.Combine(folder.FullName, "chart.html");
-            var html = HideToolbar(chart.ToHtmlDocument(PlotlyScript.Embedded));
-            File.WriteAllText(page, script.Length == 0 ? html : html.Replace("</body>", script + "</body>", StringComparison.OrdinalIgnoreCase));
-            return use(folder.FullName, new Uri(page).AbsoluteUri);
-        }
-        finally
-        {
-            try { folder.Delete(recursive: true); } catch (IOException) { }
-        }
+        if (EmbedInline && Browser is { } browser) ChartBrowser.Start(browser);
     }
 
-    /// <summary>A picture has no use for plotly's hover toolbar.</summary>
-    private static string HideToolbar(string html) =>
-        html.Replace("</head>", "<style>.modebar-container{display:none !important}</style></head>", StringComparison.OrdinalIgnoreCase);
+    /// <summary>How many headless browsers this process has started: one serves every image, unless one failed.</summary>
+    public static int BrowserLaunches => ChartBrowser.Launches;
 
-    private static string Run(IEnumerable<string> arguments, string workingDirectory)
+    /// <summary>plotly.js's export of the chart at its layout size, drawn in the process's one browser (<see cref="ChartBrowser"/>).</summary>
+    private static string? Draw(Chart chart, string format)
     {
-        var start = new ProcessStartInfo(Browser!)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory,
-        };
-        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
-                     "--virtual-time-budget=5000", $"--user-data-dir={Path.Combine(workingDirectory, "profile")}" }.Concat(arguments))
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            return "";
-        }
-        return output.Result;
+        if (Browser is not { } browser) return null;
+        var (width, height) = Size(chart);
+        return ChartBrowser.Draw(browser, chart, format, width, height);
     }
 
     /// <summary>Saves the chart as PNG (atomically); returns the full path, or null without a browser.</summary>
@@ -171,4 +132,10 @@ public static class StaticImages
         "<script>(function(){var img=document.currentScript.previousElementSibling,tries=0;var t=setInterval(function(){" +
         "var host=img.parentElement;if((host&&host.querySelector('.main-svg'))||++tries>100){clearInterval(t);if(tries<=100)img.remove();}},200);})();</script>" +
         inlineHtml;
+
+    private static readonly Regex InlineImage = new("^<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"", RegexOptions.CultureInvariant);
+
+    /// <summary>The PNG (base64) an inline chart carries in front (<see cref="Chart.ToInlineHtml"/>), or null when it has none.</summary>
+    public static string? InlinePng(string? inlineHtml) =>
+        inlineHtml is not null && InlineImage.Match(inlineHtml) is { Success: true } match ? match.Groups[1].Value : null;
 }

@@ -61,19 +61,24 @@ public static class WorkbookCharts
                 Height: Math.Max(360, 26 * best.Length + 120)), horizontal: true);
     }
 
-    /// <summary>ROC curves of the test sets, with the chance diagonal.</summary>
+    /// <summary>ROC curves of the test sets, each in its own colour and dash, with the chance diagonal; the legend below the plot.</summary>
     public static Chart Roc(IReadOnlyList<TestReport> tests) =>
         Plots.Lines("ROC curve on held-out respondents",
-            tests.Select(t => new LineSeries($"{t.TestSet} (AUC {t.Auc:F3})", t.Roc.Select(p => p.X).ToArray(), t.Roc.Select(p => p.Y).ToArray()))
-                .Append(new LineSeries("chance", [0, 1], [0, 1])),
-            new ChartLayout(XTitle: "false-positive rate", YTitle: "true-positive rate", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 620, Height: 560), markers: false);
+            tests.Select((t, i) => new LineSeries($"{t.TestSet} (AUC {t.Auc:F3})", t.Roc.Select(p => p.X).ToArray(), t.Roc.Select(p => p.Y).ToArray(), LineStyle.Series(i)))
+                .Append(new LineSeries("chance", [0, 1], [0, 1], LineStyle.Reference)),
+            CurveLayout("false-positive rate", "true-positive rate", tests.Count + 1), markers: false);
 
-    /// <summary>Reliability curves: mean predicted probability against the observed rate per bin, with the diagonal.</summary>
+    /// <summary>Reliability curves: mean predicted probability against the observed rate per bin (own colour, dash and marker each), with the diagonal.</summary>
     public static Chart Reliability(IReadOnlyList<TestReport> tests) =>
         Plots.Lines("Reliability: are predicted probabilities right on average?",
-            tests.Select(t => new LineSeries($"{t.TestSet} (Brier {t.Brier:F3})", t.Reliability.Select(b => b.MeanPredicted).ToArray(), t.Reliability.Select(b => b.ObservedRate).ToArray()))
-                .Append(new LineSeries("perfectly calibrated", [0, 1], [0, 1])),
-            new ChartLayout(XTitle: "mean predicted probability", YTitle: "observed share in fair/poor health", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 620, Height: 560));
+            tests.Select((t, i) => new LineSeries($"{t.TestSet} (Brier {t.Brier:F3})", t.Reliability.Select(b => b.MeanPredicted).ToArray(),
+                    t.Reliability.Select(b => b.ObservedRate).ToArray(), LineStyle.Series(i, markers: true)))
+                .Append(new LineSeries("perfectly calibrated", [0, 1], [0, 1], LineStyle.Reference)),
+            CurveLayout("mean predicted probability", "observed share in fair/poor health", tests.Count + 1), markers: false);
+
+    /// <summary>A square unit plot for curves against a diagonal, the legend in rows below it (room for one row per two series).</summary>
+    private static ChartLayout CurveLayout(string xTitle, string yTitle, int series) =>
+        new(XTitle: xTitle, YTitle: yTitle, XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 620, Height: 600 + 22 * ((series + 1) / 2), LegendBelow: true);
 
     /// <summary>Permutation importance: AUC lost when each feature is shuffled (± 1 sd over repeats).</summary>
     public static Chart Importance(IReadOnlyList<FeatureImportance> importance)
@@ -235,15 +240,20 @@ public static class WorkbookCharts
         return Plots.Bar("Predicted probability of fair or poor health", labels, counts, new ChartLayout(XTitle: "predicted probability", YTitle: "respondents"));
     }
 
-    /// <summary>Respondents × features heatmap of contributions to predicted risk (positive = raises risk).</summary>
+    /// <summary>
+    /// Respondents × features heatmap of contributions to predicted risk, coloured about zero: red raises the risk, blue
+    /// lowers it, white changes nothing; cells show the contribution in percentage points of predicted probability.
+    /// </summary>
     public static Chart Drivers(IReadOnlyList<Driver> drivers)
     {
         var respondents = drivers.GroupBy(d => d.RespondentId).OrderByDescending(g => g.First().Probability).Select(g => g.Key).ToArray();
         var features = drivers.GroupBy(d => d.Feature).OrderByDescending(g => g.Count()).Select(g => g.Key).ToArray();
         var z = respondents.Select(r => (IReadOnlyList<double>)features.Select(f => drivers.FirstOrDefault(d => d.RespondentId == r && d.Feature == f)?.Contribution ?? double.NaN).ToArray()).ToArray();
-        return Plots.Heatmap("What drives the highest predicted risks (contribution to probability)", features,
+        return Plots.Heatmap("What drives the highest predicted risks (red raises the risk, blue lowers it)", features,
             respondents.Select(r => $"#{r} ({drivers.First(d => d.RespondentId == r).Probability:P0})").ToArray(), z,
-            new ChartLayout(XTitle: "feature", YTitle: "respondent (predicted risk)", Width: 900, Height: Math.Max(360, 32 * respondents.Length + 160)), colorScale: "RdBu", reverseScale: true);
+            new ChartLayout(XTitle: "feature", YTitle: "respondent (predicted risk)", Width: 900, Height: Math.Max(360, 32 * respondents.Length + 160)),
+            diverging: true, cellText: c => c.ToString("+0.0%;-0.0%;0.0%", System.Globalization.CultureInfo.InvariantCulture),
+            colorBarTitle: "contribution<br>(percentage<br>points)", colorBarFormat: "+.0%");
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using PopHealth.Charts;
 
 namespace PopHealth.Runner;
 
@@ -80,6 +82,92 @@ public sealed class ExecutedNotebook
                 }
         }
         return removed;
+    }
+
+    /// <summary>
+    /// Gives every cell the <c>id</c> nbformat 4.5 requires, stable across runs (the notebook's name and the cell's
+    /// position), and numbers the code cells 1..n in order as a kernel would, results included.
+    /// </summary>
+    public void NumberCells(string notebookName)
+    {
+        var prefix = Regex.Replace(notebookName, "[^A-Za-z0-9_-]", "-");
+        if (prefix.Length > 48) prefix = prefix[..48];
+        var (index, count) = (0, 0);
+        foreach (var cell in Cells)
+        {
+            cell["id"] = $"{prefix}-{index++}";
+            if ((string?)cell["cell_type"] != "code") continue;
+            cell["execution_count"] = ++count;
+            foreach (var output in (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>())
+                if ((string?)output["output_type"] == "execute_result") output["execution_count"] = count;
+                else if ((string?)output["output_type"] == "error" && output["traceback"] is not JsonArray) output["traceback"] = new JsonArray();
+        }
+    }
+
+    /// <summary>
+    /// Replaces the machine's folders in every output: <paramref name="dataRoot"/> by <c>&lt;data&gt;</c>, then
+    /// <paramref name="repositoryRoot"/> by nothing (paths become relative to the repository). A reader of the copy
+    /// kept in the repository sees where things are, not whose checkout made it. Returns how many were replaced.
+    /// </summary>
+    public int HideMachinePaths(string repositoryRoot, string? dataRoot)
+    {
+        var folders = new List<(Regex Folder, string Plain, string Html)>();
+        if (dataRoot is not null) folders.Add((FolderPattern(dataRoot), "<data>", "&lt;data&gt;"));
+        folders.Add((FolderPattern(repositoryRoot), ".", "."));
+        var replaced = 0;
+        string Hide(string text, bool html)
+        {
+            foreach (var (folder, plain, encoded) in folders)
+                text = folder.Replace(text, m =>
+                {
+                    replaced++;
+                    var replacement = html ? encoded : plain;
+                    // "<root>/plots/x.png" reads best as "plots/x.png"; the data root keeps its "<data>/" prefix.
+                    return m.Groups["rest"].Success && replacement == "." ? "" : replacement + m.Groups["rest"].Value;
+                });
+            return text;
+        }
+        foreach (var output in Cells.SelectMany(c => (c["outputs"] as JsonArray ?? []).OfType<JsonObject>()))
+        {
+            if (output["data"] is JsonObject data)
+                foreach (var mime in data.Select(kv => kv.Key).Where(k => !k.StartsWith("image/", StringComparison.Ordinal)).ToList())
+                    data[mime] = MapStrings(data[mime], t => Hide(t, mime == "text/html"));
+            foreach (var key in new[] { "text", "evalue", "traceback" })
+                if (output[key] is { } node) output[key] = MapStrings(node, t => Hide(t, html: false));
+        }
+        return replaced;
+    }
+
+    /// <summary>The folder itself, not a longer name that starts with it (<c>/tmp/d</c> is not in <c>/tmp/data</c>); a separator and what follows are kept.</summary>
+    private static Regex FolderPattern(string folder)
+    {
+        var trimmed = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        return new Regex(Regex.Escape(trimmed) + @"(?:(?<rest>[/\\])|(?![\w.\-]))", RegexOptions.CultureInvariant);
+    }
+
+    private static JsonNode? MapStrings(JsonNode? node, Func<string, string> map) => node switch
+    {
+        JsonValue value when value.TryGetValue<string>(out var text) => JsonValue.Create(map(text)),
+        JsonArray array => new JsonArray(array.Select(item => MapStrings(item, map)).ToArray()),
+        JsonObject obj => new JsonObject(obj.Select(kv => KeyValuePair.Create(kv.Key, MapStrings(kv.Value, map)))),
+        _ => node?.DeepClone(),
+    };
+
+    /// <summary>
+    /// Gives each chart output an <c>image/png</c> entry beside its HTML, from the PNG the chart embeds
+    /// (<see cref="StaticImages.InlinePng"/>): renderers that drop HTML still show the picture. Returns how many.
+    /// </summary>
+    public int AddChartImages()
+    {
+        var added = 0;
+        foreach (var output in Cells.SelectMany(c => (c["outputs"] as JsonArray ?? []).OfType<JsonObject>()))
+        {
+            if (output["data"] is not JsonObject data || data.ContainsKey("image/png")) continue;
+            if (StaticImages.InlinePng(Flatten(data["text/html"])) is not { } png) continue;
+            data["image/png"] = png;
+            added++;
+        }
+        return added;
     }
 
     private static bool IsPlainDisplay(JsonNode? node) =>

@@ -84,6 +84,9 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             var failure = executed.FirstFailure();
             executed.RemoveRestoreProgress();
             executed.CollapseProgressUpdates();
+            executed.AddChartImages();
+            executed.HideMachinePaths(options.RepositoryRoot, options.Environment.GetValueOrDefault(WorkbookVariables.Data));
+            executed.NumberCells(name);
             AtomicFile.WriteAllText(rendered, executed.ToJson());
             return new NotebookResult(name, exitCode, watch.Elapsed, rendered, failure, exitCode == 0 ? null : Tail(output));
         }

@@ -22,6 +22,19 @@ public class RenderedNotebookTests
         Assert.DoesNotContain(cells.SelectMany(c => c!["outputs"] as JsonArray ?? []), o => (string?)o!["output_type"] == "error");
     }
 
+    /// <summary>
+    /// As a reviewer reads it on a code host: valid nbformat 4.5 (cell ids, execution counts), every table's rows in
+    /// plain rows, an image/png beside every chart, no folder of the machine that ran it (<see cref="ReviewerChecks"/>).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Each_rendered_notebook_reads_right_without_scripts(string name)
+    {
+        Assert.True(File.Exists(Rendered(name)), $"{Rendered(name)} is missing: run `dotnet run --project notebooks/Runner -- --refresh-rendered`.");
+        var problems = ReviewerChecks.Problems(Rendered(name));
+        Assert.True(problems.Count == 0, $"{name}.ipynb:\n{string.Join("\n", problems)}");
+    }
+
     [Theory]
     [InlineData("02-explore")]
     [InlineData("04-train")]

@@ -83,4 +83,56 @@ public class ExecutedNotebookTests
         var error = Assert.Throws<InvalidDataException>(() => ExecutedNotebook.Load(path));
         Assert.Contains("broken.ipynb", error.Message);
     }
+
+    [Fact]
+    public void Cells_get_stable_ids_and_code_cells_execution_counts_in_order()
+    {
+        using var temp = Repo.Temp();
+        var path = Write(temp, [
+            new JsonObject { ["cell_type"] = "markdown", ["source"] = "# Title" },
+            Code("1+1", new JsonObject { ["output_type"] = "execute_result", ["data"] = new JsonObject(), ["execution_count"] = null }),
+            new JsonObject { ["cell_type"] = "markdown", ["source"] = "more" },
+            Code("Fail();", new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = "x" }),
+        ]);
+        var notebook = ExecutedNotebook.Load(path);
+        notebook.NumberCells("02 explore");
+        var cells = JsonNode.Parse(notebook.ToJson())!["cells"]!.AsArray();
+        Assert.Equal(["02-explore-0", "02-explore-1", "02-explore-2", "02-explore-3"], cells.Select(c => (string?)c!["id"]));
+        Assert.Equal([null, 1, null, 2], cells.Select(c => (int?)c!["execution_count"]));
+        Assert.Equal(1, (int?)cells[1]!["outputs"]![0]!["execution_count"]);
+        Assert.Empty(cells[3]!["outputs"]![0]!["traceback"]!.AsArray()); // the schema requires one
+    }
+
+    [Fact]
+    public void Machine_paths_become_data_and_repository_relative_paths_in_every_output()
+    {
+        using var temp = Repo.Temp();
+        var root = temp.File("checkout");
+        var data = temp.File("checkout/data");
+        var path = Write(temp, [Code("parameters",
+            Html($"<td>{data}</td><td>{data}/interim/brfss.parquet</td><td>{root}/plots/roc.png</td><td>{root}</td><td>{root}-other/x</td><td>{data}2/y</td>"),
+            new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = $"wrote {data}/scored.csv\n" },
+            new JsonObject { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/plain"] = new JsonArray($"{root}/artifacts/feed") } })]);
+        var notebook = ExecutedNotebook.Load(path);
+        Assert.Equal(7, notebook.HideMachinePaths(root, data));
+        var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]![0]!["outputs"]!.AsArray();
+        Assert.Equal($"<td>&lt;data&gt;</td><td>&lt;data&gt;/interim/brfss.parquet</td><td>plots/roc.png</td><td>.</td><td>{root}-other/x</td><td>data2/y</td>",
+            (string?)outputs[0]!["data"]!["text/html"]![0]);
+        Assert.Equal("wrote <data>/scored.csv\n", (string?)outputs[1]!["text"]);
+        Assert.Equal("artifacts/feed", (string?)outputs[2]!["data"]!["text/plain"]![0]);
+    }
+
+    [Fact]
+    public void Chart_outputs_get_their_embedded_png_as_an_image_entry()
+    {
+        using var temp = Repo.Temp();
+        var chart = "<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,iVBORw0KGgo=\"/></div><script>x</script><div>plot</div>";
+        var path = Write(temp, [Code("chart", Html(chart), Html("<table>not a chart</table>"))]);
+        var notebook = ExecutedNotebook.Load(path);
+        Assert.Equal(1, notebook.AddChartImages());
+        var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]![0]!["outputs"]!.AsArray();
+        Assert.Equal("iVBORw0KGgo=", (string?)outputs[0]!["data"]!["image/png"]);
+        Assert.Contains("pophealth-static", outputs[0]!["data"]!["text/html"]!.ToJsonString()); // the HTML keeps its picture for viewers that strip scripts
+        Assert.Null(outputs[1]!["data"]!["image/png"]);
+    }
 }
