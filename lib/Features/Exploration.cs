@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Analysis;
 using PopHealth.Ingest.Codebook;
-using PopHealth.Modeling;
 using PopHealth.Workbook;
 
 namespace PopHealth.Features;

@@ -106,18 +106,20 @@ public static class WorkbookCharts
     /// </summary>
     public static Chart Audit(FairnessAuditReport audit, int worst = 25)
     {
-        var groups = audit.Groups.Where(g => double.IsFinite(g.Auc.Value)).OrderBy(g => g.Auc.Value).Take(worst).Reverse().ToArray();
+        var groups = audit.Groups.Where(g => double.IsFinite(g.Auc.Value)).OrderBy(g => g.Auc.Value).Take(worst).ToArray();
+        string Label(AuditGroup g) => $"{g.Group} (n={g.Respondents:N0})";
         BarSeries Series(string name, Func<AuditGroup, bool> keep)
         {
             var chosen = groups.Where(keep).ToArray();
-            return new BarSeries(name, chosen.Select(g => $"{g.Group} (n={g.Respondents:N0})").ToArray(), chosen.Select(g => g.Auc.Value).ToArray(),
+            return new BarSeries(name, chosen.Select(Label).ToArray(), chosen.Select(g => g.Auc.Value).ToArray(),
                 chosen.Select(g => g.Auc.Lower).ToArray(), chosen.Select(g => g.Auc.Upper).ToArray());
         }
         var overall = audit.Overall.Auc.Value;
+        // The worst group at the top; groups whose whole interval lies below the overall AUC in the second (red) colour.
         return Plots.Bars($"AUC by group, worst {groups.Length} of {audit.Groups.Count} (overall {overall:F3}; {audit.SuppressedGroups} groups under {audit.Options.MinimumGroupSize} suppressed)",
-            [Series("below overall (interval excludes it)", g => g.Auc.Upper < overall), Series("not distinguishable from overall", g => g.Auc.Upper >= overall)],
+            [Series("not distinguishable from overall", g => g.Auc.Upper >= overall), Series("below overall (interval excludes it)", g => g.Auc.Upper < overall)],
             new ChartLayout(XTitle: $"AUC with 95 % bootstrap interval{(audit.Weighted ? " (survey-weighted)" : "")}", XMin: Math.Max(0.5, groups.Select(g => g.Auc.Lower).DefaultIfEmpty(0.5).Min() - 0.02), XMax: 1,
-                Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true);
+                Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true, categoryOrder: groups.Reverse().Select(Label).ToArray());
     }
 
     /// <summary>Population stability index per feature, largest first, in three series by reading (stable, moderate, major shift).</summary>
