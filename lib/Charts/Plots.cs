@@ -33,10 +33,11 @@ public sealed record ChartLayout(string? XTitle = null, string? YTitle = null, i
     double? YMin = null, double? YMax = null, double? XMin = null, double? XMax = null, bool YPercent = false, bool LegendBelow = false);
 
 /// <summary>The workbook's chart vocabulary: each method returns a <see cref="Chart"/>.</summary>
-public static class Plots
+public static partial class Plots
 {
     /// <summary>Bars (vertical, or horizontal with <paramref name="horizontal"/>), one trace per series, grouped.</summary>
-    public static Chart Bars(string title, IEnumerable<BarSeries> series, ChartLayout? layout = null, bool horizontal = false)
+    /// <param name="categoryOrder">The categories' order along their axis (first at the bottom of a horizontal chart); else plotly's (by first appearance).</param>
+    public static Chart Bars(string title, IEnumerable<BarSeries> series, ChartLayout? layout = null, bool horizontal = false, IReadOnlyList<string>? categoryOrder = null)
     {
         var traces = new JsonArray();
         foreach (var s in series)
@@ -63,7 +64,16 @@ public static class Plots
             }
             traces.Add(trace);
         }
-        return Build(title, traces, layout, extra: l => l["barmode"] = "group");
+        return Build(title, traces, layout, extra: l =>
+        {
+            // Series that share no category (e.g. groups split by a test) sit in one row each, not side by side.
+            l["barmode"] = categoryOrder is null ? "group" : "overlay";
+            if (categoryOrder is null) return;
+            var axis = (JsonObject)l[horizontal ? "yaxis" : "xaxis"]!;
+            axis["categoryorder"] = "array";
+            axis["categoryarray"] = Array(categoryOrder);
+            axis["automargin"] = true;
+        });
     }
 
     /// <summary>One bar series.</summary>

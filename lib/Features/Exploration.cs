@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Analysis;
 using PopHealth.Ingest.Codebook;
-using PopHealth.Modeling;
 using PopHealth.Workbook;
 
 namespace PopHealth.Features;
@@ -36,27 +35,57 @@ public static class Exploration
             .ToArray();
     }
 
+
     /// <summary>
     /// For each of <paramref name="variables"/> present in the table, the respondents per missing code (CDC's
     /// don't know / refused / not asked codes, and blanks): how much each feature will be missing.
     /// </summary>
     public static IReadOnlyList<MissingCodeCount> MissingCodeCounts(DataFrame frame, IEnumerable<string> variables)
     {
-        var codebook = BrfssCodebook.Year2024;
-        var rows = new List<MissingCodeCount>();
-        foreach (var variable in variables.Where(v => frame.Columns.IndexOf(v) >= 0))
+        var tally = new MissingCodeTally(variables.Where(v => frame.Columns.IndexOf(v) >= 0).Distinct().ToArray());
+        tally.Add(frame);
+        return tally.Counts();
+    }
+
+    /// <summary>
+    /// <see cref="MissingCodeCounts"/> of a converted table read one row group at a time (only the variables' columns):
+    /// what 01-convert shows without loading the table.
+    /// </summary>
+    public static async Task<IReadOnlyList<MissingCodeCount>> MissingCodeCountsAsync(string path, IEnumerable<string> variables)
+    {
+        HashSet<string> present;
+        await using (var reader = await ParquetFrames.OpenAsync(path)) present = reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
+        var tally = new MissingCodeTally(variables.Where(present.Contains).Distinct().ToArray());
+        await foreach (var group in ParquetFrames.ReadRowGroupsAsync(path, tally.Variables)) tally.Add(group);
+        return tally.Counts();
+    }
+
+    /// <summary>Counts of each variable's missing codes and blanks, added up over chunks of rows.</summary>
+    private sealed class MissingCodeTally(string[] variables)
+    {
+        private readonly Dictionary<string, Dictionary<double, long>> codes =
+            variables.ToDictionary(v => v, v => BrfssCodes.MissingCodes(v).ToDictionary(c => c, _ => 0L));
+        private readonly Dictionary<string, long> blanks = variables.ToDictionary(v => v, _ => 0L);
+        private long rows;
+
+        public string[] Variables => variables;
+
+        public void Add(DataFrame chunk)
         {
-            var values = frame.Numbers(variable);
-            var codes = BrfssCodes.MissingCodes(variable);
-            foreach (var code in codes)
-            {
-                var n = values.LongCount(v => v == code);
-                rows.Add(new(variable, code.ToString(CultureInfo.InvariantCulture), codebook.Label(variable, code), n, n / (double)Math.Max(1, values.Length)));
-            }
-            var blank = values.LongCount(v => v is null);
-            rows.Add(new(variable, "blank", "not asked or missing", blank, blank / (double)Math.Max(1, values.Length)));
+            rows += chunk.Rows.Count;
+            foreach (var variable in variables)
+                foreach (var v in chunk.Numbers(variable))
+                    if (v is null) blanks[variable]++;
+                    else if (codes[variable].TryGetValue(v.Value, out var n)) codes[variable][v.Value] = n + 1;
         }
-        return rows;
+
+        public IReadOnlyList<MissingCodeCount> Counts()
+        {
+            var codebook = BrfssCodebook.Year2024;
+            double Share(long n) => n / (double)Math.Max(1, rows);
+            return variables.SelectMany(v => codes[v].Select(kv => new MissingCodeCount(v, kv.Key.ToString(CultureInfo.InvariantCulture), codebook.Label(v, kv.Key), kv.Value, Share(kv.Value)))
+                .Append(new MissingCodeCount(v, "blank", "not asked or missing", blanks[v], Share(blanks[v])))).ToArray();
+        }
     }
 
     /// <summary>The variables the workbook's features read, for a profile (2024 names).</summary>

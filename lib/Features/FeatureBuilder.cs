@@ -239,7 +239,7 @@ public static class FeatureBuilder
         var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, keep.Select(i => (long)i + 1)));
         foreach (var (name, values) in columns)
             frame.Columns.Add(new DoubleDataFrameColumn(name, keep.Select(i => values[i])));
-        foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum) })
+        foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum), (FeatureSet.SurveyYear, FeatureSet.SurveyYear) })
             if (src.Has(from)) frame.Columns.Add(new DoubleDataFrameColumn(to, keep.Select(i => src.Raw(from)[i])));
         foreach (var (column, labels) in Subgroups(src, profile))
             frame.Columns.Add(new StringDataFrameColumn(column, keep.Select(i => labels[i])));
@@ -259,5 +259,12 @@ public static class FeatureBuilder
         if ((src.CleanIfPresent("EDUCA") is { } educa ? educa.Select(v => v switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => (double?)null }).ToArray()
              : src.CleanIfPresent("_EDUCAG")) is { } education)
             yield return ("group_education", education.Select(v => v switch { 1 => "no high-school diploma", 2 => "high school", 3 => "some college", 4 => "college graduate", _ => null }).ToArray());
+        // CDC's imputed race/ethnicity (full LLCP files carry it; the extracts shipped here do not).
+        if (src.CleanIfPresent("_IMPRACE") is { } race)
+            yield return ("group_race", race.Select(v => v switch
+            {
+                1 => "White, non-Hispanic", 2 => "Black, non-Hispanic", 3 => "Asian, non-Hispanic", 4 => "American Indian / Alaska Native, non-Hispanic",
+                5 => "Hispanic", 6 => "Other race, non-Hispanic", _ => (string?)null,
+            }).ToArray());
     }
 }

@@ -26,11 +26,13 @@ public sealed class FeatureSet
     public const string Weight = "survey_weight";
     public const string State = "state";
     public const string Stratum = "stratum";
+    /// <summary>The survey year of each respondent (a column of the interim table when 01 converted several years).</summary>
+    public const string SurveyYear = "survey_year";
     public const string RecipeColumn = "recipe";
 
     /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
     public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
-        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education")];
+        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"), ("race/ethnicity", "group_race")];
     private const string Prefix = "pophealth.";
 
     public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic)

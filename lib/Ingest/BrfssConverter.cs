@@ -57,7 +57,7 @@ public static class BrfssConverter
         var hashing = Task.Run(() => Sha256(input));
         using var source = BrfssSources.Open(input);
         if (source is XptReader xpt) xpt.ReuseBatchArrays = true; // two array sets: one batch is written while the next is read
-        var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year);
+        var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year, source.SourceName);
 
         var kept = source.Columns.Select((c, i) => (Column: c, Index: i)).Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         var fields = kept.Select(x => x.Column.Kind == ColumnKind.Numeric
@@ -69,7 +69,7 @@ public static class BrfssConverter
         var schema = new ParquetSchema(fields);
         var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name).ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
         var dropped = source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray();
-        IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = source is XptReader reader ? reader.MissingCounts : new Dictionary<string, Dictionary<char, long>>();
+        IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = new Dictionary<string, Dictionary<char, long>>();
 
         long rows = 0;
         await AtomicFile.WriteAsync(output, async stream =>
@@ -98,24 +98,29 @@ public static class BrfssConverter
                 // A failed write must not leave a read running on a source about to be closed.
                 await reading.ContinueWith(_ => { }, TaskScheduler.Default);
             }
-            writer.CustomMetadata = new Dictionary<string, string>
-            {
-                [MetadataPrefix + "source"] = source.SourceName,
-                [MetadataPrefix + "source_sha256"] = await hashing,
-                [MetadataPrefix + "year_profile"] = profile.Name,
-                [MetadataPrefix + "year"] = profile.Year.ToString(CultureInfo.InvariantCulture),
-                [MetadataPrefix + "rows"] = rows.ToString(CultureInfo.InvariantCulture),
-                [MetadataPrefix + "synthetic"] = options.Synthetic ? "true" : "false",
-                [MetadataPrefix + "renamed"] = JsonSerializer.Serialize(renamed),
-                [MetadataPrefix + "dropped"] = JsonSerializer.Serialize(dropped),
-                [MetadataPrefix + "labels"] = JsonSerializer.Serialize(kept.Where(x => x.Column.Label is not null).ToDictionary(x => profile.TargetName(x.Column.Name), x => x.Column.Label)),
-                [MetadataPrefix + "formats"] = JsonSerializer.Serialize(kept.Where(x => x.Column.Format is not null).ToDictionary(x => profile.TargetName(x.Column.Name), x => x.Column.Format)),
-                [MetadataPrefix + "sas_missing"] = JsonSerializer.Serialize(sasMissing.ToDictionary(kv => profile.TargetName(kv.Key), kv => kv.Value.ToDictionary(m => m.Key == '.' ? "." : "." + m.Key, m => m.Value))),
-            };
+            if (source is XptReader reader) sasMissing = reader.MissingCounts; // counted while reading
+            writer.CustomMetadata = Provenance(source, profile, kept.Select(k => k.Column).ToArray(), options, rows, await hashing, renamed, dropped, sasMissing);
         });
         return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, kept.Count, await hashing, options.Synthetic,
             watch.Elapsed, renamed, dropped, sasMissing, fields.Select(f => f.Name).ToArray());
     }
+
+    /// <summary>The converted file's provenance, as <c>pophealth.*</c> key-value metadata.</summary>
+    private static Dictionary<string, string> Provenance(IColumnSource source, BrfssYearProfile profile, IReadOnlyList<SourceColumn> kept, ConversionOptions options,
+        long rows, string sha256, Dictionary<string, string> renamed, string[] dropped, IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing) => new()
+    {
+        [MetadataPrefix + "source"] = source.SourceName,
+        [MetadataPrefix + "source_sha256"] = sha256,
+        [MetadataPrefix + "year_profile"] = profile.Name,
+        [MetadataPrefix + "year"] = profile.Year.ToString(CultureInfo.InvariantCulture),
+        [MetadataPrefix + "rows"] = rows.ToString(CultureInfo.InvariantCulture),
+        [MetadataPrefix + "synthetic"] = options.Synthetic ? "true" : "false",
+        [MetadataPrefix + "renamed"] = JsonSerializer.Serialize(renamed),
+        [MetadataPrefix + "dropped"] = JsonSerializer.Serialize(dropped),
+        [MetadataPrefix + "labels"] = JsonSerializer.Serialize(kept.Where(c => c.Label is not null).ToDictionary(c => profile.TargetName(c.Name), c => c.Label)),
+        [MetadataPrefix + "formats"] = JsonSerializer.Serialize(kept.Where(c => c.Format is not null).ToDictionary(c => profile.TargetName(c.Name), c => c.Format)),
+        [MetadataPrefix + "sas_missing"] = JsonSerializer.Serialize(sasMissing.ToDictionary(kv => profile.TargetName(kv.Key), kv => kv.Value.ToDictionary(m => m.Key == '.' ? "." : "." + m.Key, m => m.Value))),
+    };
 
     /// <summary>The <c>pophealth.*</c> metadata of a converted file.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ReadMetadataAsync(string parquet)

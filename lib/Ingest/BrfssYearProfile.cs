@@ -25,6 +25,13 @@ public sealed record BrfssYearProfile(
     bool GroupedOnly,
     string Notes)
 {
+    /// <summary>
+    /// For a profile that maps another year's columns onto 2024 names without that year's codebook here: the codes each
+    /// column may hold (2024's). A converted value outside them refuses the file, naming the column and the codes, rather
+    /// than guessing what a recoded variable means. (A permutation of the same codes cannot be caught this way.)
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]>? CheckedCodes { get; init; }
+
     /// <summary>The eleven chronic-condition items (2024 names) counted by the original's <c>num_conditions</c>.</summary>
     public static readonly IReadOnlyList<string> ConditionItems =
         ["CVDINFR4", "CVDCRHD4", "CVDSTRK3", "ASTHMA3", "CHCSCNC1", "CHCOCNC1", "CHCCOPD3", "ADDEPEV3", "CHCKDNY2", "HAVARTH4", "DIABETE4"];
@@ -83,28 +90,58 @@ public sealed record BrfssYearProfile(
         "_INCOMG1", IncomeGroup1, true,
         "A 20-variable extract of the full 2024 file with CDC's grouped variables only (_EDUCAG, _INCOMG1, _BMI5CAT, _MICHD, _DRDXAR2): features use the closest grouped equivalents. _PHYS14D and _MENT14D are corrupted in it and dropped.");
 
-    public static IReadOnlyList<BrfssYearProfile> All { get; } = [Llcp2024, Llcp2023, Llcp2016, National2024Grouped];
+    /// <summary>CDC's 2024 codes of the grouped extract's variables (codebook; blank = missing is not a code).</summary>
+    private static readonly Dictionary<string, double[]> GroupedCodes2024 = new()
+    {
+        ["_RFHLTH"] = [1, 2, 9], ["_TOTINDA"] = [1, 2, 9], ["_HCVU654"] = [1, 2, 9], ["_SMOKER3"] = [1, 2, 3, 4, 9], ["DRNKANY6"] = [1, 2, 7, 9],
+        ["_RFBING6"] = [1, 2, 9], ["_RFDRHV9"] = [1, 2, 9], ["_MICHD"] = [1, 2], ["CVDSTRK3"] = [1, 2, 7, 9], ["DIABETE4"] = [1, 2, 3, 4, 7, 9],
+        ["_DRDXAR2"] = [1, 2], ["MARITAL"] = [1, 2, 3, 4, 5, 6, 9], ["EMPLOY1"] = [1, 2, 3, 4, 5, 6, 7, 8, 9], ["_SEX"] = [1, 2],
+        ["_AGEG5YR"] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], ["_BMI5CAT"] = [1, 2, 3, 4], ["_EDUCAG"] = [1, 2, 3, 4, 9],
+        ["_INCOMG1"] = [1, 2, 3, 4, 5, 6, 7, 9],
+    };
+
+    /// <summary>The same 20-variable extract for 2023 and 2022: same columns, checked against 2024's codes at conversion (choose with POPHEALTH_YEAR).</summary>
+    public static readonly BrfssYearProfile National2023Grouped = National2024Grouped with
+    {
+        Name = "LLCP2023-grouped", Year = 2023, CheckedCodes = GroupedCodes2024,
+        Notes = "The 20-variable extract of CDC's 2023 file (same columns as 2024's): mapped onto the 2024 names; every value is checked against 2024's codes, and a code outside them refuses the file. Choose it with POPHEALTH_YEAR=2023.",
+    };
+
+    public static readonly BrfssYearProfile National2022Grouped = National2024Grouped with
+    {
+        Name = "LLCP2022-grouped", Year = 2022, CheckedCodes = GroupedCodes2024,
+        Notes = "The 20-variable extract of CDC's 2022 file (INCOME's codes 1–7/9 are _INCOMG1's): mapped onto the 2024 names; every value is checked against 2024's codes, and a code outside them refuses the file. Choose it with POPHEALTH_YEAR=2022.",
+    };
+
+    public static IReadOnlyList<BrfssYearProfile> All { get; } = [Llcp2024, Llcp2023, Llcp2016, National2024Grouped, National2023Grouped, National2022Grouped];
 
     /// <summary>
     /// The profile for <paramref name="columns"/>: the one <paramref name="year"/> names if given (it must fit),
-    /// else the one whose signature variables are all present.
+    /// else the one whose signature variables are all present. <paramref name="source"/> names the file in errors.
     /// </summary>
-    public static BrfssYearProfile Detect(IEnumerable<string> columns, int? year = null)
+    public static BrfssYearProfile Detect(IEnumerable<string> columns, int? year = null, string? source = null)
     {
         var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
         var fitting = All.Where(p => p.Signature.All(present.Contains)).ToList();
+        var file = source ?? "the source";
         if (year is { } y)
         {
-            var chosen = fitting.FirstOrDefault(p => p.Year == y)
-                ?? throw new InvalidDataException(All.Any(p => p.Year == y)
-                    ? $"POPHEALTH_YEAR={y}, but the source lacks that year's variables ({string.Join(", ", All.Where(p => p.Year == y).SelectMany(p => p.Signature).Distinct())})."
-                    : $"POPHEALTH_YEAR={y}: no profile for that year (known: {string.Join(", ", All.Select(p => p.Year).Distinct())}).");
-            return chosen;
+            var ofYear = All.Where(p => p.Year == y).ToList();
+            if (ofYear.Count == 0)
+                throw new InvalidDataException($"POPHEALTH_YEAR={y}: no profile for that year (known: {string.Join(", ", All.Select(p => p.Year).Distinct())}); set one of those, or leave it unset to detect the year.");
+            return fitting.FirstOrDefault(p => p.Year == y)
+                ?? throw new InvalidDataException($"POPHEALTH_YEAR={y}, but {file} lacks that year's variables: {Requirements(ofYear, present)}. "
+                    + $"Set POPHEALTH_INPUT to a BRFSS {y} file, or POPHEALTH_YEAR to the file's year (or leave it unset to detect it).");
         }
         return fitting.FirstOrDefault()
-            ?? throw new InvalidDataException(
-                $"Cannot tell the BRFSS year from the variables present. Expected one of: {string.Join("; ", All.Select(p => $"{p.Name} ({string.Join(", ", p.Signature)})"))}.");
+            ?? throw new InvalidDataException($"{file}: cannot tell the BRFSS year: no year profile's marker variables are all present ({Requirements(All, present)}). "
+                + "Set POPHEALTH_INPUT to a BRFSS file (CDC's LLCPyyyy XPT, or an extract holding one of those sets of variables), or POPHEALTH_YEAR to its survey year.");
     }
+
+    /// <summary>Each profile's marker variables, with those missing from <paramref name="present"/>; one list per profile, never merged.</summary>
+    private static string Requirements(IEnumerable<BrfssYearProfile> profiles, HashSet<string> present) =>
+        string.Join("; ", profiles.Select(p => $"{p.Name} needs {string.Join(", ", p.Signature)}"
+            + (p.Signature.Where(v => !present.Contains(v)).ToList() is { Count: > 0 } missing ? $" (missing {string.Join(", ", missing)})" : "")));
 
     /// <summary>The 2024 name of a source column under this profile.</summary>
     public string TargetName(string sourceName) => Renames.TryGetValue(sourceName, out var renamed) ? renamed : sourceName;

@@ -47,17 +47,18 @@ public static class CdcDownload
                 }
                 stream.Flush(flushToDisk: true);
                 stream.Position = 0;
-                ZipArchiveEntry[] data;
+                IReadOnlyList<ZipArchiveEntry> data;
                 try
                 {
                     using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-                    data = zip.Entries.Where(e => e.Length > 0).ToArray();
+                    data = BrfssSources.DataEntries(zip);
                 }
                 catch (InvalidDataException e)
                 {
                     throw new InvalidDataException($"{source}: the download is not a zip file ({e.Message}).", e);
                 }
-                if (data.Length != 1 || !(data[0].Name.EndsWith(".xpt", StringComparison.OrdinalIgnoreCase) || data[0].Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
+                // The same rule as reading it later (BrfssSources): CDC's own entry name carries a trailing blank.
+                if (data.Count != 1 || !BrfssSources.IsDataFile(data[0]))
                     throw new InvalidDataException($"{source}: expected a zip holding one XPT or CSV file, found {string.Join(", ", data.Select(e => e.FullName).DefaultIfEmpty("no files"))}.");
             });
             return target;

@@ -1,21 +1,36 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 
 namespace PopHealth.Ingest;
 
 /// <summary>
-/// Streams a BRFSS CSV (plain, gzip, or inside a zip) as column batches. A first pass decides each
-/// column's kind (numeric when every non-blank value parses as a number, text otherwise) and counts
-/// rows; the second pass converts. Two passes keep memory bounded by the batch and make the types exact.
-/// Blank fields are missing (CDC's "BLANK").
+/// Streams a BRFSS CSV (plain, gzip, or inside a zip) as column batches. A first pass decides each column's kind
+/// and counts rows; the second pass converts. Two passes keep memory bounded by the batch and make the types exact.
 /// </summary>
+/// <remarks>
+/// The rules, as a data scientist's exports meet them:
+/// <list type="bullet">
+/// <item>Missing values are an empty field, <c>NA</c> (R) or <c>.</c> (SAS), in any column.</item>
+/// <item>A column is numeric when numbers are the majority of its non-missing values (or it has none: a BRFSS
+/// variable is numeric); then any other text in it is an error naming file, line and column, not a silent switch to
+/// text. A column where numbers are not the majority is text, and its values are kept as written.</item>
+/// <item>Numbers are invariant-culture and finite: <c>Infinity</c>, <c>-inf</c>, <c>NaN</c> or <c>1e999</c> in a
+/// numeric column is an error naming file, line and column.</item>
+/// <item>Blank lines (empty or only white space, the last one included) are skipped. Fields are trimmed.</item>
+/// <item>A field longer than <see cref="MaxFieldLength"/> characters is an error naming the line: memory stays
+/// bounded whatever the file holds.</item>
+/// <item>Lines are counted as an editor shows them (the header is line 1; a quoted line break starts a new line).</item>
+/// </list>
+/// </remarks>
 public sealed class CsvSource : IColumnSource
 {
+    /// <summary>Longest field accepted, in characters (64 KiB): far beyond any survey value.</summary>
+    public const int MaxFieldLength = 1 << 16;
+
     private readonly Func<Stream> open;
     private readonly string[] header;
-    private TextReader? reader;
-    private long line;
+    private CsvRecords? records;
+    private long rowsRead;
 
     private CsvSource(Func<Stream> open, string sourceName)
     {
@@ -27,114 +42,144 @@ public sealed class CsvSource : IColumnSource
     }
 
     /// <summary>Opens a <c>.csv</c> or <c>.csv.gz</c> file.</summary>
-    public static CsvSource Open(string path) =>
-        new(() =>
-        {
-            Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        }, Path.GetFileName(path));
+    public static CsvSource Open(string path)
+    {
+        var name = Path.GetFileName(path);
+        var gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        return new(() => gzip ? CheckedStream.Gzip(path, name) : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), name);
+    }
 
     /// <summary>Reads CSV from streams that <paramref name="open"/> returns afresh for each pass.</summary>
     public static CsvSource Open(Func<Stream> open, string sourceName) => new(open, sourceName);
 
     public string SourceName { get; }
     public IReadOnlyList<SourceColumn> Columns { get; }
-    /// <summary>Data rows (the header excluded).</summary>
+    /// <summary>Data rows (the header and blank lines excluded).</summary>
     public long RowCount { get; }
 
     public ColumnBatch? ReadBatch(int maxRows)
     {
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
-        if (reader is null)
+        if (records is null)
         {
-            reader = new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-            reader.ReadLine();
-            line = 1;
+            records = new CsvRecords(OpenText(), SourceName);
+            records.Next(header.Length);
         }
-        var values = Columns.Select(c => c.Kind == ColumnKind.Numeric ? (Array)new double?[maxRows] : new string?[maxRows]).ToArray();
-        var fields = new List<string>(header.Length);
-        var rows = 0;
-        while (rows < maxRows && ReadRecord(reader, fields))
+        // Sized by the rows the first pass counted: memory follows the file's rows, never maxRows alone.
+        var capacity = (int)Math.Min(maxRows, Math.Max(RowCount - rowsRead, 0));
+        if (capacity == 0)
         {
-            line++;
-            CheckWidth(fields, header.Length);
-            for (var i = 0; i < fields.Count; i++)
+            if (records.Next(header.Length)) throw Changed(records.Line);
+            return null;
+        }
+        var values = Columns.Select(c => c.Kind == ColumnKind.Numeric ? (Array)new double?[capacity] : new string?[capacity]).ToArray();
+        var rows = 0;
+        while (rows < capacity && records.Next(header.Length))
+        {
+            CheckWidth(records, header.Length);
+            for (var i = 0; i < header.Length; i++)
             {
-                var text = fields[i].Trim();
-                if (Columns[i].Kind == ColumnKind.Numeric)
-                    ((double?[])values[i])[rows] = text.Length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-                else
-                    ((string?[])values[i])[rows] = text.Length == 0 ? null : text;
+                var text = records.Field(i).Trim();
+                if (Columns[i].Kind == ColumnKind.Numeric) ((double?[])values[i])[rows] = IsMissing(text) ? null : ParseNumber(text, records.Line, i);
+                else ((string?[])values[i])[rows] = IsMissing(text) ? null : text.ToString();
             }
             rows++;
         }
-        return rows == 0 ? null : new ColumnBatch(Columns, values, rows);
+        rowsRead += rows;
+        if (rows < capacity) throw Changed(records.Line);
+        return new ColumnBatch(Columns, values, rows);
     }
+
+    private double ParseNumber(ReadOnlySpan<char> text, long line, int column) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value
+            : throw new InvalidDataException($"{SourceName}: line {line:N0}, column '{header[column]}': '{Shorten(text)}' is not a finite number, though the first pass read one there: {ChangedAdvice}");
+
+    private const string ChangedAdvice = "the file changed while it was read; convert it again once it is complete.";
+
+    private InvalidDataException Changed(long line) =>
+        new($"{SourceName}: line {line:N0}: the first pass counted {RowCount:N0} rows but the second read a different number: {ChangedAdvice}");
+
+    private TextReader OpenText() => new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+
+    /// <summary>Empty, <c>NA</c> (R's) or <c>.</c> (SAS's): a missing value.</summary>
+    private static bool IsMissing(ReadOnlySpan<char> text) => text.Length == 0 || text is "NA" || text is ".";
 
     private ColumnKind[] Scan(out string[] names, out long rows)
     {
-        using var scan = new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-        var fields = new List<string>();
-        if (!ReadRecord(scan, fields) || fields.All(string.IsNullOrWhiteSpace))
+        using var scan = new CsvRecords(OpenText(), SourceName);
+        if (!scan.Next(int.MaxValue))
             throw new InvalidDataException($"{SourceName}: empty file, no header row.");
-        names = fields.Select(f => f.Trim()).ToArray();
+        names = Enumerable.Range(0, scan.FieldCount).Select(i => scan.Field(i).Trim().ToString()).ToArray();
         var duplicate = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1 || g.Key.Length == 0);
         if (duplicate is not null)
             throw new InvalidDataException(duplicate.Key.Length == 0 ? $"{SourceName}: the header has an empty column name." : $"{SourceName}: column '{duplicate.Key}' appears twice in the header.");
-        var numeric = Enumerable.Repeat(true, names.Length).ToArray();
+        var census = names.Select(_ => new ColumnCensus()).ToArray();
         rows = 0;
-        line = 1;
-        var headerWidth = names.Length;
-        while (ReadRecord(scan, fields))
+        while (scan.Next(names.Length))
         {
-            line++;
-            CheckWidth(fields, headerWidth);
-            for (var i = 0; i < fields.Count; i++)
-                if (numeric[i] && fields[i].Trim() is { Length: > 0 } t && !double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                    numeric[i] = false;
+            CheckWidth(scan, names.Length);
+            for (var i = 0; i < names.Length; i++) census[i].Add(scan.Field(i).Trim(), scan.Line);
             rows++;
         }
-        return numeric.Select(n => n ? ColumnKind.Numeric : ColumnKind.Text).ToArray();
+        var kinds = census.Select(c => c.Kind).ToArray();
+        var columnNames = names;
+        var problem = census.Select((c, i) => (Census: c, Name: columnNames[i], Line: c.ProblemLine))
+            .Where(x => x.Line > 0).OrderBy(x => x.Line).FirstOrDefault();
+        if (problem.Census is not null)
+            throw new InvalidDataException($"{SourceName}: line {problem.Line:N0}, column '{problem.Name}': {problem.Census.Problem}");
+        return kinds;
     }
 
-    private void CheckWidth(List<string> fields, int headerWidth)
+    private void CheckWidth(CsvRecords record, int headerWidth)
     {
-        if (fields.Count != headerWidth)
-            throw new InvalidDataException($"{SourceName}: line {line:N0} has {fields.Count} fields but the header has {headerWidth}.");
+        if (record.FieldCount != headerWidth)
+            throw new InvalidDataException($"{SourceName}: line {record.Line:N0} has {record.FieldCount:N0} fields but the header has {headerWidth:N0}.");
     }
 
-    /// <summary>One RFC 4180 record (quoted fields may hold commas, quotes and line breaks); false at the end.</summary>
-    private static bool ReadRecord(TextReader input, List<string> fields)
+    private static string Shorten(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() : string.Concat(text[..40], "…");
+
+    /// <summary>What the first pass saw in one column: enough to decide its kind and name its first bad line.</summary>
+    private sealed class ColumnCensus
     {
-        fields.Clear();
-        var first = input.Peek();
-        if (first < 0) return false;
-        var field = new StringBuilder();
-        var quoted = false;
-        while (true)
+        private long numbers, texts, firstTextLine, firstNonFiniteLine;
+        private string? firstText, firstNonFinite;
+
+        public ColumnKind Kind => numbers > texts || texts == 0 ? ColumnKind.Numeric : ColumnKind.Text;
+
+        /// <summary>The line of this column's first error (0 if none): text among numbers, or a non-finite number.</summary>
+        public long ProblemLine => Kind != ColumnKind.Numeric ? 0
+            : firstTextLine == 0 ? firstNonFiniteLine
+            : firstNonFiniteLine == 0 ? firstTextLine
+            : Math.Min(firstTextLine, firstNonFiniteLine);
+
+        public string Problem => firstTextLine > 0 && firstTextLine == ProblemLine
+            ? $"'{firstText}' is not a number, but {numbers:N0} other values in this column are. Write a missing value as an empty field, NA or '.', or correct the value."
+            : $"'{firstNonFinite}' is not a finite number (infinity and NaN are no survey answer). Write a missing value as an empty field, NA or '.'.";
+
+        public void Add(ReadOnlySpan<char> text, long line)
         {
-            var c = input.Read();
-            if (c < 0) { fields.Add(field.ToString()); return true; }
-            if (quoted)
+            if (IsMissing(text)) return;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || IsNonFiniteWord(text, out value))
             {
-                if (c == '"')
-                {
-                    if (input.Peek() == '"') { input.Read(); field.Append('"'); }
-                    else quoted = false;
-                }
-                else field.Append((char)c);
-                continue;
+                numbers++;
+                if (!double.IsFinite(value) && firstNonFiniteLine == 0) (firstNonFiniteLine, firstNonFinite) = (line, Shorten(text));
+                return;
             }
-            switch (c)
-            {
-                case '"': quoted = true; break;
-                case ',': fields.Add(field.ToString()); field.Clear(); break;
-                case '\r': if (input.Peek() == '\n') input.Read(); fields.Add(field.ToString()); return true;
-                case '\n': fields.Add(field.ToString()); return true;
-                default: field.Append((char)c); break;
-            }
+            texts++;
+            if (firstTextLine == 0) (firstTextLine, firstText) = (line, Shorten(text));
+        }
+
+        /// <summary>Spellings of infinity and NaN that .NET does not parse but other tools write (<c>inf</c>, <c>-inf</c>, <c>nan</c>).</summary>
+        private static bool IsNonFiniteWord(ReadOnlySpan<char> text, out double value)
+        {
+            var unsigned = text.Length > 0 && text[0] is '+' or '-' ? text[1..] : text;
+            value = text.Length > 0 && text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase)) return true;
+            value = double.NaN;
+            return unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase);
         }
     }
 
-    public void Dispose() => reader?.Dispose();
+    public void Dispose() => records?.Dispose();
 }

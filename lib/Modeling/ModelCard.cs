@@ -41,9 +41,7 @@ public static class ModelCard
     /// </summary>
     public static IReadOnlyDictionary<string, string?[]> Subgroups(FeatureSet set, IReadOnlyList<long> respondentIds)
     {
-        var position = new Dictionary<long, int>();
-        var ids = (Int64DataFrameColumn)set.Table.Columns[FeatureSet.RespondentId];
-        for (var i = 0; i < ids.Length; i++) position[ids[i]!.Value] = i;
+        var position = Positions(set);
         var result = new Dictionary<string, string?[]>();
         foreach (var (dimension, column) in FeatureSet.SubgroupColumns)
         {
@@ -52,6 +50,23 @@ public static class ModelCard
             result[dimension] = respondentIds.Select(id => text[position[id]]).ToArray();
         }
         return result;
+    }
+
+    /// <summary>A numeric column of <paramref name="set"/> for the rows given by their respondent ids, or null when the set lacks it.</summary>
+    public static double?[]? ValuesFor(FeatureSet set, string column, IReadOnlyList<long> respondentIds)
+    {
+        if (!set.HasColumn(column)) return null;
+        var position = Positions(set);
+        var values = set.Values(column);
+        return respondentIds.Select(id => values[position[id]]).ToArray();
+    }
+
+    private static Dictionary<long, int> Positions(FeatureSet set)
+    {
+        var position = new Dictionary<long, int>();
+        var ids = (Int64DataFrameColumn)set.Table.Columns[FeatureSet.RespondentId];
+        for (var i = 0; i < ids.Length; i++) position[ids[i]!.Value] = i;
+        return position;
     }
 
     /// <summary>AUC, true- and false-positive rates and calibration in the large per group.</summary>

@@ -76,5 +76,18 @@ public sealed class ModelMatrix
         return schema;
     }
 
+    /// <summary>Rows as one row-major buffer (the form scorers and explanations take) and their width.</summary>
+    public static (float[] Buffer, int Width) RowMajor(IReadOnlyList<float[]> rows)
+    {
+        var width = rows.Count == 0 ? 0 : rows[0].Length;
+        var buffer = new float[rows.Count * width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Length != width) throw new ArgumentException($"Row {i} has {rows[i].Length} values; row 0 has {width}.");
+            rows[i].CopyTo(buffer, i * width);
+        }
+        return (buffer, width);
+    }
+
     public double Prevalence => Labels.Length == 0 ? double.NaN : Labels.Count(l => l) / (double)Labels.Length;
 }

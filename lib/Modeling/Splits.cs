@@ -39,6 +39,20 @@ public static class Splits
         return new DataSplit(train.Order().ToArray(), test.Order().ToArray(), $"stratified at the natural prevalence, {1 - testShare:P0} train / {testShare:P0} test");
     }
 
+    /// <summary>
+    /// With several survey years: every earlier year trains, and the latest year is split stratified (its
+    /// <paramref name="testShare"/> is the within-year holdout), so the headline test is the year the model is used on.
+    /// </summary>
+    public static DataSplit LatestYearHoldout(bool[] labels, int[] years, int seed, double testShare = 0.2)
+    {
+        var latest = years.Max();
+        var inLatest = Enumerable.Range(0, labels.Length).Where(i => years[i] == latest).ToArray();
+        var within = Stratified(inLatest.Select(i => labels[i]).ToArray(), seed, testShare);
+        var train = Enumerable.Range(0, labels.Length).Where(i => years[i] < latest).Concat(within.Train.Select(k => inLatest[k])).Order().ToArray();
+        return new DataSplit(train, within.Test.Select(k => inLatest[k]).ToArray(),
+            $"years {years.Min()}–{latest - 1} and {1 - testShare:P0} of {latest} train; {testShare:P0} of {latest} (stratified) test");
+    }
+
     /// <summary>Keeps <paramref name="negativeShare"/> of the negatives among <paramref name="rows"/> and every positive.</summary>
     public static int[] Balance(IReadOnlyList<int> rows, bool[] labels, int seed, double negativeShare = 0.25)
     {

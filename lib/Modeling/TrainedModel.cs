@@ -18,8 +18,9 @@ public sealed class TrainedModel
     private readonly ITransformer transformer;
 
     public TrainedModel(MLContext context, ITransformer transformer, IReadOnlyList<string> featureNames, ModelSpec spec, PriorShift? priorShift = null,
-        IReadOnlyList<FeatureDomain>? domains = null, double threshold = 0.5)
+        IReadOnlyList<FeatureDomain>? domains = null, double threshold = 0.5, double? prevalence = null)
     {
+        Prevalence = prevalence;
         this.context = context;
         this.transformer = transformer;
         FeatureNames = featureNames;
@@ -34,9 +35,17 @@ public sealed class TrainedModel
     /// <summary>The operating threshold on population-level probabilities for the predicted label.</summary>
     public double Threshold { get; }
 
-    /// <summary>The same model with its operating threshold and the training data's feature domains recorded.</summary>
+    /// <summary>Population-level prevalence of the training data (the prior shift's target when there is one), for drift checks.</summary>
+    public double? Prevalence { get; }
+
+    /// <summary>The same trees with another prior shift (a recalibration in the large) and threshold.</summary>
+    public TrainedModel WithPriorShift(PriorShift shift, double threshold) =>
+        new(context, transformer, FeatureNames, Spec, shift, Domains, threshold, Prevalence);
+
+    /// <summary>The same model with its operating threshold, the training data's feature domains and its prevalence recorded.</summary>
     public TrainedModel WithScoringInfo(double threshold, ModelMatrix training) =>
-        new(context, transformer, FeatureNames, Spec, PriorShift, FeatureDomain.From(training), threshold);
+        new(context, transformer, FeatureNames, Spec, PriorShift, FeatureDomain.From(training), threshold,
+            PriorShift?.PopulationPrevalence ?? training.Labels.Average(l => l ? 1.0 : 0.0));
 
     public IReadOnlyList<string> FeatureNames { get; }
     public ModelSpec Spec { get; }
@@ -77,7 +86,7 @@ public sealed class TrainedModel
     }
 
     /// <summary>What scoring needs to know about the model besides its trees.</summary>
-    public ModelSignature Signature => new(FeatureNames.ToArray(), PriorShift, Spec, Domains.ToArray(), Threshold);
+    public ModelSignature Signature => new(FeatureNames.ToArray(), PriorShift, Spec, Domains.ToArray(), Threshold, Prevalence);
 
     /// <summary>Reads the signature saved beside a model (<see cref="SignatureFile"/>) without loading the model.</summary>
     public static ModelSignature LoadSignature(string folder)
@@ -112,29 +121,33 @@ public sealed class TrainedModel
         {
             throw new InvalidDataException($"{modelPath}: not a readable ML.NET model ({e.Message}).", e);
         }
-        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift, signature.Domains, signature.Threshold);
+        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift, signature.Domains, signature.Threshold, signature.Prevalence);
     }
 
 }
 
 /// <summary>A saved model's features (in order), prior shift, setting, training domains and operating threshold.</summary>
-public sealed record ModelSignature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold)
+/// <param name="Prevalence">Population-level prevalence of the training data (null in models saved before it was recorded).</param>
+public sealed record ModelSignature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold, double? Prevalence = null)
 {
     /// <summary>Population-level probability from the model's own (the prior shift applied when there is one).</summary>
     public double Population(double raw) => PriorShift is { } shift ? shift.Apply(raw) : raw;
 }
 
 /// <summary>A feature's values in training: range, and its codes when it has at most <see cref="MaxCodes"/> distinct values.</summary>
-public sealed record FeatureDomain(string Feature, double Min, double Max, double[]? Codes)
+/// <param name="Bins">The training distribution, for drift (null in models saved before it was recorded).</param>
+public sealed record FeatureDomain(string Feature, double Min, double Max, double[]? Codes, FeatureBins? Bins = null)
 {
     public const int MaxCodes = 40;
 
     public static IReadOnlyList<FeatureDomain> From(ModelMatrix training) => training.FeatureNames.Select((name, j) =>
     {
-        var known = training.Rows.Select(r => r[j]).Where(v => !float.IsNaN(v)).Select(v => (double)v).ToArray();
+        var column = training.Rows.Select(r => r[j]).ToArray();
+        var known = column.Where(v => !float.IsNaN(v)).Select(v => (double)v).ToArray();
         var distinct = known.Distinct().Order().ToArray();
+        var codes = distinct.Length <= MaxCodes ? distinct : null;
         return new FeatureDomain(name, known.Length == 0 ? double.NaN : known.Min(), known.Length == 0 ? double.NaN : known.Max(),
-            distinct.Length <= MaxCodes ? distinct : null);
+            codes, FeatureBins.From(column, codes));
     }).ToArray();
 
     /// <summary>
@@ -180,10 +193,12 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
 /// </summary>
 public sealed record PriorShift(double TrainingPrevalence, double PopulationPrevalence)
 {
+    /// <summary>What the odds are multiplied by: (π/(1−π)) / (τ/(1−τ)) for population prevalence π and training prevalence τ.</summary>
+    public double OddsFactor => PopulationPrevalence / (1 - PopulationPrevalence) / (TrainingPrevalence / (1 - TrainingPrevalence));
+
     public double Apply(double p)
     {
-        var factor = PopulationPrevalence / (1 - PopulationPrevalence) / (TrainingPrevalence / (1 - TrainingPrevalence));
-        var odds = p / Math.Max(1e-12, 1 - p) * factor;
+        var odds = p / Math.Max(1e-12, 1 - p) * OddsFactor;
         return odds / (1 + odds);
     }
 }

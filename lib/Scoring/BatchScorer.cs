@@ -31,7 +31,8 @@ public sealed class ScoringInputException(string file, IReadOnlyList<string> pro
 }
 
 /// <summary>Options for <see cref="BatchScorer"/>.</summary>
-public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri);
+/// <param name="Drivers">Top drivers (exact TreeSHAP) written per scored row; 0 writes none (fastest).</param>
+public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri, int Drivers = 3);
 
 /// <summary>What a batch scoring did: every input row is in the output, scored or with the reason it was not.</summary>
 /// <param name="OutOfRange">Rows refused because a measured feature lies beyond its training range and margin (flagged in <c>out_of_range</c>).</param>
@@ -59,7 +60,7 @@ public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataFi
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
 /// file), in two stages: <see cref="CheckAsync"/> holds the input against the model's signature (a missing column or a
-/// non-numeric feature is an error listing all of them, and nothing is written), <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?)"/>
+/// non-numeric feature is an error listing all of them, and nothing is written), <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?, int)"/>
 /// scores it. A row whose value the model cannot take (NaN, infinity, a code it was not trained on) gets a reason
 /// instead of a score. Output rows = input rows, in order; written atomically.
 /// </summary>
@@ -71,8 +72,9 @@ public static class BatchScorer
     /// <summary>Resolves the model, checks the input and scores it: the three stages in one call.</summary>
     public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null, IProgress<long>? progress = null)
     {
-        using var model = ScoringModel.Load(store, (options ?? new ScoringOptions()).ModelUri);
-        return await ScoreAsync(await CheckAsync(input, model.Signature), output, model, progress);
+        options ??= new ScoringOptions();
+        using var model = ScoringModel.Load(store, options.ModelUri);
+        return await ScoreAsync(await CheckAsync(input, model.Signature), output, model, progress, options.Drivers);
     }
 
     /// <summary>Checks <paramref name="input"/> against the signature; every problem is listed in one <see cref="ScoringInputException"/>.</summary>
@@ -103,21 +105,27 @@ public static class BatchScorer
     }
 
     /// <summary>The output's columns; the id's type follows the input's (see <see cref="RespondentIds"/>).</summary>
-    private static DataField[] OutFields(RespondentIds ids) =>
+    private static DataField[] OutFields(RespondentIds ids, int drivers) =>
     [
         ids.OutputField, new DataField<double?>("probability"), new DataField<int?>("predicted_label"),
         new DataField<string>("risk_tier"), new DataField<string>("model_name"), new DataField<int>("model_version"), new DataField<string>("reason"),
         new DataField<bool>("out_of_range"),
+        .. Enumerable.Range(1, drivers).SelectMany(d => new DataField[]
+        {
+            new DataField<string>($"driver_{d}"), new DataField<double?>($"driver_{d}_value"), new DataField<double?>($"driver_{d}_contribution"),
+        }),
     ];
 
     /// <summary>Scores a checked input into <paramref name="output"/> (atomically): while one row group is scored, the previous is written and the next read.</summary>
-    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null)
+    /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has compiled trees and saved cover.</param>
+    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null, int drivers = 3)
     {
+        var explainer = RowDrivers.For(model, drivers);
         var watch = Stopwatch.StartNew();
         long done = 0, scored = 0, outOfRange = 0;
         var unscored = new Dictionary<string, long>();
         var ids = new RespondentIds(input.IdField);
-        var fields = OutFields(ids);
+        var fields = OutFields(ids, explainer?.Top ?? 0);
         await using var reader = await ParquetFrames.OpenAsync(input.Path);
         await AtomicFile.WriteAsync(output, async stream =>
         {
@@ -138,7 +146,7 @@ public static class BatchScorer
                     current = await Prepare(group, input, ids, done + (previous?.Rows ?? 0));
                 }
                 var previousProbabilities = scoring is null ? null : await scoring;
-                if (current is not null) scoring = Score(current, model);
+                if (current is not null) scoring = Score(current, model, explainer);
                 if (previous is not null)
                 {
                     await Write(writer, fields, previous, previousProbabilities!, model);
@@ -156,7 +164,10 @@ public static class BatchScorer
     }
 
     /// <summary>One row group read into a row-major float buffer (NaN = unknown), with a reason for each row that cannot be scored.</summary>
-    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, Array Ids, bool[] OutOfRange);
+    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, Array Ids, bool[] OutOfRange)
+    {
+        public (string Feature, double? Value, double Contribution)[]?[]? Drivers { get; set; }
+    }
 
     private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, CheckedInput input, RespondentIds respondentIds, long offset)
     {
@@ -184,12 +195,13 @@ public static class BatchScorer
         return new PreparedGroup(n, k, buffer, reasons, ids, outOfRange);
     }
 
-    private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model)
+    private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model, RowDrivers? explainer)
     {
-        var raw = await model.RawProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
+        var population = await model.ProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
         var probabilities = new double?[group.Rows];
         for (var i = 0; i < group.Rows; i++)
-            if (group.Reasons[i] is null) probabilities[i] = model.Signature.Population(raw[i]);
+            if (group.Reasons[i] is null) probabilities[i] = population[i];
+        if (explainer is not null) group.Drivers = await Task.Run(() => explainer.Explain(group.Buffer, group.Rows, group.Features, probabilities));
         return probabilities;
     }
 
@@ -200,7 +212,8 @@ public static class BatchScorer
         var labels = new int?[n];
         var tiers = new string?[n];
         for (var i = 0; i < n; i++)
-            if (probabilities[i] is { } p) { labels[i] = p >= threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
+            // Compared in single precision, as the ONNX graph compares its probability with the threshold.
+            if (probabilities[i] is { } p) { labels[i] = (float)p >= (float)threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
         using var outGroup = writer.CreateRowGroup();
         if (group.Ids is string?[] text) await outGroup.WriteAsync(fields[0], text);
         else await outGroup.WriteAsync(fields[0], new ReadOnlyMemory<long?>((long?[])group.Ids));
@@ -211,6 +224,14 @@ public static class BatchScorer
         await outGroup.WriteAsync<int>(fields[5], Enumerable.Repeat(version.Version, n).ToArray());
         await outGroup.WriteAsync(fields[6], group.Reasons);
         await outGroup.WriteAsync<bool>(fields[7], group.OutOfRange);
+        for (var d = 0; 8 + 3 * d < fields.Length; d++)
+        {
+            var top = group.Drivers!;
+            (string Feature, double? Value, double Contribution)? At(int i) => top[i] is { } row && d < row.Length ? row[d] : null;
+            await outGroup.WriteAsync(fields[8 + 3 * d], Enumerable.Range(0, n).Select(i => At(i)?.Feature).ToArray());
+            await outGroup.WriteAsync(fields[9 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i)?.Value).ToArray()));
+            await outGroup.WriteAsync(fields[10 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null).ToArray()));
+        }
     }
 
     /// <summary>Whether a Parquet field holds numbers the scorer reads.</summary>

@@ -15,11 +15,19 @@ public sealed class ScoringModel : IDisposable
     private CompiledTrees? compiled;
     private readonly TrainedModel? mlnet;
     private bool checkedCompiled;
+    private readonly bool shiftInGraph;
 
     private ScoringModel(string uri, RegisteredVersion version, ModelSignature signature, Task<OnnxScorer>? onnx, CompiledTrees? compiled, TrainedModel? mlnet)
     {
         (Uri, Version, Signature, onnxStarting, this.compiled, this.mlnet) = (uri, version, signature, onnx, compiled, mlnet);
+        var onnxPath = Path.Combine(version.ArtifactDirectory, OnnxModel.FileName);
+        shiftInGraph = onnx is not null && OnnxModel.CarriesPriorShift(onnxPath);
+        var coverFile = Path.Combine(version.ArtifactDirectory, TreeCover.FileName);
+        ExplainableTrees = compiled is not null && File.Exists(coverFile) ? TreeCover.Load(version.ArtifactDirectory, compiled.Trees) : null;
     }
+
+    /// <summary>The compiled trees with their saved cover, for exact explanations; null for a model registered without them.</summary>
+    public TreeEnsemble? ExplainableTrees { get; }
 
     /// <summary>The URI it was resolved from (an alias URI stays as given; <see cref="Version"/> is what it resolved to).</summary>
     public string Uri { get; }
@@ -58,26 +66,40 @@ public sealed class ScoringModel : IDisposable
         catch (InvalidDataException e) { throw Unloadable(Uri, Version, e); }
     }
 
-    /// <summary>Raw (as-trained) probabilities of <paramref name="rows"/> row-major rows of <paramref name="width"/> values.</summary>
-    public async Task<float[]> RawProbabilitiesAsync(float[] buffer, int rows, int width)
+    /// <summary>
+    /// Population-level probabilities of <paramref name="rows"/> row-major rows of <paramref name="width"/> values: the
+    /// compiled trees' raw probability with the prior shift applied as the graph applies it, ONNX Runtime's
+    /// <c>probability</c> output (which carries the shift in exports since it moved into the graph), or ML.NET's.
+    /// </summary>
+    public async Task<double[]> ProbabilitiesAsync(float[] buffer, int rows, int width)
     {
         var onnx = await OnnxAsync();
         if (!checkedCompiled)
         {
             // The compiled trees are used only if they give ONNX Runtime's probabilities (within 1e-6) on the first rows.
             checkedCompiled = true;
-            if (compiled is not null && !CompiledAgrees(compiled, onnx!, buffer, Math.Min(rows, 5000), width)) compiled = null;
+            if (compiled is not null && !CompiledAgrees(onnx!, buffer, Math.Min(rows, 5000), width)) compiled = null;
         }
-        if (compiled is { } trees) return await Task.Run(() => trees.Score(buffer, rows, width));
-        if (onnx is not null) return await Task.Run(() => onnx.Score(buffer, rows, width));
-        return mlnet!.RawProbabilities(Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray());
+        if (compiled is { } trees) return await Task.Run(() => Population(trees.Score(buffer, rows, width)));
+        if (onnx is not null) return await Task.Run(() => FromOnnx(onnx.Score(buffer, rows, width)));
+        return mlnet!.Probabilities(Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray());
     }
 
-    private static bool CompiledAgrees(CompiledTrees compiled, OnnxScorer onnx, float[] buffer, int rows, int width)
+    private double[] Population(float[] raw)
     {
-        if (compiled.Features > width) return false;
-        var expected = onnx.Score(buffer, rows, width);
-        var actual = compiled.Score(buffer, rows, width);
+        var p = new double[raw.Length];
+        for (var i = 0; i < raw.Length; i++) p[i] = Signature.Population(raw[i]);
+        return p;
+    }
+
+    /// <summary>ONNX Runtime's output, with the shift applied here only for exports that predate it being in the graph.</summary>
+    private double[] FromOnnx(float[] probability) => shiftInGraph ? probability.Select(p => (double)p).ToArray() : Population(probability);
+
+    private bool CompiledAgrees(OnnxScorer onnx, float[] buffer, int rows, int width)
+    {
+        if (compiled!.Features > width) return false;
+        var expected = FromOnnx(onnx.Score(buffer, rows, width));
+        var actual = Population(compiled.Score(buffer, rows, width));
         return expected.Zip(actual).All(p => Math.Abs(p.First - p.Second) <= 1e-6);
     }
 

@@ -5,8 +5,12 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Steps;
 
-/// <summary>What 01-convert did: the conversion, the poverty thresholds written, and the generated sample if one was.</summary>
-public sealed record ConvertResult(ConversionReport Report, PovertyThresholdTable Thresholds, string? GeneratedSample);
+/// <summary>What 01-convert did: the conversions (one per source; several when the input lists several survey years), the poverty thresholds written, and the generated sample if one was.</summary>
+public sealed record ConvertResult(IReadOnlyList<ConversionReport> Reports, PovertyThresholdTable Thresholds, string? GeneratedSample)
+{
+    /// <summary>The (latest) conversion: the only one for a single source.</summary>
+    public ConversionReport Report => Reports.MaxBy(r => r.Profile.Year)!;
+}
 
 /// <summary>
 /// The convert step of the workbook: the source named by <c>POPHEALTH_INPUT</c>, or else the embedded synthetic
@@ -19,24 +23,57 @@ public static class ConvertStep
 
     public static async Task<ConvertResult> RunAsync(WorkbookParameters parameters, IProgress<string>? progress = null)
     {
+        foreach (var missing in parameters.Inputs.Where(i => !File.Exists(i)))
+            throw new WorkbookParameterException(WorkbookVariables.Input, missing, "an existing file (there is no such file); unset it to use the embedded sample");
+        if (parameters.Inputs.Count > 1) return await ConvertYearsAsync(parameters, progress);
         string input;
         string? generated = null;
-        if (parameters.Input is null)
+        if (parameters.Inputs.Count == 0)
         {
             input = generated = Path.Combine(parameters.RawDirectory, SampleFileName);
             progress?.Report($"generating the synthetic sample: {parameters.SampleRows:N0} rows, seed {parameters.Seed}");
             BrfssSample.WriteXpt(input, parameters.SampleRows, parameters.Seed,
                 progress is null ? null : new Progress<int>(rows => progress.Report($"{rows:N0} synthetic rows drawn")));
         }
-        else if (!File.Exists(parameters.Input))
-            throw new WorkbookParameterException(WorkbookVariables.Input, parameters.Input, "an existing file (there is no such file); unset it to use the embedded sample");
-        else input = parameters.Input;
-
+        else input = parameters.Inputs[0];
         var report = await BrfssConverter.ConvertAsync(input, parameters.InterimBrfss,
-            new ConversionOptions(Year: parameters.Year, Synthetic: generated is not null),
-            progress is null ? null : new Progress<long>(rows => progress.Report($"{rows:N0} rows converted")));
+            new ConversionOptions(Year: parameters.Years.Count > 0 ? parameters.Years[0] : null, Synthetic: generated is not null), RowProgress(progress));
+        try { await ProfileCodes.VerifyAsync(parameters.InterimBrfss, report.Profile, input); }
+        catch (InvalidDataException) { File.Delete(parameters.InterimBrfss); throw; } // no table whose codes are not what its profile says
         var thresholds = PovertyThresholdTable.ForSurveyYear(report.Profile.Year);
         await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
-        return new ConvertResult(report, thresholds, generated);
+        return new ConvertResult([report], thresholds, generated);
+    }
+
+    private static Progress<long>? RowProgress(IProgress<string>? progress, string? what = null) =>
+        progress is null ? null : new Progress<long>(rows => progress.Report($"{what}{rows:N0} rows converted"));
+
+    /// <summary>
+    /// Several sources, one survey year each: each converted with its own year's profile (its year from
+    /// <c>POPHEALTH_YEAR</c>, else detected), then merged into one interim table with a <c>survey_year</c> column.
+    /// The thresholds written are the latest year's.
+    /// </summary>
+    private static async Task<ConvertResult> ConvertYearsAsync(WorkbookParameters parameters, IProgress<string>? progress)
+    {
+        var folder = Directory.CreateTempSubdirectory("pophealth-years-");
+        try
+        {
+            var reports = new List<ConversionReport>();
+            for (var i = 0; i < parameters.Inputs.Count; i++)
+            {
+                var year = parameters.Years.Count > 0 ? parameters.Years[i] : (int?)null;
+                var part = Path.Combine(folder.FullName, $"part-{i}.parquet");
+                var report = await BrfssConverter.ConvertAsync(parameters.Inputs[i], part, new ConversionOptions(Year: year),
+                    RowProgress(progress, $"{Path.GetFileName(parameters.Inputs[i])}: "));
+                await ProfileCodes.VerifyAsync(part, report.Profile, parameters.Inputs[i]);
+                reports.Add(report);
+            }
+            progress?.Report($"merging {reports.Count} survey years");
+            await SurveyYears.MergeAsync(reports.Select(r => (r.Output, r.Profile.Year)).ToArray(), parameters.InterimBrfss);
+            var thresholds = PovertyThresholdTable.ForSurveyYear(reports.Max(r => r.Profile.Year));
+            await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
+            return new ConvertResult(reports, thresholds, null);
+        }
+        finally { folder.Delete(recursive: true); }
     }
 }

@@ -20,6 +20,7 @@ public sealed class ScoringResult
     private TrainedModel? model;
     public TrainedModel Model => model ??= LoadModel();
     public required RegisteredVersion Version { get; init; }
+    public required ModelSignature Signature { get; init; }
     /// <summary>Probability per input row (null where a reason was given), in input order.</summary>
     public required double?[] Probabilities { get; init; }
     public required string?[] Reasons { get; init; }
@@ -34,6 +35,10 @@ public sealed class ScoringResult
         return RiskTiers.All.Select(t => new TierCount(t.Name, $"{t.Lower:P0}–{Math.Min(1, t.Upper):P0}",
             scored.LongCount(p => RiskTiers.Of(p) == t.Name), scored.Length == 0 ? 0 : scored.Count(p => RiskTiers.Of(p) == t.Name) / (double)scored.Length)).ToArray();
     }
+
+    /// <summary>Drift of this input against the model's training data (see <see cref="DriftReport"/>).</summary>
+    public DriftReport Drift() => DriftReport.Measure(Signature, Signature.Features.Where(f => Column(f) is not null).ToDictionary(f => f, f => Column(f)!),
+        Probabilities, Column(FeatureSet.Target), Signature.Threshold);
 
     /// <summary>Reasons rows were not scored, with counts.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> UnscoredReasons() => Report.Unscored.OrderByDescending(kv => kv.Value).ToArray();
@@ -68,15 +73,20 @@ public sealed class ScoringResult
     /// <summary>Predicted prevalence by state (names from the codebook), when the input has a state column.</summary>
     public IReadOnlyList<WeightedPrevalence>? PredictedPrevalenceByState() => Column(FeatureSet.State) is null ? null : PredictedPrevalenceBy(FeatureSet.State, "_STATE");
 
-    /// <summary>The main drivers of the <paramref name="rows"/> highest-risk respondents (see <see cref="Explanations"/>).</summary>
-    public IReadOnlyList<Driver> TopRiskDrivers(int rows = 10, int backgroundRows = 50, int seed = 1)
+    /// <summary>The compiled trees with cover, for exact explanations (null when the model was registered without them).</summary>
+    public required TreeEnsemble? ExplainableTrees { get; init; }
+
+    /// <summary>
+    /// The <paramref name="topPerRow"/> main drivers (exact TreeSHAP) of the <paramref name="rows"/> highest-risk respondents;
+    /// empty when the model has no explainable trees.
+    /// </summary>
+    public IReadOnlyList<Driver> TopRiskDrivers(int rows = 10, int topPerRow = 5)
     {
-        var features = Model.FeatureNames.Select(f => Column(f)!).ToArray();
+        if (ExplainableTrees is null) return [];
+        var features = Signature.Features.Select(f => Column(f)!).ToArray();
         float[] Row(int i) => features.Select(c => c[i] is { } v ? (float)v : float.NaN).ToArray();
-        var scored = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null).ToArray();
-        var top = scored.OrderByDescending(i => Probabilities[i]).Take(rows).ToArray();
-        var background = Statistics.Shuffle(scored, new Random(seed)).Take(backgroundRows).Select(Row).ToArray();
-        return Explanations.Drivers(Model, top.Select(Row).ToArray(), top.Select(i => Ids[i]).ToArray(), background);
+        var top = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null).OrderByDescending(i => Probabilities[i]).Take(rows).ToArray();
+        return new RowDrivers(ExplainableTrees, Signature, topPerRow).Drivers(top.Select(Row).ToArray(), top.Select(i => Ids[i]).ToArray(), top.Select(i => Probabilities[i]!.Value).ToArray());
     }
 }
 
@@ -96,7 +106,7 @@ public static class ScoringStep
     {
         using var model = Load(parameters, options);
         var input = await CheckAsync(parameters, model);
-        var report = await ScoreAsync(parameters, model, input, progress);
+        var report = await ScoreAsync(parameters, model, input, progress, options);
         return await SummariseAsync(parameters, model, report);
     }
 
@@ -119,8 +129,8 @@ public static class ScoringStep
         return input;
     }
 
-    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input, IProgress<string>? progress = null) =>
-        BatchScorer.ScoreAsync(input, parameters.Predictions, model, new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")));
+    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input, IProgress<string>? progress = null, ScoringOptions? options = null) =>
+        BatchScorer.ScoreAsync(input, parameters.Predictions, model, new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")), (options ?? new ScoringOptions()).Drivers);
 
     /// <summary>The predictions and the input's summary columns, for the notebook's tables and charts.</summary>
     public static async Task<ScoringResult> SummariseAsync(WorkbookParameters parameters, ScoringModel model, ScoringReport report)
@@ -135,7 +145,7 @@ public static class ScoringStep
         var version = model.Version;
         return new ScoringResult
         {
-            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Input = ToDoubles(input),
+            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Signature = model.Signature, ExplainableTrees = model.ExplainableTrees, Input = ToDoubles(input),
             Probabilities = Enumerable.Range(0, (int)probability.Length).Select(i => probability[i]).ToArray(),
             Reasons = Enumerable.Range(0, (int)reason.Length).Select(i => reason[i]).ToArray(),
             Ids = Enumerable.Range(0, (int)ids.Length).Select(i => Convert.ToString(ids[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray(),

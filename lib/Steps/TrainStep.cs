@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using PopHealth.Charts;
 using PopHealth.Features;
+using PopHealth.Ingest.Codebook;
 using PopHealth.Modeling;
 using PopHealth.Tracking;
 using PopHealth.Workbook;
@@ -13,8 +14,9 @@ namespace PopHealth.Steps;
 /// <param name="SearchTrials">Settings the budgeted random search tries (the budget is a trial count, so the same seed gives the same leaderboard).</param>
 /// <param name="MaxSweepRows">Training rows the sweeps cross-validate on at most (a stratified subsample); the chosen setting is refit on all.</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
+/// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
-    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias);
+    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000);
 
 /// <summary>Stage 1, plan: the feature table, its recipe, the split, the test sets and the rows the sweeps use.</summary>
 public sealed class TrainingPlan
@@ -29,6 +31,8 @@ public sealed class TrainingPlan
     /// <summary>Balanced training's map back to the population's prevalence (the <c>seed</c> recipe), else null.</summary>
     public required PriorShift? Shift { get; init; }
     public required int[] SweepRows { get; init; }
+    /// <summary>Each respondent's survey year when the features hold several years (else null): next-year validation runs then.</summary>
+    public required int[]? Years { get; init; }
 
     /// <summary>The recipe, as the features file records it (not as the environment says).</summary>
     public Recipe Recipe => Features.Recipe;
@@ -56,8 +60,9 @@ public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedMod
 /// <summary>Stage 4, evaluate: one report per test set, with the probabilities and rows it was computed from.</summary>
 public sealed record TestEvaluation(TestReport Report, double[] Probabilities, ModelMatrix Rows);
 
-/// <summary>Stage 5, model card: permutation importance and subgroup metrics on the headline test set.</summary>
-public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups);
+/// <summary>Stage 5, model card: permutation importance, subgroup metrics and the intersectional audit on the headline test set.</summary>
+public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups, FairnessAuditReport Audit,
+    ShapSummary? Shap);
 
 /// <summary>Stage 6, register: the final MLflow run, the registered version and the training charts saved in the run.</summary>
 public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles);
@@ -69,6 +74,7 @@ public sealed class TrainingResult
     public required TrainingSweeps Sweeps { get; init; }
     public required ChosenModel Chosen { get; init; }
     public required IReadOnlyList<TestEvaluation> Evaluations { get; init; }
+    public required IReadOnlyList<NextYearResult> NextYear { get; init; }
     public required ModelCardReport Card { get; init; }
     public required Registration Registration { get; init; }
     public required TimeSpan Elapsed { get; init; }
@@ -97,14 +103,15 @@ public static class TrainStep
         var sweeps = Sweep(plan, progress);
         var chosen = Choose(plan, sweeps, progress);
         var evaluations = Evaluate(plan, chosen);
+        var nextYear = ValidateAcrossYears(plan, chosen, progress);
         progress?.Report("model card: permutation importance and subgroups");
         var card = ModelCard(plan, chosen, evaluations);
         progress?.Report("logging to MLflow");
-        var registration = Register(plan, sweeps, chosen, evaluations, card);
+        var registration = Register(plan, sweeps, chosen, evaluations, card, nextYear);
         progress?.Report($"registered {registration.Version.Name} version {registration.Version.Version}, alias {plan.Options.Alias}");
         return new TrainingResult
         {
-            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, Card = card, Registration = registration, Elapsed = watch.Elapsed,
+            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, NextYear = nextYear, Card = card, Registration = registration, Elapsed = watch.Elapsed,
         };
     }
 
@@ -117,10 +124,16 @@ public static class TrainStep
         if (data.Labels.Count(l => l) < 10 || data.Labels.Count(l => !l) < 10)
             throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train ({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
         var seed = parameters.Seed;
+        var years = SurveyYears(set, data);
         DataSplit split;
         List<(string, int[])> tests;
         PriorShift? shift = null;
-        if (set.Recipe == Recipe.Seed)
+        if (years is not null && set.Recipe == Recipe.Improved)
+        {
+            split = Splits.LatestYearHoldout(data.Labels, years, seed);
+            tests = [($"within-year holdout of {years.Max()}", split.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(split.Test, data.Labels, seed))];
+        }
+        else if (set.Recipe == Recipe.Seed)
         {
             split = Splits.OriginalBalanced(data.Labels, seed);
             tests = [("balanced test (the original's)", split.Test)];
@@ -135,9 +148,25 @@ public static class TrainStep
         return new TrainingPlan
         {
             Parameters = parameters, Options = options, Features = set, Data = data, Split = split, TestSets = tests, Shift = shift,
-            SweepRows = Splits.Subsample(split.Train, data.Labels, options.MaxSweepRows, seed),
+            SweepRows = Splits.Subsample(split.Train, data.Labels, options.MaxSweepRows, seed), Years = years,
         };
     }
+
+    /// <summary>Each row's survey year when the features carry at least two (null otherwise).</summary>
+    private static int[]? SurveyYears(FeatureSet set, ModelMatrix data)
+    {
+        if (Modeling.ModelCard.ValuesFor(set, FeatureSet.SurveyYear, data.Ids) is not { } values) return null;
+        if (values.Any(v => v is null)) throw new InvalidDataException($"Some rows of the features have no {FeatureSet.SurveyYear}; re-run 01-convert and 03-transform.");
+        var years = values.Select(v => (int)v!.Value).ToArray();
+        return years.Distinct().Count() >= 2 ? years : null;
+    }
+
+    /// <summary>
+    /// Next-year validation (several survey years only): the chosen setting fitted on the years before each later year and
+    /// tested on it, as trained and after recalibrating its intercept on a 5 % labelled sample (measured on the other 95 %).
+    /// </summary>
+    public static IReadOnlyList<NextYearResult> ValidateAcrossYears(TrainingPlan plan, ChosenModel chosen, IProgress<string>? progress = null) =>
+        plan.Years is null ? [] : YearValidation.Run(plan.Data, plan.Years, chosen.Trial.Spec, plan.Seed, chosen.Model.Threshold, progress: progress);
 
     /// <summary>The original's grid and the budgeted search on the sweep rows, with live progress.</summary>
     public static TrainingSweeps Sweep(TrainingPlan plan, IProgress<string>? progress = null)
@@ -181,24 +210,71 @@ public static class TrainStep
         var importance = Modeling.ModelCard.PermutationImportance(chosen.Model, headline.Rows.Subset(rows), plan.Seed, plan.Options.ImportanceRepeats);
         var groups = Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids);
         var subgroups = Modeling.ModelCard.BySubgroup(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
-        return new ModelCardReport(importance, subgroups);
+        return new ModelCardReport(importance, subgroups, Audit(plan, headline), Shap(plan, chosen, headline.Rows.Subset(rows.Take(plan.Options.ShapRows).ToArray())));
+    }
+
+    /// <summary>
+    /// Exact TreeSHAP on headline test rows, from the trees exactly as they will be registered (the ONNX export, compiled,
+    /// with cover counted on the training rows); null for a model whose export the compiler does not take.
+    /// </summary>
+    public static ShapSummary? Shap(TrainingPlan plan, ChosenModel chosen, ModelMatrix rows)
+    {
+        var folder = Directory.CreateTempSubdirectory("pophealth-shap-");
+        CompiledTrees? compiled;
+        try
+        {
+            var onnx = Path.Combine(folder.FullName, OnnxModel.FileName);
+            OnnxModel.Export(chosen.Model, onnx);
+            compiled = CompiledTrees.TryCompile(onnx);
+        }
+        finally { folder.Delete(recursive: true); }
+        if (compiled is null) return null;
+        var trees = compiled.Trees.WithCover(TreeCover.Count(compiled.Trees, plan.Data.Subset(plan.Split.Train).Rows).Cover);
+        return ShapSummary.Explain(trees, plan.Data.FeatureNames, rows.Rows);
+    }
+
+    /// <summary>The intersectional audit of the headline test set, survey-weighted where the features carry weights.</summary>
+    public static FairnessAuditReport Audit(TrainingPlan plan, TestEvaluation headline)
+    {
+        var dimensions = new Dictionary<string, string?[]>(Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids));
+        if (Modeling.ModelCard.ValuesFor(plan.Features, FeatureSet.State, headline.Rows.Ids) is { } state)
+            dimensions["state"] = state.Select(v => v is { } code ? BrfssCodebook.Year2024.Label("_STATE", code) : null).ToArray();
+        var weights = Modeling.ModelCard.ValuesFor(plan.Features, FeatureSet.Weight, headline.Rows.Ids);
+        // A row without a weight cannot be weighted; the audit is then unweighted, and says so.
+        var usable = weights is not null && weights.All(w => w is > 0) ? weights.Select(w => w!.Value).ToArray() : null;
+        return FairnessAudit.Run(FairnessAudit.StandardCrossings, dimensions, headline.Probabilities, headline.Rows.Labels,
+            headline.Report.AtChosen.Threshold, usable, new AuditOptions(Seed: plan.Seed));
     }
 
     /// <summary>Logs every trial and the final model (metrics, artifacts, charts) to MLflow's file store and registers it under the alias.</summary>
-    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card)
+    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card,
+        IReadOnlyList<NextYearResult>? nextYear = null)
     {
         var store = new MlflowStore(plan.Parameters.MlRuns);
         var experiment = store.GetOrCreateExperiment(plan.Options.Experiment);
         LogTrials(store, experiment, plan, sweeps);
         var final = store.StartRun(experiment, $"{plan.Recipe.Name()}-final-{chosen.Trial.Name}");
-        LogFinal(final, plan, chosen, evaluations);
-        ModelArtifacts.LogModel(final, chosen.Model);
-        var reports = evaluations.Select(e => e.Report).ToArray();
-        final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
-        final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
-        final.LogText("importance.csv", Csv(card.Importance));
-        final.LogText("subgroups.csv", Csv(card.Subgroups));
-        var charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups));
+        IReadOnlyList<(string Name, string Folder)> charts;
+        try
+        {
+            LogFinal(final, plan, chosen, evaluations);
+            LogNextYear(final, nextYear ?? []);
+            ModelArtifacts.LogModel(final, chosen.Model, trainingRows: plan.Data.Subset(plan.Split.Train).Rows);
+            var reports = evaluations.Select(e => e.Report).ToArray();
+            final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
+            final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
+            final.LogText("importance.csv", Csv(card.Importance));
+            final.LogText("subgroups.csv", Csv(card.Subgroups));
+            final.LogText("fairness_audit.csv", Csv(card.Audit.Groups.Select(AuditRow.From)));
+            final.LogText("fairness_gaps.csv", Csv(card.Audit.Gaps));
+            if (card.Shap is { } shap) final.LogText("shap_importance.csv", Csv(shap.Ranking));
+            charts = LogCharts(final, WorkbookCharts.TrainingCharts(reports, sweeps.Grid, card.Importance, card.Subgroups, card.Audit));
+        }
+        catch
+        {
+            final.End(succeeded: false); // a run that failed says so at once, not only at the store's next open
+            throw;
+        }
         final.End();
         var registered = store.RegisterModel(plan.Options.ModelName, final);
         store.SetAlias(plan.Options.ModelName, plan.Options.Alias, registered.Version);
@@ -236,6 +312,22 @@ public static class TrainStep
         foreach (var r in evaluations.Skip(1).Select(e => e.Report))
             final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy).LogMetric("balanced_test_f1", r.AtHalf.F1);
         final.SetTag("pophealth.recipe", recipe).SetTag("pophealth.profile", plan.Features.ProfileName).SetTag("pophealth.synthetic", plan.Features.Synthetic ? "true" : "false");
+    }
+
+    /// <summary>
+    /// Next-year metrics: the latest year's as <c>next_year_auc</c>, <c>next_year_calibration</c> and
+    /// <c>recalibrated_next_year_calibration</c>; every year's with the test year as the step.
+    /// </summary>
+    private static void LogNextYear(MlflowRun final, IReadOnlyList<NextYearResult> results)
+    {
+        foreach (var r in results)
+            final.LogMetric("next_year_auc", r.Report.Auc, r.TestYear).LogMetric("next_year_calibration", r.Report.CalibrationInTheLarge, r.TestYear)
+                .LogMetric("next_year_brier", r.Report.Brier, r.TestYear).LogMetric("recalibrated_next_year_calibration", r.Recalibrated, r.TestYear);
+        if (results.Count > 0) final.LogText("next_year.csv", Csv(results.Select(r => new
+        {
+            r.TestYear, r.TrainedOn, r.TrainRows, TestRows = r.Report.Rows, Auc = r.Report.Auc, Brier = r.Report.Brier,
+            Calibration = r.Report.CalibrationInTheLarge, r.InterceptShift, r.CalibrationSampleRows, RecalibratedCalibration = r.Recalibrated,
+        })));
     }
 
     /// <summary>The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where a browser is available; rendered once, here.</summary>

@@ -100,6 +100,99 @@ public static class WorkbookCharts
             new ChartLayout(YTitle: "rate", YMin: 0, YMax: 1, Width: 900, Height: 480));
     }
 
+    /// <summary>
+    /// The intersectional audit: each reported group's AUC with its 95 % interval, worst first (at the top), two series so
+    /// that groups whose interval lies wholly below the overall AUC stand out; the overall AUC is in the title.
+    /// </summary>
+    public static Chart Audit(FairnessAuditReport audit, int worst = 25)
+    {
+        var groups = audit.Groups.Where(g => double.IsFinite(g.Auc.Value)).OrderBy(g => g.Auc.Value).Take(worst).ToArray();
+        string Label(AuditGroup g) => $"{g.Group} (n={g.Respondents:N0})";
+        BarSeries Series(string name, Func<AuditGroup, bool> keep)
+        {
+            var chosen = groups.Where(keep).ToArray();
+            return new BarSeries(name, chosen.Select(Label).ToArray(), chosen.Select(g => g.Auc.Value).ToArray(),
+                chosen.Select(g => g.Auc.Lower).ToArray(), chosen.Select(g => g.Auc.Upper).ToArray());
+        }
+        var overall = audit.Overall.Auc.Value;
+        // The worst group at the top; groups whose whole interval lies below the overall AUC in the second (red) colour.
+        return Plots.Bars($"AUC by group, worst {groups.Length} of {audit.Groups.Count} (overall {overall:F3}; {audit.SuppressedGroups} groups under {audit.Options.MinimumGroupSize} suppressed)",
+            [Series("not distinguishable from overall", g => g.Auc.Upper >= overall), Series("below overall (interval excludes it)", g => g.Auc.Upper < overall)],
+            new ChartLayout(XTitle: $"AUC with 95 % bootstrap interval{(audit.Weighted ? " (survey-weighted)" : "")}", XMin: Math.Max(0.5, groups.Select(g => g.Auc.Lower).DefaultIfEmpty(0.5).Min() - 0.02), XMax: 1,
+                Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true, categoryOrder: groups.Reverse().Select(Label).ToArray());
+    }
+
+    /// <summary>Population stability index per feature, largest first, in three series by reading (stable, moderate, major shift).</summary>
+    public static Chart Drift(DriftReport drift)
+    {
+        var features = drift.Features.Where(f => double.IsFinite(f.StabilityIndex)).OrderBy(f => f.StabilityIndex).ToArray();
+        BarSeries Series(string reading) => new(reading, features.Where(f => f.Reading == reading).Select(f => f.Feature).ToArray(),
+            features.Where(f => f.Reading == reading).Select(f => f.StabilityIndex).ToArray());
+        return Plots.Bars($"Drift against the training data (PSI; predicted prevalence {drift.PredictedPrevalence:P1} vs training {drift.TrainingPrevalence?.ToString("P1") ?? "n/a"})",
+            [Series("stable"), Series("moderate shift"), Series("major shift")],
+            new ChartLayout(XTitle: "population stability index (0.1 moderate, 0.25 major)", Width: 800, Height: Math.Max(320, 22 * features.Length + 160)), horizontal: true);
+    }
+
+    /// <summary>Next-year validation across survey years: AUC, and calibration in the large before and after recalibration, by test year.</summary>
+    public static Chart AcrossYears(IReadOnlyList<NextYearResult> results)
+    {
+        var years = results.Select(r => (double)r.TestYear).ToArray();
+        return Plots.Lines("Trained on the earlier years, tested on the next (AUC; calibration in the large, before and after recalibrating on 5 %)",
+        [
+            new LineSeries("AUC", years, results.Select(r => r.Report.Auc).ToArray()),
+            new LineSeries("calibration in the large, as trained", years, results.Select(r => r.Report.CalibrationInTheLarge).ToArray()),
+            new LineSeries("calibration in the large, recalibrated", years, results.Select(r => r.Recalibrated).ToArray()),
+        ], new ChartLayout(XTitle: "test year", YTitle: "AUC / mean predicted − observed", Width: 800, Height: 440));
+    }
+
+    /// <summary>Reliability of each next-year model after recalibration, one line per test year, with the diagonal.</summary>
+    public static Chart ReliabilityAcrossYears(IReadOnlyList<NextYearResult> results) =>
+        Plots.Lines("Reliability on the next year, after recalibration (the other 95 %)",
+            results.Select(r => new LineSeries($"{r.TrainedOn} → {r.TestYear}", r.RecalibratedReliability.Select(b => b.MeanPredicted).ToArray(),
+                r.RecalibratedReliability.Select(b => b.ObservedRate).ToArray()))
+            .Append(new LineSeries("perfect calibration", [0, 1], [0, 1])),
+            new ChartLayout(XTitle: "mean predicted", YTitle: "observed share", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 640, Height: 520));
+
+    /// <summary>
+    /// Beeswarm-style global SHAP chart: one point per explained row and feature (top <paramref name="top"/> by mean |SHAP|,
+    /// the most important at the top), x = contribution in log-odds, colour = the feature's value ranked within the sample
+    /// (blue low, red high), jittered vertically; unknown values take the middle of the scale.
+    /// </summary>
+    public static Chart ShapBeeswarm(ShapSummary shap, int top = 12, int maxRows = 600)
+    {
+        var features = shap.Ranking.Take(top).Reverse().ToArray();
+        var rows = Math.Min(maxRows, shap.Values.Rows);
+        var jitter = new Random(7);
+        var series = features.Select((f, y) =>
+        {
+            var j = shap.Features.ToList().IndexOf(f.Feature);
+            var values = Enumerable.Range(0, rows).Select(r => (double)shap.Rows[r][j]).ToArray();
+            var known = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+            double Rank(double v)
+            {
+                if (double.IsNaN(v) || known.Length < 2) return 0.5;
+                var at = Array.BinarySearch(known, v);
+                return Math.Clamp((at < 0 ? ~at : at) / (known.Length - 1.0), 0, 1);
+            }
+            var contributions = shap.Column(j).Take(rows).ToArray();
+            return new PointSeries(f.Feature, contributions, contributions.Select(_ => y + (jitter.NextDouble() - 0.5) * 0.6).ToArray(), values.Select(Rank).ToArray());
+        }).ToArray();
+        return Plots.Scatter($"SHAP values of {rows:N0} test respondents (log-odds; right raises the risk)", series,
+            new ChartLayout(XTitle: "SHAP value (log-odds contribution)", Width: 900, Height: Math.Max(380, 34 * features.Length + 160)),
+            colorTitle: "feature value", yCategories: features.Select(f => f.Feature).ToArray());
+    }
+
+    /// <summary>Dependence chart: a feature's value (x) against its SHAP value (y), one point per explained row.</summary>
+    public static Chart ShapDependence(ShapSummary shap, string feature, int maxRows = 2000)
+    {
+        var j = shap.Features.ToList().IndexOf(feature);
+        var rows = Enumerable.Range(0, Math.Min(maxRows, shap.Values.Rows)).Where(r => !float.IsNaN(shap.Rows[r][j])).ToArray();
+        var contributions = shap.Column(j);
+        return Plots.Scatter($"How {feature} moves the risk (SHAP dependence; unknown values not shown)",
+            [new PointSeries(feature, rows.Select(r => (double)shap.Rows[r][j]).ToArray(), rows.Select(r => contributions[r]).ToArray())],
+            new ChartLayout(XTitle: feature, YTitle: "SHAP value (log-odds)", Width: 640, Height: 400));
+    }
+
     /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
     public static Chart ColumnShapes(QualityReport quality)
     {
@@ -187,9 +280,9 @@ public static class WorkbookCharts
 
     /// <summary>The train step's charts for readers, by file name: ROC, sweep comparison, reliability, importance, subgroups.</summary>
     public static IReadOnlyList<(string Name, Chart Chart)> TrainingCharts(IReadOnlyList<TestReport> tests, SweepRun grid,
-        IReadOnlyList<FeatureImportance> importance, IReadOnlyList<SubgroupMetrics> subgroups) =>
+        IReadOnlyList<FeatureImportance> importance, IReadOnlyList<SubgroupMetrics> subgroups, FairnessAuditReport audit) =>
     [
         ("roc", Roc(tests)), ("sweep", SweepComparison(grid)), ("reliability", Reliability(tests)),
-        ("importance", Importance(importance)), ("subgroups", Subgroups(subgroups)),
+        ("importance", Importance(importance)), ("subgroups", Subgroups(subgroups)), ("fairness-audit", Audit(audit)),
     ];
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Data.Analysis;
-using PopHealth.Features;
 using PopHealth.Ingest;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Ingest.Xpt;

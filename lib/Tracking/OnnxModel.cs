@@ -25,7 +25,15 @@ public static class OnnxModel
         [ColumnName(ModelRow.FeaturesColumn)] public float[] Features { get; set; } = [];
     }
 
-    /// <summary>Exports <paramref name="model"/> (without any prior shift, which scorers apply themselves) to <paramref name="path"/>, atomically.</summary>
+    /// <summary>The graph's probability before the prior shift: an internal value, not an output (exports before it existed lack it).</summary>
+    public const string RawProbability = "raw_probability";
+
+    /// <summary>
+    /// Exports <paramref name="model"/> to <paramref name="path"/>, atomically, so that the file alone gives the workbook's
+    /// answer: <c>probability</c> is the population-level probability (the model's prior shift, if any, is inside the
+    /// graph: p·r / (p·r + 1 − p) for odds factor r) and <c>predicted_label</c> is that probability at or above the
+    /// model's threshold; <c>score</c> is the trees' raw score.
+    /// </summary>
     public static void Export(TrainedModel model, string path)
     {
         var context = model.Context;
@@ -36,21 +44,75 @@ public static class OnnxModel
         context.Model.ConvertToOnnx(model.Transformer, input, exported, "Probability", "Score", "PredictedLabel");
         var onnx = ModelProto.Parser.ParseFrom(exported.ToArray());
         var graph = onnx.Graph;
-        var byPrefix = new Dictionary<string, string> { ["probability"] = "Probability", ["score"] = "Score", ["predicted_label"] = "PredictedLabel" };
-        var outputs = OutputNames.Select(name =>
-        {
-            var original = graph.Output.FirstOrDefault(o => o.Name.StartsWith(byPrefix[name], StringComparison.Ordinal))
-                ?? throw new InvalidOperationException($"ML.NET's ONNX export has no {byPrefix[name]} output (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
-            graph.Node.Add(new NodeProto { OpType = "Identity", Name = "rename_" + name, Input = { original.Name }, Output = { name } });
-            var renamed = original.Clone();
-            renamed.Name = name;
-            return renamed;
-        }).ToArray();
+        ValueInfoProto Original(string prefix) => graph.Output.FirstOrDefault(o => o.Name.StartsWith(prefix, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"ML.NET's ONNX export has no {prefix} output (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
+        var (probability, score, label) = (Original("Probability"), Original("Score"), Original("PredictedLabel"));
+        graph.Node.Add(Node("Identity", "rename_score", [score.Name], "score"));
+        graph.Node.Add(Node("Identity", "rename_probability", [probability.Name], RawProbability));
+        AddPopulationProbability(graph, model.PriorShift);
+        AddLabel(graph, (float)model.Threshold, label.Type.TensorType.ElemType);
         graph.Output.Clear();
-        graph.Output.AddRange(outputs);
+        graph.Output.AddRange(new[] { (probability, "probability"), (score, "score"), (label, "predicted_label") }.Select(o =>
+        {
+            var renamed = o.Item1.Clone();
+            renamed.Name = o.Item2;
+            return renamed;
+        }));
         if (graph.Input.Count != 1 || graph.Input[0].Name != InputName)
             throw new InvalidOperationException($"Expected one ONNX input '{InputName}', found {string.Join(", ", graph.Input.Select(i => i.Name))}.");
         AtomicFile.Write(path, (Stream stream) => onnx.WriteTo(stream));
+    }
+
+    private static NodeProto Node(string op, string name, string[] inputs, string output) =>
+        new() { OpType = op, Name = name, Input = { inputs }, Output = { output } };
+
+    private static string Constant(GraphProto graph, string name, float value)
+    {
+        graph.Initializer.Add(new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, FloatData = { value } });
+        return name;
+    }
+
+    /// <summary>probability = raw · r / (raw · r + 1 − raw), the prior shift's Bayes update on the odds (identity without a shift).</summary>
+    private static void AddPopulationProbability(GraphProto graph, PriorShift? shift)
+    {
+        if (shift is null) { graph.Node.Add(Node("Identity", "population_probability", [RawProbability], "probability")); return; }
+        var r = Constant(graph, "prior_shift_odds_factor", (float)shift.OddsFactor);
+        var one = Constant(graph, "prior_shift_one", 1f);
+        graph.Node.Add(Node("Mul", "prior_shift_numerator", [RawProbability, r], "prior_shift_numerator"));
+        graph.Node.Add(Node("Sub", "prior_shift_complement", [one, RawProbability], "prior_shift_complement"));
+        graph.Node.Add(Node("Add", "prior_shift_denominator", ["prior_shift_numerator", "prior_shift_complement"], "prior_shift_denominator"));
+        graph.Node.Add(Node("Div", "population_probability", ["prior_shift_numerator", "prior_shift_denominator"], "probability"));
+    }
+
+    /// <summary>predicted_label = probability ≥ threshold, in the element type ML.NET's label output had.</summary>
+    private static void AddLabel(GraphProto graph, float threshold, int elementType)
+    {
+        var t = Constant(graph, "chosen_threshold", threshold);
+        graph.Node.Add(Node("Less", "below_threshold", ["probability", t], "below_threshold"));
+        var boolean = (int)TensorProto.Types.DataType.Bool;
+        graph.Node.Add(Node("Not", "at_or_above_threshold", ["below_threshold"], elementType == boolean ? "predicted_label" : "at_or_above_threshold"));
+        if (elementType != boolean)
+            graph.Node.Add(new NodeProto
+            {
+                OpType = "Cast", Name = "label_type", Input = { "at_or_above_threshold" }, Output = { "predicted_label" },
+                Attribute = { new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = elementType } },
+            });
+    }
+
+    /// <summary>The graph's outputs with their element types as numpy names (float32, bool, int64 …), for MLflow's signature.</summary>
+    public static IReadOnlyList<(string Name, string Dtype)> OutputTypes(string path) =>
+        ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Output.Select(o => (o.Name, ((TensorProto.Types.DataType)o.Type.TensorType.ElemType) switch
+        {
+            TensorProto.Types.DataType.Float => "float32", TensorProto.Types.DataType.Double => "float64", TensorProto.Types.DataType.Bool => "bool",
+            TensorProto.Types.DataType.Int64 => "int64", TensorProto.Types.DataType.Int32 => "int32", TensorProto.Types.DataType.Uint32 => "uint32",
+            var other => throw new InvalidDataException($"{path}: output '{o.Name}' has element type {other}, which MLflow's signature cannot name."),
+        })).ToArray();
+
+    /// <summary>Whether the file's <c>probability</c> already carries the prior shift (exports since it moved into the graph).</summary>
+    public static bool CarriesPriorShift(string path)
+    {
+        try { return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Any(n => n.Output.Contains(RawProbability)); }
+        catch (InvalidProtocolBufferException) { return false; }
     }
 
     /// <summary>Scores <paramref name="rows"/> with ONNX Runtime: the model's probabilities (before any prior shift).</summary>
@@ -58,9 +120,7 @@ public static class OnnxModel
     {
         if (rows.Count == 0) return [];
         using var scorer = new OnnxScorer(path);
-        var k = rows[0].Length;
-        var data = new float[rows.Count * k];
-        for (var i = 0; i < rows.Count; i++) rows[i].CopyTo(data, i * k);
+        var (data, k) = ModelMatrix.RowMajor(rows);
         return scorer.Score(data, rows.Count, k);
     }
 
@@ -113,29 +173,18 @@ public sealed class OnnxScorer : IDisposable
 /// </summary>
 public sealed class CompiledTrees
 {
-    private readonly int[] roots;
-    private readonly int[] feature;
-    private readonly float[] threshold;
-    private readonly byte[] mode; // 0 leaf, 1 <=, 2 <, 3 >=, 4 >
-    private readonly bool[] missingTrue;
-    private readonly int[] whenTrue;
-    private readonly int[] whenFalse;
-    private readonly double[] leafValue;
-    private readonly double baseValue;
-    private readonly bool average;
-    private readonly (char Op, double Value)[] post; // 'm' multiply, 'a' add, 's' sigmoid
+    private CompiledTrees(TreeEnsemble trees) => Trees = trees;
 
-    private CompiledTrees(int[] roots, int[] feature, float[] threshold, byte[] mode, bool[] missingTrue, int[] whenTrue, int[] whenFalse,
-        double[] leafValue, double baseValue, bool average, (char, double)[] post, int features)
-    {
-        (this.roots, this.feature, this.threshold, this.mode, this.missingTrue, this.whenTrue, this.whenFalse, this.leafValue, this.baseValue, this.average, this.post) =
-            (roots, feature, threshold, mode, missingTrue, whenTrue, whenFalse, leafValue, baseValue, average, post);
-        Features = features;
-    }
+    /// <summary>The trees as plain arrays with their link to the probability (what <see cref="TreeShap"/> explains).</summary>
+    public TreeEnsemble Trees { get; }
 
     /// <summary>The number of input features the trees read (the highest feature index + 1).</summary>
-    public int Features { get; }
+    public int Features => Trees.Features;
 
+    /// <summary>
+    /// The trees of an ML.NET tree-model export, up to its raw probability (before the prior shift, which scorers apply
+    /// as the graph does); null when the file is not that shape (ONNX Runtime then scores it).
+    /// </summary>
     public static CompiledTrees? TryCompile(string path)
     {
         ModelProto model;
@@ -145,108 +194,94 @@ public sealed class CompiledTrees
         var ensembles = graph.Node.Where(n => n.OpType == "TreeEnsembleRegressor").ToArray();
         if (ensembles.Length != 1 || ensembles[0].Input.Count != 1 || ensembles[0].Input[0] != OnnxModel.InputName) return null;
         var tree = ensembles[0];
+        var target = graph.Node.Any(n => n.Output.Contains(OnnxModel.RawProbability)) ? OnnxModel.RawProbability : "probability";
+        if (ReadNodes(tree) is not { } nodes || ReadLink(graph, tree.Output[0], target) is not { } link) return null;
+        var baseValue = tree.Attribute.FirstOrDefault(a => a.Name == "base_values") is { Floats.Count: 1 } b ? b.Floats[0] : 0;
+        try
+        {
+            return new CompiledTrees(new TreeEnsemble(nodes.Roots, nodes.Feature, nodes.Threshold, nodes.Mode, nodes.MissingTrue,
+                nodes.WhenTrue, nodes.WhenFalse, nodes.LeafValue, baseValue, nodes.Average, link));
+        }
+        catch (ArgumentException)
+        {
+            return null; // inconsistent node arrays: ONNX Runtime scores (or rejects) the file
+        }
+    }
+
+    private sealed record Nodes(int[] Roots, int[] Feature, float[] Threshold, SplitRule[] Mode, bool[] MissingTrue, int[] WhenTrue, int[] WhenFalse,
+        double[] LeafValue, bool Average);
+
+    /// <summary>The TreeEnsembleRegressor's node arrays (ONNX's operator semantics), or null for a shape this compiler does not take.</summary>
+    private static Nodes? ReadNodes(NodeProto tree)
+    {
         AttributeProto? A(string name) => tree.Attribute.FirstOrDefault(a => a.Name == name);
         if ((A("post_transform")?.S.ToStringUtf8() ?? "NONE") != "NONE" || (A("n_targets")?.I ?? 1) != 1) return null;
         var aggregate = A("aggregate_function")?.S.ToStringUtf8() ?? "SUM";
         if (aggregate is not ("SUM" or "AVERAGE")) return null;
-        var treeIds = A("nodes_treeids")!.Ints;
-        var nodeIds = A("nodes_nodeids")!.Ints;
-        var featureIds = A("nodes_featureids")!.Ints;
-        var modes = A("nodes_modes")!.Strings.Select(s => s.ToStringUtf8()).ToArray();
-        var values = A("nodes_values")!.Floats;
-        var trueIds = A("nodes_truenodeids")!.Ints;
-        var falseIds = A("nodes_falsenodeids")!.Ints;
+        var (treeIds, nodeIds, trueIds, falseIds) = (A("nodes_treeids")!.Ints, A("nodes_nodeids")!.Ints, A("nodes_truenodeids")!.Ints, A("nodes_falsenodeids")!.Ints);
         var tracks = A("nodes_missing_value_tracks_true")?.Ints;
         var n = treeIds.Count;
         var index = new Dictionary<(long Tree, long Node), int>();
         for (var i = 0; i < n; i++) index[(treeIds[i], nodeIds[i])] = i;
-        var mode = new byte[n];
-        for (var i = 0; i < n; i++)
+        var mode = A("nodes_modes")!.Strings.Select(m => m.ToStringUtf8() switch
         {
-            mode[i] = modes[i] switch { "LEAF" => 0, "BRANCH_LEQ" => 1, "BRANCH_LT" => 2, "BRANCH_GTE" => 3, "BRANCH_GT" => 4, _ => 255 };
-            if (mode[i] == 255) return null;
-        }
+            "LEAF" => SplitRule.Leaf, "BRANCH_LEQ" => SplitRule.LessOrEqual, "BRANCH_LT" => SplitRule.Less,
+            "BRANCH_GTE" => SplitRule.GreaterOrEqual, "BRANCH_GT" => SplitRule.Greater, _ => (SplitRule?)null,
+        }).ToArray();
+        if (mode.Any(m => m is null)) return null;
+        var rules = mode.Select(m => m!.Value).ToArray();
         var leafValue = new double[n];
-        var targetTrees = A("target_treeids")!.Ints;
-        var targetNodes = A("target_nodeids")!.Ints;
-        var targetIds = A("target_ids")!.Ints;
-        var weights = A("target_weights")!.Floats;
+        var (targetTrees, targetNodes, targetIds, weights) = (A("target_treeids")!.Ints, A("target_nodeids")!.Ints, A("target_ids")!.Ints, A("target_weights")!.Floats);
         for (var t = 0; t < targetTrees.Count; t++)
         {
             if (targetIds[t] != 0 || !index.TryGetValue((targetTrees[t], targetNodes[t]), out var leaf)) return null;
             leafValue[leaf] += weights[t];
         }
-        int Child(int i, long id) => mode[i] == 0 ? -1 : index.TryGetValue((treeIds[i], id), out var c) ? c : -2;
+        int Child(int i, long id) => rules[i] == SplitRule.Leaf ? -1 : index.TryGetValue((treeIds[i], id), out var c) ? c : -2;
         var whenTrue = Enumerable.Range(0, n).Select(i => Child(i, trueIds[i])).ToArray();
         var whenFalse = Enumerable.Range(0, n).Select(i => Child(i, falseIds[i])).ToArray();
-        if (whenTrue.Contains(-2) || whenFalse.Contains(-2)) return null;
         var roots = treeIds.Distinct().Select(t => index.TryGetValue((t, 0), out var r) ? r : -1).ToArray();
-        if (roots.Contains(-1)) return null;
+        if (whenTrue.Contains(-2) || whenFalse.Contains(-2) || roots.Contains(-1)) return null;
+        return new Nodes(roots, A("nodes_featureids")!.Ints.Select(f => (int)f).ToArray(), A("nodes_values")!.Floats.ToArray(), rules,
+            Enumerable.Range(0, n).Select(i => tracks is not null && i < tracks.Count && tracks[i] != 0).ToArray(), whenTrue, whenFalse, leafValue, aggregate == "AVERAGE");
+    }
 
-        // The path from the ensemble's output to "probability": scalar Mul/Add, Sigmoid, Identity only.
+    /// <summary>The path from the ensemble's output to <paramref name="target"/>: scalar Mul/Add, Sigmoid, Identity only (else null).</summary>
+    private static List<LinkStep>? ReadLink(GraphProto graph, string start, string target)
+    {
         var constants = graph.Initializer.Where(i => i.Dims.Count == 0 || i.Dims.All(d => d == 1))
             .ToDictionary(i => i.Name, i => i.FloatData.Count == 1 ? (double?)i.FloatData[0] : i.RawData.Length == 4 ? BitConverter.ToSingle(i.RawData.Span) : null);
-        var post = new List<(char, double)>();
-        var current = tree.Output[0];
-        for (var guard = 0; current != "probability" && guard < 32; guard++)
+        var post = new List<LinkStep>();
+        var current = start;
+        for (var guard = 0; current != target && guard < 32; guard++)
         {
             var next = graph.Node.Where(x => x.Input.Contains(current) && x.OpType is "Mul" or "Add" or "Sigmoid" or "Identity").ToArray();
-            // Follow the branch that leads to the probability (Binarizer/Cast go to the label).
-            var step = next.FirstOrDefault(x => Leads(graph, x.Output[0]));
+            // Follow the branch that leads to the target (Binarizer/Cast go to the label).
+            var step = next.FirstOrDefault(x => Leads(graph, x.Output[0], target));
             if (step is null) return null;
             switch (step.OpType)
             {
                 case "Mul" or "Add":
                     var other = step.Input.First(i => i != current);
                     if (!constants.TryGetValue(other, out var c) || c is null) return null;
-                    post.Add((step.OpType == "Mul" ? 'm' : 'a', c.Value));
+                    post.Add(new LinkStep(step.OpType == "Mul" ? LinkOp.Multiply : LinkOp.Add, c.Value));
                     break;
-                case "Sigmoid": post.Add(('s', 0)); break;
+                case "Sigmoid": post.Add(new LinkStep(LinkOp.Sigmoid)); break;
             }
             current = step.Output[0];
         }
-        if (current != "probability") return null;
-        var baseValue = A("base_values") is { Floats.Count: 1 } b ? b.Floats[0] : 0;
-        return new CompiledTrees(roots, featureIds.Select(f => (int)f).ToArray(), values.ToArray(), mode,
-            Enumerable.Range(0, n).Select(i => tracks is not null && i < tracks.Count && tracks[i] != 0).ToArray(),
-            whenTrue, whenFalse, leafValue, baseValue, aggregate == "AVERAGE", post.ToArray(), featureIds.Count == 0 ? 0 : (int)featureIds.Max() + 1);
+        return current == target ? post : null;
 
-        static bool Leads(GraphProto graph, string output, int depth = 0) =>
-            output == "probability" || depth < 32 && graph.Node.Where(x => x.Input.Contains(output) && x.OpType is "Mul" or "Add" or "Sigmoid" or "Identity")
-                .Any(x => Leads(graph, x.Output[0], depth + 1));
+        static bool Leads(GraphProto graph, string output, string target, int depth = 0) =>
+            output == target || depth < 32 && graph.Node.Where(x => x.Input.Contains(output) && x.OpType is "Mul" or "Add" or "Sigmoid" or "Identity")
+                .Any(x => Leads(graph, x.Output[0], target, depth + 1));
     }
 
     /// <summary>Probabilities of <paramref name="rows"/> row-major rows of <paramref name="width"/> floats (NaN = missing), in parallel.</summary>
-    public float[] Score(float[] buffer, int rows, int width)
-    {
-        var result = new float[rows];
-        Parallel.For(0, (rows + 4095) / 4096, chunk =>
-        {
-            var end = Math.Min(rows, (chunk + 1) * 4096);
-            for (var r = chunk * 4096; r < end; r++)
-            {
-                var offset = r * width;
-                double sum = 0;
-                foreach (var root in roots)
-                {
-                    var node = root;
-                    while (mode[node] != 0)
-                    {
-                        var x = buffer[offset + feature[node]];
-                        var t = threshold[node];
-                        var goTrue = float.IsNaN(x) ? missingTrue[node] : mode[node] switch { 1 => x <= t, 2 => x < t, 3 => x >= t, _ => x > t };
-                        node = goTrue ? whenTrue[node] : whenFalse[node];
-                    }
-                    sum += leafValue[node];
-                }
-                var score = (average ? sum / roots.Length : sum) + baseValue;
-                // ONNX Runtime computes in single precision; do the same so results agree to the last bits.
-                var v = (float)score;
-                foreach (var (op, c) in post)
-                    v = op switch { 'm' => v * (float)c, 'a' => v + (float)c, _ => 1f / (1f + MathF.Exp(-v)) };
-                result[r] = v;
-            }
-        });
-        return result;
-    }
+    public float[] Score(float[] buffer, int rows, int width) =>
+        // Rows narrower than the trees read cannot be scored here: NaN makes the scorer's check against ONNX Runtime fail.
+        width < Features ? Enumerable.Repeat(float.NaN, rows).ToArray() : Trees.Probabilities(buffer, rows, width);
+
+    /// <summary>Margins (log-odds before the sigmoid, in double precision) of the rows: what <see cref="TreeShap"/> contributions add up to.</summary>
+    public double[] Margins(float[] buffer, int rows, int width) => Trees.Margins(buffer, rows, width);
 }

@@ -25,16 +25,7 @@ public static class ParquetFrames
     public static async Task<DataFrame> ReadAsync(string path, IEnumerable<string>? columns = null)
     {
         await using var reader = await OpenAsync(path);
-        var all = reader.Schema.GetDataFields();
-        DataField[] fields;
-        if (columns is null) fields = all;
-        else
-        {
-            var wanted = columns.ToArray();
-            var missing = wanted.Where(w => all.All(f => f.Name != w)).ToArray();
-            if (missing.Length > 0) throw new InvalidDataException($"{path}: missing column(s) {string.Join(", ", missing)}.");
-            fields = wanted.Select(w => all.First(f => f.Name == w)).ToArray();
-        }
+        var fields = Fields(reader, path, columns);
         var total = checked((int)Enumerable.Range(0, reader.RowGroupCount).Sum(g => reader.OpenRowGroupReader(g).RowCount));
         var frameColumns = fields.Select(f => Create(f, total, path)).ToArray();
         var offset = 0;
@@ -47,6 +38,41 @@ public static class ParquetFrames
             offset += n;
         }
         return new DataFrame(frameColumns);
+    }
+
+    private static DataField[] Fields(ParquetReader reader, string path, IEnumerable<string>? columns)
+    {
+        var all = reader.Schema.GetDataFields();
+        if (columns is null) return all;
+        var wanted = columns.ToArray();
+        var missing = wanted.Where(w => all.All(f => f.Name != w)).ToArray();
+        if (missing.Length > 0) throw new InvalidDataException($"{path}: missing column(s) {string.Join(", ", missing)}.");
+        return wanted.Select(w => all.First(f => f.Name == w)).ToArray();
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> one row group at a time (all columns, or only <paramref name="columns"/>): memory follows a
+    /// row group, not the file, for previews and counts over tables of any size.
+    /// </summary>
+    public static async IAsyncEnumerable<DataFrame> ReadRowGroupsAsync(string path, IEnumerable<string>? columns = null)
+    {
+        await using var reader = await OpenAsync(path);
+        var fields = Fields(reader, path, columns);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var n = checked((int)group.RowCount);
+            var frameColumns = fields.Select(f => Create(f, n, path)).ToArray();
+            for (var c = 0; c < fields.Length; c++) await ReadInto(group, fields[c], frameColumns[c], 0, n);
+            yield return new DataFrame(frameColumns);
+        }
+    }
+
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="path"/>, reading only the row groups they are in.</summary>
+    public static async Task<DataFrame> ReadHeadAsync(string path, int rows = 8)
+    {
+        await foreach (var group in ReadRowGroupsAsync(path)) return group.Head(rows);
+        return await ReadAsync(path); // no row groups: the (empty) table itself
     }
 
     /// <summary>The key-value metadata of <paramref name="path"/>.</summary>

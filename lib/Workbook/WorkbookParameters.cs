@@ -16,10 +16,10 @@ public sealed record WorkbookParameters
     public const int DefaultSampleRows = 100_000;
     public const int DefaultSynthRows = 10_000;
 
-    /// <summary>BRFSS source file, or null for the embedded synthetic sample.</summary>
-    public string? Input { get; init; }
-    /// <summary>BRFSS year profile, or null to detect it from the variables present.</summary>
-    public int? Year { get; init; }
+    /// <summary>BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty for the embedded synthetic sample.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
+    /// <summary>Survey years of <see cref="Inputs"/>, in the same order; empty to detect each from the variables present.</summary>
+    public IReadOnlyList<int> Years { get; init; } = [];
     /// <summary>Root folder of every output.</summary>
     public required string DataRoot { get; init; }
     public Recipe Recipe { get; init; } = Recipe.Improved;
@@ -77,10 +77,16 @@ public sealed record WorkbookParameters
         var synthRows = Get(WorkbookVariables.SynthRows);
         var scoreInput = Get(WorkbookVariables.ScoreInput);
 
+        var inputs = input is null ? [] : Split(input).Select(i => CheckInput(Resolve(i))).ToArray();
+        var years = year is null ? [] : Split(year).Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
+        if (years.Length > 0 && inputs.Length > 1 && years.Length != inputs.Length)
+            throw new WorkbookParameterException(WorkbookVariables.Year, year!, $"one survey year per source of {WorkbookVariables.Input} ({inputs.Length}), in the same order, separated by '{Path.PathSeparator}'");
+        if (years.Length > 1 && inputs.Length <= 1)
+            throw new WorkbookParameterException(WorkbookVariables.Year, year!, $"one year (several only with as many sources in {WorkbookVariables.Input})");
         return new WorkbookParameters
         {
-            Input = input is null ? null : CheckInput(Resolve(input)),
-            Year = year is null ? null : ParseInt(WorkbookVariables.Year, year, 1984, 2100),
+            Inputs = inputs,
+            Years = years,
             DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : CheckDataRoot(Resolve(data)),
             Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException(WorkbookVariables.Recipe, recipe, Recipes.Expected),
             Seed = seed is null ? DefaultSeed : ParseInt(WorkbookVariables.Seed, seed, int.MinValue, int.MaxValue),
@@ -94,8 +100,8 @@ public sealed record WorkbookParameters
     /// <summary>The effective values, for the table each notebook prints first (meanings from <see cref="WorkbookVariables"/>).</summary>
     public IReadOnlyList<ParameterSetting> Describe() => WorkbookVariables.All.Where(v => v.Parameter).Select(v => Row(v, v.Name switch
     {
-        WorkbookVariables.Input => Input ?? "(embedded synthetic sample)",
-        WorkbookVariables.Year => Year?.ToString(CultureInfo.InvariantCulture) ?? "(detected from the variables present)",
+        WorkbookVariables.Input => Inputs.Count == 0 ? "(embedded synthetic sample)" : string.Join(Path.PathSeparator, Inputs),
+        WorkbookVariables.Year => Years.Count == 0 ? "(detected from the variables present)" : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
         WorkbookVariables.Data => DataRoot,
         WorkbookVariables.Recipe => Recipe.Name(),
         WorkbookVariables.Seed => Seed.ToString(CultureInfo.InvariantCulture),
@@ -108,8 +114,10 @@ public sealed record WorkbookParameters
     private ParameterSetting Row(WorkbookVariable variable, string value) =>
         new(variable.Name, value, Sources.TryGetValue(variable.Name, out var source) ? source : "default", variable.Meaning);
 
-    /// <summary>Source kinds <see cref="Input"/> may name (the converter reads each; anything else is refused here, naming the variable).</summary>
+    /// <summary>Source kinds <see cref="Inputs"/> may name (the converter reads each; anything else is refused here, naming the variable).</summary>
     public static readonly IReadOnlyList<string> InputExtensions = [".xpt", ".zip", ".csv", ".csv.gz"];
+
+    private static string[] Split(string list) => list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string CheckInput(string path)
     {

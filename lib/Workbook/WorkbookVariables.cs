@@ -24,11 +24,15 @@ public static class WorkbookVariables
     public const string StaticImages = "POPHEALTH_STATIC_IMAGES";
     public const string Chromium = "POPHEALTH_CHROMIUM";
     public const string PlotlyDirectory = "POPHEALTH_PLOTLY_DIR";
+    public const string FuzzCases = "POPHEALTH_FUZZ_CASES";
+    public const string FuzzSeed = "POPHEALTH_FUZZ_SEED";
+    public const string FuzzReport = "POPHEALTH_FUZZ_REPORT";
+    public const string WriteFixtures = "POPHEALTH_WRITE_FIXTURES";
 
     public static IReadOnlyList<WorkbookVariable> All { get; } =
     [
-        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz", "the embedded synthetic sample, generated into <data>/raw/", true),
-        new(Year, "BRFSS year profile", "detected from the variables present", true),
+        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz; several separated by the platform's path separator (one survey year each)", "the embedded synthetic sample, generated into <data>/raw/", true),
+        new(Year, "BRFSS year profile; with several sources, their survey years in the same order", "detected from the variables present", true),
         new(Data, "root folder of every output", "data/ at the repository root", true),
         new(Recipe, "feature recipe: seed (the original's, for parity) or improved", "improved", true),
         new(Seed, "random seed for everything", WorkbookParameters.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
@@ -38,6 +42,10 @@ public static class WorkbookVariables
         new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)", false),
         new(Chromium, "headless Chromium used for static chart images (or a running one's DevTools address, http://127.0.0.1:port or ws://…: the runner passes its browser to the kernels)", "chromium / chromium-browser / google-chrome on PATH", false),
         new(PlotlyDirectory, "folder of the Plotly adapter, for developers loading the library outside its package", "beside the library, or the package's plotly/", false),
+        new(FuzzCases, "cases the ingest fuzz test runs (tests/Benchmarks/fuzz-long.sh sets it for long runs)", "4000", false),
+        new(FuzzSeed, "seed of the ingest fuzz test's mutations", "20240601", false),
+        new(FuzzReport, "file the ingest fuzz test writes its outcome classes and peak allocation to", "unset (no report)", false),
+        new(WriteFixtures, "set to regenerate the XPT hardening test fixtures in tests/fixtures/xpt (developers only)", "unset", false),
     ];
 
     /// <summary>The names of the contract's parameters, in the README's order.</summary>

@@ -45,7 +45,7 @@ try
     // One headless browser for the whole run, started here (while the kernels boot it loads plotly.js): each kernel
     // draws its charts' images in it instead of starting its own.
     if (PopHealth.Charts.StaticImages.ShareBrowser() is { } browser) resolved[WorkbookVariables.Chromium] = browser;
-    if (parameters.Input is not null) resolved[WorkbookVariables.Input] = parameters.Input;
+    if (parameters.Inputs.Count > 0) resolved[WorkbookVariables.Input] = string.Join(Path.PathSeparator, parameters.Inputs);
     if (parameters.ScoreInputOverride is not null) resolved[WorkbookVariables.ScoreInput] = parameters.ScoreInputOverride;
     var options = new RunnerOptions(
         RepositoryRoot: root,

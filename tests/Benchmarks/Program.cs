@@ -13,6 +13,7 @@ using PopHealth.Workbook;
 //   PopHealth.Benchmarks score-prepare <2016 extract .csv.gz> <dir> [rows]   model + registry + input for the scoring benchmark
 //   PopHealth.Benchmarks score <dir>                            batch-scores <dir>/input.parquet with models:/pophealth-rfhlth@prod
 //   PopHealth.Benchmarks seed-parity <2016 extract .csv.gz> <dump.csv>   our seed features against seed_recipe.py --dump
+//   PopHealth.Benchmarks shap <2016 extract .csv.gz> [rows] [trees] [leaves]   TreeSHAP of [rows] rows on a LightGbm model (improved recipe)
 switch (args)
 {
     case ["convert", var input, var output]:
@@ -65,7 +66,7 @@ switch (args)
         var model = TrainedModel.Fit(train, ModelSpec.FromDepth(TrainerKind.LightGbm, 80, 4), seed).WithScoringInfo(0.5, train);
         var store = new MlflowStore(Path.Combine(dir, "mlruns"));
         var run = store.StartRun(store.GetOrCreateExperiment("benchmark"), "score-benchmark");
-        ModelArtifacts.LogModel(run, model);
+        ModelArtifacts.LogModel(run, model, trainingRows: train.Rows);
         run.End();
         store.SetAlias(WorkbookModel.Name, WorkbookModel.Alias, store.RegisterModel(WorkbookModel.Name, run).Version);
         await File.WriteAllLinesAsync(Path.Combine(dir, "train.csv"), train.Rows.Select((r, i) => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "," + (train.Labels[i] ? 1 : 0))
@@ -81,9 +82,12 @@ switch (args)
         Console.WriteLine($"prepared {rows:N0} rows to score, model trained on {train.Count:N0} rows, in {dir}");
         return 0;
     }
-    case ["score", var dir]:
+    case ["score", var dir, ..] when args.Length <= 3:
     {
-        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")));
+        // Like for like with predict_proba: no explanations unless asked ("score <dir> 3" adds the top three SHAP drivers per row).
+        var drivers = args.Length == 3 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")),
+            new ScoringOptions(Drivers: drivers));
         using var self = Process.GetCurrentProcess();
         Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s inside the process ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
         return 0;
@@ -108,7 +112,49 @@ switch (args)
         Console.WriteLine($"pandas rows {lines.Length - 1:N0}, ours {features.Rows:N0}; {cells:N0} cells compared, {different:N0} different");
         return different == 0 && lines.Length - 1 == features.Rows ? 0 : 1;
     }
+    case ["shap", var extract, ..]:
+    {
+        var rows = args.Length > 2 ? int.Parse(args[2]) : 100_000;
+        var treeCount = args.Length > 3 ? int.Parse(args[3]) : 105;
+        var leaves = args.Length > 4 ? int.Parse(args[4]) : 14;
+        var seed = WorkbookParameters.DefaultSeed;
+        var dir = Directory.CreateTempSubdirectory("pophealth-shap-bench-").FullName;
+        try
+        {
+            await BrfssConverter.ConvertAsync(extract, Path.Combine(dir, "interim.parquet"));
+            var matrix = ModelMatrix.From(await FeatureBuilder.BuildAsync(Path.Combine(dir, "interim.parquet"), Recipe.Improved));
+            var train = matrix.Subset(Splits.Stratified(matrix.Labels, seed).Train);
+            var fit = Stopwatch.StartNew();
+            var model = TrainedModel.Fit(train, new ModelSpec(TrainerKind.LightGbm, treeCount, leaves), seed);
+            OnnxModel.Export(model, Path.Combine(dir, OnnxModel.FileName));
+            var compiled = CompiledTrees.TryCompile(Path.Combine(dir, OnnxModel.FileName)) ?? throw new InvalidOperationException("the export did not compile");
+            Console.WriteLine($"improved recipe: {matrix.Count:N0} rows x {matrix.FeatureNames.Count} features; LightGbm {compiled.Trees.Trees} trees, {compiled.Trees.Nodes:N0} nodes, fitted on {train.Count:N0} rows and compiled in {fit.Elapsed.TotalSeconds:F1} s");
+            var coverWatch = Stopwatch.StartNew();
+            var trees = compiled.Trees.WithCover(TreeCover.Count(compiled.Trees, train.Rows).Cover);
+            Console.WriteLine($"cover counted on {train.Count:N0} training rows in {coverWatch.Elapsed.TotalSeconds:F2} s");
+            var random = new Random(seed);
+            var (buffer, width) = ModelMatrix.RowMajor(Enumerable.Range(0, rows).Select(_ => matrix.Rows[random.Next(matrix.Count)]).ToArray());
+            var margins = compiled.Margins(buffer, rows, width);
+            for (var round = 1; round <= 3; round++)
+            {
+                using var self = Process.GetCurrentProcess();
+                var cpu = self.TotalProcessorTime;
+                var watch = Stopwatch.StartNew();
+                var shap = TreeShap.Explain(trees, buffer, rows, width);
+                var seconds = watch.Elapsed.TotalSeconds;
+                self.Refresh();
+                var cpuSeconds = (self.TotalProcessorTime - cpu).TotalSeconds;
+                var worst = Enumerable.Range(0, rows).Max(r => Math.Abs(shap.Total(r) - margins[r]));
+                Console.WriteLine($"round {round}: SHAP of {rows:N0} rows x {width} features in {seconds:F2} s wall, {cpuSeconds:F2} s CPU ({rows / seconds:N0} rows/s, {Environment.ProcessorCount} cores); largest |base + sum - margin| {worst:E1}");
+            }
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
     default:
-        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv>");
+        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv> | shap <2016 extract .csv.gz> [rows] [trees] [leaves]");
         return 2;
 }

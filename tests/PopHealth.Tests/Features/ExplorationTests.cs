@@ -1,3 +1,4 @@
+using PopHealth.Ingest;
 using Microsoft.Data.Analysis;
 using PopHealth.Steps;
 using PopHealth.Charts;
@@ -90,5 +91,21 @@ public class ExplorationTests
         var set = Set([1, 1, 1, 1], [1, 0, 0, 0], weight: [1, 1, 1, 1], state: [29, 29, 6, 6]);
         Assert.Equal(["California", "Missouri"], SurveyEstimates.FairPoorByState(set).Select(s => s.Group));
         Assert.Throws<InvalidOperationException>(() => SurveyEstimates.FairPoorByState(Set([1], [1])));
+    }
+
+    [Fact]
+    public async Task Missing_codes_counted_row_group_by_row_group_equal_the_whole_table_count_and_the_head_is_the_first_rows()
+    {
+        var interim = await RealData.Interim2016();
+        var table = await BrfssTable.ReadAsync(interim);
+        var variables = Exploration.KeyVariables(table.Profile);
+        var whole = Exploration.MissingCodeCounts(table.Frame, variables);
+        var streamed = await Exploration.MissingCodeCountsAsync(interim, variables);
+        Assert.Equal(whole.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code),
+            streamed.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code));
+        Assert.Contains(streamed, m => m.Variable == "_AGEG5YR" && m.Code == "14" && m.Count == 4_632); // SOURCES.md
+        var head = await ParquetFrames.ReadHeadAsync(interim, 8);
+        Assert.Equal(8, head.Rows.Count);
+        Assert.Equal(table.Frame.Columns.Select(c => c[7]), head.Columns.Select(c => c[7]));
     }
 }

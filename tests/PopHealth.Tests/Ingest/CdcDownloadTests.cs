@@ -41,6 +41,22 @@ public class CdcDownloadTests
     }
 
     [Fact]
+    public async Task The_entry_name_with_cdcs_trailing_blank_is_accepted_as_reading_it_does()
+    {
+        // Finding 7: the download refused "LLCP2024.XPT " (CDC's own name), which BrfssSources reads.
+        using var temp = Repo.Temp();
+        var xpt = File.ReadAllBytes(Repo.Path("tests", "fixtures", "xpt", "haven_v5.xpt"));
+        using var memory = new MemoryStream();
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+        using (var entry = zip.CreateEntry("LLCP2024.XPT ").Open()) entry.Write(xpt);
+        var handler = new LocalFiles(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(memory.ToArray()) });
+        var path = await CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(handler));
+        using var source = BrfssSources.Open(path);
+        Assert.Equal("LLCP2024XPT.zip!LLCP2024.XPT ", source.SourceName);
+        Assert.Equal(5, source.ReadBatch(100)!.RowCount);
+    }
+
+    [Fact]
     public async Task A_failed_or_wrong_download_leaves_nothing_and_says_why()
     {
         using var temp = Repo.Temp();

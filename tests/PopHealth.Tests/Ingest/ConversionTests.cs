@@ -137,10 +137,33 @@ public class ConversionTests
     [Fact]
     public void Unknown_variables_or_a_year_that_does_not_fit_are_clear_errors()
     {
-        Assert.Contains("Cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["A", "B"])).Message);
-        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables (INCOME2, DRNKANY5, CHCSCNCR)",
+        Assert.Contains("cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["A", "B"])).Message);
+        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables: LLCP2016 needs INCOME2, DRNKANY5, CHCSCNCR (missing INCOME2, DRNKANY5, CHCSCNCR)",
             Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2"], 2016)).Message);
         Assert.Contains("no profile for that year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3"], 1999)).Message);
+    }
+
+    [Fact]
+    public async Task A_transport_file_that_is_not_brfss_names_the_file_and_what_to_set()
+    {
+        // Finding 6: the message named neither the file nor POPHEALTH_INPUT.
+        using var temp = Repo.Temp();
+        File.Copy(Repo.Path("tests", "fixtures", "xpt", "haven_v5.xpt"), temp.File("other.xpt"));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => BrfssConverter.ConvertAsync(temp.File("other.xpt"), temp.File("out.parquet")));
+        Assert.StartsWith("other.xpt: cannot tell the BRFSS year", error.Message);
+        Assert.Contains("Set POPHEALTH_INPUT to a BRFSS file", error.Message);
+        Assert.Contains("POPHEALTH_YEAR", error.Message);
+        Assert.False(File.Exists(temp.File("out.parquet")));
+    }
+
+    [Fact]
+    public void A_year_with_two_profiles_lists_each_profiles_variables_apart()
+    {
+        // Finding 6: with POPHEALTH_YEAR=2024 the marker variables of LLCP2024 and LLCP2024-grouped were merged into one list.
+        var error = Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "HEALTH_STATUS"], 2024, "x.csv")).Message;
+        Assert.Contains("POPHEALTH_YEAR=2024, but x.csv lacks that year's variables: "
+            + "LLCP2024 needs INCOME3, DRNKANY6, CHCSCNC1, CHCKDNY2 (missing DRNKANY6, CHCSCNC1, CHCKDNY2); "
+            + "LLCP2024-grouped needs HEALTH_STATUS, AGE_CATEGORIES, EDUCATION_LEVEL, INCOME (missing AGE_CATEGORIES, EDUCATION_LEVEL, INCOME).", error);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class ScoringFixture : IDisposable
         var training = ModelFixtures.Matrix(3000);
         Model = TrainedModel.Fit(training, new ModelSpec(TrainerKind.LightGbm, 40, 16), seed: 2).WithScoringInfo(0.5, training);
         var run = Store.StartRun(Store.GetOrCreateExperiment("pophealth"), "final");
-        ModelArtifacts.LogModel(run, Model);
+        ModelArtifacts.LogModel(run, Model, trainingRows: training.Rows);
         run.End();
         Store.SetAlias(WorkbookModel.Name, WorkbookModel.Alias, Store.RegisterModel(WorkbookModel.Name, run).Version);
     }
@@ -68,7 +68,8 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Equal(["comment", FeatureSet.Target], report.IgnoredColumns.Order());
         var predictions = await ParquetFrames.ReadAsync(output);
         Assert.Equal(2000, predictions.Rows.Count);
-        Assert.Equal(BatchScorer.OutputColumns, predictions.Columns.Select(c => c.Name));
+        Assert.Equal(BatchScorer.OutputColumns.Concat(new[] { 1, 2, 3 }.SelectMany(d => new[] { $"driver_{d}", $"driver_{d}_value", $"driver_{d}_contribution" })),
+            predictions.Columns.Select(c => c.Name));
         Assert.Equal(1001L, predictions.Columns[FeatureSet.RespondentId][0]); // ids come from the input, in order
         Assert.Equal(3000L, predictions.Columns[FeatureSet.RespondentId][1999]);
         Assert.Contains("b=9 is not a code the model was trained on (1, 2, 3, 4, 5)", (string)predictions.Columns["reason"][3]);
@@ -155,14 +156,45 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
     }
 
     [Fact]
-    public void Drivers_point_at_the_features_that_carry_the_signal()
+    public async Task Each_scored_row_carries_its_top_three_exact_drivers()
     {
+        var input = await fixture.Input("drivers.parquet", 600);
+        var output = Output("drivers.parquet");
+        await BatchScorer.ScoreAsync(input, output, fixture.Store);
+        var predictions = await ParquetFrames.ReadAsync(output);
+        var m = ModelFixtures.Matrix(600, seed: 8);
+        // The drivers are TreeSHAP contributions rescaled to the probability: they add up to p − p(base) over all features,
+        // so the top three (largest magnitudes) can never exceed that in total magnitude ordering, and are sorted by magnitude.
+        for (var i = 0; i < 600; i += 37)
+        {
+            var c = new[] { 1, 2, 3 }.Select(d => (double)predictions.Columns[$"driver_{d}_contribution"][i]!).ToArray();
+            Assert.True(Math.Abs(c[0]) >= Math.Abs(c[1]) && Math.Abs(c[1]) >= Math.Abs(c[2]));
+            var feature = (string)predictions.Columns["driver_1"][i]!;
+            Assert.Contains(feature, m.FeatureNames);
+            var value = predictions.Columns["driver_1_value"][i];
+            var j = m.FeatureNames.ToList().IndexOf(feature);
+            Assert.Equal(float.IsNaN(m.Rows[i][j]) ? null : (double?)m.Rows[i][j], (double?)value);
+        }
+        // The signal features drive the riskiest rows; the noise feature rarely leads.
+        var leaders = Enumerable.Range(0, 600).Select(i => (string?)predictions.Columns["driver_1"][i]).ToArray();
+        Assert.True(leaders.Count(f => f == "noise") < 60, $"noise leads {leaders.Count(f => f == "noise")} rows");
+    }
+
+    [Fact]
+    public async Task Drivers_of_the_riskiest_rows_add_up_to_their_probability()
+    {
+        using var model = ScoringModel.Load(fixture.Store);
+        Assert.NotNull(model.ExplainableTrees);
         var m = ModelFixtures.Matrix(400, seed: 3);
-        var top = Enumerable.Range(0, m.Count).OrderByDescending(i => fixture.Model.Probabilities([m.Rows[i]])[0]).Take(5).ToArray();
-        var drivers = Explanations.Drivers(fixture.Model, top.Select(i => m.Rows[i]).ToArray(), top.Select(i => m.Ids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), m.Rows.Take(40).ToArray(), topPerRow: 2);
-        Assert.Equal(10, drivers.Count);
-        Assert.All(drivers.Where(d => d.Feature is "a" or "b"), d => Assert.True(d.Contribution > 0));
-        Assert.DoesNotContain(drivers, d => d.Feature == "noise" && Math.Abs(d.Contribution) > 0.05);
+        var p = fixture.Model.Probabilities(m.Rows);
+        var top = Enumerable.Range(0, m.Count).OrderByDescending(i => p[i]).Take(5).ToArray();
+        var all = new RowDrivers(model.ExplainableTrees!, model.Signature, top: m.FeatureNames.Count)
+            .Drivers(top.Select(i => m.Rows[i]).ToArray(), top.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), top.Select(i => p[i]).ToArray());
+        var baseline = TreeShap.Explain(model.ExplainableTrees!, [m.Rows[0]]).ToProbabilityScale(x => model.Signature.Population(model.ExplainableTrees!.ProbabilityOfMargin(x))).BaseValue;
+        foreach (var group in all.GroupBy(d => d.RespondentId))
+            Assert.Equal(group.First().Probability - baseline, group.Sum(d => d.Contribution), 4);
+        Assert.All(all.Where(d => d.Feature is "a" or "b").GroupBy(d => d.RespondentId), g => Assert.True(g.Sum(d => d.Contribution) > 0));
+        await Task.CompletedTask;
     }
 
     [Theory]

@@ -16,8 +16,8 @@ public class WorkbookParametersTests
     public void Defaults_follow_the_contract()
     {
         var p = Read();
-        Assert.Null(p.Input);
-        Assert.Null(p.Year);
+        Assert.Empty(p.Inputs);
+        Assert.Empty(p.Years);
         Assert.Equal(Repo.Path("data"), p.DataRoot);
         Assert.Equal(Recipe.Improved, p.Recipe);
         Assert.Equal(WorkbookParameters.DefaultSeed, p.Seed);
@@ -46,8 +46,8 @@ public class WorkbookParametersTests
         var p = Read(("POPHEALTH_INPUT", "x/LLCP2024.XPT"), ("POPHEALTH_YEAR", "2016"), ("POPHEALTH_DATA", "out"),
             ("POPHEALTH_RECIPE", "SEED"), ("POPHEALTH_SEED", "-7"), ("POPHEALTH_SAMPLE_ROWS", "2500"),
             ("POPHEALTH_SYNTH_ROWS", "300"), ("POPHEALTH_SCORE_INPUT", "s.parquet"));
-        Assert.Equal(Repo.Path("notebooks", "x", "LLCP2024.XPT"), p.Input);
-        Assert.Equal(2016, p.Year);
+        Assert.Equal([Repo.Path("notebooks", "x", "LLCP2024.XPT")], p.Inputs);
+        Assert.Equal([2016], p.Years);
         Assert.Equal(Repo.Path("notebooks", "out"), p.DataRoot);
         Assert.Equal(Recipe.Seed, p.Recipe);
         Assert.Equal(-7, p.Seed);
@@ -103,5 +103,18 @@ public class WorkbookParametersTests
     [InlineData("a/LLCP2016.xpt")]
     [InlineData("b/brfss.CSV.GZ")]
     [InlineData("c/LLCP2024XPT.zip")]
-    public void Every_readable_kind_of_input_is_accepted(string input) => Assert.NotNull(Read(("POPHEALTH_INPUT", input)).Input);
+    public void Every_readable_kind_of_input_is_accepted(string input) => Assert.Single(Read(("POPHEALTH_INPUT", input)).Inputs);
+
+    [Fact]
+    public void Several_sources_take_their_years_in_the_same_order()
+    {
+        var sep = Path.PathSeparator;
+        var p = Read(("POPHEALTH_INPUT", $"a/2022.zip{sep}b/2023.zip{sep}c/2024.zip"), ("POPHEALTH_YEAR", $"2022{sep}2023{sep}2024"));
+        Assert.Equal([Repo.Path("notebooks", "a", "2022.zip"), Repo.Path("notebooks", "b", "2023.zip"), Repo.Path("notebooks", "c", "2024.zip")], p.Inputs);
+        Assert.Equal([2022, 2023, 2024], p.Years);
+        Assert.Contains($"2022{sep}2023{sep}2024", p.Describe().Single(r => r.Variable == "POPHEALTH_YEAR").Value);
+        var error = Assert.Throws<WorkbookParameterException>(() => Read(("POPHEALTH_INPUT", $"a/2022.zip{sep}b/2023.zip"), ("POPHEALTH_YEAR", $"2022{sep}2023{sep}2024")));
+        Assert.Equal("POPHEALTH_YEAR", error.Variable);
+        Assert.Contains("one survey year per source", error.Message);
+    }
 }

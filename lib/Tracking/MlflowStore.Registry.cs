@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using PopHealth.Modeling;
+
+namespace PopHealth.Tracking;
+
+/// <summary>The model registry half of the store: <c>models/&lt;name&gt;/</c> as MLflow's registry FileStore reads it.</summary>
+public sealed partial class MlflowStore
+{
+    private static readonly Regex RunIdPattern = new(@"^[A-Za-z0-9][A-Za-z0-9_\-]{0,255}$", RegexOptions.Compiled);
+
+    private string ModelFolder(string name) => Path.Combine(Root, ModelsFolder, name);
+
+    /// <summary>
+    /// Registers the model logged at <paramref name="artifactPath"/> of <paramref name="run"/> as a new version of
+    /// <paramref name="name"/> (created if needed). Concurrent registrations get distinct versions.
+    /// </summary>
+    public RegisteredVersion RegisterModel(string name, MlflowRun run, string artifactPath = "model")
+    {
+        CheckName("registered model", name);
+        var folder = ModelFolder(name);
+        var modelMeta = Path.Combine(folder, "meta.yaml");
+        var now = Now();
+        if (!File.Exists(modelMeta) && claims.TakeOrAwait(ClaimMarkers.For(modelMeta), () => File.Exists(modelMeta)))
+            WriteYaml(modelMeta, new Dictionary<string, object?> { ["creation_timestamp"] = now, ["description"] = null, ["last_updated_timestamp"] = now, ["name"] = name });
+        ReadModel(name); // a malformed model is reported before a version is claimed
+        var source = FileUri(Path.Combine(run.ArtifactDirectory, artifactPath));
+        for (var attempt = 0; attempt < 1000; attempt++)
+            foreach (var number in Candidates(folder, "version-", int.MaxValue))
+            {
+                var version = (int)number;
+                var meta = Path.Combine(folder, $"version-{version}", "meta.yaml");
+                if (!claims.TryTake(ClaimMarkers.For(meta), () => File.Exists(meta))) continue;
+                WriteYaml(meta, new Dictionary<string, object?>
+                {
+                    ["creation_timestamp"] = now, ["current_stage"] = "None", ["description"] = null, ["last_updated_timestamp"] = now,
+                    ["name"] = name, ["run_id"] = run.RunId, ["run_link"] = null, ["source"] = source, ["status"] = "READY",
+                    ["status_message"] = null, ["storage_location"] = source, ["user_id"] = Environment.UserName,
+                    ["version"] = version,
+                });
+                Touch(name, now);
+                return Get(name, version);
+            }
+        throw new IOException($"Could not register a version of '{name}': too many concurrent registrations.");
+    }
+
+    /// <summary>The registered model's meta.yaml, checked: its creation time and description.</summary>
+    private (long Created, string? Description) ReadModel(string name)
+    {
+        var meta = MetaFile.Read(Path.Combine(ModelFolder(name), "meta.yaml"));
+        var recorded = meta.Required("name");
+        if (recorded != name) throw StoreError.Malformed(meta.Path, $"field 'name' is '{recorded}' but the folder is '{name}'.");
+        return (meta.RequiredLong("creation_timestamp"), meta.Optional("description"));
+    }
+
+    private void Touch(string name, long now)
+    {
+        var (created, description) = ReadModel(name);
+        WriteYaml(Path.Combine(ModelFolder(name), "meta.yaml"), new Dictionary<string, object?>
+        {
+            ["creation_timestamp"] = created, ["description"] = description, ["last_updated_timestamp"] = now, ["name"] = name,
+        });
+    }
+
+    /// <summary>Points <paramref name="alias"/> of <paramref name="name"/> at <paramref name="version"/> (moving it if it pointed elsewhere).</summary>
+    public void SetAlias(string name, string alias, int version)
+    {
+        CheckName("alias", alias);
+        if (Versions(name).All(v => v.Version != version)) throw new ArgumentException($"'{name}' has no version {version}.");
+        ReadModel(name);
+        var folder = ModelFolder(name);
+        StagedFile.WriteText(Path.Combine(folder, StagedFile.StagingFolder), Path.Combine(folder, "aliases", alias), version.ToString(CultureInfo.InvariantCulture));
+        Touch(name, Now());
+    }
+
+    /// <summary>Every version of <paramref name="name"/>, oldest first.</summary>
+    public IReadOnlyList<RegisteredVersion> Versions(string name)
+    {
+        CheckName("registered model", name);
+        var folder = ModelFolder(name);
+        if (!Directory.Exists(folder)) return [];
+        return Directory.EnumerateDirectories(folder, "version-*")
+            .Select(d => int.TryParse(Path.GetFileName(d)["version-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
+            .Where(v => v > 0 && File.Exists(Path.Combine(folder, $"version-{v}", "meta.yaml")))
+            .Order().Select(v => Get(name, v)).ToArray();
+    }
+
+    private RegisteredVersion Get(string name, int version)
+    {
+        var meta = MetaFile.Read(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml"));
+        var recorded = meta.RequiredInt("version");
+        if (recorded != version) throw StoreError.Malformed(meta.Path, $"field 'version' is {recorded} but the folder is version-{version}.");
+        if (meta.Required("name") != name) throw StoreError.Malformed(meta.Path, $"field 'name' is '{meta.Required("name")}' but the model is '{name}'.");
+        meta.RequiredLong("creation_timestamp"); // MLflow cannot read a version without it
+        var runId = meta.Required("run_id");
+        if (!RunIdPattern.IsMatch(runId)) throw StoreError.Malformed(meta.Path, $"field 'run_id' is '{runId}', not a run id.");
+        var source = meta.Required("source");
+        if (!Uri.TryCreate(source, UriKind.Absolute, out var sourceUri))
+            throw StoreError.Malformed(meta.Path, $"field 'source' is '{source}', expected the URI of the model's folder (file:///…/artifacts/model).");
+        var aliases = Aliases(name).Where(a => a.Value == version).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
+        // Find the run under this store, so a moved or copied mlruns folder still resolves; fall back to the recorded source.
+        var local = ExperimentFolders().Select(e => Path.Combine(e, runId)).FirstOrDefault(Directory.Exists);
+        var artifactPath = source.Contains("/artifacts/", StringComparison.Ordinal) ? source[(source.LastIndexOf("/artifacts/", StringComparison.Ordinal) + "/artifacts/".Length)..] : "model";
+        var directory = local is not null ? Path.Combine(local, "artifacts", artifactPath) : sourceUri.LocalPath;
+        CheckModelFiles(directory);
+        return new RegisteredVersion(name, version, runId, source, directory, aliases);
+    }
+
+    /// <summary>An empty model file is an interrupted export: reported when the version is resolved, not deep inside a loader.</summary>
+    private static void CheckModelFiles(string directory)
+    {
+        foreach (var file in new[] { OnnxModel.FileName, TrainedModel.ModelFile, TrainedModel.SignatureFile, "MLmodel" }.Select(f => Path.Combine(directory, f)))
+            if (File.Exists(file) && new FileInfo(file).Length == 0)
+                throw StoreError.Malformed(file, "empty (0 bytes): the model was not written completely; log and register the model again.");
+    }
+
+    /// <summary>Every alias of <paramref name="name"/> and the version it points at; an alias file not holding a version number is an error naming it.</summary>
+    private Dictionary<string, int> Aliases(string name)
+    {
+        var folder = Path.Combine(ModelFolder(name), "aliases");
+        if (!Directory.Exists(folder)) return [];
+        return Directory.EnumerateFiles(folder).Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))
+            .ToDictionary(f => Path.GetFileName(f), f => ReadAlias(name, f));
+    }
+
+    private static int ReadAlias(string name, string file)
+    {
+        var text = File.ReadAllText(file).Trim();
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0) return version;
+        var shown = text.Length > 40 ? text[..40] + "…" : text;
+        throw StoreError.Malformed(file, $"holds '{shown}', expected the number of the version of '{name}' this alias points at; set the alias again or delete the file.");
+    }
+
+    /// <summary>Resolves <c>models:/&lt;name&gt;@&lt;alias&gt;</c> or <c>models:/&lt;name&gt;/&lt;version&gt;</c>.</summary>
+    public RegisteredVersion Resolve(string modelUri)
+    {
+        var match = Regex.Match(modelUri, @"^models:/(?<name>[^@/]+)(@(?<alias>[^/]+)|/(?<version>\d+))$");
+        if (!match.Success) throw new ArgumentException($"'{modelUri}' is not a model URI: expected models:/<name>@<alias> or models:/<name>/<version>.");
+        var name = match.Groups["name"].Value;
+        CheckName("registered model", name);
+        if (!Directory.Exists(ModelFolder(name))) throw new KeyNotFoundException($"{modelUri}: no registered model '{name}' in {Root}.");
+        int version;
+        if (match.Groups["alias"].Success)
+        {
+            var alias = match.Groups["alias"].Value;
+            CheckName("alias", alias);
+            var aliasFile = Path.Combine(ModelFolder(name), "aliases", alias);
+            if (!File.Exists(aliasFile)) throw new KeyNotFoundException($"{modelUri}: '{name}' has no alias '{alias}'.");
+            version = ReadAlias(name, aliasFile);
+            if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
+                throw StoreError.Malformed(aliasFile, $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
+        }
+        else if (!int.TryParse(match.Groups["version"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out version)
+                 || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
+            throw new KeyNotFoundException($"{modelUri}: '{name}' has no version {match.Groups["version"].Value}.");
+        return Get(name, version);
+    }
+}
