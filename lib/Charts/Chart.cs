@@ -44,10 +44,19 @@ public sealed class Chart
     public string ToInlineHtml()
     {
         var html = PlotlyHost.Render(FigureJson, PlotlyScript.Require, document: false);
+        imageSource ??= html;
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(StaticImages.EmbedVariable))) return html;
         if (StaticImages.EmbedInline && StaticImages.RenderPng(this) is { } png) return StaticImages.WithStaticImage(html, png);
         return StaticImages.SkipNotice() is { } notice ? $"<p><em>{System.Net.WebUtility.HtmlEncode(notice)}</em></p>{html}" : html;
     }
+
+    private string? imageSource;
+
+    /// <summary>
+    /// The inline fragment the browser draws images from: Plotly.NET's rendering costs more than the image itself, so a
+    /// chart is rendered once for its display and its images (the fragment's div id does not matter to a picture).
+    /// </summary>
+    internal string ImageSource => imageSource ??= PlotlyHost.Render(FigureJson, PlotlyScript.Require, document: false);
 
     /// <summary>Saves the chart as PNG (headless Chromium); the full path, or null when no browser is installed.</summary>
     public string? SavePng(string path) => StaticImages.SavePng(this, path);

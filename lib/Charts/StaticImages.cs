@@ -18,7 +18,7 @@ public static class StaticImages
 
     private static int noticeShown;
 
-    /// <summary>The headless browser used, or null when none is installed.</summary>
+    /// <summary>The headless browser used (an executable, or a running browser's DevTools address given by the runner), or null when none is installed.</summary>
     public static string? Browser => FindBrowser();
 
     public static bool Available => Browser is not null;
@@ -51,7 +51,7 @@ public static class StaticImages
 
     private static string? Locate(string? named, string path)
     {
-        if (named is not null) return File.Exists(named) ? named : null;
+        if (named is not null) return ChartBrowser.IsEndpoint(named) || File.Exists(named) ? named : null;
         foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome", "chrome" })
             foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             {
@@ -92,6 +92,17 @@ public static class StaticImages
         if (EmbedInline && Browser is { } browser) ChartBrowser.Start(browser);
     }
 
+    /// <summary>
+    /// Starts this process's headless browser in the background, with plotly.js loaded, for other processes to draw in,
+    /// and returns its DevTools address (<c>http://127.0.0.1:port</c>) at once, or null without a browser. The runner
+    /// passes it to each notebook's kernel as <see cref="BrowserVariable"/>, so one browser serves a whole run and starts
+    /// while the first kernel boots; it closes when this process exits.
+    /// </summary>
+    public static string? ShareBrowser() => Browser is { } browser ? ChartBrowser.Share(browser) : null;
+
+    /// <summary>Closes this process's headless browser now (the next image starts another); otherwise it closes at exit.</summary>
+    public static void CloseBrowser() => ChartBrowser.Close();
+
     /// <summary>How many headless browsers this process has started: one serves every image, unless one failed.</summary>
     public static int BrowserLaunches => ChartBrowser.Launches;
 
@@ -100,7 +111,7 @@ public static class StaticImages
     {
         if (Browser is not { } browser) return null;
         var (width, height) = Size(chart);
-        return ChartBrowser.Draw(browser, chart, format, width, height);
+        return ChartBrowser.Draw(browser, chart.ImageSource, format, width, height);
     }
 
     /// <summary>Saves the chart as PNG (atomically); returns the full path, or null without a browser.</summary>

@@ -40,7 +40,7 @@ public static class WorkbookVariables
         new(SynthRows, "synthetic respondents drawn in 05", WorkbookParameters.DefaultSynthRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
         new(ScoreInput, "Parquet file scored by 06", "<data>/synthetic/synthetic.parquet", true),
         new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)", false),
-        new(Chromium, "headless Chromium used for static chart images", "chromium / chromium-browser / google-chrome on PATH", false),
+        new(Chromium, "headless Chromium used for static chart images (or a running one's DevTools address, http://127.0.0.1:port or ws://…: the runner passes its browser to the kernels)", "chromium / chromium-browser / google-chrome on PATH", false),
         new(PlotlyDirectory, "folder of the Plotly adapter, for developers loading the library outside its package", "beside the library, or the package's plotly/", false),
         new(FuzzCases, "cases the ingest fuzz test runs (tests/Benchmarks/fuzz-long.sh sets it for long runs)", "4000", false),
         new(FuzzSeed, "seed of the ingest fuzz test's mutations", "20240601", false),

@@ -42,6 +42,9 @@ try
     // Relative paths were resolved against the caller's folder; the kernels run in the notebooks' folder.
     // The runner asks for static chart images: executed copies then show charts where scripts are stripped.
     var resolved = new Dictionary<string, string> { [WorkbookVariables.Data] = parameters.DataRoot, [WorkbookVariables.StaticImages] = "1" };
+    // One headless browser for the whole run, started here (while the kernels boot it loads plotly.js): each kernel
+    // draws its charts' images in it instead of starting its own.
+    if (PopHealth.Charts.StaticImages.ShareBrowser() is { } browser) resolved[WorkbookVariables.Chromium] = browser;
     if (parameters.Inputs.Count > 0) resolved[WorkbookVariables.Input] = string.Join(Path.PathSeparator, parameters.Inputs);
     if (parameters.ScoreInputOverride is not null) resolved[WorkbookVariables.ScoreInput] = parameters.ScoreInputOverride;
     var options = new RunnerOptions(

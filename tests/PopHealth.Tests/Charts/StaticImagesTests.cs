@@ -4,8 +4,11 @@ namespace PopHealth.Tests.Charts;
 
 /// <summary>Static chart images. These tests set process-wide variables, so they run on their own.</summary>
 [Collection("environment")]
-public class StaticImagesTests
+public class StaticImagesTests : IDisposable
 {
+    /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
+    public void Dispose() => StaticImages.CloseBrowser();
+
     private static Chart Sample(string title = "static image test") => Plots.Bar(title, ["a", "b"], [1, 2]);
 
     private static void With(string? browser, string? embed, Action test)
@@ -84,6 +87,41 @@ public class StaticImagesTests
             Assert.Equal("iVBOR", StaticImages.InlinePng(html)![..5]);
         });
         With(null, null, () => Assert.DoesNotContain("data:image/png", Sample().ToInlineHtml())); // only when the runner asks
+    }
+
+    [Fact]
+    public void A_shared_browser_serves_another_process_and_stays_running_for_the_next()
+    {
+        With(null, "1", () =>
+        {
+            if (StaticImages.Browser is not { } executable)
+            {
+                Assert.Null(StaticImages.ShareBrowser()); // nothing to share here
+                return;
+            }
+            // The runner's side: its browser, shared by endpoint, opens the plotly.js page.
+            var shared = StaticImages.ShareBrowser()!;
+            Assert.StartsWith("http://127.0.0.1:", shared);
+            PuppeteerSharp.IBrowser? other = null;
+            for (var tries = 0; other is null; tries++) // the browser starts in the background
+                try { other = PuppeteerSharp.Puppeteer.ConnectAsync(new PuppeteerSharp.ConnectOptions { BrowserURL = shared }).GetAwaiter().GetResult(); }
+                catch (Exception e) when (tries < 120 && e is PuppeteerSharp.ProcessException or HttpRequestException) { Thread.Sleep(250); }
+            other.WaitForTargetAsync(t => t.Url.EndsWith("/pophealth-plotly.html", StringComparison.Ordinal)).GetAwaiter().GetResult();
+            other.Disconnect();
+
+            // A kernel's side, played by a browser this test starts: given its endpoint, images are drawn there, no browser is launched.
+            using var kernelsBrowser = PuppeteerSharp.Puppeteer.LaunchAsync(new PuppeteerSharp.LaunchOptions { ExecutablePath = executable, Headless = true, Args = ["--no-sandbox"] })
+                .GetAwaiter().GetResult();
+            Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, kernelsBrowser.WebSocketEndpoint);
+            var launches = StaticImages.BrowserLaunches;
+            Assert.Equal("iVBOR", StaticImages.InlinePng(Sample().ToInlineHtml())![..5]);
+            Assert.Equal(launches, StaticImages.BrowserLaunches);
+            Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, null);
+            Assert.NotNull(StaticImages.RenderPng(Sample())); // back to an own browser: the connected one is let go, not closed
+            Assert.True(kernelsBrowser.IsConnected);
+            Assert.DoesNotContain(kernelsBrowser.Targets(), t => t.Url.EndsWith("/pophealth-plotly.html", StringComparison.Ordinal));
+            kernelsBrowser.CloseAsync().GetAwaiter().GetResult();
+        });
     }
 }
 

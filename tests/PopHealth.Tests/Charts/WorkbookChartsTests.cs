@@ -8,8 +8,11 @@ namespace PopHealth.Tests.Charts;
 
 /// <summary>The charts a reader has to be able to read at their rendered size (issue 16). Draws with the process's browser, so beside the tests that change it.</summary>
 [Collection("environment")]
-public class WorkbookChartsTests
+public class WorkbookChartsTests : IDisposable
 {
+    /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
+    public void Dispose() => StaticImages.CloseBrowser();
+
     /// <summary>Two test sets with almost the same scores: their ROC curves nearly coincide, as 04's do.</summary>
     private static IReadOnlyList<TestReport> Tests()
     {
