@@ -227,18 +227,20 @@ public static class TrainStep
 
     /// <summary>
     /// Stage 4c, recalibrate (several survey years, <c>improved</c> recipe): the chosen model's intercept moved to the latest year's
-    /// prevalence — by default estimated from that year's training respondents (a labelled sample; its holdout stays untouched),
-    /// or a <paramref name="target"/> given (e.g. a known prevalence) — and the headline test (the latest year's holdout) before and
-    /// after. Null with one survey year, and for <c>seed</c> (trained balanced: its training rows do not estimate a prevalence).
+    /// prevalence — by default that of the labelled sample of the latest year the split held out of training
+    /// (<see cref="DataSplit.Recalibration"/>), or a <paramref name="target"/> given (e.g. a known prevalence) — set on that sample's
+    /// respondents, whom the model has not seen; and the headline test (the latest year's holdout) before and after. Null with one
+    /// survey year, and for <c>seed</c> (trained balanced, nothing is held out to recalibrate on).
     /// </summary>
     public static RecalibrationReport? Recalibrate(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, RecalibrationTarget? target = null)
     {
-        if (plan.Years is not { } years || plan.Recipe != Recipe.Improved) return null;
-        var year = target?.Year ?? years.Max();
-        var rows = plan.Split.Train.Where(i => years[i] == year).ToArray();
-        if (rows.Length == 0) throw new ArgumentException($"No training respondents of {year} to recalibrate on (years: {string.Join(", ", years.Distinct().Order())}).", nameof(target));
+        var rows = plan.Split.Recalibration;
+        if (plan.Years is not { } years || plan.Recipe != Recipe.Improved || rows.Length == 0) return null;
+        var year = years[rows[0]];
+        if (target is not null && target.Year != year)
+            throw new ArgumentException($"The held-out respondents are of {year}; a target for {target.Year} cannot be set on them.", nameof(target));
         target ??= RecalibrationTarget.FromLabelledSample(year, rows.Select(i => plan.Data.Labels[i]).ToArray(), plan.Seed,
-            $"the {year} respondents in training ({plan.Split.Description}); the {year} holdout is not used");
+            $"a seeded stratified sample of {year} held out of training ({plan.Split.Description}); the {year} holdout is not used");
         var recalibrated = Recalibration.Recalibrate(chosen.Model, plan.Data.Subset(rows).Rows, target);
         var headline = evaluations[0];
         var after = Evaluation.Evaluate($"{headline.Report.TestSet}, recalibrated to {year}", recalibrated.Model.Probabilities(headline.Rows.Rows), headline.Rows.Labels,

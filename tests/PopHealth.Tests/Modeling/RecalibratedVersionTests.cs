@@ -62,7 +62,9 @@ public class RecalibratedVersionTests
 
         // The tags say what was done: method, target year and prevalence, the labelled sample (size, seed), the parent.
         var plan = result.Plan;
-        var sample = plan.Split.Train.Where(i => plan.Years![i] == 2024).ToArray();
+        var sample = plan.Split.Recalibration;
+        Assert.All(sample, i => Assert.Equal(2024, plan.Years![i]));
+        Assert.Empty(sample.Intersect(plan.Split.Train).Concat(sample.Intersect(plan.Split.Test))); // held out of both
         var tags = recalibrated.Tags;
         Assert.StartsWith("intercept update", tags["pophealth.recalibration.method"]);
         Assert.Equal("2024", tags["pophealth.recalibration.target_year"]);
