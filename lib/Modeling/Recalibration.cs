@@ -23,10 +23,27 @@ public sealed record RecalibrationTarget(int Year, double Prevalence, string Sou
 
 /// <summary>A model recalibrated in the large: the same trees with its intercept moved by <see cref="InterceptShift"/>.</summary>
 /// <param name="ShiftRows">Respondents of the target year whose mean predicted risk was set to the target prevalence (features only).</param>
-public sealed record RecalibratedModel(TrainedModel Model, RecalibrationTarget Target, double InterceptShift, int ShiftRows)
+/// <param name="MeanPredictedBefore">The model's mean predicted risk on those respondents before the shift.</param>
+public sealed record RecalibratedModel(TrainedModel Model, RecalibrationTarget Target, double InterceptShift, int ShiftRows, double MeanPredictedBefore)
 {
     /// <summary>What the recalibration multiplies the model's odds by: exp(δ).</summary>
     public double OddsFactor => Math.Exp(InterceptShift);
+
+    /// <summary>The half-width of the target's 95 % sampling interval: 1.96·√(p(1−p)/n) for a labelled sample, 0 for a known prevalence.</summary>
+    public double TargetMargin => Target.Source == RecalibrationTarget.KnownPrevalence ? 0
+        : 1.959964 * Math.Sqrt(Target.Prevalence * (1 - Target.Prevalence) / Target.SampleRows);
+
+    /// <summary>
+    /// Whether the target says the model's level is off for that year: the gap between the target prevalence and the model's mean
+    /// prediction exceeds the target's sampling error. When it does not, the shift only moves the level within that error (a small
+    /// sample can make calibration worse), so the model as trained is as good a guess.
+    /// </summary>
+    public bool Supported => Math.Abs(Target.Prevalence - MeanPredictedBefore) > TargetMargin;
+
+    /// <summary>The rule's reading, in one sentence.</summary>
+    public string Evidence => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"the {Target.Source}'s prevalence {Target.Prevalence:P2} is {(Target.Prevalence - MeanPredictedBefore) * 100:+0.00;-0.00} points from the model's mean prediction " +
+        $"{MeanPredictedBefore:P2} on the same respondents, {(Supported ? "beyond" : "within")} its 95 % sampling error (±{TargetMargin * 100:0.00} points)");
 }
 
 /// <summary>
@@ -59,8 +76,10 @@ public static class Recalibration
     /// </summary>
     public static RecalibratedModel Recalibrate(TrainedModel model, IReadOnlyList<float[]> rows, RecalibrationTarget target)
     {
-        var delta = InterceptShift(model.Probabilities(rows), target.Prevalence);
-        return new RecalibratedModel(model.WithPriorShift(Compose(model.PriorShift, delta), model.Threshold, target.Prevalence), target, delta, rows.Count);
+        var probabilities = model.Probabilities(rows);
+        var delta = InterceptShift(probabilities, target.Prevalence);
+        return new RecalibratedModel(model.WithPriorShift(Compose(model.PriorShift, delta), model.Threshold, target.Prevalence), target, delta, rows.Count,
+            probabilities.Average());
     }
 
     /// <summary>The prior shift a model gets after its intercept moves by <paramref name="delta"/> (composed with any shift it already had).</summary>

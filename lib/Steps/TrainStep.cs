@@ -15,7 +15,8 @@ namespace PopHealth.Steps;
 /// <param name="MaxSweepRows">Training rows the sweeps cross-validate on at most (a stratified subsample); the chosen setting is refit on all.</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
 /// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
-/// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year (true), or stays on the model as trained.</param>
+/// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year when its sample shows the model's
+/// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
     int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
     bool AliasRecalibrated = true);
@@ -94,7 +95,8 @@ public sealed record RecalibrationReport(RecalibratedModel Recalibrated, TestRep
     public string Summary => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"Intercept moved by {Recalibrated.InterceptShift:+0.0000;-0.0000} log-odds (odds × {Recalibrated.OddsFactor:F4}) so that the mean predicted risk of " +
         $"{Recalibrated.ShiftRows:N0} respondents of {Recalibrated.Target.Year} is {Recalibrated.Target.Prevalence:P2} ({Recalibrated.Target.Source}: {Recalibrated.Target.Sample}); " +
-        $"on {After.TestSet.Split(',')[0]} calibration in the large {Before.CalibrationInTheLarge:+0.0000;-0.0000} → {After.CalibrationInTheLarge:+0.0000;-0.0000}.");
+        $"on {After.TestSet.Split(',')[0]} calibration in the large {Before.CalibrationInTheLarge:+0.0000;-0.0000} → {After.CalibrationInTheLarge:+0.0000;-0.0000}. " +
+        $"The alias rule picks {(Recalibrated.Supported ? "the recalibrated version" : "the model as trained")}: {Recalibrated.Evidence}.");
 }
 
 /// <summary>One metric of the headline test, as trained and recalibrated.</summary>
@@ -330,7 +332,8 @@ public static class TrainStep
     /// <remarks>
     /// With a <paramref name="recalibration"/> (several survey years), the recalibrated model is logged in the same run (artifact
     /// <see cref="RecalibratedArtifactPath"/>) and registered as the next version, its tags saying what was done; the alias goes
-    /// to it (<see cref="TrainOptions.AliasRecalibrated"/>): the same trees, with probabilities set for the latest year's population.
+    /// to it when its sample shows the model's level is off for that year (<see cref="TrainOptions.AliasRecalibrated"/>,
+    /// <see cref="RecalibratedModel.Supported"/>): the same trees, with probabilities set for the latest year's population.
     /// </remarks>
     public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card,
         IReadOnlyList<NextYearResult>? nextYear = null, RecalibrationReport? recalibration = null)
@@ -398,7 +401,7 @@ public static class TrainStep
         var version = store.RegisterModel(name, final, RecalibratedArtifactPath, description);
         store.SetVersionTag(name, main.Version, "pophealth.role", $"as trained (pooled years); recalibrated for {r.Target.Year} as version {version.Version}");
         foreach (var (key, value) in RecalibrationTags(recalibration, main.Version, final.RunId)) store.SetVersionTag(name, version.Version, key, value);
-        store.SetAlias(name, plan.Options.Alias, plan.Options.AliasRecalibrated ? version.Version : main.Version);
+        store.SetAlias(name, plan.Options.Alias, plan.Options.AliasRecalibrated && r.Supported ? version.Version : main.Version);
         return (Resolve(main.Version), Resolve(version.Version));
     }
 
@@ -421,6 +424,8 @@ public static class TrainStep
             ("pophealth.recalibration.sample_seed", r.Target.Seed is { } seed ? Invariant(seed) : "none"),
             ("pophealth.recalibration.shift_rows", Invariant(r.ShiftRows)),
             ("pophealth.recalibration.threshold", F(r.Model.Threshold) + " (unchanged, on population-level probabilities)"),
+            ("pophealth.recalibration.mean_predicted_before", F(r.MeanPredictedBefore)),
+            ("pophealth.recalibration.supported", (r.Supported ? "true: " : "false: ") + r.Evidence),
             ("pophealth.recalibration.test_calibration_before", F(recalibration.Before.CalibrationInTheLarge)),
             ("pophealth.recalibration.test_calibration_after", F(recalibration.After.CalibrationInTheLarge)),
             ("pophealth.parent_version", Invariant(parentVersion)),

@@ -60,6 +60,7 @@ public class RealYearsTests
         Console.WriteLine($"2024 holdout: AUC {recalibration.Before.Auc:F4}, Brier {recalibration.Before.Brier:F4} -> {recalibration.After.Brier:F4}");
         Assert.Equal(2024, recalibration.Recalibrated.Target.Year);
         Assert.True(recalibration.Recalibrated.OddsFactor > 1, "the pooled years' prevalence is below 2024's");
+        Assert.True(recalibration.Recalibrated.Supported, recalibration.Recalibrated.Evidence); // so prod goes to the recalibrated version
         Assert.True(Math.Abs(recalibration.After.CalibrationInTheLarge) < Math.Abs(recalibration.Before.CalibrationInTheLarge));
         Assert.True(Math.Abs(recalibration.After.CalibrationInTheLarge) <= 0.003, $"recalibrated {recalibration.After.CalibrationInTheLarge:F4}");
     }

@@ -30,7 +30,7 @@ public class RecalibratedVersionTests
             columns["a"][i] = random.NextDouble();
             columns["b"][i] = random.Next(1, 6);
             columns["c"][i] = random.NextDouble() < 0.1 ? null : random.NextDouble();
-            var logit = 3 * columns["a"][i]!.Value + 0.5 * columns["b"][i]!.Value - 4 + (columns["c"][i] ?? 0.5) + (year[i] == 2024 ? 0.7 : 0);
+            var logit = 3 * columns["a"][i]!.Value + 0.5 * columns["b"][i]!.Value - 4 + (columns["c"][i] ?? 0.5) + (year[i] == 2024 ? 1.2 : 0);
             target[i] = random.NextDouble() < 1 / (1 + Math.Exp(-logit)) ? 1 : 0;
         }
         var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, Enumerable.Range(1, n).Select(i => (long)i)));
@@ -45,7 +45,7 @@ public class RecalibratedVersionTests
     {
         using var temp = Repo.Temp();
         var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path }, temp.Path);
-        await TwoYears(2500).WriteAsync(parameters.ProcessedFeatures);
+        await TwoYears(4000).WriteAsync(parameters.ProcessedFeatures);
 
         var result = await TrainStep.RunAsync(parameters, new TrainOptions(SearchTrials: 1, ImportanceRows: 500, ImportanceRepeats: 1, ShapRows: 100));
 
@@ -55,6 +55,7 @@ public class RecalibratedVersionTests
         var (parent, recalibrated) = (versions[0], versions[1]);
         Assert.Equal(result.Registration.Version.Version, parent.Version);
         Assert.Equal(result.Registration.Recalibrated!.Version, recalibrated.Version);
+        Assert.True(result.Recalibration!.Recalibrated.Supported, result.Recalibration.Recalibrated.Evidence); // prevalence rose well beyond the sample's error
         Assert.Equal(recalibrated.Version, store.Resolve(WorkbookModel.ProductionUri).Version);
         Assert.Equal(recalibrated.Version, result.Registration.Production.Version);
         Assert.Equal(parent.RunId, recalibrated.RunId); // one final run holds both models, so prod's run has every metric
@@ -117,6 +118,15 @@ public class RecalibratedVersionTests
         Assert.Equal(0.62, recalibrated.Model.Prevalence);
         Assert.Equal(RecalibrationTarget.KnownPrevalence, recalibrated.Target.Source);
         Assert.Equal(Math.Exp(recalibrated.InterceptShift), recalibrated.Model.PriorShift!.OddsFactor, 10);
+        Assert.Equal(0, recalibrated.TargetMargin); // a known prevalence has no sampling error
+        Assert.True(recalibrated.Supported);
+        // A tiny labelled sample whose prevalence is within its own sampling error of the model's level does not support moving it.
+        var level = model.Probabilities(rows).Average();
+        var labels = Enumerable.Range(0, 20).Select(i => i < Math.Round(20 * level) + 1).ToArray();
+        var small = Recalibration.Recalibrate(model, rows, RecalibrationTarget.FromLabelledSample(2025, labels, 1, "20 respondents"));
+        Assert.NotEqual(0, small.InterceptShift);
+        Assert.False(small.Supported, small.Evidence);
+        Assert.Contains("within its 95 % sampling error", small.Evidence);
         Assert.Throws<ArgumentOutOfRangeException>(() => RecalibrationTarget.Known(2025, 1.2, "x"));
         Assert.Throws<ArgumentException>(() => RecalibrationTarget.FromLabelledSample(2025, [], 1, "x"));
     }
