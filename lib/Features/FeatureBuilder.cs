@@ -49,6 +49,16 @@ public static class FeatureBuilder
         }
 
         public double?[] Clean(string name) => Raw(name).Select(v => BrfssCodes.Clean(name, v)).ToArray();
+
+        /// <summary>A month column (1–12) read as numbers or as CDC's text ("01" … "12" in its XPT files); anything else is missing.</summary>
+        public double?[]? MonthIfPresent(string name)
+        {
+            if (!Has(name)) return null;
+            var values = frame.Columns[name] is StringDataFrameColumn text
+                ? Enumerable.Range(0, Rows).Select(i => double.TryParse(text[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var m) ? m : (double?)null).ToArray()
+                : Raw(name);
+            return values.Select(v => v is >= 1 and <= 12 && v == Math.Floor(v.Value) ? v : null).ToArray();
+        }
         public double?[]? CleanIfPresent(string name) => Has(name) ? Clean(name) : null;
     }
 
@@ -112,6 +122,12 @@ public static class FeatureBuilder
         return new FeatureSet(Recipe.Seed, profile.Name, table, features, accounting, synthetic);
     }
 
+    /// <summary>
+    /// Features the <c>improved</c> recipe builds only as candidates: kept when they raise the cross-validated AUC on the
+    /// training respondents (decided by <c>TransformStep</c>, never on the test set), dropped otherwise.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Candidates = [FeatureSet.InterviewMonth];
+
     private static readonly (string Item, string Feature, string Label)[] ConditionFeatures =
     [
         ("CVDINFR4", "heart_attack", "ever told: heart attack"), ("CVDCRHD4", "coronary_heart_disease", "ever told: angina or coronary heart disease"),
@@ -130,6 +146,7 @@ public static class FeatureBuilder
         recipe.Person();
         recipe.IncomeAndHousehold();
         recipe.Conditions();
+        recipe.Interview();
         var n = src.Rows;
         var keep = Enumerable.Range(0, n).Where(i => target[i] is not null).ToArray();
         var accounting = new List<RowAccount>
@@ -211,6 +228,16 @@ public static class FeatureBuilder
             Add("poverty_ratio", $"{profile.IncomeVariable}, household size, CHILDREN, _AGEG5YR, {thresholds.Source}",
                 $"bracket midpoint (top: {HouseholdPoverty.TopBracketMultiple}× its floor) ÷ census threshold for family size, related children (capped 9+, 8+) and, for 1–2 people, respondent 65+",
                 ratio);
+        }
+
+        /// <summary>
+        /// The interview month (IMONTH) where the source has it: a candidate of <see cref="Candidates"/>, which
+        /// <c>TransformStep</c> keeps only when it raises the cross-validated AUC on training respondents.
+        /// </summary>
+        public void Interview()
+        {
+            if (src.MonthIfPresent("IMONTH") is { } month)
+                Add(FeatureSet.InterviewMonth, "IMONTH", "interview month 1 (January) … 12 (December); other values → missing. Candidate: kept only if it helps (see the decision)", month);
         }
 
         /// <summary>The chronic conditions: how many answered yes, how many unanswered, and each as an indicator.</summary>

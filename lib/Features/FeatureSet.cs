@@ -15,6 +15,27 @@ public sealed record DictionaryEntry(string Feature, string Sources, string Rule
 public sealed record RowAccount(string Step, long Rows, string Reason);
 
 /// <summary>
+/// Whether a candidate feature earned its place: mean cross-validated AUC on training respondents (the same folds) with
+/// and without it, and the rule that decided.
+/// </summary>
+/// <param name="FoldGains">AUC with minus without, fold by fold (paired: the same folds and seed).</param>
+/// <param name="Rows">Training respondents the cross-validation used (never a test respondent).</param>
+/// <param name="MinimumGain">The rule: kept when the mean gain is at least this.</param>
+/// <param name="Setting">The reference model setting both fits used.</param>
+public sealed record CandidateDecision(string Feature, bool Kept, double AucWith, double AucWithout, IReadOnlyList<double> FoldGains, int Rows,
+    double MinimumGain, string Setting)
+{
+    public double Gain => AucWith - AucWithout;
+
+    /// <summary>One sentence: what was decided and why.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Reason => string.Create(CultureInfo.InvariantCulture,
+        $"{Feature} {(Kept ? "kept" : "dropped")}: cross-validated AUC on {Rows:N0} training respondents {AucWith:F4} with it, {AucWithout:F4} without " +
+        $"(gain {Gain:+0.0000;-0.0000}, folds {string.Join(" / ", FoldGains.Select(g => g.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)))}); " +
+        $"the rule keeps a candidate whose mean gain is at least {MinimumGain:0.0000}.");
+}
+
+/// <summary>
 /// The processed feature table (one row per respondent kept): <see cref="RespondentId"/>, the recipe's
 /// features (nullable numbers, null = unknown), <see cref="Target"/> (1 = fair or poor health),
 /// <see cref="Weight"/>, <see cref="State"/> and <see cref="Stratum"/> when the source has them.
@@ -29,13 +50,16 @@ public sealed class FeatureSet
     /// <summary>The survey year of each respondent (a column of the interim table when 01 converted several years).</summary>
     public const string SurveyYear = "survey_year";
     public const string RecipeColumn = "recipe";
+    /// <summary>The interview month 1–12 (CDC's IMONTH) where the source has it: a candidate feature of the <c>improved</c> recipe.</summary>
+    public const string InterviewMonth = "interview_month";
 
     /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
     public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
         [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"), ("race/ethnicity", "group_race")];
     private const string Prefix = "pophealth.";
 
-    public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic)
+    public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic,
+        IReadOnlyList<CandidateDecision>? candidates = null)
     {
         foreach (var required in new[] { RespondentId, Target }.Concat(features.Select(f => f.Name)))
             if (!table.Columns.Any(c => c.Name == required)) throw new InvalidDataException($"Feature table lacks column '{required}'.");
@@ -45,6 +69,7 @@ public sealed class FeatureSet
         Features = features;
         Accounting = accounting;
         Synthetic = synthetic;
+        Candidates = candidates ?? [];
     }
 
     public Recipe Recipe { get; }
@@ -56,7 +81,19 @@ public sealed class FeatureSet
     /// <summary>Whether the source was generated data.</summary>
     public bool Synthetic { get; }
 
+    /// <summary>The decisions on candidate features (kept or dropped, and why); empty when the source offered none.</summary>
+    public IReadOnlyList<CandidateDecision> Candidates { get; }
+
     public IReadOnlyList<string> FeatureNames => Features.Select(f => f.Name).ToArray();
+
+    /// <summary>The same table with <paramref name="decision"/> recorded: a dropped candidate leaves the features and the table.</summary>
+    public FeatureSet WithDecision(CandidateDecision decision)
+    {
+        var table = Table.Clone();
+        if (!decision.Kept) table.Columns.Remove(decision.Feature);
+        return new FeatureSet(Recipe, ProfileName, table, decision.Kept ? Features : Features.Where(f => f.Name != decision.Feature).ToArray(), Accounting, Synthetic,
+            [.. Candidates.Where(c => c.Feature != decision.Feature), decision]);
+    }
     public long Rows => Table.Rows.Count;
     public bool HasColumn(string name) => Table.Columns.Any(c => c.Name == name);
 
@@ -88,6 +125,7 @@ public sealed class FeatureSet
             [Prefix + "rows"] = Rows.ToString(CultureInfo.InvariantCulture),
             [Prefix + "features"] = JsonSerializer.Serialize(Features),
             [Prefix + "accounting"] = JsonSerializer.Serialize(Accounting),
+            [Prefix + "candidates"] = JsonSerializer.Serialize(Candidates),
         });
     }
 
@@ -100,8 +138,9 @@ public sealed class FeatureSet
         var recipe = Recipes.Parse(Meta("recipe")) ?? throw new InvalidDataException($"{path}: unknown recipe '{Meta("recipe")}' (expected {Recipes.Expected}); re-run 03-transform.");
         var features = JsonSerializer.Deserialize<FeatureDefinition[]>(Meta("features")) ?? [];
         var accounting = JsonSerializer.Deserialize<RowAccount[]>(Meta("accounting")) ?? [];
+        var candidates = metadata.TryGetValue(Prefix + "candidates", out var decided) ? JsonSerializer.Deserialize<CandidateDecision[]>(decided) ?? [] : [];
         var table = await ParquetFrames.ReadAsync(path);
         table.Columns.Remove(RecipeColumn);
-        return new FeatureSet(recipe, Meta("year_profile"), table, features, accounting, Meta("synthetic") == "true");
+        return new FeatureSet(recipe, Meta("year_profile"), table, features, accounting, Meta("synthetic") == "true", candidates);
     }
 }

@@ -1,9 +1,21 @@
+using System.Globalization;
 using PopHealth.Ingest.Codebook;
 
 namespace PopHealth.Features;
 
 /// <summary>A survey-weighted prevalence with its 95 % confidence interval.</summary>
 public sealed record WeightedPrevalence(string Group, long Respondents, double WeightTotal, double Prevalence, double StandardError, double Lower, double Upper);
+
+/// <summary>Prevalence of fair or poor health at one value of a column (an interview month, a survey year), with its 95 % CI.</summary>
+/// <param name="Value">The column's value (month 1–12, year), which orders the groups.</param>
+/// <param name="Respondents">Respondents the estimate counts (with a known target, and a weight when weighted).</param>
+public sealed record GroupPrevalence(string Group, double Value, long Respondents, double Prevalence, double Lower, double Upper);
+
+/// <summary>Prevalence of fair or poor health by the values of <see cref="Column"/>, and how it was estimated.</summary>
+/// <param name="Weighted">True: survey-weighted with design-based intervals; false: every respondent counted once, Wilson intervals.</param>
+/// <param name="Method">One sentence saying how (for chart titles and notebooks).</param>
+/// <param name="Unknown">Respondents left out because the column is unknown for them.</param>
+public sealed record PrevalenceSeries(string Column, bool Weighted, string Method, IReadOnlyList<GroupPrevalence> Groups, long Unknown);
 
 /// <summary>
 /// Design-based estimates from BRFSS weights: the weighted share (a ratio estimator) with a Taylor-linearised
@@ -12,31 +24,40 @@ public sealed record WeightedPrevalence(string Group, long Respondents, double W
 /// </summary>
 public static class SurveyEstimates
 {
-    /// <summary>Weighted prevalence of <paramref name="outcome"/> (1 = yes) in each group; rows lacking group, outcome or weight are left out.</summary>
+    /// <summary>
+    /// Weighted prevalence of <paramref name="outcome"/> (1 = yes) in each group; rows lacking group, outcome or weight are left
+    /// out. Each group is a domain of the whole sample: its standard error counts, in every stratum, the respondents outside
+    /// the group as zeros (a group that cuts across strata, such as an interview month, has a random sample size there).
+    /// </summary>
     public static IReadOnlyList<WeightedPrevalence> Prevalence(IReadOnlyList<double?> outcome, IReadOnlyList<double?> weight,
         IReadOnlyList<string?> group, IReadOnlyList<double?>? stratum = null)
     {
         if (weight.Count != outcome.Count || group.Count != outcome.Count || (stratum is not null && stratum.Count != outcome.Count))
             throw new ArgumentException("Outcome, weight, group and stratum must have one value per respondent.");
-        var rows = Enumerable.Range(0, outcome.Count).Where(i => outcome[i] is not null && weight[i] is > 0 && group[i] is not null);
-        return rows.GroupBy(i => group[i]!).Select(g => Estimate(g.Key, g.ToArray(), outcome, weight, stratum)).OrderBy(e => e.Group).ToArray();
-    }
-
-    private static WeightedPrevalence Estimate(string name, int[] rows, IReadOnlyList<double?> y, IReadOnlyList<double?> w, IReadOnlyList<double?>? stratum)
-    {
-        double total = rows.Sum(i => w[i]!.Value);
-        double p = rows.Sum(i => w[i]!.Value * y[i]!.Value) / total;
-        // Linearised values z_i = w_i (y_i − p) / W; variance = Σ_h n_h/(n_h − 1) Σ_i (z_i − z̄_h)².
-        double variance = 0;
-        foreach (var h in rows.GroupBy(i => stratum?[i] ?? 0))
+        var rows = Enumerable.Range(0, outcome.Count).Where(i => outcome[i] is not null && weight[i] is > 0 && group[i] is not null).ToArray();
+        var groups = rows.GroupBy(i => group[i]!).ToDictionary(g => g.Key, g => (Rows: g.Count(),
+            Total: g.Sum(i => weight[i]!.Value), Positive: g.Sum(i => weight[i]!.Value * outcome[i]!.Value)));
+        // Linearised values z_i = w_i (y_i − p_g) / W_g inside group g, 0 outside; variance = Σ_h n_h/(n_h − 1) [Σ z² − (Σ z)²/n_h].
+        var perStratum = new Dictionary<double, (int Rows, Dictionary<string, (double Sum, double Squares)> Sums)>();
+        foreach (var i in rows)
         {
-            var z = h.Select(i => w[i]!.Value * (y[i]!.Value - p) / total).ToArray();
-            if (z.Length < 2) continue;
-            var mean = z.Average();
-            variance += z.Length / (z.Length - 1.0) * z.Sum(v => (v - mean) * (v - mean));
+            var h = stratum?[i] ?? 0;
+            if (!perStratum.TryGetValue(h, out var s)) s = (0, new Dictionary<string, (double, double)>());
+            var g = groups[group[i]!];
+            var z = weight[i]!.Value * (outcome[i]!.Value - g.Positive / g.Total) / g.Total;
+            var (sum, squares) = s.Sums.GetValueOrDefault(group[i]!);
+            s.Sums[group[i]!] = (sum + z, squares + z * z);
+            perStratum[h] = (s.Rows + 1, s.Sums);
         }
-        var se = Math.Sqrt(variance);
-        return new WeightedPrevalence(name, rows.Length, total, p, se, Math.Max(0, p - 1.959964 * se), Math.Min(1, p + 1.959964 * se));
+        var variance = groups.Keys.ToDictionary(k => k, _ => 0.0);
+        foreach (var (n, sums) in perStratum.Values)
+            if (n >= 2)
+                foreach (var (key, (sum, squares)) in sums) variance[key] += n / (n - 1.0) * (squares - sum * sum / n);
+        return groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            double p = g.Value.Positive / g.Value.Total, se = Math.Sqrt(Math.Max(0, variance[g.Key]));
+            return new WeightedPrevalence(g.Key, g.Value.Rows, g.Value.Total, p, se, Math.Max(0, p - 1.959964 * se), Math.Min(1, p + 1.959964 * se));
+        }).ToArray();
     }
 
     /// <summary>Weighted prevalence of fair or poor health by state (names from CDC's codebook), when the table has weights and states.</summary>
@@ -49,6 +70,52 @@ public static class SurveyEstimates
         return Prevalence(set.Values(FeatureSet.Target), set.Values(FeatureSet.Weight), states,
             set.HasColumn(FeatureSet.Stratum) ? set.Values(FeatureSet.Stratum) : null);
     }
+
+    /// <summary>
+    /// Prevalence of fair or poor health at each value of <paramref name="column"/> (labelled by <paramref name="label"/>),
+    /// with 95 % CIs: survey-weighted (<see cref="FeatureSet.Weight"/>, strata within survey year, domain estimates) when the
+    /// table carries weights, else unweighted with Wilson intervals, and <see cref="PrevalenceSeries.Method"/> says which.
+    /// </summary>
+    public static PrevalenceSeries FairPoorBy(FeatureSet set, string column, Func<double, string>? label = null)
+    {
+        if (!set.HasColumn(column)) throw new InvalidOperationException($"The table has no column '{column}'.");
+        label ??= v => v.ToString("G", CultureInfo.InvariantCulture);
+        var values = set.Values(column);
+        var target = set.Values(FeatureSet.Target);
+        var unknown = values.LongCount(v => v is null);
+        if (set.HasColumn(FeatureSet.Weight))
+        {
+            var years = set.HasColumn(FeatureSet.SurveyYear) ? set.Values(FeatureSet.SurveyYear) : null;
+            var strata = set.HasColumn(FeatureSet.Stratum)
+                ? set.Values(FeatureSet.Stratum).Select((h, i) => h is { } s ? s + 1e7 * (years?[i] ?? 0) : (double?)null).ToArray() // strata are a year's own
+                : null;
+            var keys = values.Select(v => v?.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+            var groups = Prevalence(target, set.Values(FeatureSet.Weight), keys, strata)
+                .Select(e => (Value: double.Parse(e.Group, CultureInfo.InvariantCulture), Estimate: e)).OrderBy(e => e.Value)
+                .Select(e => new GroupPrevalence(label(e.Value), e.Value, e.Estimate.Respondents, e.Estimate.Prevalence, e.Estimate.Lower, e.Estimate.Upper)).ToArray();
+            return new PrevalenceSeries(column, true, "survey-weighted (final weight, strata within each year; Taylor-linearised 95 % CI)", groups, unknown);
+        }
+        var counts = Enumerable.Range(0, values.Length).Where(i => values[i] is not null && target[i] is not null).GroupBy(i => values[i]!.Value).OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                long n = g.LongCount(), k = g.LongCount(i => target[i] == 1);
+                var (lower, upper) = Exploration.Wilson(k, n);
+                return new GroupPrevalence(label(g.Key), g.Key, n, k / (double)n, lower, upper);
+            }).ToArray();
+        return new PrevalenceSeries(column, false, "unweighted: this source has no survey weight, so every respondent counts once (Wilson 95 % CI)", counts, unknown);
+    }
+
+    /// <summary>Prevalence by survey year (<see cref="FairPoorBy"/>) when the table holds at least two years; else null.</summary>
+    public static PrevalenceSeries? FairPoorByYear(FeatureSet set) =>
+        set.HasColumn(FeatureSet.SurveyYear) && set.Values(FeatureSet.SurveyYear).Where(y => y is not null).Distinct().Count() >= 2
+            ? FairPoorBy(set, FeatureSet.SurveyYear, y => y.ToString("0", CultureInfo.InvariantCulture))
+            : null;
+
+    /// <summary>Prevalence by interview month (<see cref="FairPoorBy"/>, months named) when the table has it (CDC's IMONTH); else null.</summary>
+    public static PrevalenceSeries? FairPoorByMonth(FeatureSet set) =>
+        set.HasColumn(FeatureSet.InterviewMonth)
+            ? FairPoorBy(set, FeatureSet.InterviewMonth, m => CultureInfo.InvariantCulture.DateTimeFormat.GetAbbreviatedMonthName((int)m))
+            : null;
 
     private static string StateName(BrfssCodebook codebook, double fips)
     {

@@ -64,6 +64,14 @@ public sealed class ModelMatrix
         indices.Select(i => Rows[i]).ToArray(), indices.Select(i => Labels[i]).ToArray(), indices.Select(i => Ids[i]).ToArray(),
         Weights is null ? null : indices.Select(i => Weights[i]).ToArray());
 
+    /// <summary>The same rows without <paramref name="feature"/> (copied).</summary>
+    public ModelMatrix Without(string feature)
+    {
+        var j = FeatureNames.ToList().IndexOf(feature);
+        if (j < 0) throw new ArgumentException($"'{feature}' is not a feature of the matrix.", nameof(feature));
+        return new ModelMatrix(FeatureNames.Where((_, k) => k != j).ToArray(), Rows.Select(r => r.Where((_, k) => k != j).ToArray()).ToArray(), Labels, Ids, Weights);
+    }
+
     /// <summary>An ML.NET view of the rows: a <c>features</c> vector of known size and a boolean <c>label</c>.</summary>
     public IDataView ToDataView(MLContext context) =>
         context.Data.LoadFromEnumerable(Rows.Select((r, i) => new ModelRow { Features = r, Label = Labels[i] }), Schema(FeatureNames.Count));

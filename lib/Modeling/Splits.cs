@@ -3,7 +3,11 @@ using PopHealth.Workbook;
 namespace PopHealth.Modeling;
 
 /// <summary>Row indices of a train/test split (indices into a <see cref="ModelMatrix"/>).</summary>
-public sealed record DataSplit(int[] Train, int[] Test, string Description);
+/// <param name="Recalibration">Respondents held out of both, whose labels recalibrate the model for the latest survey year (empty unless several years).</param>
+public sealed record DataSplit(int[] Train, int[] Test, string Description, int[]? Recalibration = null)
+{
+    public int[] Recalibration { get; init; } = Recalibration ?? [];
+}
 
 /// <summary>Seeded sampling: the original's balancing and split, stratified splits and folds.</summary>
 public static class Splits
@@ -40,17 +44,22 @@ public static class Splits
     }
 
     /// <summary>
-    /// With several survey years: every earlier year trains, and the latest year is split stratified (its
-    /// <paramref name="testShare"/> is the within-year holdout), so the headline test is the year the model is used on.
+    /// With several survey years: the latest year is split stratified — <paramref name="testShare"/> is the within-year holdout
+    /// (the headline test: the year the model is used on) and <paramref name="recalibrationShare"/> a labelled sample held out of
+    /// training, on which the model is recalibrated for that year (a model's predictions on its own training rows lean towards
+    /// their labels, so they cannot say how far its level is off) — and every earlier year and the rest of the latest train.
     /// </summary>
-    public static DataSplit LatestYearHoldout(bool[] labels, int[] years, int seed, double testShare = 0.2)
+    public static DataSplit LatestYearHoldout(bool[] labels, int[] years, int seed, double testShare = 0.2, double recalibrationShare = 0.05)
     {
         var latest = years.Max();
         var inLatest = Enumerable.Range(0, labels.Length).Where(i => years[i] == latest).ToArray();
         var within = Stratified(inLatest.Select(i => labels[i]).ToArray(), seed, testShare);
-        var train = Enumerable.Range(0, labels.Length).Where(i => years[i] < latest).Concat(within.Train.Select(k => inLatest[k])).Order().ToArray();
+        var rest = within.Train.Select(k => inLatest[k]).ToArray();
+        var held = Stratified(rest.Select(i => labels[i]).ToArray(), seed, recalibrationShare / (1 - testShare));
+        var train = Enumerable.Range(0, labels.Length).Where(i => years[i] < latest).Concat(held.Train.Select(k => rest[k])).Order().ToArray();
         return new DataSplit(train, within.Test.Select(k => inLatest[k]).ToArray(),
-            $"years {years.Min()}–{latest - 1} and {1 - testShare:P0} of {latest} train; {testShare:P0} of {latest} (stratified) test");
+            $"years {years.Min()}–{latest - 1} and {1 - testShare - recalibrationShare:P0} of {latest} train; {recalibrationShare:P0} of {latest} (stratified) held out to recalibrate; {testShare:P0} of {latest} (stratified) test",
+            held.Test.Select(k => rest[k]).ToArray());
     }
 
     /// <summary>Keeps <paramref name="negativeShare"/> of the negatives among <paramref name="rows"/> and every positive.</summary>

@@ -38,9 +38,9 @@ public sealed class TrainedModel
     /// <summary>Population-level prevalence of the training data (the prior shift's target when there is one), for drift checks.</summary>
     public double? Prevalence { get; }
 
-    /// <summary>The same trees with another prior shift (a recalibration in the large) and threshold.</summary>
-    public TrainedModel WithPriorShift(PriorShift shift, double threshold) =>
-        new(context, transformer, FeatureNames, Spec, shift, Domains, threshold, Prevalence);
+    /// <summary>The same trees with another prior shift (a recalibration in the large), threshold and, when given, reference prevalence.</summary>
+    public TrainedModel WithPriorShift(PriorShift shift, double threshold, double? prevalence = null) =>
+        new(context, transformer, FeatureNames, Spec, shift, Domains, threshold, prevalence ?? Prevalence);
 
     /// <summary>The same model with its operating threshold, the training data's feature domains and its prevalence recorded.</summary>
     public TrainedModel WithScoringInfo(double threshold, ModelMatrix training) =>

@@ -40,10 +40,11 @@ public static class YearValidation
         var p = model.Probabilities(test.Rows);
         var report = Evaluation.Evaluate($"{trainedOn} → {year}", p, test.Labels, threshold);
         var split = Splits.Stratified(test.Labels, seed, testShare: calibrationShare); // Test = the labelled sample
-        var delta = Recalibration.InterceptShift(split.Test.Select(i => p[i]).ToArray(), split.Test.Average(i => test.Labels[i] ? 1.0 : 0.0));
-        var shift = Recalibration.Compose(model.PriorShift, delta);
+        var target = RecalibrationTarget.FromLabelledSample(year, split.Test.Select(i => test.Labels[i]).ToArray(), seed, $"a stratified {calibrationShare:P0} of {year}");
+        var recalibration = Recalibration.Recalibrate(model, split.Test.Select(i => test.Rows[i]).ToArray(), target);
+        var delta = recalibration.InterceptShift;
         var rest = split.Train;
-        var recalibrated = model.WithPriorShift(shift, threshold).Probabilities(rest.Select(i => test.Rows[i]).ToArray());
+        var recalibrated = recalibration.Model.Probabilities(rest.Select(i => test.Rows[i]).ToArray());
         var labels = rest.Select(i => test.Labels[i]).ToArray();
         return new NextYearResult(year, trainedOn, trainRows, report, delta, split.Test.Length,
             BinaryMetrics.CalibrationInTheLarge(recalibrated, labels), BinaryMetrics.Reliability(recalibrated, labels));

@@ -15,8 +15,11 @@ namespace PopHealth.Steps;
 /// <param name="MaxSweepRows">Training rows the sweeps cross-validate on at most (a stratified subsample); the chosen setting is refit on all.</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
 /// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
+/// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year when its sample shows the model's
+/// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
-    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000);
+    int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
+    bool AliasRecalibrated = true);
 
 /// <summary>Stage 1, plan: the feature table, its recipe, the split, the test sets and the rows the sweeps use.</summary>
 public sealed class TrainingPlan
@@ -38,10 +41,18 @@ public sealed class TrainingPlan
     public Recipe Recipe => Features.Recipe;
     public int Seed => Parameters.Seed;
 
+    /// <summary>What 03 decided about candidate features (e.g. the interview month), and why; or that there were none.</summary>
+    public string CandidateSummary => Features.Candidates.Count == 0
+        ? "No candidate features in these features (the source has no interview month): nothing was decided."
+        : string.Join(" ", Features.Candidates.Select(c => c.Reason)) + " (decided in 03 on this split's training respondents only.)";
+
     public string Describe() =>
         $"{Recipe.Name()} recipe: {Data.Count:N0} respondents, {Data.FeatureNames.Count} features; train {Split.Train.Length:N0} " +
         $"(sweeps on {SweepRows.Length:N0}), test {Split.Test.Length:N0}; {Split.Description}";
 }
+
+/// <summary>The train/test split of a feature table, its named test sets, the prior shift of balanced training and the rows' survey years (null for one year).</summary>
+public sealed record PlannedSplit(DataSplit Split, IReadOnlyList<(string Name, int[] Rows)> Tests, PriorShift? Shift, int[]? Years);
 
 /// <summary>Stage 2, sweep: the original's grid and the budgeted search, cross-validated on the same folds.</summary>
 public sealed record TrainingSweeps(SweepRun Grid, SweepRun Search)
@@ -64,8 +75,48 @@ public sealed record TestEvaluation(TestReport Report, double[] Probabilities, M
 public sealed record ModelCardReport(IReadOnlyList<FeatureImportance> Importance, IReadOnlyList<SubgroupMetrics> Subgroups, FairnessAuditReport Audit,
     ShapSummary? Shap);
 
+/// <summary>
+/// Stage 4c, recalibrate: the chosen model recalibrated in the large for the latest survey year, and the headline test
+/// (that year's holdout) before and after. The trees are the same, so AUC is too; calibration is what moves.
+/// </summary>
+public sealed record RecalibrationReport(RecalibratedModel Recalibrated, TestReport Before, TestReport After)
+{
+    /// <summary>The headline test before and after, metric by metric.</summary>
+    public IReadOnlyList<RecalibrationLine> Comparison() =>
+    [
+        new("AUC", Before.Auc, After.Auc), new("Brier score", Before.Brier, After.Brier),
+        new("calibration in the large (mean predicted − observed)", Before.CalibrationInTheLarge, After.CalibrationInTheLarge),
+        new("mean predicted risk", Before.Prevalence + Before.CalibrationInTheLarge, After.Prevalence + After.CalibrationInTheLarge),
+        new("observed prevalence", Before.Prevalence, After.Prevalence),
+        new("recall @chosen threshold", Before.AtChosen.Recall, After.AtChosen.Recall), new("precision @chosen threshold", Before.AtChosen.Precision, After.AtChosen.Precision),
+    ];
+
+    /// <summary>What was done, in one sentence.</summary>
+    public string Summary => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"Intercept moved by {Recalibrated.InterceptShift:+0.0000;-0.0000} log-odds (odds × {Recalibrated.OddsFactor:F4}) so that the mean predicted risk of " +
+        $"{Recalibrated.ShiftRows:N0} respondents of {Recalibrated.Target.Year} is {Recalibrated.Target.Prevalence:P2} ({Recalibrated.Target.Source}: {Recalibrated.Target.Sample}); " +
+        $"on {After.TestSet.Split(',')[0]} calibration in the large {Before.CalibrationInTheLarge:+0.0000;-0.0000} → {After.CalibrationInTheLarge:+0.0000;-0.0000}. " +
+        $"The alias rule picks {(Recalibrated.Supported ? "the recalibrated version" : "the model as trained")}: {Recalibrated.Evidence}.");
+}
+
+/// <summary>One metric of the headline test, as trained and recalibrated.</summary>
+public sealed record RecalibrationLine(string Metric, double AsTrained, double Recalibrated);
+
 /// <summary>Stage 6, register: the final MLflow run, the registered version and the training charts saved in the run.</summary>
-public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles);
+/// <param name="Recalibrated">With several survey years: the version recalibrated for the latest year, registered after <paramref name="Version"/>.</param>
+public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles, RegisteredVersion? Recalibrated = null)
+{
+    /// <summary>The version the alias points at.</summary>
+    public RegisteredVersion Production => Recalibrated is { } r && r.Aliases.Count > 0 ? r : Version;
+
+    /// <summary>The versions this run registered: URI, aliases, role (tag) and artifact folder within the run.</summary>
+    public IReadOnlyList<VersionLine> Versions() => new[] { Version, Recalibrated }.OfType<RegisteredVersion>()
+        .Select(v => new VersionLine($"models:/{v.Name}/{v.Version}", string.Join(", ", v.Aliases), v.Tags.GetValueOrDefault("pophealth.role", ""),
+            Path.GetFileName(v.ArtifactDirectory))).ToArray();
+}
+
+/// <summary>A registered version, as 04 lists them.</summary>
+public sealed record VersionLine(string Model, string Aliases, string Role, string Artifacts);
 
 /// <summary>Everything 04-train produced.</summary>
 public sealed class TrainingResult
@@ -75,6 +126,8 @@ public sealed class TrainingResult
     public required ChosenModel Chosen { get; init; }
     public required IReadOnlyList<TestEvaluation> Evaluations { get; init; }
     public required IReadOnlyList<NextYearResult> NextYear { get; init; }
+    /// <summary>The model recalibrated for the latest survey year (several years, <c>improved</c>), else null.</summary>
+    public RecalibrationReport? Recalibration { get; init; }
     public required ModelCardReport Card { get; init; }
     public required Registration Registration { get; init; }
     public required TimeSpan Elapsed { get; init; }
@@ -87,11 +140,12 @@ public sealed class TrainingResult
 }
 
 /// <summary>
-/// The train step, as six named stages the notebook shows one cell each: <see cref="PlanAsync"/> (features, split),
+/// The train step, as named stages the notebook shows one cell each: <see cref="PlanAsync"/> (features, split),
 /// <see cref="Sweep"/> (the original's grid and a budgeted search, cross-validated on AUC), <see cref="Choose"/> (best
-/// setting, threshold, refit), <see cref="Evaluate"/> (held-out test sets), <see cref="ModelCard"/> (importance,
-/// subgroups) and <see cref="Register"/> (every trial and the final model logged to MLflow's file store, the model
-/// registered with its alias moved to it). <see cref="RunAsync"/> runs them in order.
+/// setting, threshold, refit), <see cref="Evaluate"/> (held-out test sets), <see cref="ValidateAcrossYears"/> and
+/// <see cref="Recalibrate"/> (several survey years only), <see cref="ModelCard"/> (importance, subgroups, audit) and
+/// <see cref="Register"/> (every trial and the final model logged to MLflow's file store, the model — and its recalibrated
+/// version — registered with the alias moved). <see cref="RunAsync"/> runs them in order.
 /// </summary>
 public static class TrainStep
 {
@@ -104,14 +158,16 @@ public static class TrainStep
         var chosen = Choose(plan, sweeps, progress);
         var evaluations = Evaluate(plan, chosen);
         var nextYear = ValidateAcrossYears(plan, chosen, progress);
+        var recalibration = Recalibrate(plan, chosen, evaluations);
         progress?.Report("model card: permutation importance and subgroups");
         var card = ModelCard(plan, chosen, evaluations);
         progress?.Report("logging to MLflow");
-        var registration = Register(plan, sweeps, chosen, evaluations, card, nextYear);
-        progress?.Report($"registered {registration.Version.Name} version {registration.Version.Version}, alias {plan.Options.Alias}");
+        var registration = Register(plan, sweeps, chosen, evaluations, card, nextYear, recalibration);
+        progress?.Report($"registered {registration.Version.Name} version {registration.Production.Version}, alias {plan.Options.Alias}");
         return new TrainingResult
         {
-            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, NextYear = nextYear, Card = card, Registration = registration, Elapsed = watch.Elapsed,
+            Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, NextYear = nextYear, Recalibration = recalibration, Card = card,
+            Registration = registration, Elapsed = watch.Elapsed,
         };
     }
 
@@ -123,33 +179,36 @@ public static class TrainStep
         var data = ModelMatrix.From(set);
         if (data.Labels.Count(l => l) < 10 || data.Labels.Count(l => !l) < 10)
             throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train ({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
-        var seed = parameters.Seed;
-        var years = SurveyYears(set, data);
-        DataSplit split;
-        List<(string, int[])> tests;
-        PriorShift? shift = null;
-        if (years is not null && set.Recipe == Recipe.Improved)
-        {
-            split = Splits.LatestYearHoldout(data.Labels, years, seed);
-            tests = [($"within-year holdout of {years.Max()}", split.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(split.Test, data.Labels, seed))];
-        }
-        else if (set.Recipe == Recipe.Seed)
-        {
-            split = Splits.OriginalBalanced(data.Labels, seed);
-            tests = [("balanced test (the original's)", split.Test)];
-            // Balanced training overstates risk; scorers map probabilities back to the population's prevalence.
-            shift = new PriorShift(split.Train.Average(i => data.Labels[i] ? 1.0 : 0.0), data.Prevalence);
-        }
-        else
-        {
-            split = Splits.Stratified(data.Labels, seed);
-            tests = [("natural-prevalence test", split.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(split.Test, data.Labels, seed))];
-        }
+        var planned = SplitFor(set, data, parameters.Seed);
         return new TrainingPlan
         {
-            Parameters = parameters, Options = options, Features = set, Data = data, Split = split, TestSets = tests, Shift = shift,
-            SweepRows = Splits.Subsample(split.Train, data.Labels, options.MaxSweepRows, seed), Years = years,
+            Parameters = parameters, Options = options, Features = set, Data = data, Split = planned.Split, TestSets = planned.Tests, Shift = planned.Shift,
+            SweepRows = Splits.Subsample(planned.Split.Train, data.Labels, options.MaxSweepRows, parameters.Seed), Years = planned.Years,
         };
+    }
+
+    /// <summary>
+    /// The split the train step uses for a feature table: <c>seed</c> as the original (balanced), <c>improved</c> stratified at the
+    /// natural prevalence, or with several survey years a holdout of the latest year. A function of the labels, years, recipe
+    /// and seed only, so 03's candidate decision sees exactly the training respondents 04 will (never a test respondent).
+    /// </summary>
+    public static PlannedSplit SplitFor(FeatureSet set, ModelMatrix data, int seed)
+    {
+        var years = SurveyYears(set, data);
+        if (years is not null && set.Recipe == Recipe.Improved)
+        {
+            var split = Splits.LatestYearHoldout(data.Labels, years, seed);
+            return new PlannedSplit(split, [($"within-year holdout of {years.Max()}", split.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(split.Test, data.Labels, seed))], null, years);
+        }
+        if (set.Recipe == Recipe.Seed)
+        {
+            var split = Splits.OriginalBalanced(data.Labels, seed);
+            // Balanced training overstates risk; scorers map probabilities back to the population's prevalence.
+            var shift = new PriorShift(split.Train.Average(i => data.Labels[i] ? 1.0 : 0.0), data.Prevalence);
+            return new PlannedSplit(split, [("balanced test (the original's)", split.Test)], shift, years);
+        }
+        var natural = Splits.Stratified(data.Labels, seed);
+        return new PlannedSplit(natural, [("natural-prevalence test", natural.Test), ("balanced test (25 % of negatives, as the original)", Splits.Balance(natural.Test, data.Labels, seed))], null, years);
     }
 
     /// <summary>Each row's survey year when the features carry at least two (null otherwise).</summary>
@@ -167,6 +226,29 @@ public static class TrainStep
     /// </summary>
     public static IReadOnlyList<NextYearResult> ValidateAcrossYears(TrainingPlan plan, ChosenModel chosen, IProgress<string>? progress = null) =>
         plan.Years is null ? [] : YearValidation.Run(plan.Data, plan.Years, chosen.Trial.Spec, plan.Seed, chosen.Model.Threshold, progress: progress);
+
+    /// <summary>
+    /// Stage 4c, recalibrate (several survey years, <c>improved</c> recipe): the chosen model's intercept moved to the latest year's
+    /// prevalence — by default that of the labelled sample of the latest year the split held out of training
+    /// (<see cref="DataSplit.Recalibration"/>), or a <paramref name="target"/> given (e.g. a known prevalence) — set on that sample's
+    /// respondents, whom the model has not seen; and the headline test (the latest year's holdout) before and after. Null with one
+    /// survey year, and for <c>seed</c> (trained balanced, nothing is held out to recalibrate on).
+    /// </summary>
+    public static RecalibrationReport? Recalibrate(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, RecalibrationTarget? target = null)
+    {
+        var rows = plan.Split.Recalibration;
+        if (plan.Years is not { } years || plan.Recipe != Recipe.Improved || rows.Length == 0) return null;
+        var year = years[rows[0]];
+        if (target is not null && target.Year != year)
+            throw new ArgumentException($"The held-out respondents are of {year}; a target for {target.Year} cannot be set on them.", nameof(target));
+        target ??= RecalibrationTarget.FromLabelledSample(year, rows.Select(i => plan.Data.Labels[i]).ToArray(), plan.Seed,
+            $"a seeded stratified sample of {year} held out of training ({plan.Split.Description}); the {year} holdout is not used");
+        var recalibrated = Recalibration.Recalibrate(chosen.Model, plan.Data.Subset(rows).Rows, target);
+        var headline = evaluations[0];
+        var after = Evaluation.Evaluate($"{headline.Report.TestSet}, recalibrated to {year}", recalibrated.Model.Probabilities(headline.Rows.Rows), headline.Rows.Labels,
+            recalibrated.Model.Threshold);
+        return new RecalibrationReport(recalibrated, headline.Report, after);
+    }
 
     /// <summary>The original's grid and the budgeted search on the sweep rows, with live progress.</summary>
     public static TrainingSweeps Sweep(TrainingPlan plan, IProgress<string>? progress = null)
@@ -247,8 +329,14 @@ public static class TrainStep
     }
 
     /// <summary>Logs every trial and the final model (metrics, artifacts, charts) to MLflow's file store and registers it under the alias.</summary>
+    /// <remarks>
+    /// With a <paramref name="recalibration"/> (several survey years), the recalibrated model is logged in the same run (artifact
+    /// <see cref="RecalibratedArtifactPath"/>) and registered as the next version, its tags saying what was done; the alias goes
+    /// to it when its sample shows the model's level is off for that year (<see cref="TrainOptions.AliasRecalibrated"/>,
+    /// <see cref="RecalibratedModel.Supported"/>): the same trees, with probabilities set for the latest year's population.
+    /// </remarks>
     public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card,
-        IReadOnlyList<NextYearResult>? nextYear = null)
+        IReadOnlyList<NextYearResult>? nextYear = null, RecalibrationReport? recalibration = null)
     {
         var store = new MlflowStore(plan.Parameters.MlRuns);
         var experiment = store.GetOrCreateExperiment(plan.Options.Experiment);
@@ -259,7 +347,9 @@ public static class TrainStep
         {
             LogFinal(final, plan, chosen, evaluations);
             LogNextYear(final, nextYear ?? []);
-            ModelArtifacts.LogModel(final, chosen.Model, trainingRows: plan.Data.Subset(plan.Split.Train).Rows);
+            var trainingRows = plan.Data.Subset(plan.Split.Train).Rows;
+            ModelArtifacts.LogModel(final, chosen.Model, trainingRows: trainingRows);
+            if (recalibration is not null) LogRecalibrated(final, recalibration, trainingRows);
             var reports = evaluations.Select(e => e.Report).ToArray();
             final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
             final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
@@ -276,9 +366,72 @@ public static class TrainStep
             throw;
         }
         final.End();
-        var registered = store.RegisterModel(plan.Options.ModelName, final);
-        store.SetAlias(plan.Options.ModelName, plan.Options.Alias, registered.Version);
-        return new Registration(store.Resolve($"models:/{plan.Options.ModelName}/{registered.Version}"), final.RunId, charts);
+        var (main, recalibrated) = RegisterVersions(store, plan, final, recalibration);
+        return new Registration(main, final.RunId, charts, recalibrated);
+    }
+
+    /// <summary>The artifact path of the recalibrated model inside the final run (the model as trained is at <c>model</c>).</summary>
+    public const string RecalibratedArtifactPath = "model-recalibrated";
+
+    private static void LogRecalibrated(MlflowRun final, RecalibrationReport recalibration, IReadOnlyList<float[]> trainingRows)
+    {
+        ModelArtifacts.LogModel(final, recalibration.Recalibrated.Model, RecalibratedArtifactPath, trainingRows);
+        final.LogMetric("recalibrated_test_calibration_in_the_large", recalibration.After.CalibrationInTheLarge)
+            .LogMetric("recalibrated_test_brier", recalibration.After.Brier).LogMetric("recalibration_intercept_shift", recalibration.Recalibrated.InterceptShift);
+    }
+
+    /// <summary>
+    /// Registers the model as trained and, with a recalibration, the recalibrated model as the next version (tags say what was done and
+    /// name the parent); moves the alias (to the recalibrated version unless <see cref="TrainOptions.AliasRecalibrated"/> is false).
+    /// </summary>
+    private static (RegisteredVersion Main, RegisteredVersion? Recalibrated) RegisterVersions(MlflowStore store, TrainingPlan plan, MlflowRun final, RecalibrationReport? recalibration)
+    {
+        var name = plan.Options.ModelName;
+        var main = store.RegisterModel(name, final);
+        RegisteredVersion Resolve(int version) => store.Resolve($"models:/{name}/{version}");
+        if (recalibration is null)
+        {
+            store.SetVersionTag(name, main.Version, "pophealth.role", "as trained");
+            store.SetAlias(name, plan.Options.Alias, main.Version);
+            return (Resolve(main.Version), null);
+        }
+        var r = recalibration.Recalibrated;
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"Version {main.Version} recalibrated in the large to {r.Target.Year}'s prevalence {r.Target.Prevalence:0.0000} ({r.Target.Source}); same trees, intercept {r.InterceptShift:+0.0000;-0.0000} log-odds.");
+        var version = store.RegisterModel(name, final, RecalibratedArtifactPath, description);
+        store.SetVersionTag(name, main.Version, "pophealth.role", $"as trained (pooled years); recalibrated for {r.Target.Year} as version {version.Version}");
+        foreach (var (key, value) in RecalibrationTags(recalibration, main.Version, final.RunId)) store.SetVersionTag(name, version.Version, key, value);
+        store.SetAlias(name, plan.Options.Alias, plan.Options.AliasRecalibrated && r.Supported ? version.Version : main.Version);
+        return (Resolve(main.Version), Resolve(version.Version));
+    }
+
+    /// <summary>The recalibrated version's tags: method, target year and prevalence, where the prevalence came from, the parent.</summary>
+    public static IReadOnlyList<(string Key, string Value)> RecalibrationTags(RecalibrationReport recalibration, int parentVersion, string parentRunId)
+    {
+        var r = recalibration.Recalibrated;
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        return
+        [
+            ("pophealth.role", $"recalibrated for {r.Target.Year}"),
+            ("pophealth.recalibration.method", "intercept update (recalibration in the large): the log-odds move by a constant, a prior shift of the odds carried inside model.onnx"),
+            ("pophealth.recalibration.intercept_shift", F(r.InterceptShift)),
+            ("pophealth.recalibration.odds_factor", F(r.OddsFactor)),
+            ("pophealth.recalibration.target_year", Invariant(r.Target.Year)),
+            ("pophealth.recalibration.target_prevalence", F(r.Target.Prevalence)),
+            ("pophealth.recalibration.source", r.Target.Source),
+            ("pophealth.recalibration.sample", r.Target.Sample),
+            ("pophealth.recalibration.sample_rows", Invariant(r.Target.SampleRows)),
+            ("pophealth.recalibration.sample_seed", r.Target.Seed is { } seed ? Invariant(seed) : "none"),
+            ("pophealth.recalibration.shift_rows", Invariant(r.ShiftRows)),
+            ("pophealth.recalibration.threshold", F(r.Model.Threshold) + " (unchanged, on population-level probabilities)"),
+            ("pophealth.recalibration.mean_predicted_before", F(r.MeanPredictedBefore)),
+            ("pophealth.recalibration.supported", (r.Supported ? "true: " : "false: ") + r.Evidence),
+            ("pophealth.recalibration.test_calibration_before", F(recalibration.Before.CalibrationInTheLarge)),
+            ("pophealth.recalibration.test_calibration_after", F(recalibration.After.CalibrationInTheLarge)),
+            ("pophealth.parent_version", Invariant(parentVersion)),
+            ("pophealth.parent_run_id", parentRunId),
+            ("pophealth.parent_artifact_path", ModelArtifacts.ArtifactPath),
+        ];
     }
 
     private static void LogTrials(MlflowStore store, string experiment, TrainingPlan plan, TrainingSweeps sweeps)
@@ -312,6 +465,7 @@ public static class TrainStep
         foreach (var r in evaluations.Skip(1).Select(e => e.Report))
             final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy).LogMetric("balanced_test_f1", r.AtHalf.F1);
         final.SetTag("pophealth.recipe", recipe).SetTag("pophealth.profile", plan.Features.ProfileName).SetTag("pophealth.synthetic", plan.Features.Synthetic ? "true" : "false");
+        foreach (var decision in plan.Features.Candidates) final.SetTag($"pophealth.candidate.{decision.Feature}", decision.Reason);
     }
 
     /// <summary>

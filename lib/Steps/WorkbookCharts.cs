@@ -33,6 +33,16 @@ public static class WorkbookCharts
             associations.Reverse().Select(a => a.Feature).ToArray(), associations.Reverse().Select(a => a.Auc).ToArray(),
             new ChartLayout(XTitle: "AUC (0.5 = no information)", XMin: 0.5, XMax: 1, Height: Math.Max(360, 24 * associations.Count + 120)), horizontal: true);
 
+    /// <summary>
+    /// Prevalence of fair or poor health by the values of a column (<paramref name="what"/>: "survey year", "interview month"), in
+    /// their order, with 95 % CIs, above the respondents per value; the title says whether it is survey-weighted or unweighted.
+    /// </summary>
+    public static Chart PrevalenceBy(PrevalenceSeries series, string what) =>
+        Plots.ShareAndCount($"Fair or poor health by {what}, {(series.Weighted ? "survey-weighted" : "unweighted")}, 95 % CI<br><sup>{series.Method}</sup>",
+            series.Groups.Select(g => g.Group).ToArray(), series.Groups.Select(g => g.Prevalence).ToArray(), series.Groups.Select(g => g.Lower).ToArray(),
+            series.Groups.Select(g => g.Upper).ToArray(), series.Groups.Select(g => (double)g.Respondents).ToArray(),
+            series.Weighted ? "weighted share, fair/poor" : "share, fair/poor (unweighted)", new ChartLayout(XTitle: what, Height: 500));
+
     /// <summary>Weighted prevalence by group with 95 % confidence intervals, sorted, as horizontal bars.</summary>
     public static Chart Prevalence(IReadOnlyList<WeightedPrevalence> estimates, string title)
     {

@@ -13,9 +13,10 @@ public sealed partial class MlflowStore
 
     /// <summary>
     /// Registers the model logged at <paramref name="artifactPath"/> of <paramref name="run"/> as a new version of
-    /// <paramref name="name"/> (created if needed). Concurrent registrations get distinct versions.
+    /// <paramref name="name"/> (created if needed), with an optional <paramref name="description"/> (MLflow shows it on the
+    /// version's page). Concurrent registrations get distinct versions.
     /// </summary>
-    public RegisteredVersion RegisterModel(string name, MlflowRun run, string artifactPath = "model")
+    public RegisteredVersion RegisterModel(string name, MlflowRun run, string artifactPath = "model", string? description = null)
     {
         CheckName("registered model", name);
         var folder = ModelFolder(name);
@@ -33,7 +34,7 @@ public sealed partial class MlflowStore
                 if (!claims.TryTake(ClaimMarkers.For(meta), () => File.Exists(meta))) continue;
                 WriteYaml(meta, new Dictionary<string, object?>
                 {
-                    ["creation_timestamp"] = now, ["current_stage"] = "None", ["description"] = null, ["last_updated_timestamp"] = now,
+                    ["creation_timestamp"] = now, ["current_stage"] = "None", ["description"] = description, ["last_updated_timestamp"] = now,
                     ["name"] = name, ["run_id"] = run.RunId, ["run_link"] = null, ["source"] = source, ["status"] = "READY",
                     ["status_message"] = null, ["storage_location"] = source, ["user_id"] = Environment.UserName,
                     ["version"] = version,
@@ -73,6 +74,19 @@ public sealed partial class MlflowStore
         Touch(name, Now());
     }
 
+    /// <summary>
+    /// Sets tag <paramref name="key"/> of version <paramref name="version"/> of <paramref name="name"/> to <paramref name="value"/>:
+    /// <c>version-N/tags/&lt;key&gt;</c> holding the value, as MLflow's registry FileStore (set_model_version_tag) writes it.
+    /// </summary>
+    public void SetVersionTag(string name, int version, string key, string value)
+    {
+        CheckName("model version tag", key);
+        if (Versions(name).All(v => v.Version != version)) throw new ArgumentException($"'{name}' has no version {version}.");
+        var folder = ModelFolder(name);
+        StagedFile.WriteText(Path.Combine(folder, StagedFile.StagingFolder), Path.Combine(folder, $"version-{version}", "tags", key), value);
+        Touch(name, Now());
+    }
+
     /// <summary>Every version of <paramref name="name"/>, oldest first.</summary>
     public IReadOnlyList<RegisteredVersion> Versions(string name)
     {
@@ -103,7 +117,16 @@ public sealed partial class MlflowStore
         var artifactPath = source.Contains("/artifacts/", StringComparison.Ordinal) ? source[(source.LastIndexOf("/artifacts/", StringComparison.Ordinal) + "/artifacts/".Length)..] : "model";
         var directory = local is not null ? Path.Combine(local, "artifacts", artifactPath) : sourceUri.LocalPath;
         CheckModelFiles(directory);
-        return new RegisteredVersion(name, version, runId, source, directory, aliases);
+        return new RegisteredVersion(name, version, runId, source, directory, aliases) { Tags = VersionTags(name, version), Description = meta.Optional("description") };
+    }
+
+    /// <summary>The tags of a version (<c>version-N/tags/</c>; keys may hold '/', as MLflow's do), by key.</summary>
+    private IReadOnlyDictionary<string, string> VersionTags(string name, int version)
+    {
+        var folder = Path.Combine(ModelFolder(name), $"version-{version}", "tags");
+        if (!Directory.Exists(folder)) return new Dictionary<string, string>();
+        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))
+            .ToDictionary(f => Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllText, StringComparer.Ordinal);
     }
 
     /// <summary>An empty model file is an interrupted export: reported when the version is resolved, not deep inside a loader.</summary>

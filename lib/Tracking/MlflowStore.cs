@@ -10,7 +10,13 @@ using YamlDotNet.Serialization.EventEmitters;
 namespace PopHealth.Tracking;
 
 /// <summary>A registered model version and where its files are.</summary>
-public sealed record RegisteredVersion(string Name, int Version, string RunId, string Source, string ArtifactDirectory, IReadOnlyList<string> Aliases);
+public sealed record RegisteredVersion(string Name, int Version, string RunId, string Source, string ArtifactDirectory, IReadOnlyList<string> Aliases)
+{
+    /// <summary>The version's tags (MLflow's model version tags), by key.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>The version's description, or null.</summary>
+    public string? Description { get; init; }
+}
 
 /// <summary>
 /// MLflow's file store (<c>mlruns/</c>), written from .NET in the layout MLflow's own <c>FileStore</c> reads

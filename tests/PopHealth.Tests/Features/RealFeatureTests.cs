@@ -29,4 +29,28 @@ public class RealFeatureTests
         Assert.Contains("CPI-U 2016/2024", set.Features.Single(f => f.Name == "poverty_ratio").Sources);
         Assert.True(set.HasColumn(FeatureSet.Weight) && set.HasColumn(FeatureSet.State) && set.HasColumn(FeatureSet.Stratum));
     }
+
+    [Fact]
+    public async Task Interview_month_on_2016_is_charted_as_r_survey_estimates_it_and_decided_on_training_respondents()
+    {
+        var set = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Improved);
+        Assert.Contains(FeatureSet.InterviewMonth, set.FeatureNames);
+        var byMonth = SurveyEstimates.FairPoorByMonth(set)!;
+        Assert.True(byMonth.Weighted);
+        Assert.Equal(12, byMonth.Groups.Count);
+        // R survey 4.1: svyby(~y, ~IMONTH, svydesign(ids = ~1, strata = ~_STSTR, weights = ~_LLCPWT), svymean), lonely PSUs as certainty.
+        (string Month, long N, double P, double Se)[] r =
+            [("Jan", 23_340, 0.179291581673136, 0.00560514227287133), ("Jul", 30_825, 0.176816022594571, 0.00407883059683852), ("Dec", 34_499, 0.181104568498779, 0.00435531126017883)];
+        foreach (var (month, n, p, se) in r)
+        {
+            var g = byMonth.Groups.Single(x => x.Group == month);
+            Assert.Equal(n, g.Respondents);
+            Assert.Equal(p, g.Prevalence, 10);
+            Assert.Equal(se, (g.Upper - g.Lower) / (2 * 1.959964), 10);
+        }
+        var decision = Assert.Single(Steps.TransformStep.DecideCandidates(set, WorkbookParameters.DefaultSeed).Candidates);
+        Console.WriteLine(decision.Reason);
+        Assert.Equal(decision.Gain >= decision.MinimumGain, decision.Kept);
+        Assert.Equal(60_000, decision.Rows, 1.0); // a stratified subsample of the 80 % training split
+    }
 }

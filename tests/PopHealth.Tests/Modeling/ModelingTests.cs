@@ -33,6 +33,22 @@ public class ModelingTests
     }
 
     [Fact]
+    public void With_several_years_the_latest_is_split_into_test_a_recalibration_sample_and_training()
+    {
+        var years = Enumerable.Range(0, 3000).Select(i => i < 1000 ? 2023 : 2024).ToArray();
+        var labels = Enumerable.Range(0, 3000).Select(i => i % 5 == 0).ToArray(); // 400 of 2,000 in 2024 positive
+        var split = Splits.LatestYearHoldout(labels, years, seed: 4);
+        Assert.Equal(400, split.Test.Length); // 20 % of 2024, stratified
+        Assert.Equal(80, split.Test.Count(i => labels[i]));
+        Assert.Equal(100, split.Recalibration.Length); // 5 % of 2024, stratified
+        Assert.Equal(20, split.Recalibration.Count(i => labels[i]));
+        Assert.All(split.Test.Concat(split.Recalibration), i => Assert.Equal(2024, years[i]));
+        Assert.Equal(3000, split.Train.Concat(split.Test).Concat(split.Recalibration).Distinct().Count()); // disjoint, and all rows
+        Assert.Equal(Splits.Stratified(labels[1000..], seed: 4).Test.Select(k => k + 1000), split.Test); // the test rows are the 20 % holdout's
+        Assert.Empty(Splits.Stratified(labels, seed: 4).Recalibration);
+    }
+
+    [Fact]
     public void Prior_shift_maps_balanced_probabilities_to_the_population()
     {
         var shift = new PriorShift(TrainingPrevalence: 0.5, PopulationPrevalence: 0.2);

@@ -49,5 +49,19 @@ public class RealYearsTests
         Assert.True(latest.Report.Auc >= 0.810, $"2022+2023 → 2024 AUC {latest.Report.Auc:F4}");
         Assert.True(latest.Report.CalibrationInTheLarge < 0, "prevalence rose: last year's model should under-predict");
         Assert.True(Math.Abs(latest.Recalibrated) <= 0.003, $"recalibrated calibration in the large {latest.Recalibrated:F4}");
+
+        // 04's recalibrated version (stage 4c): the same setting fitted on the plan's training rows (2022, 2023 and 80 % of 2024),
+        // recalibrated on 2024's training respondents, judged on the 2024 holdout before and after.
+        var train = plan.Data.Subset(plan.Split.Train);
+        var pooled = TrainedModel.Fit(train, spec, plan.Seed).WithScoringInfo(0.3, train);
+        var chosen = new ChosenModel(new TrialResult(0, "fixed", spec, double.NaN, 0, [], 0), 0.3, pooled);
+        var recalibration = TrainStep.Recalibrate(plan, chosen, TrainStep.Evaluate(plan, chosen))!;
+        Console.WriteLine(recalibration.Summary);
+        Console.WriteLine($"2024 holdout: AUC {recalibration.Before.Auc:F4}, Brier {recalibration.Before.Brier:F4} -> {recalibration.After.Brier:F4}");
+        Assert.Equal(2024, recalibration.Recalibrated.Target.Year);
+        Assert.True(recalibration.Recalibrated.OddsFactor > 1, "the pooled years' prevalence is below 2024's");
+        Assert.True(recalibration.Recalibrated.Supported, recalibration.Recalibrated.Evidence); // so prod goes to the recalibrated version
+        Assert.True(Math.Abs(recalibration.After.CalibrationInTheLarge) < Math.Abs(recalibration.Before.CalibrationInTheLarge));
+        Assert.True(Math.Abs(recalibration.After.CalibrationInTheLarge) <= 0.003, $"recalibrated {recalibration.After.CalibrationInTheLarge:F4}");
     }
 }

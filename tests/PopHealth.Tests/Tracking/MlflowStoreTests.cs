@@ -87,6 +87,29 @@ public class MlflowStoreTests
     }
 
     [Fact]
+    public void Version_tags_and_descriptions_are_where_mlflows_registry_reads_them()
+    {
+        using var temp = Repo.Temp();
+        var store = new MlflowStore(temp.File("mlruns"));
+        var run = store.StartRun(store.GetOrCreateExperiment("pophealth"), "final");
+        var v1 = store.RegisterModel("m", run);
+        var v2 = store.RegisterModel("m", run, "model-recalibrated", description: "version 1 recalibrated");
+        store.SetVersionTag("m", v2.Version, "pophealth.parent_version", "1");
+        store.SetVersionTag("m", v2.Version, "pophealth.recalibration.target_year", "2024");
+        // mlflow/store/model_registry/file_store.py: set_model_version_tag writes version-N/tags/<key> holding the value.
+        Assert.Equal("1", File.ReadAllText(temp.File("mlruns/models/m/version-2/tags/pophealth.parent_version")));
+        Assert.Equal("version 1 recalibrated", MlflowStore.ReadYaml(temp.File("mlruns/models/m/version-2/meta.yaml"))["description"]);
+        Assert.EndsWith("/artifacts/model-recalibrated", MlflowStore.ReadYaml(temp.File("mlruns/models/m/version-2/meta.yaml"))["source"]);
+        var resolved = store.Resolve("models:/m/2");
+        Assert.Equal(new Dictionary<string, string> { ["pophealth.parent_version"] = "1", ["pophealth.recalibration.target_year"] = "2024" }, resolved.Tags);
+        Assert.Equal("version 1 recalibrated", resolved.Description);
+        Assert.Equal(Path.Combine(run.ArtifactDirectory, "model-recalibrated"), resolved.ArtifactDirectory);
+        Assert.Empty(store.Resolve($"models:/m/{v1.Version}").Tags);
+        Assert.Throws<ArgumentException>(() => store.SetVersionTag("m", 9, "k", "v"));
+        Assert.Throws<ArgumentException>(() => store.SetVersionTag("m", 1, "../escape", "v"));
+    }
+
+    [Fact]
     public async Task Concurrent_registrations_get_distinct_versions()
     {
         using var temp = Repo.Temp();
