@@ -42,12 +42,17 @@ internal sealed class ChartBrowser
 
     /// <summary>
     /// At process exit there is no time for a polite close (a test host or kernel may be stopped mid-way), and a browser
-    /// left behind would outlive its parent: this process's own browser is killed outright.
+    /// left behind would outlive its parent: this process's own browser is killed outright. One still starting is waited for
+    /// (briefly) first: a browser that finished starting after its parent exited would hold the parent's output pipes open,
+    /// and whoever reads them to their end (the notebook runner) would wait forever.
     /// </summary>
     private static void KillAtExit()
     {
-        if (session is not { IsCompletedSuccessfully: true } done) return;
-        var started = done.Result;
+        if (session is not { } pending) return;
+        try { pending.Wait(TimeSpan.FromSeconds(20)); }
+        catch (AggregateException) { return; } // it never started
+        if (!pending.IsCompletedSuccessfully) return;
+        var started = pending.Result;
         if (started.launched)
             try { started.browser.Process?.Kill(entireProcessTree: true); }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }

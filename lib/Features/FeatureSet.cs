@@ -100,6 +100,23 @@ public sealed class FeatureSet
     /// <summary>The values of a numeric column (feature, target, weight…) as nullable doubles.</summary>
     public double?[] Values(string column) => Table.Numbers(column);
 
+    private Dictionary<long, int>? rowOf;
+
+    /// <summary>
+    /// The table row of the respondent <paramref name="respondentId"/>; the index is built once, at first use (ids are
+    /// unique: a repeated id is an error naming it).
+    /// </summary>
+    public int RowOf(long respondentId) => LazyInitializer.EnsureInitialized(ref rowOf, IndexRows)[respondentId];
+
+    private Dictionary<long, int> IndexRows()
+    {
+        var ids = (Int64DataFrameColumn)Table.Columns[RespondentId];
+        var index = new Dictionary<long, int>((int)ids.Length);
+        for (var i = 0; i < ids.Length; i++)
+            if (!index.TryAdd(ids[i]!.Value, i)) throw new InvalidDataException($"Feature table repeats {RespondentId} {ids[i]} (rows {index[ids[i]!.Value]} and {i}).");
+        return index;
+    }
+
     /// <summary>Rows per target class: (in good or better health, in fair or poor health).</summary>
     public (long Good, long FairPoor) ClassBalance()
     {

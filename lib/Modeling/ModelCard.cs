@@ -41,13 +41,12 @@ public static class ModelCard
     /// </summary>
     public static IReadOnlyDictionary<string, string?[]> Subgroups(FeatureSet set, IReadOnlyList<long> respondentIds)
     {
-        var position = Positions(set);
         var result = new Dictionary<string, string?[]>();
         foreach (var (dimension, column) in FeatureSet.SubgroupColumns)
         {
             if (!set.HasColumn(column)) continue;
             var text = (StringDataFrameColumn)set.Table.Columns[column];
-            result[dimension] = respondentIds.Select(id => text[position[id]]).ToArray();
+            result[dimension] = respondentIds.Select(id => text[set.RowOf(id)]).ToArray();
         }
         return result;
     }
@@ -56,17 +55,8 @@ public static class ModelCard
     public static double?[]? ValuesFor(FeatureSet set, string column, IReadOnlyList<long> respondentIds)
     {
         if (!set.HasColumn(column)) return null;
-        var position = Positions(set);
         var values = set.Values(column);
-        return respondentIds.Select(id => values[position[id]]).ToArray();
-    }
-
-    private static Dictionary<long, int> Positions(FeatureSet set)
-    {
-        var position = new Dictionary<long, int>();
-        var ids = (Int64DataFrameColumn)set.Table.Columns[FeatureSet.RespondentId];
-        for (var i = 0; i < ids.Length; i++) position[ids[i]!.Value] = i;
-        return position;
+        return respondentIds.Select(id => values[set.RowOf(id)]).ToArray();
     }
 
     /// <summary>AUC, true- and false-positive rates and calibration in the large per group.</summary>

@@ -123,8 +123,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName} for {what}.");
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancel);
-        var stderr = process.StandardError.ReadToEndAsync(cancel);
+        var output = new ProcessOutput(process);
         var watch = Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(timeout);
@@ -143,8 +142,13 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{what} did not finish within {timeout.TotalMinutes:F0} min and was stopped.");
         }
-        return (process.ExitCode, (await stdout) + (await stderr));
+        var complete = await output.CompleteAsync(OutputGrace);
+        if (!complete) log.WriteLine($"      ... {what} exited but a process it started still holds its output open; going on without the rest of its output");
+        return (process.ExitCode, output.Text);
     }
+
+    /// <summary>How long the output of an exited process may still take to close (see <see cref="ProcessOutput"/>).</summary>
+    internal static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(15);
 
     /// <summary>The dotnet host running this process when started by the SDK, else dotnet on PATH.</summary>
     private static string DotnetHost() =>
