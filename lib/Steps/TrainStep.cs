@@ -66,7 +66,16 @@ public sealed record TrainingSweeps(SweepRun Grid, SweepRun Search)
 }
 
 /// <summary>Stage 3, choose: the best setting, its operating threshold (best out-of-fold F1) and its refit on all training rows.</summary>
-public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedModel Model);
+public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedModel Model)
+{
+    /// <summary>The model's export (ONNX graph, trees and their cover), made once at first use by SHAP or registration.</summary>
+    public ModelExport Export => export is { } made && ReferenceEquals(made.Model, Model) ? made : export = ModelExport.Create(Model, TrainingRows);
+
+    /// <summary>The rows the model was fitted on, for its trees' cover.</summary>
+    public IReadOnlyList<float[]>? TrainingRows { get; init; }
+
+    private ModelExport? export;
+}
 
 /// <summary>Stage 4, evaluate: one report per test set, with the probabilities and rows it was computed from.</summary>
 public sealed record TestEvaluation(TestReport Report, double[] Probabilities, ModelMatrix Rows);
@@ -273,7 +282,7 @@ public static class TrainStep
         var train = plan.Data.Subset(plan.Split.Train);
         var model = TrainedModel.Fit(train, chosen.Spec, plan.Seed, priorShift: plan.Shift)
             .WithScoringInfo(plan.Shift is null ? threshold : plan.Shift.Apply(threshold), train);
-        return new ChosenModel(chosen, threshold, model);
+        return new ChosenModel(chosen, threshold, model) { TrainingRows = train.Rows };
     }
 
     /// <summary>Each test set scored as trained (the seed recipe's balanced probabilities, as the original reported them).</summary>
@@ -299,21 +308,8 @@ public static class TrainStep
     /// Exact TreeSHAP on headline test rows, from the trees exactly as they will be registered (the ONNX export, compiled,
     /// with cover counted on the training rows); null for a model whose export the compiler does not take.
     /// </summary>
-    public static ShapSummary? Shap(TrainingPlan plan, ChosenModel chosen, ModelMatrix rows)
-    {
-        var folder = Directory.CreateTempSubdirectory("pophealth-shap-");
-        CompiledTrees? compiled;
-        try
-        {
-            var onnx = Path.Combine(folder.FullName, OnnxModel.FileName);
-            OnnxModel.Export(chosen.Model, onnx);
-            compiled = CompiledTrees.TryCompile(onnx);
-        }
-        finally { folder.Delete(recursive: true); }
-        if (compiled is null) return null;
-        var trees = compiled.Trees.WithCover(TreeCover.Count(compiled.Trees, plan.Data.Subset(plan.Split.Train).Rows).Cover);
-        return ShapSummary.Explain(trees, plan.Data.FeatureNames, rows.Rows);
-    }
+    public static ShapSummary? Shap(TrainingPlan plan, ChosenModel chosen, ModelMatrix rows) =>
+        chosen.Export.Trees is { } trees ? ShapSummary.Explain(trees, plan.Data.FeatureNames, rows.Rows) : null;
 
     /// <summary>The intersectional audit of the headline test set, survey-weighted where the features carry weights.</summary>
     public static FairnessAuditReport Audit(TrainingPlan plan, TestEvaluation headline)
@@ -347,9 +343,8 @@ public static class TrainStep
         {
             LogFinal(final, plan, chosen, evaluations);
             LogNextYear(final, nextYear ?? []);
-            var trainingRows = plan.Data.Subset(plan.Split.Train).Rows;
-            ModelArtifacts.LogModel(final, chosen.Model, trainingRows: trainingRows);
-            if (recalibration is not null) LogRecalibrated(final, recalibration, trainingRows);
+            ModelArtifacts.LogModel(final, chosen.Export);
+            if (recalibration is not null) LogRecalibrated(final, recalibration, chosen.Export);
             var reports = evaluations.Select(e => e.Report).ToArray();
             final.LogText("leaderboard.csv", Csv(sweeps.Leaderboard));
             final.LogText("metrics.csv", Csv(reports.SelectMany(t => t.Lines())));
@@ -373,9 +368,9 @@ public static class TrainStep
     /// <summary>The artifact path of the recalibrated model inside the final run (the model as trained is at <c>model</c>).</summary>
     public const string RecalibratedArtifactPath = "model-recalibrated";
 
-    private static void LogRecalibrated(MlflowRun final, RecalibrationReport recalibration, IReadOnlyList<float[]> trainingRows)
+    private static void LogRecalibrated(MlflowRun final, RecalibrationReport recalibration, ModelExport parent)
     {
-        ModelArtifacts.LogModel(final, recalibration.Recalibrated.Model, RecalibratedArtifactPath, trainingRows);
+        ModelArtifacts.LogModel(final, parent.ForSameTrees(recalibration.Recalibrated.Model), RecalibratedArtifactPath);
         final.LogMetric("recalibrated_test_calibration_in_the_large", recalibration.After.CalibrationInTheLarge)
             .LogMetric("recalibrated_test_brier", recalibration.After.Brier).LogMetric("recalibration_intercept_shift", recalibration.Recalibrated.InterceptShift);
     }

@@ -21,8 +21,13 @@ public static class ModelArtifacts
     /// </summary>
     /// <param name="trainingRows">The rows the model was fitted on: their path through the exported trees (the trees' cover) is saved
     /// as <see cref="TreeCover.FileName"/> so that exact explanations need neither the training data nor ML.NET.</param>
-    public static string LogModel(MlflowRun run, TrainedModel model, string artifactPath = ArtifactPath, IReadOnlyList<float[]>? trainingRows = null)
+    public static string LogModel(MlflowRun run, TrainedModel model, string artifactPath = ArtifactPath, IReadOnlyList<float[]>? trainingRows = null) =>
+        LogModel(run, ModelExport.Create(model, trainingRows), artifactPath);
+
+    /// <summary>As above, for a model already exported (the train step exports each model once, see <see cref="ModelExport"/>).</summary>
+    public static string LogModel(MlflowRun run, ModelExport export, string artifactPath = ArtifactPath)
     {
+        var model = export.Model;
         var flavors = Flavors(model);
         var identity = new Dictionary<string, object?>
         {
@@ -35,7 +40,7 @@ public static class ModelArtifacts
         var folder = run.LogFolder(artifactPath, staged =>
         {
             model.Save(staged);
-            OnnxModel.Export(model, Path.Combine(staged, OnnxModel.FileName));
+            export.WriteTo(staged);
             // Every output of the graph, named, in order (probability first), as MLflow's tensor signature writes them.
             var outputs = "[" + string.Join(", ", OnnxModel.OutputTypes(Path.Combine(staged, OnnxModel.FileName)).Select(o =>
                 $"{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"{o.Dtype}\", \"shape\": [-1, 1]}}, \"name\": \"{o.Name}\"}}")) + "]";
@@ -44,8 +49,6 @@ public static class ModelArtifacts
                 ["flavors"] = flavors, ["mlflow_version"] = "2.17.0",
                 ["signature"] = new Dictionary<string, object?> { ["inputs"] = signature, ["outputs"] = outputs, ["params"] = null },
             };
-            if (trainingRows is { Count: > 0 } && CompiledTrees.TryCompile(Path.Combine(staged, OnnxModel.FileName)) is { } compiled)
-                TreeCover.Count(compiled.Trees, trainingRows).Save(staged);
             MlflowStore.WriteYaml(Path.Combine(staged, "MLmodel"), mlmodel);
             AtomicFile.WriteAllText(Path.Combine(staged, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
             AtomicFile.WriteAllText(Path.Combine(staged, "python_env.yaml"), "python: 3.11.0\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n");

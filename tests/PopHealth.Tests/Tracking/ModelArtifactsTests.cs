@@ -77,4 +77,27 @@ public class ModelArtifactsTests
         JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is "null" or "~" or "" => "null",
         _ => node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString(),
     };
+
+    [Fact]
+    public void A_model_is_exported_once_and_a_recalibrated_one_keeps_its_parents_cover()
+    {
+        using var temp = Repo.Temp();
+        var data = ModelFixtures.Matrix(600);
+        var model = TrainedModel.Fit(data, new ModelSpec(TrainerKind.LightGbm, 8, 4), seed: 3);
+        var export = ModelExport.Create(model, data.Rows);
+        Assert.NotNull(export.Trees);
+        Assert.Equal(600, export.Cover!.Rows);
+        var shifted = export.ForSameTrees(model.WithPriorShift(new PriorShift(0.3, 0.2), model.Threshold));
+        Assert.Same(export.Cover, shifted.Cover); // same trees: not counted again
+        Assert.NotEqual(export.Onnx, shifted.Onnx); // the shift is inside the graph
+
+        var run = new MlflowStore(temp.File("mlruns")).StartRun(new MlflowStore(temp.File("mlruns")).GetOrCreateExperiment("pophealth"), "final");
+        var first = ModelArtifacts.LogModel(run, export);
+        var second = ModelArtifacts.LogModel(run, shifted, "model-recalibrated");
+        Assert.Equal(export.Onnx, File.ReadAllBytes(Path.Combine(first, OnnxModel.FileName)));
+        Assert.Equal(shifted.Onnx, File.ReadAllBytes(Path.Combine(second, OnnxModel.FileName)));
+        Assert.Equal(File.ReadAllText(Path.Combine(first, TreeCover.FileName)), File.ReadAllText(Path.Combine(second, TreeCover.FileName)));
+        // The registered file's trees take the saved cover (same fingerprint): exact explanations work from the artifacts alone.
+        Assert.Equal(export.Trees!.Nodes, TreeCover.Load(second, CompiledTrees.TryCompile(Path.Combine(second, OnnxModel.FileName))!.Trees).Nodes);
+    }
 }
