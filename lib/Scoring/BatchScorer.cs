@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Parquet;
 using Parquet.Schema;
 using PopHealth.Features;
@@ -20,7 +21,12 @@ public static class RiskTiers
     public static IReadOnlyList<RiskTier> All { get; } =
         [new("low", 0, 0.10), new("moderate", 0.10, 0.25), new("high", 0.25, 0.50), new("very high", 0.50, 1.0000001)];
 
-    public static string Of(double probability) => All.First(t => probability >= t.Lower && probability < t.Upper).Name;
+    public static string Of(double probability)
+    {
+        foreach (var tier in All)
+            if (probability >= tier.Lower && probability < tier.Upper) return tier.Name;
+        throw new InvalidOperationException($"No risk tier holds the probability {probability}.");
+    }
 }
 
 /// <summary>The input does not fit the model's signature; every problem is listed.</summary>
@@ -53,9 +59,9 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
     ];
 }
 
-/// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored.</summary>
+/// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column (<paramref name="Fields"/>).</summary>
 public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataField? IdField, IReadOnlyList<string> Ignored, long Rows,
-    FeatureDomain[] Domains, Func<double, bool>[] Accepts);
+    FeatureDomain[] Domains, Func<double, bool>[] Accepts, DataField[] Fields);
 
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
@@ -101,7 +107,7 @@ public static class BatchScorer
         var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
         // A model saved without training domains still refuses NaN and infinity.
         var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
-        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray());
+        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray(), fields);
     }
 
     /// <summary>The output's columns; the id's type follows the input's (see <see cref="RespondentIds"/>).</summary>
@@ -116,122 +122,169 @@ public static class BatchScorer
         }),
     ];
 
-    /// <summary>Scores a checked input into <paramref name="output"/> (atomically): while one row group is scored, the previous is written and the next read.</summary>
+    /// <summary>
+    /// Scores a checked input into <paramref name="output"/> (atomically), three row groups at once: while one is written,
+    /// the next are scored (the trees over both cores) and read, on their own threads.
+    /// </summary>
     /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has compiled trees and saved cover.</param>
     public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null, int drivers = 3)
     {
         var explainer = RowDrivers.For(model, drivers);
         var watch = Stopwatch.StartNew();
-        long done = 0, scored = 0, outOfRange = 0;
-        var unscored = new Dictionary<string, long>();
         var ids = new RespondentIds(input.IdField);
         var fields = OutFields(ids, explainer?.Top ?? 0);
-        await using var reader = await ParquetFrames.OpenAsync(input.Path);
-        await AtomicFile.WriteAsync(output, async stream =>
+        var tally = new Tally();
+        await ParquetFrames.WriteAsync(output, new ParquetSchema(fields), async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            writer.CustomMetadata = new Dictionary<string, string>
+            await foreach (var group in ScoredGroupsAsync(input, ids, model, explainer))
             {
-                ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
-                ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            };
-            Task<double?[]>? scoring = null;
-            PreparedGroup? previous = null;
-            for (var g = 0; g <= reader.RowGroupCount; g++)
-            {
-                PreparedGroup? current = null;
-                if (g < reader.RowGroupCount)
-                {
-                    using var group = reader.OpenRowGroupReader(g);
-                    current = await Prepare(group, input, ids, done + (previous?.Rows ?? 0));
-                }
-                var previousProbabilities = scoring is null ? null : await scoring;
-                if (current is not null) scoring = Score(current, model, explainer);
-                if (previous is not null)
-                {
-                    await Write(writer, fields, previous, previousProbabilities!, model);
-                    outOfRange += previous.OutOfRange.Count(f => f);
-                    foreach (var reason in previous.Reasons.Where(r => r is not null)) unscored[reason!] = unscored.GetValueOrDefault(reason!) + 1;
-                    scored += previousProbabilities!.Count(p => p is not null);
-                    done += previous.Rows;
-                    progress?.Report(done);
-                }
-                previous = current;
+                await WriteAsync(writer, fields, group, model.Version);
+                tally.Add(group);
+                progress?.Report(tally.Rows);
             }
+        }, new Dictionary<string, string>
+        {
+            ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
+            ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         });
-        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), done, scored, unscored, model.Version.Name, model.Version.Version,
-            input.Ignored, watch.Elapsed, model.Engine, outOfRange, ids.Duplicates, ids.DuplicateExamples);
+        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), tally.Rows, tally.Scored, tally.Unscored, model.Version.Name, model.Version.Version,
+            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples);
     }
 
     /// <summary>One row group read into a row-major float buffer (NaN = unknown), with a reason for each row that cannot be scored.</summary>
-    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, Array Ids, bool[] OutOfRange)
+    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, bool[] OutOfRange)
     {
-        public (string Feature, double? Value, double Contribution)[]?[]? Drivers { get; set; }
+        public Array Ids { get; set; } = Array.Empty<long?>();
     }
 
-    private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, CheckedInput input, RespondentIds respondentIds, long offset)
+    /// <summary>A prepared row group with its probabilities (null where a reason was given), labels, tiers and drivers.</summary>
+    private sealed record ScoredGroup(PreparedGroup Input, double?[] Probabilities, int?[] Labels, string?[] Tiers,
+        (string Feature, double? Value, double Contribution)[]?[]? Drivers);
+
+    /// <summary>What the scored groups add up to, for the report.</summary>
+    private sealed class Tally
     {
-        var (featureFields, domains, accepts) = (input.FeatureFields, input.Domains, input.Accepts);
+        public long Rows, Scored, OutOfRange;
+        public Dictionary<string, long> Unscored { get; } = [];
+
+        public void Add(ScoredGroup group)
+        {
+            Rows += group.Input.Rows;
+            foreach (var flag in group.Input.OutOfRange) if (flag) OutOfRange++;
+            foreach (var p in group.Probabilities) if (p is not null) Scored++;
+            foreach (var reason in group.Input.Reasons) if (reason is not null) Unscored[reason] = Unscored.GetValueOrDefault(reason) + 1;
+        }
+    }
+
+    /// <summary>The input's row groups, scored, in order: read on one thread and scored on others, up to two ahead of the caller.</summary>
+    private static async IAsyncEnumerable<ScoredGroup> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer)
+    {
+        using var stop = new CancellationTokenSource();
+        var ahead = Channel.CreateBounded<Task<ScoredGroup>>(2);
+        var reading = Task.Run(() => ReadAheadAsync(input, ids, model, explainer, ahead.Writer, stop.Token));
+        try
+        {
+            await foreach (var scoring in ahead.Reader.ReadAllAsync()) yield return await scoring;
+            await reading;
+        }
+        finally
+        {
+            stop.Cancel(); // the caller stopped early (a write failed): the reader stops too
+        }
+    }
+
+    private static async Task ReadAheadAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer,
+        ChannelWriter<Task<ScoredGroup>> ahead, CancellationToken stop)
+    {
+        try
+        {
+            await using var reader = await ParquetFrames.OpenAsync(input.Path);
+            long offset = 0;
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var prepared = await PrepareAsync(group, input, ids, offset);
+                offset += prepared.Rows;
+                // Scoring starts now (in order, so the first group is the one the compiled trees are checked on).
+                await ahead.WriteAsync(ScoreAsync(prepared, model, explainer), stop);
+            }
+            ahead.Complete();
+        }
+        catch (Exception e)
+        {
+            ahead.TryComplete(e);
+        }
+    }
+
+    private static async Task<PreparedGroup> PrepareAsync(ParquetRowGroupReader group, CheckedInput input, RespondentIds respondentIds, long offset)
+    {
         var n = checked((int)group.RowCount);
-        var k = featureFields.Length;
-        var buffer = new float[n * k];
-        var reasons = new string?[n];
-        var outOfRange = new bool[n];
+        var k = input.FeatureFields.Length;
+        var prepared = new PreparedGroup(n, k, new float[n * k], new string?[n], new bool[n]);
         // The id's own problem comes first: a row that cannot be linked back is not scored.
-        var ids = await respondentIds.ReadAsync(group, n, offset, reasons);
+        prepared.Ids = await respondentIds.ReadAsync(group, n, offset, prepared.Reasons);
+        var (values, defined) = (new double[n], new int[n]);
         for (var j = 0; j < k; j++)
         {
-            var column = await ReadNumbers(group, featureFields[j], n);
-            var accept = accepts[j];
-            for (var i = 0; i < n; i++)
-            {
-                if (column[i] is not { } v) { buffer[i * k + j] = float.NaN; continue; }
-                buffer[i * k + j] = (float)v;
-                if (accept(v)) continue;
-                reasons[i] ??= domains[j].Problem(v);
-                if (domains[j].IsOutOfRange(v)) outOfRange[i] = true;
-            }
+            await ParquetFrames.ReadNumbersAsync(group, input.FeatureFields[j], values, defined);
+            Fill(prepared, j, values, defined, input.Domains[j], input.Accepts[j]);
         }
-        return new PreparedGroup(n, k, buffer, reasons, ids, outOfRange);
+        return prepared;
     }
 
-    private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model, RowDrivers? explainer)
+    /// <summary>Column <paramref name="j"/> into the row-major buffer (null = NaN, unknown), with a reason for each value the model cannot take.</summary>
+    private static void Fill(PreparedGroup group, int j, double[] values, int[] defined, FeatureDomain domain, Func<double, bool> accept)
+    {
+        var (buffer, k) = (group.Buffer, group.Features);
+        for (int i = 0, v = 0; i < group.Rows; i++)
+        {
+            if (defined[i] == 0) { buffer[i * k + j] = float.NaN; continue; }
+            var x = values[v++];
+            buffer[i * k + j] = (float)x;
+            if (accept(x)) continue;
+            group.Reasons[i] ??= domain.Problem(x);
+            if (domain.IsOutOfRange(x)) group.OutOfRange[i] = true;
+        }
+    }
+
+    private static async Task<ScoredGroup> ScoreAsync(PreparedGroup group, ScoringModel model, RowDrivers? explainer)
     {
         var population = await model.ProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
-        var probabilities = new double?[group.Rows];
+        var threshold = (float)model.Signature.Threshold;
+        var (probabilities, labels, tiers) = (new double?[group.Rows], new int?[group.Rows], new string?[group.Rows]);
         for (var i = 0; i < group.Rows; i++)
-            if (group.Reasons[i] is null) probabilities[i] = population[i];
-        if (explainer is not null) group.Drivers = await Task.Run(() => explainer.Explain(group.Buffer, group.Rows, group.Features, probabilities));
-        return probabilities;
+        {
+            if (group.Reasons[i] is not null) continue;
+            var p = population[i];
+            // Compared in single precision, as the ONNX graph compares its probability with the threshold.
+            (probabilities[i], labels[i], tiers[i]) = (p, (float)p >= threshold ? 1 : 0, RiskTiers.Of(p));
+        }
+        var drivers = explainer is null ? null : await Task.Run(() => explainer.Explain(group.Buffer, group.Rows, group.Features, probabilities));
+        return new ScoredGroup(group, probabilities, labels, tiers, drivers);
     }
 
-    private static async Task Write(ParquetWriter writer, DataField[] fields, PreparedGroup group, double?[] probabilities, ScoringModel model)
+    private static async Task WriteAsync(ParquetWriter writer, DataField[] fields, ScoredGroup scored, RegisteredVersion version)
     {
-        var (threshold, version) = (model.Signature.Threshold, model.Version);
-        var n = group.Rows;
-        var labels = new int?[n];
-        var tiers = new string?[n];
-        for (var i = 0; i < n; i++)
-            // Compared in single precision, as the ONNX graph compares its probability with the threshold.
-            if (probabilities[i] is { } p) { labels[i] = (float)p >= (float)threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
+        var (group, n) = (scored.Input, scored.Input.Rows);
         using var outGroup = writer.CreateRowGroup();
         if (group.Ids is string?[] text) await outGroup.WriteAsync(fields[0], text);
         else await outGroup.WriteAsync(fields[0], new ReadOnlyMemory<long?>((long?[])group.Ids));
-        await outGroup.WriteAsync(fields[1], new ReadOnlyMemory<double?>(probabilities));
-        await outGroup.WriteAsync(fields[2], new ReadOnlyMemory<int?>(labels));
-        await outGroup.WriteAsync(fields[3], tiers);
+        await outGroup.WriteAsync(fields[1], new ReadOnlyMemory<double?>(scored.Probabilities));
+        await outGroup.WriteAsync(fields[2], new ReadOnlyMemory<int?>(scored.Labels));
+        await outGroup.WriteAsync(fields[3], scored.Tiers);
         await outGroup.WriteAsync(fields[4], Enumerable.Repeat(version.Name, n).ToArray());
         await outGroup.WriteAsync<int>(fields[5], Enumerable.Repeat(version.Version, n).ToArray());
         await outGroup.WriteAsync(fields[6], group.Reasons);
         await outGroup.WriteAsync<bool>(fields[7], group.OutOfRange);
-        for (var d = 0; 8 + 3 * d < fields.Length; d++)
-        {
-            var top = group.Drivers!;
-            (string Feature, double? Value, double Contribution)? At(int i) => top[i] is { } row && d < row.Length ? row[d] : null;
-            await outGroup.WriteAsync(fields[8 + 3 * d], Enumerable.Range(0, n).Select(i => At(i)?.Feature).ToArray());
-            await outGroup.WriteAsync(fields[9 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i)?.Value).ToArray()));
-            await outGroup.WriteAsync(fields[10 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null).ToArray()));
-        }
+        for (var d = 0; 8 + 3 * d < fields.Length; d++) await WriteDriverAsync(outGroup, fields, scored.Drivers!, d, n);
+    }
+
+    private static async Task WriteDriverAsync(ParquetRowGroupWriter outGroup, DataField[] fields, (string Feature, double? Value, double Contribution)[]?[] top, int d, int n)
+    {
+        (string Feature, double? Value, double Contribution)? At(int i) => top[i] is { } row && d < row.Length ? row[d] : null;
+        await outGroup.WriteAsync(fields[8 + 3 * d], Enumerable.Range(0, n).Select(i => At(i)?.Feature).ToArray());
+        await outGroup.WriteAsync(fields[9 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i)?.Value).ToArray()));
+        await outGroup.WriteAsync(fields[10 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null).ToArray()));
     }
 
     /// <summary>Whether a Parquet field holds numbers the scorer reads.</summary>
@@ -247,27 +300,4 @@ public static class BatchScorer
         var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => "text",
         var t => t.Name,
     };
-
-    /// <summary>A numeric column of any width as nullable doubles.</summary>
-    public static async Task<double?[]> ReadNumbers(ParquetRowGroupReader group, DataField field, int n)
-    {
-        var t = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        async Task<double?[]> As<T>(Func<T, double> convert) where T : struct
-        {
-            var values = new T?[n];
-            await group.ReadAsync<T>(field, values.AsMemory());
-            return values.Select(v => v is { } x ? convert(x) : (double?)null).ToArray();
-        }
-        if (t == typeof(double))
-        {
-            var direct = new double?[n];
-            await group.ReadAsync<double>(field, direct.AsMemory());
-            return direct;
-        }
-        if (t == typeof(float)) return await As<float>(v => v);
-        if (t == typeof(int)) return await As<int>(v => v);
-        if (t == typeof(long)) return await As<long>(v => v);
-        if (t == typeof(short)) return await As<short>(v => v);
-        return await As<byte>(v => v);
-    }
 }
