@@ -1,66 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace PopHealth.Modeling;
 
 /// <summary>
 /// A <see cref="TreeEnsemble"/> laid out for batch scoring when every split is "≤" (as ML.NET exports LightGbm, FastTree
 /// and FastForest): rows are scored in blocks, one tree at a time and one level at a time, so the rows of a block walk
-/// independently (the processor overlaps them) with no branch on the data. A leaf points to itself, so after a tree's
-/// depth every row stands on its leaf. Each split takes its "≤" child when x ≤ threshold, its other child when
-/// x &gt; threshold, and the child the ensemble names for a missing value when x is NaN (neither comparison holds).
+/// independently (the processor overlaps them; with AVX2, eight rows per instruction) and no branch depends on the data.
+/// Each node is one 8-byte entry — its feature, whether a missing value takes its second child, where its two children
+/// sit (side by side), and its threshold — and a leaf points to itself with an infinite threshold, so after a tree's depth
+/// every row stands on its leaf. A split takes its first ("≤") child when x ≤ threshold, its second when x &gt; threshold,
+/// and for NaN (neither comparison holds) the child the ensemble names for a missing value.
 /// Outputs equal <see cref="TreeEnsemble"/>'s row by row, bit for bit: the same comparisons, leaf values added in tree order.
 /// </summary>
 internal sealed class TreeBlocks
 {
     public const int BlockRows = 256;
+    private const int FeatureBits = 10, MaxNodes = 1 << (31 - FeatureBits - 1);
 
-    private readonly int[] feature;
-    private readonly float[] threshold;
-    private readonly int[] children;      // 2 per node: [when ≤ (or the leaf itself), otherwise]
-    private readonly int[] missingFalse;  // 1 when NaN goes to the "otherwise" child
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Node
+    {
+        public int Word;        // feature | missing takes the second child << FeatureBits | first child << (FeatureBits + 1)
+        public float Threshold;
+    }
+
+    private readonly Node[] nodes;
     private readonly double[] leafValue;
     private readonly int[] roots;
     private readonly int[] depths;
     private readonly double baseValue;
     private readonly bool average;
 
-    private TreeBlocks(TreeEnsemble trees)
+    private TreeBlocks(Node[] nodes, double[] leafValue, int[] roots, int[] depths, TreeEnsemble trees)
     {
-        var n = trees.Nodes;
-        (feature, threshold, children, missingFalse, leafValue) = (new int[n], new float[n], new int[2 * n], new int[n], trees.leafValue);
-        for (var i = 0; i < n; i++)
-        {
-            var leaf = trees.rule[i] == SplitRule.Leaf;
-            feature[i] = leaf ? 0 : trees.feature[i];
-            threshold[i] = leaf ? 0 : trees.threshold[i];
-            children[2 * i] = leaf ? i : trees.whenTrue[i];
-            children[2 * i + 1] = leaf ? i : trees.whenFalse[i];
-            missingFalse[i] = trees.missingTrue[i] ? 0 : 1;
-        }
-        roots = trees.roots;
-        depths = roots.Select(r => Depth(trees, r)).ToArray();
+        (this.nodes, this.leafValue, this.roots, this.depths) = (nodes, leafValue, roots, depths);
         (baseValue, average) = (trees.BaseValue, trees.Average);
     }
 
-    /// <summary>The block layout of <paramref name="trees"/>, or null when a split is not "≤" (the ensemble then scores row by row).</summary>
-    public static TreeBlocks? For(TreeEnsemble trees) =>
-        trees.rule.All(r => r is SplitRule.Leaf or SplitRule.LessOrEqual) ? new TreeBlocks(trees) : null;
-
-    private static int Depth(TreeEnsemble trees, int root)
+    /// <summary>The block layout of <paramref name="trees"/>, or null when a split is not "≤" or the trees do not fit it (the ensemble then scores row by row).</summary>
+    public static TreeBlocks? For(TreeEnsemble trees)
     {
-        var (deepest, stack) = (0, new Stack<(int Node, int Depth)>([(root, 0)]));
-        while (stack.TryPop(out var at))
+        if (trees.Nodes >= MaxNodes || trees.Features > 1 << FeatureBits || trees.rule.Any(r => r is not (SplitRule.Leaf or SplitRule.LessOrEqual))) return null;
+        var (nodes, leafValue) = (new Node[trees.Nodes], new double[trees.Nodes]);
+        var (roots, depths) = (new int[trees.Trees], new int[trees.Trees]);
+        var next = 0;
+        for (var t = 0; t < trees.Trees; t++)
         {
-            if (trees.rule[at.Node] == SplitRule.Leaf) { deepest = Math.Max(deepest, at.Depth); continue; }
-            if (at.Depth > trees.Nodes) throw new ArgumentException("Tree ensemble: a tree has a cycle.");
-            stack.Push((trees.whenTrue[at.Node], at.Depth + 1));
-            stack.Push((trees.whenFalse[at.Node], at.Depth + 1));
+            roots[t] = next++;
+            if (!Place(trees, trees.roots[t], roots[t], ref next, nodes, leafValue, out depths[t])) return null;
         }
-        return deepest;
+        return new TreeBlocks(nodes, leafValue, roots, depths, trees);
+    }
+
+    /// <summary>Lays out the tree under <paramref name="node"/> with its root at <paramref name="at"/> and each split's children side by side.</summary>
+    private static bool Place(TreeEnsemble trees, int node, int at, ref int next, Node[] nodes, double[] leafValue, out int depth)
+    {
+        var queue = new Queue<(int Node, int At, int Depth)>([(node, at, 0)]);
+        depth = 0;
+        while (queue.TryDequeue(out var item))
+        {
+            var (source, target, level) = item;
+            depth = Math.Max(depth, level);
+            if (trees.rule[source] == SplitRule.Leaf)
+            {
+                nodes[target] = new Node { Word = target << (FeatureBits + 1), Threshold = float.PositiveInfinity };
+                leafValue[target] = trees.leafValue[source];
+                continue;
+            }
+            if (next + 2 > nodes.Length) return false; // a node reached twice: not a tree
+            var first = next;
+            next += 2;
+            nodes[target] = new Node
+            {
+                Word = trees.feature[source] | (trees.missingTrue[source] ? 0 : 1) << FeatureBits | first << (FeatureBits + 1),
+                Threshold = trees.threshold[source],
+            };
+            queue.Enqueue((trees.whenTrue[source], first, level + 1));
+            queue.Enqueue((trees.whenFalse[source], first + 1, level + 1));
+        }
+        return true;
     }
 
     /// <summary>
     /// The trees' output (aggregated leaf values plus the base value) of <paramref name="count"/> ≤ <see cref="BlockRows"/>
     /// row-major rows of <paramref name="width"/> floats starting at row <paramref name="start"/>, into <paramref name="output"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, and a scoring process is short: no slow first tier
     public void Outputs(float[] buffer, int width, int start, int count, Span<double> output)
     {
         Span<int> node = stackalloc int[BlockRows];
@@ -71,24 +99,52 @@ internal sealed class TreeBlocks
         for (var t = 0; t < roots.Length; t++)
         {
             node.Fill(roots[t]);
-            for (var level = 0; level < depths[t]; level++) Step(buffer, width, offset, node);
+            for (var level = 0; level < depths[t]; level++)
+                if (Avx2.IsSupported) StepEight(buffer, width, offset, node);
+                else Step(buffer, width, offset, node, 0);
             for (var r = 0; r < count; r++) output[r] += leafValue[node[r]];
         }
         for (var r = 0; r < count; r++) output[r] = (average ? output[r] / roots.Length : output[r]) + baseValue;
     }
 
-    /// <summary>Moves every row of the block one level down its tree.</summary>
-    private void Step(float[] buffer, int width, int offset, Span<int> node)
+    /// <summary>Moves rows <paramref name="from"/> onwards of the block one level down their tree.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Step(float[] buffer, int width, int offset, Span<int> node, int from)
     {
-        var (feature, threshold, children, missingFalse) = (this.feature, this.threshold, this.children, this.missingFalse);
-        for (var r = 0; r < node.Length; r++)
+        ref var first = ref MemoryMarshal.GetArrayDataReference(nodes);
+        for (var r = from; r < node.Length; r++)
         {
-            var n = node[r];
-            var x = buffer[offset + r * width + feature[n]];
-            var t = threshold[n];
-            // 0 = the "≤" child: x ≤ t, or NaN where missing values take that child; 1 = the other.
-            var other = (x <= t ? 0 : 1) & ((x > t ? 1 : 0) | missingFalse[n]);
-            node[r] = children[2 * n + other];
+            var entry = Unsafe.Add(ref first, node[r]);
+            var x = buffer[offset + r * width + (entry.Word & ((1 << FeatureBits) - 1))];
+            var t = entry.Threshold;
+            // 0 = the first ("≤") child: x ≤ t, or NaN where missing values take it; 1 = the second.
+            var second = (x <= t ? 0 : 1) & ((x > t ? 1 : 0) | (entry.Word >> FeatureBits) & 1);
+            node[r] = (entry.Word >>> (FeatureBits + 1)) + second;
         }
+    }
+
+    /// <summary><see cref="Step"/> eight rows at a time (AVX2 gathers), the remainder one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void StepEight(float[] buffer, int width, int offset, Span<int> node)
+    {
+        var eights = node.Length & ~7;
+        fixed (Node* entries = nodes)
+        fixed (float* values = buffer)
+        fixed (int* at = node)
+        {
+            var (rows, featureMask, one) = (Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * width + Vector256.Create(offset), Vector256.Create((1 << FeatureBits) - 1), Vector256<int>.One);
+            for (var r = 0; r < eights; r += 8)
+            {
+                var index = Avx.LoadVector256(at + r);
+                var word = Avx2.GatherVector256((int*)entries, index, 8);
+                var threshold = Avx2.GatherVector256((float*)entries + 1, index, 8);
+                var x = Avx2.GatherVector256(values, rows + Vector256.Create(r * width) + (word & featureMask), 4);
+                var atMost = Avx.CompareLessThanOrEqual(x, threshold).AsInt32();   // false for NaN
+                var above = Avx.CompareGreaterThan(x, threshold).AsInt32();       // false for NaN
+                var second = Vector256.AndNot(one, atMost) & ((above & one) | ((word >> FeatureBits) & one));
+                Avx.Store(at + r, Vector256.ShiftRightLogical(word, FeatureBits + 1) + second);
+            }
+        }
+        Step(buffer, width, offset, node, eights);
     }
 }

@@ -168,17 +168,20 @@ public sealed class TreeEnsemble
         var layout = blocks.Value;
         const int chunkRows = 16 * TreeBlocks.BlockRows;
         Parallel.For(0, (rows + chunkRows - 1) / chunkRows, chunk =>
+            OutputsOfChunk(layout, buffer, width, chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows), use));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OutputsOfChunk(TreeBlocks? layout, float[] buffer, int width, int first, int end, Action<int, double> use)
+    {
+        if (layout is null) { for (var r = first; r < end; r++) use(r, Output(buffer, r * width)); return; }
+        Span<double> outputs = stackalloc double[TreeBlocks.BlockRows];
+        for (var start = first; start < end; start += TreeBlocks.BlockRows)
         {
-            var (first, end) = (chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows));
-            if (layout is null) { for (var r = first; r < end; r++) use(r, Output(buffer, r * width)); return; }
-            Span<double> outputs = stackalloc double[TreeBlocks.BlockRows];
-            for (var start = first; start < end; start += TreeBlocks.BlockRows)
-            {
-                var count = Math.Min(TreeBlocks.BlockRows, end - start);
-                layout.Outputs(buffer, width, start, count, outputs);
-                for (var r = 0; r < count; r++) use(start + r, outputs[r]);
-            }
-        });
+            var count = Math.Min(TreeBlocks.BlockRows, end - start);
+            layout.Outputs(buffer, width, start, count, outputs);
+            for (var r = 0; r < count; r++) use(start + r, outputs[r]);
+        }
     }
 
     /// <summary>The probability of a margin (the link from the first sigmoid on, in double precision).</summary>

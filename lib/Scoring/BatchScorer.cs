@@ -18,13 +18,15 @@ public sealed record RiskTier(string Name, double Lower, double Upper);
 /// </summary>
 public static class RiskTiers
 {
-    public static IReadOnlyList<RiskTier> All { get; } =
+    private static readonly RiskTier[] tiers =
         [new("low", 0, 0.10), new("moderate", 0.10, 0.25), new("high", 0.25, 0.50), new("very high", 0.50, 1.0000001)];
+
+    public static IReadOnlyList<RiskTier> All { get; } = tiers;
 
     public static string Of(double probability)
     {
-        foreach (var tier in All)
-            if (probability >= tier.Lower && probability < tier.Upper) return tier.Name;
+        for (var t = 0; t < tiers.Length; t++)
+            if (probability >= tiers[t].Lower && probability < tiers[t].Upper) return tiers[t].Name;
         throw new InvalidOperationException($"No risk tier holds the probability {probability}.");
     }
 }
@@ -123,7 +125,7 @@ public static class BatchScorer
     ];
 
     /// <summary>
-    /// Scores a checked input into <paramref name="output"/> (atomically), three row groups at once: while one is written,
+    /// Scores a checked input into <paramref name="output"/> (atomically), several row groups at once: while one is written,
     /// the next are scored (the trees over both cores) and read, on their own threads.
     /// </summary>
     /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has compiled trees and saved cover.</param>
@@ -131,15 +133,18 @@ public static class BatchScorer
     {
         var explainer = RowDrivers.For(model, drivers);
         var watch = Stopwatch.StartNew();
-        var ids = new RespondentIds(input.IdField);
+        var ids = new RespondentIds(input.IdField, input.Rows);
         var fields = OutFields(ids, explainer?.Top ?? 0);
         var tally = new Tally();
+        var pool = new RowGroupWorkPool(input.FeatureFields.Length);
         await ParquetFrames.WriteAsync(output, new ParquetSchema(fields), async writer =>
         {
-            await foreach (var group in ScoredGroupsAsync(input, ids, model, explainer))
+            var constants = new ConstantColumns(model.Version);
+            await foreach (var work in ScoredGroupsAsync(input, ids, model, explainer, pool))
             {
-                await WriteAsync(writer, fields, group, model.Version);
-                tally.Add(group);
+                await WriteAsync(writer, fields, work, constants);
+                tally.Add(work);
+                pool.Return(work);
                 progress?.Report(tally.Rows);
             }
         }, new Dictionary<string, string>
@@ -151,37 +156,40 @@ public static class BatchScorer
             input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples);
     }
 
-    /// <summary>One row group read into a row-major float buffer (NaN = unknown), with a reason for each row that cannot be scored.</summary>
-    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, bool[] OutOfRange)
-    {
-        public Array Ids { get; set; } = Array.Empty<long?>();
-    }
-
-    /// <summary>A prepared row group with its probabilities (null where a reason was given), labels, tiers and drivers.</summary>
-    private sealed record ScoredGroup(PreparedGroup Input, double?[] Probabilities, int?[] Labels, string?[] Tiers,
-        (string Feature, double? Value, double Contribution)[]?[]? Drivers);
-
     /// <summary>What the scored groups add up to, for the report.</summary>
     private sealed class Tally
     {
         public long Rows, Scored, OutOfRange;
         public Dictionary<string, long> Unscored { get; } = [];
 
-        public void Add(ScoredGroup group)
+        public void Add(RowGroupWork work)
         {
-            Rows += group.Input.Rows;
-            foreach (var flag in group.Input.OutOfRange) if (flag) OutOfRange++;
-            foreach (var p in group.Probabilities) if (p is not null) Scored++;
-            foreach (var reason in group.Input.Reasons) if (reason is not null) Unscored[reason] = Unscored.GetValueOrDefault(reason) + 1;
+            (Rows, Scored) = (Rows + work.Rows, Scored + work.ScoredCount);
+            for (var i = 0; i < work.Rows; i++)
+            {
+                if (work.OutOfRange[i]) OutOfRange++;
+                if (work.Reasons[i] is { } reason) Unscored[reason] = Unscored.GetValueOrDefault(reason) + 1;
+            }
         }
     }
 
+    /// <summary>The model's name and version repeated down a row group (the same arrays for every group).</summary>
+    private sealed class ConstantColumns(RegisteredVersion version)
+    {
+        private string[] names = [];
+        private int[] versions = [];
+
+        public ArraySegment<string> Names(int rows) => new(names.Length >= rows ? names : names = Enumerable.Repeat(version.Name, rows).ToArray(), 0, rows);
+        public ReadOnlyMemory<int> Versions(int rows) => (versions.Length >= rows ? versions : versions = Enumerable.Repeat(version.Version, rows).ToArray()).AsMemory(0, rows);
+    }
+
     /// <summary>The input's row groups, scored, in order: read on one thread and scored on others, up to two ahead of the caller.</summary>
-    private static async IAsyncEnumerable<ScoredGroup> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer)
+    private static async IAsyncEnumerable<RowGroupWork> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer,
+        RowGroupWorkPool pool)
     {
         using var stop = new CancellationTokenSource();
-        var ahead = Channel.CreateBounded<Task<ScoredGroup>>(2);
-        var reading = Task.Run(() => ReadAheadAsync(input, ids, model, explainer, ahead.Writer, stop.Token));
+        var ahead = Channel.CreateBounded<Task<RowGroupWork>>(2);
+        var reading = Task.Run(() => ReadAheadAsync(input, ids, model, explainer, pool, ahead.Writer, stop.Token));
         try
         {
             await foreach (var scoring in ahead.Reader.ReadAllAsync()) yield return await scoring;
@@ -193,8 +201,8 @@ public static class BatchScorer
         }
     }
 
-    private static async Task ReadAheadAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer,
-        ChannelWriter<Task<ScoredGroup>> ahead, CancellationToken stop)
+    private static async Task ReadAheadAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer, RowGroupWorkPool pool,
+        ChannelWriter<Task<RowGroupWork>> ahead, CancellationToken stop)
     {
         try
         {
@@ -203,10 +211,11 @@ public static class BatchScorer
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
                 using var group = reader.OpenRowGroupReader(g);
-                var prepared = await PrepareAsync(group, input, ids, offset);
-                offset += prepared.Rows;
+                var work = await pool.TakeAsync(checked((int)group.RowCount), stop);
+                await PrepareAsync(group, input, ids, offset, work);
+                offset += work.Rows;
                 // Scoring starts now (in order, so the first group is the one the compiled trees are checked on).
-                await ahead.WriteAsync(ScoreAsync(prepared, model, explainer), stop);
+                await ahead.WriteAsync(ScoreAsync(work, model, explainer), stop);
             }
             ahead.Complete();
         }
@@ -216,67 +225,43 @@ public static class BatchScorer
         }
     }
 
-    private static async Task<PreparedGroup> PrepareAsync(ParquetRowGroupReader group, CheckedInput input, RespondentIds respondentIds, long offset)
+    private static async Task PrepareAsync(ParquetRowGroupReader group, CheckedInput input, RespondentIds ids, long offset, RowGroupWork work)
     {
-        var n = checked((int)group.RowCount);
-        var k = input.FeatureFields.Length;
-        var prepared = new PreparedGroup(n, k, new float[n * k], new string?[n], new bool[n]);
         // The id's own problem comes first: a row that cannot be linked back is not scored.
-        prepared.Ids = await respondentIds.ReadAsync(group, n, offset, prepared.Reasons);
-        var (values, defined) = (new double[n], new int[n]);
-        for (var j = 0; j < k; j++)
+        await ids.ReadAsync(group, offset, work);
+        for (var j = 0; j < input.FeatureFields.Length; j++)
         {
-            await ParquetFrames.ReadNumbersAsync(group, input.FeatureFields[j], values, defined);
-            Fill(prepared, j, values, defined, input.Domains[j], input.Accepts[j]);
-        }
-        return prepared;
-    }
-
-    /// <summary>Column <paramref name="j"/> into the row-major buffer (null = NaN, unknown), with a reason for each value the model cannot take.</summary>
-    private static void Fill(PreparedGroup group, int j, double[] values, int[] defined, FeatureDomain domain, Func<double, bool> accept)
-    {
-        var (buffer, k) = (group.Buffer, group.Features);
-        for (int i = 0, v = 0; i < group.Rows; i++)
-        {
-            if (defined[i] == 0) { buffer[i * k + j] = float.NaN; continue; }
-            var x = values[v++];
-            buffer[i * k + j] = (float)x;
-            if (accept(x)) continue;
-            group.Reasons[i] ??= domain.Problem(x);
-            if (domain.IsOutOfRange(x)) group.OutOfRange[i] = true;
+            await ParquetFrames.ReadNumbersAsync(group, input.FeatureFields[j], work.Values, work.Defined);
+            work.Fill(j, input.Domains[j], input.Accepts[j]);
         }
     }
 
-    private static async Task<ScoredGroup> ScoreAsync(PreparedGroup group, ScoringModel model, RowDrivers? explainer)
+    private static async Task<RowGroupWork> ScoreAsync(RowGroupWork work, ScoringModel model, RowDrivers? explainer)
     {
-        var population = await model.ProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
-        var threshold = (float)model.Signature.Threshold;
-        var (probabilities, labels, tiers) = (new double?[group.Rows], new int?[group.Rows], new string?[group.Rows]);
-        for (var i = 0; i < group.Rows; i++)
+        var population = await model.ProbabilitiesAsync(work.Buffer, work.Rows, work.Features);
+        work.Score(population, (float)model.Signature.Threshold);
+        if (explainer is not null)
         {
-            if (group.Reasons[i] is not null) continue;
-            var p = population[i];
-            // Compared in single precision, as the ONNX graph compares its probability with the threshold.
-            (probabilities[i], labels[i], tiers[i]) = (p, (float)p >= threshold ? 1 : 0, RiskTiers.Of(p));
+            var probabilities = Enumerable.Range(0, work.Rows).Select(i => work.Scored[i] == 1 ? population[i] : (double?)null).ToArray();
+            work.Drivers = await Task.Run(() => explainer.Explain(work.Buffer, work.Rows, work.Features, probabilities));
         }
-        var drivers = explainer is null ? null : await Task.Run(() => explainer.Explain(group.Buffer, group.Rows, group.Features, probabilities));
-        return new ScoredGroup(group, probabilities, labels, tiers, drivers);
+        return work;
     }
 
-    private static async Task WriteAsync(ParquetWriter writer, DataField[] fields, ScoredGroup scored, RegisteredVersion version)
+    private static async Task WriteAsync(ParquetWriter writer, DataField[] fields, RowGroupWork work, ConstantColumns constants)
     {
-        var (group, n) = (scored.Input, scored.Input.Rows);
-        using var outGroup = writer.CreateRowGroup();
-        if (group.Ids is string?[] text) await outGroup.WriteAsync(fields[0], text);
-        else await outGroup.WriteAsync(fields[0], new ReadOnlyMemory<long?>((long?[])group.Ids));
-        await outGroup.WriteAsync(fields[1], new ReadOnlyMemory<double?>(scored.Probabilities));
-        await outGroup.WriteAsync(fields[2], new ReadOnlyMemory<int?>(scored.Labels));
-        await outGroup.WriteAsync(fields[3], scored.Tiers);
-        await outGroup.WriteAsync(fields[4], Enumerable.Repeat(version.Name, n).ToArray());
-        await outGroup.WriteAsync<int>(fields[5], Enumerable.Repeat(version.Version, n).ToArray());
-        await outGroup.WriteAsync(fields[6], group.Reasons);
-        await outGroup.WriteAsync<bool>(fields[7], group.OutOfRange);
-        for (var d = 0; 8 + 3 * d < fields.Length; d++) await WriteDriverAsync(outGroup, fields, scored.Drivers!, d, n);
+        var n = work.Rows;
+        using var group = writer.CreateRowGroup();
+        if (work.TextIds is { } text) await group.WriteAsync(fields[0], new ArraySegment<string>(text!, 0, n));
+        else await group.WriteAllPartsAsync<long>(fields[0], work.Ids.AsMemory(0, work.IdCount), work.IdDefined.AsMemory(0, n), null, default);
+        await group.WriteAllPartsAsync<double>(fields[1], work.Probability.AsMemory(0, work.ScoredCount), work.Scored.AsMemory(0, n), null, default);
+        await group.WriteAllPartsAsync<int>(fields[2], work.Label.AsMemory(0, work.ScoredCount), work.Scored.AsMemory(0, n), null, default);
+        await group.WriteAsync(fields[3], new ArraySegment<string>(work.Tier!, 0, n));
+        await group.WriteAsync(fields[4], constants.Names(n));
+        await group.WriteAsync<int>(fields[5], constants.Versions(n));
+        await group.WriteAsync(fields[6], new ArraySegment<string>(work.Reasons!, 0, n));
+        await group.WriteAsync<bool>(fields[7], work.OutOfRange.AsMemory(0, n));
+        for (var d = 0; 8 + 3 * d < fields.Length; d++) await WriteDriverAsync(group, fields, work.Drivers!, d, n);
     }
 
     private static async Task WriteDriverAsync(ParquetRowGroupWriter outGroup, DataField[] fields, (string Feature, double? Value, double Contribution)[]?[] top, int d, int n)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 using PopHealth.Features;
@@ -18,14 +19,18 @@ public sealed class RespondentIds
     private const double ExactDoubleLimit = 9_007_199_254_740_992; // 2^53
 
     private readonly DataField? field;
-    private readonly HashSet<long> seenNumbers = [];
-    private readonly HashSet<string> seenText = new(StringComparer.Ordinal);
+    private readonly HashSet<long> seenNumbers;
+    private readonly HashSet<string> seenText;
     private readonly List<string> duplicateExamples = [];
 
-    public RespondentIds(DataField? field)
+    /// <param name="expectedRows">The input's rows, if known: the sets that find duplicates are sized for them once.</param>
+    public RespondentIds(DataField? field, long expectedRows = 0)
     {
         this.field = field;
         IsText = field is not null && BatchScorer.TypeName(field) == "text";
+        var capacity = field is null ? 0 : (int)Math.Clamp(expectedRows, 0, 1 << 26);
+        seenNumbers = new HashSet<long>(IsText ? 0 : capacity);
+        seenText = new HashSet<string>(IsText ? capacity : 0, StringComparer.Ordinal);
         OutputField = IsText ? new DataField<string>(FeatureSet.RespondentId) : new DataField<long?>(FeatureSet.RespondentId);
     }
 
@@ -35,59 +40,73 @@ public sealed class RespondentIds
     public long Duplicates { get; private set; }
     public IReadOnlyList<string> DuplicateExamples => duplicateExamples;
 
-    /// <summary>The ids of one row group (an array of <c>long?</c> or <c>string</c>), with a reason set for each row whose id is unusable.</summary>
-    public async Task<Array> ReadAsync(ParquetRowGroupReader group, int rows, long offset, string?[] reasons)
+    /// <summary>
+    /// The ids of one row group into <paramref name="work"/> (whole numbers packed with a 1/0 per row, or text), with a
+    /// reason for each row whose id is unusable.
+    /// </summary>
+    internal async Task ReadAsync(ParquetRowGroupReader group, long offset, RowGroupWork work)
     {
-        if (field is null)
+        if (field is null) { RowNumbers(work, offset); return; }
+        if (IsText)
         {
-            var numbers = new long?[rows];
-            for (var i = 0; i < rows; i++) numbers[i] = offset + i + 1;
-            return numbers;
+            work.TextIds = work.TextIds is { } text && text.Length >= work.Rows ? text : new string?[work.Capacity];
+            await group.ReadAsync(field, work.TextIds.AsMemory(0, work.Rows));
+            CheckText(work);
         }
-        if (IsText) return await ReadTextAsync(group, rows, reasons);
-        return ParquetFrames.IsWholeNumber(field) ? await ReadIntegersAsync(group, rows, reasons) : await ReadFloatingAsync(group, rows, reasons);
+        else if (ParquetFrames.IsWholeNumber(field))
+        {
+            await ParquetFrames.ReadWholeNumbersAsync(group, field, work.Ids, work.IdDefined);
+            CheckWholeNumbers(work);
+        }
+        else
+        {
+            await ParquetFrames.ReadNumbersAsync(group, field, work.Values, work.Defined);
+            CheckFloating(work);
+        }
     }
 
-    private async Task<string?[]> ReadTextAsync(ParquetRowGroupReader group, int rows, string?[] reasons)
+    private static void RowNumbers(RowGroupWork work, long offset)
     {
-        var text = new string?[rows];
-        await group.ReadAsync(field!, text.AsMemory());
-        for (var i = 0; i < rows; i++)
-            if (text[i] is null) reasons[i] ??= Missing;
+        for (var i = 0; i < work.Rows; i++) (work.Ids[i], work.IdDefined[i]) = (offset + i + 1, 1);
+        work.IdCount = work.Rows;
+    }
+
+    private void CheckText(RowGroupWork work)
+    {
+        var text = work.TextIds!;
+        for (var i = 0; i < work.Rows; i++)
+            if (text[i] is null) work.Reasons[i] ??= Missing;
             else if (!seenText.Add(text[i]!)) CountDuplicate(text[i]!);
-        return text;
     }
 
     /// <summary>Integer ids: carried exactly (every value of an integer column is a whole number).</summary>
-    private async Task<long?[]> ReadIntegersAsync(ParquetRowGroupReader group, int rows, string?[] reasons)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CheckWholeNumbers(RowGroupWork work)
     {
-        var (values, defined) = (new long[rows], new int[rows]);
-        await ParquetFrames.ReadWholeNumbersAsync(group, field!, values, defined);
-        var ids = new long?[rows];
-        for (int i = 0, v = 0; i < rows; i++)
+        var count = 0;
+        for (var i = 0; i < work.Rows; i++)
         {
-            if (defined[i] == 0) { reasons[i] ??= Missing; continue; }
-            var id = values[v++];
-            ids[i] = id;
+            if (work.IdDefined[i] == 0) { work.Reasons[i] ??= Missing; continue; }
+            var id = work.Ids[count++];
             if (!seenNumbers.Add(id)) CountDuplicate(id.ToString(CultureInfo.InvariantCulture));
         }
-        return ids;
+        work.IdCount = count;
     }
 
-    /// <summary>Floating-point ids: whole numbers within 2^53 are carried; NaN, fractions and larger values are reasons.</summary>
-    private async Task<long?[]> ReadFloatingAsync(ParquetRowGroupReader group, int rows, string?[] reasons)
+    /// <summary>Floating-point ids: whole numbers within 2^53 are carried; NaN, fractions and larger values are reasons (their id is left null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CheckFloating(RowGroupWork work)
     {
-        var (values, defined) = (new double[rows], new int[rows]);
-        await ParquetFrames.ReadNumbersAsync(group, field!, values, defined);
-        var ids = new long?[rows];
-        for (int i = 0, v = 0; i < rows; i++)
+        var count = 0;
+        for (int i = 0, v = 0; i < work.Rows; i++)
         {
-            var (id, problem) = WholeNumber(defined[i] == 0 ? null : values[v++]);
-            if (problem is not null) { reasons[i] ??= problem; continue; }
-            ids[i] = id;
-            if (!seenNumbers.Add(id!.Value)) CountDuplicate(id.Value.ToString(CultureInfo.InvariantCulture));
+            var (id, problem) = WholeNumber(work.Defined[i] == 0 ? null : work.Values[v++]);
+            work.IdDefined[i] = problem is null ? 1 : 0;
+            if (problem is not null) { work.Reasons[i] ??= problem; continue; }
+            work.Ids[count++] = id!.Value;
+            if (!seenNumbers.Add(id.Value)) CountDuplicate(id.Value.ToString(CultureInfo.InvariantCulture));
         }
-        return ids;
+        work.IdCount = count;
     }
 
     /// <summary>A numeric id as a whole number, or why it is not one.</summary>

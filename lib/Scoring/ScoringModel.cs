@@ -92,6 +92,7 @@ public sealed class ScoringModel : IDisposable
         return onnx;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private double[] Population(float[] raw)
     {
         var p = new double[raw.Length];

@@ -162,13 +162,25 @@ public static class ParquetFrames
         try
         {
             await group.ReadRawAsync<TIn>(field, raw.AsMemory(0, n), defined.AsMemory(0, n), null);
-            if (convert is not null) for (var i = 0; i < n; i++) values[i] = convert(raw[i]);
+            if (convert is not null) Convert(raw, values, n, convert);
         }
         finally
         {
             if (convert is not null) ArrayPool<TIn>.Shared.Return(raw);
         }
-        var top = field.MaxDefinitionLevel;
+        return Defined(defined, n, field.MaxDefinitionLevel);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Convert<TIn, TOut>(TIn[] raw, TOut[] values, int n, Func<TIn, TOut> convert)
+    {
+        for (var i = 0; i < n; i++) values[i] = convert(raw[i]);
+    }
+
+    /// <summary>Definition levels as 1 (a value) or 0 (null) per row; the number of values.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static int Defined(int[] defined, int n, int top)
+    {
         if (top == 0) { defined.AsSpan(0, n).Fill(1); return n; }
         var count = 0;
         for (var i = 0; i < n; i++) count += defined[i] = defined[i] == top ? 1 : 0;
