@@ -47,7 +47,7 @@ public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUr
 /// <param name="DuplicateIds">Rows whose respondent id repeats an earlier row's (both are scored; ids are reported, not changed).</param>
 public sealed record ScoringReport(string Input, string Output, long Rows, long Scored, IReadOnlyDictionary<string, long> Unscored,
     string ModelName, int ModelVersion, IReadOnlyList<string> IgnoredColumns, TimeSpan Elapsed, string Engine,
-    long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null)
+    long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null, ScoringStages? Stages = null)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
@@ -59,6 +59,26 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
         new("output", Output), new("seconds", Elapsed.TotalSeconds.ToString("F1")),
         new("rows per second", (Rows / Math.Max(1e-9, Elapsed.TotalSeconds)).ToString("N0")),
     ];
+}
+
+/// <summary>
+/// Time each stage of a batch scoring spent on its row groups, summed: reading (decoding the input, checking values),
+/// scoring (the model, tiers and drivers) and writing (encoding the output). The stages overlap, so together they take
+/// more than the elapsed time; the largest bounds it.
+/// </summary>
+public sealed class ScoringStages
+{
+    private long reading, scoring, writing;
+
+    public TimeSpan Reading => Stopwatch.GetElapsedTime(0, reading);
+    public TimeSpan Scoring => Stopwatch.GetElapsedTime(0, scoring);
+    public TimeSpan Writing => Stopwatch.GetElapsedTime(0, writing);
+
+    internal void AddReading(long since) => Interlocked.Add(ref reading, Stopwatch.GetTimestamp() - since);
+    internal void AddScoring(long since) => Interlocked.Add(ref scoring, Stopwatch.GetTimestamp() - since);
+    internal void AddWriting(long since) => Interlocked.Add(ref writing, Stopwatch.GetTimestamp() - since);
+
+    public override string ToString() => $"reading {Reading.TotalSeconds:F2} s, scoring {Scoring.TotalSeconds:F2} s, writing {Writing.TotalSeconds:F2} s";
 }
 
 /// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column (<paramref name="Fields"/>).</summary>
@@ -137,12 +157,15 @@ public static class BatchScorer
         var fields = OutFields(ids, explainer?.Top ?? 0);
         var tally = new Tally();
         var pool = new RowGroupWorkPool(input.FeatureFields.Length);
+        var stages = new ScoringStages();
         await ParquetFrames.WriteAsync(output, new ParquetSchema(fields), async writer =>
         {
             var constants = new ConstantColumns(model.Version);
-            await foreach (var work in ScoredGroupsAsync(input, ids, model, explainer, pool))
+            await foreach (var work in ScoredGroupsAsync(input, ids, model, explainer, pool, stages))
             {
+                var since = Stopwatch.GetTimestamp();
                 await WriteAsync(writer, fields, work, constants);
+                stages.AddWriting(since);
                 tally.Add(work);
                 pool.Return(work);
                 progress?.Report(tally.Rows);
@@ -153,7 +176,7 @@ public static class BatchScorer
             ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         });
         return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), tally.Rows, tally.Scored, tally.Unscored, model.Version.Name, model.Version.Version,
-            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples);
+            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples, stages);
     }
 
     /// <summary>What the scored groups add up to, for the report.</summary>
@@ -185,11 +208,11 @@ public static class BatchScorer
 
     /// <summary>The input's row groups, scored, in order: read on one thread and scored on others, up to two ahead of the caller.</summary>
     private static async IAsyncEnumerable<RowGroupWork> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer,
-        RowGroupWorkPool pool)
+        RowGroupWorkPool pool, ScoringStages stages)
     {
         using var stop = new CancellationTokenSource();
         var ahead = Channel.CreateBounded<Task<RowGroupWork>>(2);
-        var reading = Task.Run(() => ReadAheadAsync(input, ids, model, explainer, pool, ahead.Writer, stop.Token));
+        var reading = Task.Run(() => ReadAheadAsync(input, ids, model, explainer, pool, stages, ahead.Writer, stop.Token));
         try
         {
             await foreach (var scoring in ahead.Reader.ReadAllAsync()) yield return await scoring;
@@ -202,7 +225,7 @@ public static class BatchScorer
     }
 
     private static async Task ReadAheadAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer, RowGroupWorkPool pool,
-        ChannelWriter<Task<RowGroupWork>> ahead, CancellationToken stop)
+        ScoringStages stages, ChannelWriter<Task<RowGroupWork>> ahead, CancellationToken stop)
     {
         try
         {
@@ -212,10 +235,12 @@ public static class BatchScorer
             {
                 using var group = reader.OpenRowGroupReader(g);
                 var work = await pool.TakeAsync(checked((int)group.RowCount), stop);
+                var since = Stopwatch.GetTimestamp();
                 await PrepareAsync(group, input, ids, offset, work);
+                stages.AddReading(since);
                 offset += work.Rows;
                 // Scoring starts now (in order, so the first group is the one the compiled trees are checked on).
-                await ahead.WriteAsync(ScoreAsync(work, model, explainer), stop);
+                await ahead.WriteAsync(ScoreAsync(work, model, explainer, stages), stop);
             }
             ahead.Complete();
         }
@@ -236,8 +261,9 @@ public static class BatchScorer
         }
     }
 
-    private static async Task<RowGroupWork> ScoreAsync(RowGroupWork work, ScoringModel model, RowDrivers? explainer)
+    private static async Task<RowGroupWork> ScoreAsync(RowGroupWork work, ScoringModel model, RowDrivers? explainer, ScoringStages stages)
     {
+        var since = Stopwatch.GetTimestamp();
         var population = await model.ProbabilitiesAsync(work.Buffer, work.Rows, work.Features);
         work.Score(population, (float)model.Signature.Threshold);
         if (explainer is not null)
@@ -245,6 +271,7 @@ public static class BatchScorer
             var probabilities = Enumerable.Range(0, work.Rows).Select(i => work.Scored[i] == 1 ? population[i] : (double?)null).ToArray();
             work.Drivers = await Task.Run(() => explainer.Explain(work.Buffer, work.Rows, work.Features, probabilities));
         }
+        stages.AddScoring(since);
         return work;
     }
 

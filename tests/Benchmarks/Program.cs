@@ -101,7 +101,7 @@ switch (args)
         Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
         Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, open store {opened.TotalSeconds:F2} s, load model {(loaded - opened).TotalSeconds:F2} s, " +
             $"check input {(checkedAt - loaded).TotalSeconds:F2} s, read + score + write {(scored - checkedAt).TotalSeconds:F2} s; CPU {self.TotalProcessorTime.TotalSeconds:F2} s; " +
-            $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
+            $"pipeline stages (overlapping) {report.Stages}; GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
         return 0;
     }
     case ["seed-parity", var extract, var dump]:
