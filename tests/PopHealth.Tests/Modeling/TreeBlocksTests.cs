@@ -2,7 +2,10 @@ using PopHealth.Modeling;
 
 namespace PopHealth.Tests.Modeling;
 
-/// <summary>Scoring rows in blocks, level by level (eight rows per instruction where AVX2 is there), gives each tree's own routing, bit for bit.</summary>
+/// <summary>
+/// Every way a batch is scored — lookup tables for small trees, blocks walked level by level (eight rows per instruction
+/// where AVX2 is there), row by row — gives each tree's own routing, bit for bit.
+/// </summary>
 public class TreeBlocksTests
 {
     /// <summary>The definition: walk every tree (NaN follows the missing direction), add leaf values in tree order, then the link in single precision.</summary>
@@ -23,13 +26,14 @@ public class TreeBlocksTests
     }
 
     [Theory]
-    [InlineData(1, true)]
-    [InlineData(2, true)]
-    [InlineData(3, false)] // other rules: scored row by row, the same answer
-    public void Every_row_gets_the_trees_own_answer_bit_for_bit(int seed, bool lessOrEqualOnly)
+    [InlineData(1, true, 3, "tables")]
+    [InlineData(2, true, 8, "blocks")]       // deep trees: tables would be too large
+    [InlineData(3, false, 6, "row by row")]  // other rules
+    public void Every_row_gets_the_trees_own_answer_bit_for_bit(int seed, bool lessOrEqualOnly, int maxDepth, string layout)
     {
         var random = new Random(seed);
-        var trees = RandomTrees.Ensemble(random, features: 6, trees: 40, maxDepth: 6, lessOrEqualOnly);
+        var trees = RandomTrees.Ensemble(random, features: 6, trees: 40, maxDepth, lessOrEqualOnly);
+        Assert.Equal(layout, trees.Layout);
         // 4,123 rows: several chunks and blocks, and a last block that is not a multiple of eight.
         var rows = RandomTrees.Rows(random, 4123, 6);
         var (buffer, width) = ModelMatrix.RowMajor(rows);
@@ -43,13 +47,16 @@ public class TreeBlocksTests
         }
     }
 
-    [Fact]
-    public void Rows_wider_than_the_trees_read_and_values_on_thresholds_and_infinities_are_routed_as_walked()
+    [Theory]
+    [InlineData(3, "tables")]
+    [InlineData(9, "blocks")]
+    public void Rows_wider_than_the_trees_read_and_values_on_thresholds_and_infinities_are_routed_as_walked(int maxDepth, string layout)
     {
         var random = new Random(7);
-        var trees = RandomTrees.Ensemble(random, features: 3, trees: 25, maxDepth: 4, lessOrEqualOnly: true);
+        var trees = RandomTrees.Ensemble(random, features: 4, trees: 25, maxDepth, lessOrEqualOnly: true);
+        Assert.Equal(layout, trees.Layout);
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, 0.5f, 1f, -0f];
-        var rows = Enumerable.Range(0, 300).Select(i => new[] { specials[i % 7], specials[i / 7 % 7], MathF.Round((float)random.NextDouble(), 1), 99f, 99f }).ToArray();
+        var rows = Enumerable.Range(0, 300).Select(i => new[] { specials[i % 7], specials[i / 7 % 7], MathF.Round((float)random.NextDouble(), 1), specials[i / 49 % 7], 99f, 99f }).ToArray();
         var (buffer, width) = ModelMatrix.RowMajor(rows);
         var probabilities = trees.Probabilities(buffer, rows.Length, width);
         for (var r = 0; r < rows.Length; r++)
