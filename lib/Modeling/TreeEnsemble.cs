@@ -41,6 +41,7 @@ public sealed class TreeEnsemble
     internal readonly int[] whenFalse;
     internal readonly double[] leafValue;
     private readonly LinkStep[] link;
+    private readonly Lazy<(TreeTables? Tables, TreeBlocks? Blocks)> layouts;
 
     /// <param name="roots">The root node of each tree.</param>
     /// <param name="whenTrue">Each split's child when the comparison holds (-1 for leaves); <paramref name="whenFalse"/> likewise.</param>
@@ -66,6 +67,7 @@ public sealed class TreeEnsemble
         (MarginScale, MarginOffset) = MarginMap(this.link);
         if (cover is not null) CheckCover(cover);
         Cover = cover;
+        layouts = new(() => TreeTables.For(this) is { } tables ? (tables, null) : (null, TreeBlocks.For(this)));
     }
 
     public int Trees => roots.Length;
@@ -134,12 +136,8 @@ public sealed class TreeEnsemble
     /// <summary>Margins (log-odds before the sigmoid, double precision) of <paramref name="rows"/> row-major rows of <paramref name="width"/> floats.</summary>
     public double[] Margins(float[] buffer, int rows, int width)
     {
-        CheckBuffer(buffer, rows, width);
         var result = new double[rows];
-        Parallel.For(0, (rows + 4095) / 4096, chunk =>
-        {
-            for (var r = chunk * 4096; r < Math.Min(rows, (chunk + 1) * 4096); r++) result[r] = MarginScale * Output(buffer, r * width) + MarginOffset;
-        });
+        ForEachOutput(buffer, rows, width, (r, output) => result[r] = MarginScale * output + MarginOffset);
         return result;
     }
 
@@ -149,20 +147,50 @@ public sealed class TreeEnsemble
     /// </summary>
     public float[] Probabilities(float[] buffer, int rows, int width)
     {
-        CheckBuffer(buffer, rows, width);
         var result = new float[rows];
-        Parallel.For(0, (rows + 4095) / 4096, chunk =>
+        ForEachOutput(buffer, rows, width, (r, output) =>
         {
-            for (var r = chunk * 4096; r < Math.Min(rows, (chunk + 1) * 4096); r++)
-            {
-                var v = (float)Output(buffer, r * width);
-                foreach (var step in link)
-                    v = step.Op switch { LinkOp.Multiply => v * (float)step.Value, LinkOp.Add => v + (float)step.Value, _ => 1f / (1f + MathF.Exp(-v)) };
-                result[r] = v;
-            }
+            var v = (float)output;
+            foreach (var step in link)
+                v = step.Op switch { LinkOp.Multiply => v * (float)step.Value, LinkOp.Add => v + (float)step.Value, _ => 1f / (1f + MathF.Exp(-v)) };
+            result[r] = v;
         });
         return result;
     }
+
+    /// <summary>
+    /// The trees' output of every row, handed to <paramref name="use"/> with its row index, in parallel over chunks of rows:
+    /// block by block where every split is "≤" (<see cref="TreeBlocks"/>), else row by row.
+    /// </summary>
+    private void ForEachOutput(float[] buffer, int rows, int width, Action<int, double> use)
+    {
+        CheckBuffer(buffer, rows, width);
+        var (tables, blocks) = layouts.Value;
+        const int chunkRows = 16 * TreeBlocks.BlockRows;
+        Parallel.For(0, (rows + chunkRows - 1) / chunkRows, chunk =>
+            OutputsOfChunk(tables, blocks, buffer, width, chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows), use));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OutputsOfChunk(TreeTables? tables, TreeBlocks? blocks, float[] buffer, int width, int first, int end, Action<int, double> use)
+    {
+        if (tables is null && blocks is null) { for (var r = first; r < end; r++) use(r, Output(buffer, r * width)); return; }
+        Span<double> outputs = stackalloc double[TreeBlocks.BlockRows];
+        for (var start = first; start < end; start += TreeBlocks.BlockRows)
+        {
+            var count = Math.Min(TreeBlocks.BlockRows, end - start);
+            if (tables is not null) tables.Outputs(buffer, width, start, count, outputs);
+            else blocks!.Outputs(buffer, width, start, count, outputs);
+            for (var r = 0; r < count; r++) use(start + r, outputs[r]);
+        }
+    }
+
+    /// <summary>
+    /// How a batch of rows is scored: "tables" (small "≤" trees, one lookup table per tree, see <see cref="TreeTables"/>),
+    /// "blocks" (other "≤" trees, walked level by level in blocks of rows, see <see cref="TreeBlocks"/>) or "row by row".
+    /// Every way gives the same outputs, bit for bit.
+    /// </summary>
+    public string Layout => layouts.Value switch { (not null, _) => "tables", (_, not null) => "blocks", _ => "row by row" };
 
     /// <summary>The probability of a margin (the link from the first sigmoid on, in double precision).</summary>
     public double ProbabilityOfMargin(double margin)

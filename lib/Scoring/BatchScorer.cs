@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Parquet;
 using Parquet.Schema;
 using PopHealth.Features;
@@ -17,10 +18,17 @@ public sealed record RiskTier(string Name, double Lower, double Upper);
 /// </summary>
 public static class RiskTiers
 {
-    public static IReadOnlyList<RiskTier> All { get; } =
+    private static readonly RiskTier[] tiers =
         [new("low", 0, 0.10), new("moderate", 0.10, 0.25), new("high", 0.25, 0.50), new("very high", 0.50, 1.0000001)];
 
-    public static string Of(double probability) => All.First(t => probability >= t.Lower && probability < t.Upper).Name;
+    public static IReadOnlyList<RiskTier> All { get; } = tiers;
+
+    public static string Of(double probability)
+    {
+        for (var t = 0; t < tiers.Length; t++)
+            if (probability >= tiers[t].Lower && probability < tiers[t].Upper) return tiers[t].Name;
+        throw new InvalidOperationException($"No risk tier holds the probability {probability}.");
+    }
 }
 
 /// <summary>The input does not fit the model's signature; every problem is listed.</summary>
@@ -39,7 +47,7 @@ public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUr
 /// <param name="DuplicateIds">Rows whose respondent id repeats an earlier row's (both are scored; ids are reported, not changed).</param>
 public sealed record ScoringReport(string Input, string Output, long Rows, long Scored, IReadOnlyDictionary<string, long> Unscored,
     string ModelName, int ModelVersion, IReadOnlyList<string> IgnoredColumns, TimeSpan Elapsed, string Engine,
-    long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null)
+    long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null, ScoringStages? Stages = null)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
@@ -53,9 +61,29 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
     ];
 }
 
-/// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored.</summary>
+/// <summary>
+/// Time each stage of a batch scoring spent on its row groups, summed: reading (decoding the input, checking values),
+/// scoring (the model, tiers and drivers) and writing (encoding the output). The stages overlap, so together they take
+/// more than the elapsed time; the largest bounds it.
+/// </summary>
+public sealed class ScoringStages
+{
+    private long reading, scoring, writing;
+
+    public TimeSpan Reading => Stopwatch.GetElapsedTime(0, reading);
+    public TimeSpan Scoring => Stopwatch.GetElapsedTime(0, scoring);
+    public TimeSpan Writing => Stopwatch.GetElapsedTime(0, writing);
+
+    internal void AddReading(long since) => Interlocked.Add(ref reading, Stopwatch.GetTimestamp() - since);
+    internal void AddScoring(long since) => Interlocked.Add(ref scoring, Stopwatch.GetTimestamp() - since);
+    internal void AddWriting(long since) => Interlocked.Add(ref writing, Stopwatch.GetTimestamp() - since);
+
+    public override string ToString() => $"reading {Reading.TotalSeconds:F2} s, scoring {Scoring.TotalSeconds:F2} s, writing {Writing.TotalSeconds:F2} s";
+}
+
+/// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column (<paramref name="Fields"/>).</summary>
 public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataField? IdField, IReadOnlyList<string> Ignored, long Rows,
-    FeatureDomain[] Domains, Func<double, bool>[] Accepts);
+    FeatureDomain[] Domains, Func<double, bool>[] Accepts, DataField[] Fields);
 
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
@@ -101,7 +129,7 @@ public static class BatchScorer
         var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
         // A model saved without training domains still refuses NaN and infinity.
         var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
-        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray());
+        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray(), fields);
     }
 
     /// <summary>The output's columns; the id's type follows the input's (see <see cref="RespondentIds"/>).</summary>
@@ -116,122 +144,159 @@ public static class BatchScorer
         }),
     ];
 
-    /// <summary>Scores a checked input into <paramref name="output"/> (atomically): while one row group is scored, the previous is written and the next read.</summary>
+    /// <summary>
+    /// Scores a checked input into <paramref name="output"/> (atomically), several row groups at once: while one is written,
+    /// the next are scored (the trees over both cores) and read, on their own threads.
+    /// </summary>
     /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has compiled trees and saved cover.</param>
     public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null, int drivers = 3)
     {
         var explainer = RowDrivers.For(model, drivers);
         var watch = Stopwatch.StartNew();
-        long done = 0, scored = 0, outOfRange = 0;
-        var unscored = new Dictionary<string, long>();
-        var ids = new RespondentIds(input.IdField);
+        var ids = new RespondentIds(input.IdField, input.Rows);
         var fields = OutFields(ids, explainer?.Top ?? 0);
-        await using var reader = await ParquetFrames.OpenAsync(input.Path);
-        await AtomicFile.WriteAsync(output, async stream =>
+        var tally = new Tally();
+        var pool = new RowGroupWorkPool(input.FeatureFields.Length);
+        var stages = new ScoringStages();
+        await ParquetFrames.WriteAsync(output, new ParquetSchema(fields), async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            writer.CustomMetadata = new Dictionary<string, string>
+            var constants = new ConstantColumns(model.Version);
+            await foreach (var work in ScoredGroupsAsync(input, ids, model, explainer, pool, stages))
             {
-                ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
-                ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            };
-            Task<double?[]>? scoring = null;
-            PreparedGroup? previous = null;
-            for (var g = 0; g <= reader.RowGroupCount; g++)
-            {
-                PreparedGroup? current = null;
-                if (g < reader.RowGroupCount)
-                {
-                    using var group = reader.OpenRowGroupReader(g);
-                    current = await Prepare(group, input, ids, done + (previous?.Rows ?? 0));
-                }
-                var previousProbabilities = scoring is null ? null : await scoring;
-                if (current is not null) scoring = Score(current, model, explainer);
-                if (previous is not null)
-                {
-                    await Write(writer, fields, previous, previousProbabilities!, model);
-                    outOfRange += previous.OutOfRange.Count(f => f);
-                    foreach (var reason in previous.Reasons.Where(r => r is not null)) unscored[reason!] = unscored.GetValueOrDefault(reason!) + 1;
-                    scored += previousProbabilities!.Count(p => p is not null);
-                    done += previous.Rows;
-                    progress?.Report(done);
-                }
-                previous = current;
+                var since = Stopwatch.GetTimestamp();
+                await WriteAsync(writer, fields, work, constants);
+                stages.AddWriting(since);
+                tally.Add(work);
+                pool.Return(work);
+                progress?.Report(tally.Rows);
             }
+        }, new Dictionary<string, string>
+        {
+            ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
+            ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         });
-        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), done, scored, unscored, model.Version.Name, model.Version.Version,
-            input.Ignored, watch.Elapsed, model.Engine, outOfRange, ids.Duplicates, ids.DuplicateExamples);
+        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), tally.Rows, tally.Scored, tally.Unscored, model.Version.Name, model.Version.Version,
+            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples, stages);
     }
 
-    /// <summary>One row group read into a row-major float buffer (NaN = unknown), with a reason for each row that cannot be scored.</summary>
-    private sealed record PreparedGroup(int Rows, int Features, float[] Buffer, string?[] Reasons, Array Ids, bool[] OutOfRange)
+    /// <summary>What the scored groups add up to, for the report.</summary>
+    private sealed class Tally
     {
-        public (string Feature, double? Value, double Contribution)[]?[]? Drivers { get; set; }
-    }
+        public long Rows, Scored, OutOfRange;
+        public Dictionary<string, long> Unscored { get; } = [];
 
-    private static async Task<PreparedGroup> Prepare(ParquetRowGroupReader group, CheckedInput input, RespondentIds respondentIds, long offset)
-    {
-        var (featureFields, domains, accepts) = (input.FeatureFields, input.Domains, input.Accepts);
-        var n = checked((int)group.RowCount);
-        var k = featureFields.Length;
-        var buffer = new float[n * k];
-        var reasons = new string?[n];
-        var outOfRange = new bool[n];
-        // The id's own problem comes first: a row that cannot be linked back is not scored.
-        var ids = await respondentIds.ReadAsync(group, n, offset, reasons);
-        for (var j = 0; j < k; j++)
+        public void Add(RowGroupWork work)
         {
-            var column = await ReadNumbers(group, featureFields[j], n);
-            var accept = accepts[j];
-            for (var i = 0; i < n; i++)
+            (Rows, Scored) = (Rows + work.Rows, Scored + work.ScoredCount);
+            for (var i = 0; i < work.Rows; i++)
             {
-                if (column[i] is not { } v) { buffer[i * k + j] = float.NaN; continue; }
-                buffer[i * k + j] = (float)v;
-                if (accept(v)) continue;
-                reasons[i] ??= domains[j].Problem(v);
-                if (domains[j].IsOutOfRange(v)) outOfRange[i] = true;
+                if (work.OutOfRange[i]) OutOfRange++;
+                if (work.Reasons[i] is { } reason) Unscored[reason] = Unscored.GetValueOrDefault(reason) + 1;
             }
         }
-        return new PreparedGroup(n, k, buffer, reasons, ids, outOfRange);
     }
 
-    private static async Task<double?[]> Score(PreparedGroup group, ScoringModel model, RowDrivers? explainer)
+    /// <summary>The model's name and version repeated down a row group (the same arrays for every group).</summary>
+    private sealed class ConstantColumns(RegisteredVersion version)
     {
-        var population = await model.ProbabilitiesAsync(group.Buffer, group.Rows, group.Features);
-        var probabilities = new double?[group.Rows];
-        for (var i = 0; i < group.Rows; i++)
-            if (group.Reasons[i] is null) probabilities[i] = population[i];
-        if (explainer is not null) group.Drivers = await Task.Run(() => explainer.Explain(group.Buffer, group.Rows, group.Features, probabilities));
-        return probabilities;
+        private string[] names = [];
+        private int[] versions = [];
+
+        public ArraySegment<string> Names(int rows) => new(names.Length >= rows ? names : names = Enumerable.Repeat(version.Name, rows).ToArray(), 0, rows);
+        public ReadOnlyMemory<int> Versions(int rows) => (versions.Length >= rows ? versions : versions = Enumerable.Repeat(version.Version, rows).ToArray()).AsMemory(0, rows);
     }
 
-    private static async Task Write(ParquetWriter writer, DataField[] fields, PreparedGroup group, double?[] probabilities, ScoringModel model)
+    /// <summary>The input's row groups, scored, in order: read on one thread and scored on others, up to two ahead of the caller.</summary>
+    private static async IAsyncEnumerable<RowGroupWork> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer,
+        RowGroupWorkPool pool, ScoringStages stages)
     {
-        var (threshold, version) = (model.Signature.Threshold, model.Version);
-        var n = group.Rows;
-        var labels = new int?[n];
-        var tiers = new string?[n];
-        for (var i = 0; i < n; i++)
-            // Compared in single precision, as the ONNX graph compares its probability with the threshold.
-            if (probabilities[i] is { } p) { labels[i] = (float)p >= (float)threshold ? 1 : 0; tiers[i] = RiskTiers.Of(p); }
-        using var outGroup = writer.CreateRowGroup();
-        if (group.Ids is string?[] text) await outGroup.WriteAsync(fields[0], text);
-        else await outGroup.WriteAsync(fields[0], new ReadOnlyMemory<long?>((long?[])group.Ids));
-        await outGroup.WriteAsync(fields[1], new ReadOnlyMemory<double?>(probabilities));
-        await outGroup.WriteAsync(fields[2], new ReadOnlyMemory<int?>(labels));
-        await outGroup.WriteAsync(fields[3], tiers);
-        await outGroup.WriteAsync(fields[4], Enumerable.Repeat(version.Name, n).ToArray());
-        await outGroup.WriteAsync<int>(fields[5], Enumerable.Repeat(version.Version, n).ToArray());
-        await outGroup.WriteAsync(fields[6], group.Reasons);
-        await outGroup.WriteAsync<bool>(fields[7], group.OutOfRange);
-        for (var d = 0; 8 + 3 * d < fields.Length; d++)
+        using var stop = new CancellationTokenSource();
+        var ahead = Channel.CreateBounded<Task<RowGroupWork>>(2);
+        var reading = Task.Run(() => ReadAheadAsync(input, ids, model, explainer, pool, stages, ahead.Writer, stop.Token));
+        try
         {
-            var top = group.Drivers!;
-            (string Feature, double? Value, double Contribution)? At(int i) => top[i] is { } row && d < row.Length ? row[d] : null;
-            await outGroup.WriteAsync(fields[8 + 3 * d], Enumerable.Range(0, n).Select(i => At(i)?.Feature).ToArray());
-            await outGroup.WriteAsync(fields[9 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i)?.Value).ToArray()));
-            await outGroup.WriteAsync(fields[10 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null).ToArray()));
+            await foreach (var scoring in ahead.Reader.ReadAllAsync()) yield return await scoring;
+            await reading;
         }
+        finally
+        {
+            stop.Cancel(); // the caller stopped early (a write failed): the reader stops too
+        }
+    }
+
+    private static async Task ReadAheadAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer, RowGroupWorkPool pool,
+        ScoringStages stages, ChannelWriter<Task<RowGroupWork>> ahead, CancellationToken stop)
+    {
+        try
+        {
+            await using var reader = await ParquetFrames.OpenAsync(input.Path);
+            long offset = 0;
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var work = await pool.TakeAsync(checked((int)group.RowCount), stop);
+                var since = Stopwatch.GetTimestamp();
+                await PrepareAsync(group, input, ids, offset, work);
+                stages.AddReading(since);
+                offset += work.Rows;
+                // Scoring starts now (in order, so the first group is the one the compiled trees are checked on).
+                await ahead.WriteAsync(ScoreAsync(work, model, explainer, stages), stop);
+            }
+            ahead.Complete();
+        }
+        catch (Exception e)
+        {
+            ahead.TryComplete(e);
+        }
+    }
+
+    private static async Task PrepareAsync(ParquetRowGroupReader group, CheckedInput input, RespondentIds ids, long offset, RowGroupWork work)
+    {
+        // The id's own problem comes first: a row that cannot be linked back is not scored.
+        await ids.ReadAsync(group, offset, work);
+        for (var j = 0; j < input.FeatureFields.Length; j++)
+        {
+            await ParquetFrames.ReadNumbersAsync(group, input.FeatureFields[j], work.Values, work.Defined);
+            work.Fill(j, input.Domains[j], input.Accepts[j]);
+        }
+    }
+
+    private static async Task<RowGroupWork> ScoreAsync(RowGroupWork work, ScoringModel model, RowDrivers? explainer, ScoringStages stages)
+    {
+        var since = Stopwatch.GetTimestamp();
+        var population = await model.ProbabilitiesAsync(work.Buffer, work.Rows, work.Features);
+        work.Score(population, (float)model.Signature.Threshold);
+        if (explainer is not null)
+        {
+            var probabilities = Enumerable.Range(0, work.Rows).Select(i => work.Scored[i] == 1 ? population[i] : (double?)null).ToArray();
+            work.Drivers = await Task.Run(() => explainer.Explain(work.Buffer, work.Rows, work.Features, probabilities));
+        }
+        stages.AddScoring(since);
+        return work;
+    }
+
+    private static async Task WriteAsync(ParquetWriter writer, DataField[] fields, RowGroupWork work, ConstantColumns constants)
+    {
+        var n = work.Rows;
+        using var group = writer.CreateRowGroup();
+        if (work.TextIds is { } text) await group.WriteAsync(fields[0], new ArraySegment<string>(text!, 0, n));
+        else await group.WriteAllPartsAsync<long>(fields[0], work.Ids.AsMemory(0, work.IdCount), work.IdDefined.AsMemory(0, n), null, default);
+        await group.WriteAllPartsAsync<double>(fields[1], work.Probability.AsMemory(0, work.ScoredCount), work.Scored.AsMemory(0, n), null, default);
+        await group.WriteAllPartsAsync<int>(fields[2], work.Label.AsMemory(0, work.ScoredCount), work.Scored.AsMemory(0, n), null, default);
+        await group.WriteAsync(fields[3], new ArraySegment<string>(work.Tier!, 0, n));
+        await group.WriteAsync(fields[4], constants.Names(n));
+        await group.WriteAsync<int>(fields[5], constants.Versions(n));
+        await group.WriteAsync(fields[6], new ArraySegment<string>(work.Reasons!, 0, n));
+        await group.WriteAsync<bool>(fields[7], work.OutOfRange.AsMemory(0, n));
+        for (var d = 0; 8 + 3 * d < fields.Length; d++) await WriteDriverAsync(group, fields, work.Drivers!, d, n);
+    }
+
+    private static async Task WriteDriverAsync(ParquetRowGroupWriter outGroup, DataField[] fields, (string Feature, double? Value, double Contribution)[]?[] top, int d, int n)
+    {
+        (string Feature, double? Value, double Contribution)? At(int i) => top[i] is { } row && d < row.Length ? row[d] : null;
+        await outGroup.WriteAsync(fields[8 + 3 * d], Enumerable.Range(0, n).Select(i => At(i)?.Feature).ToArray());
+        await outGroup.WriteAsync(fields[9 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i)?.Value).ToArray()));
+        await outGroup.WriteAsync(fields[10 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null).ToArray()));
     }
 
     /// <summary>Whether a Parquet field holds numbers the scorer reads.</summary>
@@ -247,27 +312,4 @@ public static class BatchScorer
         var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => "text",
         var t => t.Name,
     };
-
-    /// <summary>A numeric column of any width as nullable doubles.</summary>
-    public static async Task<double?[]> ReadNumbers(ParquetRowGroupReader group, DataField field, int n)
-    {
-        var t = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        async Task<double?[]> As<T>(Func<T, double> convert) where T : struct
-        {
-            var values = new T?[n];
-            await group.ReadAsync<T>(field, values.AsMemory());
-            return values.Select(v => v is { } x ? convert(x) : (double?)null).ToArray();
-        }
-        if (t == typeof(double))
-        {
-            var direct = new double?[n];
-            await group.ReadAsync<double>(field, direct.AsMemory());
-            return direct;
-        }
-        if (t == typeof(float)) return await As<float>(v => v);
-        if (t == typeof(int)) return await As<int>(v => v);
-        if (t == typeof(long)) return await As<long>(v => v);
-        if (t == typeof(short)) return await As<short>(v => v);
-        return await As<byte>(v => v);
-    }
 }

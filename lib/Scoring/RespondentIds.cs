@@ -1,14 +1,17 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 using PopHealth.Features;
+using PopHealth.Workbook;
 
 namespace PopHealth.Scoring;
 
 /// <summary>
 /// The respondent ids of an input, carried to the output exactly: whole-number ids (integer columns, or floating-point
 /// columns holding whole numbers) stay whole numbers, text ids stay text. A missing or non-integral id is a per-row
-/// reason, never replaced; without an id column the 1-based row number is the id. Duplicates are counted.
+/// reason, never replaced; without an id column the 1-based row number is the id. Duplicates are counted. Ids in an integer
+/// column are read as integers, so every one is carried exactly; a floating-point column's are checked to be whole numbers.
 /// </summary>
 public sealed class RespondentIds
 {
@@ -16,14 +19,18 @@ public sealed class RespondentIds
     private const double ExactDoubleLimit = 9_007_199_254_740_992; // 2^53
 
     private readonly DataField? field;
-    private readonly HashSet<long> seenNumbers = [];
-    private readonly HashSet<string> seenText = new(StringComparer.Ordinal);
+    private readonly HashSet<long> seenNumbers;
+    private readonly HashSet<string> seenText;
     private readonly List<string> duplicateExamples = [];
 
-    public RespondentIds(DataField? field)
+    /// <param name="expectedRows">The input's rows, if known: the sets that find duplicates are sized for them once.</param>
+    public RespondentIds(DataField? field, long expectedRows = 0)
     {
         this.field = field;
         IsText = field is not null && BatchScorer.TypeName(field) == "text";
+        var capacity = field is null ? 0 : (int)Math.Clamp(expectedRows, 0, 1 << 26);
+        seenNumbers = new HashSet<long>(IsText ? 0 : capacity);
+        seenText = new HashSet<string>(IsText ? capacity : 0, StringComparer.Ordinal);
         OutputField = IsText ? new DataField<string>(FeatureSet.RespondentId) : new DataField<long?>(FeatureSet.RespondentId);
     }
 
@@ -33,49 +40,89 @@ public sealed class RespondentIds
     public long Duplicates { get; private set; }
     public IReadOnlyList<string> DuplicateExamples => duplicateExamples;
 
-    /// <summary>The ids of one row group (an array of <c>long?</c> or <c>string</c>), with a reason set for each row whose id is unusable.</summary>
-    public async Task<Array> ReadAsync(ParquetRowGroupReader group, int rows, long offset, string?[] reasons)
+    /// <summary>
+    /// The ids of one row group into <paramref name="work"/> (whole numbers packed with a 1/0 per row, or text), with a
+    /// reason for each row whose id is unusable.
+    /// </summary>
+    internal async Task ReadAsync(ParquetRowGroupReader group, long offset, RowGroupWork work)
     {
-        if (field is null)
-        {
-            var numbers = new long?[rows];
-            for (var i = 0; i < rows; i++) numbers[i] = offset + i + 1;
-            return numbers;
-        }
+        if (field is null) { RowNumbers(work, offset); return; }
         if (IsText)
         {
-            var text = new string?[rows];
-            await group.ReadAsync(field, text.AsMemory());
-            for (var i = 0; i < rows; i++)
-                if (text[i] is null) reasons[i] ??= "respondent_id is missing";
-                else Count(text[i]!, seenText.Add(text[i]!));
-            return text;
+            work.TextIds = work.TextIds is { } text && text.Length >= work.Rows ? text : new string?[work.Capacity];
+            await group.ReadAsync(field, work.TextIds.AsMemory(0, work.Rows));
+            CheckText(work);
         }
-        var values = await BatchScorer.ReadNumbers(group, field, rows);
-        var ids = new long?[rows];
-        for (var i = 0; i < rows; i++)
+        else if (ParquetFrames.IsWholeNumber(field))
         {
-            var (id, problem) = WholeNumber(values[i]);
-            if (problem is not null) { reasons[i] ??= problem; continue; }
-            ids[i] = id;
-            Count(id!.Value.ToString(CultureInfo.InvariantCulture), seenNumbers.Add(id.Value));
+            await ParquetFrames.ReadWholeNumbersAsync(group, field, work.Ids, work.IdDefined);
+            CheckWholeNumbers(work);
         }
-        return ids;
+        else
+        {
+            await ParquetFrames.ReadNumbersAsync(group, field, work.Values, work.Defined);
+            CheckFloating(work);
+        }
+    }
+
+    private static void RowNumbers(RowGroupWork work, long offset)
+    {
+        for (var i = 0; i < work.Rows; i++) (work.Ids[i], work.IdDefined[i]) = (offset + i + 1, 1);
+        work.IdCount = work.Rows;
+    }
+
+    private void CheckText(RowGroupWork work)
+    {
+        var text = work.TextIds!;
+        for (var i = 0; i < work.Rows; i++)
+            if (text[i] is null) work.Reasons[i] ??= Missing;
+            else if (!seenText.Add(text[i]!)) CountDuplicate(text[i]!);
+    }
+
+    /// <summary>Integer ids: carried exactly (every value of an integer column is a whole number).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CheckWholeNumbers(RowGroupWork work)
+    {
+        var count = 0;
+        for (var i = 0; i < work.Rows; i++)
+        {
+            if (work.IdDefined[i] == 0) { work.Reasons[i] ??= Missing; continue; }
+            var id = work.Ids[count++];
+            if (!seenNumbers.Add(id)) CountDuplicate(id.ToString(CultureInfo.InvariantCulture));
+        }
+        work.IdCount = count;
+    }
+
+    /// <summary>Floating-point ids: whole numbers within 2^53 are carried; NaN, fractions and larger values are reasons (their id is left null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CheckFloating(RowGroupWork work)
+    {
+        var count = 0;
+        for (int i = 0, v = 0; i < work.Rows; i++)
+        {
+            var (id, problem) = WholeNumber(work.Defined[i] == 0 ? null : work.Values[v++]);
+            work.IdDefined[i] = problem is null ? 1 : 0;
+            if (problem is not null) { work.Reasons[i] ??= problem; continue; }
+            work.Ids[count++] = id!.Value;
+            if (!seenNumbers.Add(id.Value)) CountDuplicate(id.Value.ToString(CultureInfo.InvariantCulture));
+        }
+        work.IdCount = count;
     }
 
     /// <summary>A numeric id as a whole number, or why it is not one.</summary>
     public static (long? Id, string? Problem) WholeNumber(double? value) => value switch
     {
-        null => (null, "respondent_id is missing"),
+        null => (null, Missing),
         double.NaN => (null, "respondent_id is NaN"),
         { } v when Math.Abs(v) >= ExactDoubleLimit => (null, $"respondent_id={v.ToString("R", CultureInfo.InvariantCulture)} is beyond the whole numbers a floating-point id holds exactly (store ids as integers or text)"),
         { } v when v != Math.Floor(v) => (null, $"respondent_id={v.ToString("R", CultureInfo.InvariantCulture)} is not a whole number"),
         { } v => ((long)v, null),
     };
 
-    private void Count(string id, bool first)
+    private const string Missing = "respondent_id is missing";
+
+    private void CountDuplicate(string id)
     {
-        if (first) return;
         Duplicates++;
         if (duplicateExamples.Count < 5 && !duplicateExamples.Contains(id)) duplicateExamples.Add(id);
     }

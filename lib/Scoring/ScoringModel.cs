@@ -14,14 +14,16 @@ public sealed class ScoringModel : IDisposable
     private readonly Task<OnnxScorer>? onnxStarting;
     private CompiledTrees? compiled;
     private readonly TrainedModel? mlnet;
-    private bool checkedCompiled;
+    private readonly object gate = new();
+    private Task<OnnxScorer?>? compiledChecked;
     private readonly bool shiftInGraph;
 
-    private ScoringModel(string uri, RegisteredVersion version, ModelSignature signature, Task<OnnxScorer>? onnx, CompiledTrees? compiled, TrainedModel? mlnet)
+    private ScoringModel(string uri, RegisteredVersion version, ModelSignature signature, OnnxExport? export, TrainedModel? mlnet)
     {
-        (Uri, Version, Signature, onnxStarting, this.compiled, this.mlnet) = (uri, version, signature, onnx, compiled, mlnet);
-        var onnxPath = Path.Combine(version.ArtifactDirectory, OnnxModel.FileName);
-        shiftInGraph = onnx is not null && OnnxModel.CarriesPriorShift(onnxPath);
+        (Uri, Version, Signature, this.mlnet) = (uri, version, signature, mlnet);
+        // ONNX Runtime's session starts from the export's bytes while the input is read; compiled trees need it only to be checked against.
+        onnxStarting = export is null ? null : Task.Run(() => new OnnxScorer(export.Bytes, export.Path));
+        (compiled, shiftInGraph) = (export?.Compiled, export?.CarriesPriorShift ?? false);
         var coverFile = Path.Combine(version.ArtifactDirectory, TreeCover.FileName);
         ExplainableTrees = compiled is not null && File.Exists(coverFile) ? TreeCover.Load(version.ArtifactDirectory, compiled.Trees) : null;
     }
@@ -45,9 +47,9 @@ public sealed class ScoringModel : IDisposable
         {
             var signature = TrainedModel.LoadSignature(version.ArtifactDirectory);
             var onnxPath = Path.Combine(version.ArtifactDirectory, OnnxModel.FileName);
-            if (!File.Exists(onnxPath)) return new ScoringModel(modelUri, version, signature, null, null, ModelArtifacts.Load(version));
-            // ONNX Runtime's session starts while the input is read; compiled trees need it only to be checked against.
-            return new ScoringModel(modelUri, version, signature, Task.Run(() => new OnnxScorer(onnxPath)), CompiledTrees.TryCompile(onnxPath), null);
+            return File.Exists(onnxPath)
+                ? new ScoringModel(modelUri, version, signature, OnnxModel.Read(onnxPath), null) // read and parsed once
+                : new ScoringModel(modelUri, version, signature, null, ModelArtifacts.Load(version));
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
@@ -73,18 +75,24 @@ public sealed class ScoringModel : IDisposable
     /// </summary>
     public async Task<double[]> ProbabilitiesAsync(float[] buffer, int rows, int width)
     {
-        var onnx = await OnnxAsync();
-        if (!checkedCompiled)
-        {
-            // The compiled trees are used only if they give ONNX Runtime's probabilities (within 1e-6) on the first rows.
-            checkedCompiled = true;
-            if (compiled is not null && !CompiledAgrees(onnx!, buffer, Math.Min(rows, 5000), width)) compiled = null;
-        }
+        // The first call (batches may be scored concurrently) checks the compiled trees; every call waits for that check.
+        Task<OnnxScorer?> checking;
+        lock (gate) checking = compiledChecked ??= CheckCompiledAsync(buffer, rows, width);
+        var onnx = await checking;
         if (compiled is { } trees) return await Task.Run(() => Population(trees.Score(buffer, rows, width)));
         if (onnx is not null) return await Task.Run(() => FromOnnx(onnx.Score(buffer, rows, width)));
         return mlnet!.Probabilities(Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray());
     }
 
+    /// <summary>The compiled trees are used only if they give ONNX Runtime's probabilities (within 1e-6) on the first rows.</summary>
+    private async Task<OnnxScorer?> CheckCompiledAsync(float[] buffer, int rows, int width)
+    {
+        var onnx = await OnnxAsync();
+        if (compiled is not null && !await Task.Run(() => CompiledAgrees(onnx!, buffer, Math.Min(rows, 5000), width))) compiled = null;
+        return onnx;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private double[] Population(float[] raw)
     {
         var p = new double[raw.Length];

@@ -122,8 +122,7 @@ public static class ScoringStep
                 ? new FileNotFoundException($"No synthetic respondents at {parameters.ScoreInput}: run 05-synthesize first, or set {WorkbookVariables.ScoreInput} to a Parquet file to score.", parameters.ScoreInput)
                 : new WorkbookParameterException(WorkbookVariables.ScoreInput, parameters.ScoreInput, "an existing Parquet file (there is no such file)");
         var input = await BatchScorer.CheckAsync(parameters.ScoreInput, model.Signature);
-        await using var reader = await ParquetFrames.OpenAsync(parameters.ScoreInput);
-        var problems = reader.Schema.GetDataFields().Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f))
+        var problems = input.Fields.Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f))
             .Select(f => $"column '{f.Name}' is {BatchScorer.TypeName(f)}, expected numbers (it is read for the summaries; drop or convert it)").ToArray();
         if (problems.Length > 0) throw new ScoringInputException(parameters.ScoreInput, problems);
         return input;
@@ -136,7 +135,8 @@ public static class ScoringStep
     public static async Task<ScoringResult> SummariseAsync(WorkbookParameters parameters, ScoringModel model, ScoringReport report)
     {
         var predictions = await ParquetFrames.ReadAsync(parameters.Predictions, [FeatureSet.RespondentId, "probability", "reason"]);
-        var present = await Columns(parameters.ScoreInput);
+        // The input's columns as the check found them: the model's features and the ones it ignored (no second look at the file).
+        var present = model.Signature.Features.Concat(report.IgnoredColumns).ToHashSet();
         var wanted = model.Signature.Features.Concat(SummaryColumns).Where(present.Contains).Distinct().ToArray();
         var input = await ParquetFrames.ReadAsync(parameters.ScoreInput, wanted);
         var probability = (DoubleDataFrameColumn)predictions.Columns["probability"];
@@ -150,12 +150,6 @@ public static class ScoringStep
             Reasons = Enumerable.Range(0, (int)reason.Length).Select(i => reason[i]).ToArray(),
             Ids = Enumerable.Range(0, (int)ids.Length).Select(i => Convert.ToString(ids[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray(),
         };
-    }
-
-    private static async Task<HashSet<string>> Columns(string path)
-    {
-        await using var reader = await ParquetFrames.OpenAsync(path);
-        return reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
     }
 
     /// <summary>Numeric columns of any width as nullable doubles (inputs need not be written by the workbook).</summary>

@@ -109,10 +109,27 @@ public static class OnnxModel
         })).ToArray();
 
     /// <summary>Whether the file's <c>probability</c> already carries the prior shift (exports since it moved into the graph).</summary>
-    public static bool CarriesPriorShift(string path)
+    public static bool CarriesPriorShift(string path) => TryParse(File.ReadAllBytes(path)) is { } model && CarriesPriorShift(model);
+
+    /// <summary>Whether a parsed export's <c>probability</c> already carries the prior shift.</summary>
+    public static bool CarriesPriorShift(ModelProto model) => model.Graph?.Node.Any(n => n.Output.Contains(RawProbability)) ?? false;
+
+    /// <summary>
+    /// An export read once for scoring: its bytes (for ONNX Runtime), its trees compiled when the graph is the shape ML.NET
+    /// exports for tree models, and whether its probability carries the prior shift; one read and one parse.
+    /// </summary>
+    public static OnnxExport Read(string path)
     {
-        try { return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Any(n => n.Output.Contains(RawProbability)); }
-        catch (InvalidProtocolBufferException) { return false; }
+        var bytes = File.ReadAllBytes(path);
+        var model = TryParse(bytes);
+        return new OnnxExport(path, bytes, model is null ? null : CompiledTrees.TryCompile(model), model is not null && CarriesPriorShift(model));
+    }
+
+    /// <summary>The ONNX model in <paramref name="bytes"/>, or null when they are not an ONNX protobuf.</summary>
+    public static ModelProto? TryParse(byte[] bytes)
+    {
+        try { return ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException) { return null; }
     }
 
     /// <summary>Scores <paramref name="rows"/> with ONNX Runtime: the model's probabilities (before any prior shift).</summary>
@@ -133,18 +150,24 @@ public static class OnnxModel
     }
 }
 
+/// <summary>An export as <see cref="OnnxModel.Read"/> read it.</summary>
+public sealed record OnnxExport(string Path, byte[] Bytes, CompiledTrees? Compiled, bool CarriesPriorShift);
+
 /// <summary>An ONNX Runtime session over an exported model, for scoring row-major feature buffers in batches.</summary>
 public sealed class OnnxScorer : IDisposable
 {
     private readonly InferenceSession session;
 
     /// <param name="threads">Threads one scoring call uses (0 = ONNX Runtime's default, all cores).</param>
-    public OnnxScorer(string path, int threads = 0)
+    public OnnxScorer(string path, int threads = 0) : this(File.ReadAllBytes(path), path, threads) { }
+
+    /// <summary>A session over an export already read into memory (<paramref name="path"/> names it in errors).</summary>
+    public OnnxScorer(byte[] model, string path, int threads = 0)
     {
         try
         {
             using var options = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-            session = new InferenceSession(path, options);
+            session = new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {
@@ -169,7 +192,7 @@ public sealed class OnnxScorer : IDisposable
 /// graph ML.NET exports for tree models — one <c>TreeEnsembleRegressor</c> over the input, then scalar
 /// <c>Mul</c>/<c>Add</c>, <c>Sigmoid</c> and <c>Identity</c> up to <c>probability</c> — following the ONNX operator's
 /// semantics (branch modes, missing values tracking the true branch or not, SUM/AVERAGE, base value). Any other graph
-/// is not compiled (<see cref="TryCompile"/> returns null) and ONNX Runtime scores it. Tested equal to ONNX Runtime.
+/// is not compiled (<see cref="TryCompile(string)"/> returns null) and ONNX Runtime scores it. Tested equal to ONNX Runtime.
 /// </summary>
 public sealed class CompiledTrees
 {
@@ -185,12 +208,13 @@ public sealed class CompiledTrees
     /// The trees of an ML.NET tree-model export, up to its raw probability (before the prior shift, which scorers apply
     /// as the graph does); null when the file is not that shape (ONNX Runtime then scores it).
     /// </summary>
-    public static CompiledTrees? TryCompile(string path)
+    public static CompiledTrees? TryCompile(string path) => OnnxModel.TryParse(File.ReadAllBytes(path)) is { } model ? TryCompile(model) : null;
+
+    /// <summary>The trees of a parsed export (see <see cref="TryCompile(string)"/>); null when it is not that shape.</summary>
+    public static CompiledTrees? TryCompile(ModelProto model)
     {
-        ModelProto model;
-        try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
-        catch (InvalidProtocolBufferException) { return null; }
         var graph = model.Graph;
+        if (graph is null) return null;
         var ensembles = graph.Node.Where(n => n.OpType == "TreeEnsembleRegressor").ToArray();
         if (ensembles.Length != 1 || ensembles[0].Input.Count != 1 || ensembles[0].Input[0] != OnnxModel.InputName) return null;
         var tree = ensembles[0];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Data.Analysis;
 using Parquet;
 using Parquet.Schema;
@@ -95,10 +96,8 @@ public static class ParquetFrames
             StringDataFrameColumn => new DataField<string>(c.Name),
             _ => throw new NotSupportedException($"Column '{c.Name}' has type {c.DataType.Name}, which the workbook does not write to Parquet."),
         }).ToArray();
-        return AtomicFile.WriteAsync(path, async stream =>
+        return WriteAsync(path, new ParquetSchema(fields), async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
             for (long start = 0; start < frame.Rows.Count || start == 0; start += rowGroupSize)
             {
                 var count = (int)Math.Min(rowGroupSize, frame.Rows.Count - start);
@@ -107,7 +106,85 @@ public static class ParquetFrames
                     await WriteColumn(group, fields[c], frame.Columns[c], start, count);
                 if (count == 0) break;
             }
+        }, metadata);
+    }
+
+    /// <summary>
+    /// The one way the workbook writes a Parquet file: atomically (temporary file, then renamed), Snappy-compressed, with
+    /// <paramref name="metadata"/> as its key-value metadata; <paramref name="write"/> adds the row groups.
+    /// </summary>
+    public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.WriteAsync(path, async stream =>
+        {
+            await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
+            if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
+            await write(writer);
         });
+
+    /// <summary>
+    /// A numeric column (double, float, int, long, short or byte) of one row group read straight into arrays: its defined
+    /// values, packed in row order, as doubles in <paramref name="values"/>, and for each row 1 in <paramref name="defined"/>
+    /// where it has a value, 0 where it is null. Both arrays need the group's row count. Returns how many values were defined.
+    /// </summary>
+    public static ValueTask<int> ReadNumbersAsync(ParquetRowGroupReader group, DataField field, double[] values, int[] defined) =>
+        (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) switch
+        {
+            var t when t == typeof(double) => ReadRawAsync<double, double>(group, field, values, defined, null),
+            var t when t == typeof(float) => ReadRawAsync<float, double>(group, field, values, defined, v => v),
+            var t when t == typeof(int) => ReadRawAsync<int, double>(group, field, values, defined, v => v),
+            var t when t == typeof(long) => ReadRawAsync<long, double>(group, field, values, defined, v => v),
+            var t when t == typeof(short) => ReadRawAsync<short, double>(group, field, values, defined, v => v),
+            var t when t == typeof(byte) => ReadRawAsync<byte, double>(group, field, values, defined, v => v),
+            var t => throw new InvalidDataException($"Column '{field.Name}' holds {t.Name}, not numbers."),
+        };
+
+    /// <summary>An integer column (int, long, short or byte) of one row group as exact whole numbers; see <see cref="ReadNumbersAsync"/>.</summary>
+    public static ValueTask<int> ReadWholeNumbersAsync(ParquetRowGroupReader group, DataField field, long[] values, int[] defined) =>
+        (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) switch
+        {
+            var t when t == typeof(long) => ReadRawAsync<long, long>(group, field, values, defined, null),
+            var t when t == typeof(int) => ReadRawAsync<int, long>(group, field, values, defined, v => v),
+            var t when t == typeof(short) => ReadRawAsync<short, long>(group, field, values, defined, v => v),
+            var t when t == typeof(byte) => ReadRawAsync<byte, long>(group, field, values, defined, v => v),
+            var t => throw new InvalidDataException($"Column '{field.Name}' holds {t.Name}, not whole numbers."),
+        };
+
+    /// <summary>Whether a field holds integers that <see cref="ReadWholeNumbersAsync"/> reads.</summary>
+    public static bool IsWholeNumber(DataField field) =>
+        (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) is var t && (t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(byte));
+
+    private static async ValueTask<int> ReadRawAsync<TIn, TOut>(ParquetRowGroupReader group, DataField field, TOut[] values, int[] defined, Func<TIn, TOut>? convert)
+        where TIn : struct
+    {
+        var n = checked((int)group.RowCount);
+        if (values.Length < n || defined.Length < n) throw new ArgumentException($"Column '{field.Name}': buffers of {values.Length} for {n} rows.");
+        var raw = convert is null ? (TIn[])(object)values : ArrayPool<TIn>.Shared.Rent(n);
+        try
+        {
+            await group.ReadRawAsync<TIn>(field, raw.AsMemory(0, n), defined.AsMemory(0, n), null);
+            if (convert is not null) Convert(raw, values, n, convert);
+        }
+        finally
+        {
+            if (convert is not null) ArrayPool<TIn>.Shared.Return(raw);
+        }
+        return Defined(defined, n, field.MaxDefinitionLevel);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Convert<TIn, TOut>(TIn[] raw, TOut[] values, int n, Func<TIn, TOut> convert)
+    {
+        for (var i = 0; i < n; i++) values[i] = convert(raw[i]);
+    }
+
+    /// <summary>Definition levels as 1 (a value) or 0 (null) per row; the number of values.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static int Defined(int[] defined, int n, int top)
+    {
+        if (top == 0) { defined.AsSpan(0, n).Fill(1); return n; }
+        var count = 0;
+        for (var i = 0; i < n; i++) count += defined[i] = defined[i] == top ? 1 : 0;
+        return count;
     }
 
     private static DataFrameColumn Create(DataField field, int length, string path)

@@ -214,7 +214,8 @@ public class TreeCoverTests
 /// <summary>Seeded random trees (features repeat along paths, random missing directions and rules) and rows with NaN.</summary>
 internal static class RandomTrees
 {
-    public static TreeEnsemble Ensemble(Random random, int features, int trees, int maxDepth)
+    /// <param name="lessOrEqualOnly">Every split "≤", as ML.NET exports them (else each split's rule is drawn at random).</param>
+    public static TreeEnsemble Ensemble(Random random, int features, int trees, int maxDepth, bool lessOrEqualOnly = false)
     {
         var (feature, threshold, rule, missing, whenTrue, whenFalse, leaf) = (new List<int>(), new List<float>(), new List<SplitRule>(), new List<bool>(), new List<int>(), new List<int>(), new List<double>());
         int Grow(int depth)
@@ -223,7 +224,7 @@ internal static class RandomTrees
             var split = depth < maxDepth && (depth == 0 || random.NextDouble() < 0.8);
             feature.Add(split ? random.Next(features) : 0);
             threshold.Add(MathF.Round((float)random.NextDouble(), 1)); // coarse, so rows land on thresholds too
-            rule.Add(split ? (SplitRule)random.Next(1, 5) : SplitRule.Leaf);
+            rule.Add(!split ? SplitRule.Leaf : lessOrEqualOnly ? SplitRule.LessOrEqual : (SplitRule)random.Next(1, 5));
             missing.Add(random.NextDouble() < 0.5);
             whenTrue.Add(-1);
             whenFalse.Add(-1);
