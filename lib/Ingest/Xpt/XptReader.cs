@@ -31,11 +31,9 @@ public sealed partial class XptReader : IColumnSource
     private readonly bool[] numeric;
     /// <summary>Per numeric variable, counts of SAS missing values by <see cref="MissingSlot"/>.</summary>
     private readonly long[]?[] missingCounts;
-    private readonly ArraySet?[] reusable = new ArraySet?[2];
     private byte[] buffer = new byte[1 << 16];
     private int bufferStart, bufferEnd;
     private bool endOfStream;
-    private int nextSet;
     private long offset;
     private bool finished;
     /// <summary>All-blank observations read but not yet handed out: they are data only if more data follows (or more than a record's padding of them).</summary>
@@ -105,33 +103,27 @@ public sealed partial class XptReader : IColumnSource
         }
     }
 
-    /// <summary>
-    /// Whether <see cref="ReadBatch"/> refills two sets of arrays in turn instead of allocating new ones.
-    /// With it, memory stays at two batches whatever the file's size (large arrays otherwise pile up until a
-    /// full garbage collection), but a batch is only valid until the call after next: one batch can be written
-    /// while the next is read.
-    /// </summary>
-    public bool ReuseBatchArrays { get; set; }
-
     /// <summary>The next batch of at most <paramref name="maxRows"/> rows, or null at the end.</summary>
-    public ColumnBatch? ReadBatch(int maxRows)
+    public ColumnBatch? ReadBatch(int maxRows) => ReadBlock(new RowBlock(Columns, 0), maxRows) is var block && block.RowCount > 0 ? block.ToBatch() : null;
+
+    /// <summary>
+    /// Empties <paramref name="block"/> (of this reader's <see cref="Columns"/>) and fills it with the next rows, at most
+    /// <paramref name="maxRows"/>; no rows at the end. The converter refills the same few blocks: its memory stays at
+    /// those blocks whatever the file's size. A block grows only as rows arrive (by what the rest of the file can hold
+    /// when its length is known), so a header's claim never sizes it.
+    /// </summary>
+    public RowBlock ReadBlock(RowBlock block, int maxRows)
     {
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
-        var setIndex = nextSet;
-        nextSet = 1 - nextSet;
-        var set = ReuseBatchArrays ? reusable[setIndex] : null;
-        var rows = 0;
-        while (rows < maxRows && ReadRow(out var row))
+        if (block.Columns.Count != Columns.Count) throw new ArgumentException("The block was made for another source's columns.", nameof(block));
+        block.Clear();
+        while (block.RowCount < maxRows && ReadRow(out var row))
         {
-            set ??= new ArraySet(numeric, FirstCapacity(maxRows));
-            // Only where the file's length is unknown: the arrays grow as rows arrive, never far ahead of them.
-            if (rows == set.Capacity) set.Grow(NextCapacity(set.Capacity, maxRows));
-            Decode(row, set, rows);
-            rows++;
+            if (block.RowCount == block.Capacity) block.Grow(block.RowCount == 0 ? FirstCapacity(maxRows) : NextCapacity(block.Capacity, maxRows));
+            Decode(row, block);
         }
-        if (ReuseBatchArrays && set is not null) reusable[setIndex] = set;
-        RowsRead += rows;
-        return rows == 0 ? null : new ColumnBatch(Columns, set!.Values, rows, set.Kinds);
+        RowsRead += block.RowCount;
+        return block;
     }
 
     /// <summary>Rows to size a batch for: what the rest of the file can hold when its length is known, else a modest start.</summary>
@@ -149,7 +141,7 @@ public sealed partial class XptReader : IColumnSource
     /// </summary>
     private static int NextCapacity(int capacity, int maxRows) => 8L * capacity > maxRows / 2 ? maxRows : 8 * capacity;
 
-    private void Decode(ReadOnlySpan<byte> row, ArraySet set, int r)
+    private void Decode(ReadOnlySpan<byte> row, RowBlock block)
     {
         for (var i = 0; i < positions.Length; i++)
         {
@@ -157,16 +149,16 @@ public sealed partial class XptReader : IColumnSource
             if (numeric[i])
             {
                 var value = IbmFloat.Decode(field, out var missing);
-                set.Numbers[i]![r] = value;
-                set.Kinds[i]![r] = missing; // '\0' where present, so reused arrays need no clearing
                 if (value is null) missingCounts[i]![MissingSlot(missing)]++;
+                block.SetNumber(i, value, missing);
             }
             else
             {
                 var end = field.LastIndexOfAnyExcept((byte)' ', (byte)0);
-                set.Texts[i]![r] = end < 0 ? null : Latin1.GetString(field[..(end + 1)]);
+                block.SetText(i, end < 0 ? null : Latin1.GetString(field[..(end + 1)]));
             }
         }
+        block.RowAdded();
     }
 
     private static int MissingSlot(char kind) => kind switch { '.' => 0, '_' => 27, _ => kind - 'A' + 1 };
@@ -320,48 +312,5 @@ public sealed partial class XptReader : IColumnSource
     public void Dispose()
     {
         if (ownsStream) stream.Dispose();
-    }
-
-    /// <summary>One batch's arrays: typed views of the same arrays <see cref="ColumnBatch"/> hands out.</summary>
-    private sealed class ArraySet
-    {
-        public ArraySet(bool[] numeric, int capacity)
-        {
-            Numbers = new double?[]?[numeric.Length];
-            Kinds = new char[]?[numeric.Length];
-            Texts = new string?[]?[numeric.Length];
-            Values = new Array[numeric.Length];
-            Allocate(numeric, capacity, 0);
-        }
-
-        public double?[]?[] Numbers { get; }
-        public char[]?[] Kinds { get; }
-        public string?[]?[] Texts { get; }
-        public Array[] Values { get; }
-        public int Capacity { get; private set; }
-
-        public void Grow(int capacity) => Allocate(Numbers.Select(n => n is not null).ToArray(), capacity, Capacity);
-
-        private void Allocate(bool[] numeric, int capacity, int keep)
-        {
-            for (var i = 0; i < numeric.Length; i++)
-            {
-                if (numeric[i])
-                {
-                    var numbers = new double?[capacity];
-                    var kinds = new char[capacity];
-                    Numbers[i]?.AsSpan(0, keep).CopyTo(numbers);
-                    Kinds[i]?.AsSpan(0, keep).CopyTo(kinds);
-                    (Numbers[i], Kinds[i], Values[i]) = (numbers, kinds, numbers);
-                }
-                else
-                {
-                    var texts = new string?[capacity];
-                    Texts[i]?.AsSpan(0, keep).CopyTo(texts);
-                    (Texts[i], Values[i]) = (texts, texts);
-                }
-            }
-            Capacity = capacity;
-        }
     }
 }
