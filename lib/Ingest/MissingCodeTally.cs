@@ -37,6 +37,7 @@ public sealed class MissingCodeTally
     public void AddRows(long count) => rows += count;
 
     /// <summary>Counts the missing codes among <paramref name="present"/> values of variable number <paramref name="variable"/> (blanks excluded).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddValues(int variable, ReadOnlySpan<double> present)
     {
         var known = codes[variable];

@@ -70,6 +70,9 @@ public sealed class RowBlock
     /// <summary>Records one more row as filled (its values were set by the reader).</summary>
     internal void RowAdded() => RowCount++;
 
+    /// <summary>Records <paramref name="count"/> more rows as filled, column by column, by the reader.</summary>
+    internal void RowsAdded(int count) => RowCount += count;
+
     /// <summary>Sets numeric column <paramref name="column"/> of the row being added: a value, or null with its SAS missing kind.</summary>
     internal void SetNumber(int column, double? value, char missing = '.')
     {

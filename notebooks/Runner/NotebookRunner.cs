@@ -47,7 +47,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             results.Add(result);
             log.WriteLine(result.Succeeded
                 ? $"      done in {result.Elapsed.TotalSeconds:F1} s{KernelPeak(result)} -> {result.RenderedPath}"
-                : $"      FAILED: {result.Describe()}");
+                : $"      FAILED{(result.Failure is { } f ? $" at cell {f.CellNumber}" : "")} (the error follows)");
             if (!result.Succeeded) break;
         }
         return results;
@@ -84,6 +84,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
                 return new NotebookResult(name, exitCode == 0 ? -1 : exitCode, watch.Elapsed, null, null, Tail(output), peak);
 
             var executed = ExecutedNotebook.Load(raw);
+            executed.TidyErrors();
             var failure = executed.FirstFailure();
             executed.RemoveRestoreProgress();
             executed.CollapseProgressUpdates();
