@@ -34,7 +34,7 @@ run_notebook() {
   local line
   line=$(grep -E "done in [0-9.]+ s, kernel peak [0-9]+ MiB" "$log") || { cat "$log" >&2; exit 1; }
   local inside
-  inside=$(/usr/bin/python3 -c 'import re, sys; print(re.search(r"<td>seconds</td><td>([0-9.]+)</td>", open(sys.argv[1]).read()).group(1))' "$data/rendered/01-convert.ipynb")
+  inside=$(/usr/bin/python3 -c 'import json, re, sys; print(re.search(r"<td>seconds</td><td>([0-9.]+)</td>", json.dumps(json.load(open(sys.argv[1])))).group(1))' "$data/rendered/01-convert.ipynb")
   echo "$(echo "$end - $start" | bc) $(echo "$line" | sed -E 's/.*done in ([0-9.]+) s, kernel peak ([0-9]+) MiB.*/\1 \2/') $inside"
 }
 
