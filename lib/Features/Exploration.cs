@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Analysis;
+using PopHealth.Ingest;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Workbook;
 
@@ -15,9 +16,6 @@ public sealed record LevelRisk(string Feature, string Level, long Count, double 
 /// <param name="Auc">Single-feature AUC over respondents with a known value, folded so 0.5 = none and 1 = perfect.</param>
 /// <param name="Direction">"higher → more risk" or "lower → more risk".</param>
 public sealed record FeatureAssociation(string Feature, double Auc, string Direction, double ShareMissing, double FairPoorWhenMissing);
-
-/// <summary>How many respondents carry one of a variable's missing codes (or a blank).</summary>
-public sealed record MissingCodeCount(string Variable, string Code, string Label, long Count, double Share);
 
 /// <summary>A cross-tabulation of two variables' codes (counts), rows × columns.</summary>
 public sealed record CrossTab(string RowVariable, string ColumnVariable, IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels, IReadOnlyList<IReadOnlyList<double>> Counts);
@@ -38,60 +36,16 @@ public static class Exploration
 
     /// <summary>
     /// For each of <paramref name="variables"/> present in the table, the respondents per missing code (CDC's
-    /// don't know / refused / not asked codes, and blanks): how much each feature will be missing.
+    /// don't know / refused / not asked codes, and blanks): how much each feature will be missing. (01-convert shows the
+    /// same counts gathered while converting: <see cref="ConversionReport.MissingCodes"/>.)
     /// </summary>
     public static IReadOnlyList<MissingCodeCount> MissingCodeCounts(DataFrame frame, IEnumerable<string> variables)
     {
-        var tally = new MissingCodeTally(variables.Where(v => frame.Columns.IndexOf(v) >= 0).Distinct().ToArray());
-        tally.Add(frame);
+        var tally = new MissingCodeTally(variables.Where(v => frame.Columns.IndexOf(v) >= 0));
+        tally.AddRows(frame.Rows.Count);
+        for (var i = 0; i < tally.Variables.Count; i++) tally.Add(i, frame.Numbers(tally.Variables[i]));
         return tally.Counts();
     }
-
-    /// <summary>
-    /// <see cref="MissingCodeCounts"/> of a converted table read one row group at a time (only the variables' columns):
-    /// what 01-convert shows without loading the table.
-    /// </summary>
-    public static async Task<IReadOnlyList<MissingCodeCount>> MissingCodeCountsAsync(string path, IEnumerable<string> variables)
-    {
-        HashSet<string> present;
-        await using (var reader = await ParquetFrames.OpenAsync(path)) present = reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
-        var tally = new MissingCodeTally(variables.Where(present.Contains).Distinct().ToArray());
-        await foreach (var group in ParquetFrames.ReadRowGroupsAsync(path, tally.Variables)) tally.Add(group);
-        return tally.Counts();
-    }
-
-    /// <summary>Counts of each variable's missing codes and blanks, added up over chunks of rows.</summary>
-    private sealed class MissingCodeTally(string[] variables)
-    {
-        private readonly Dictionary<string, Dictionary<double, long>> codes =
-            variables.ToDictionary(v => v, v => BrfssCodes.MissingCodes(v).ToDictionary(c => c, _ => 0L));
-        private readonly Dictionary<string, long> blanks = variables.ToDictionary(v => v, _ => 0L);
-        private long rows;
-
-        public string[] Variables => variables;
-
-        public void Add(DataFrame chunk)
-        {
-            rows += chunk.Rows.Count;
-            foreach (var variable in variables)
-                foreach (var v in chunk.Numbers(variable))
-                    if (v is null) blanks[variable]++;
-                    else if (codes[variable].TryGetValue(v.Value, out var n)) codes[variable][v.Value] = n + 1;
-        }
-
-        public IReadOnlyList<MissingCodeCount> Counts()
-        {
-            var codebook = BrfssCodebook.Year2024;
-            double Share(long n) => n / (double)Math.Max(1, rows);
-            return variables.SelectMany(v => codes[v].Select(kv => new MissingCodeCount(v, kv.Key.ToString(CultureInfo.InvariantCulture), codebook.Label(v, kv.Key), kv.Value, Share(kv.Value)))
-                .Append(new MissingCodeCount(v, "blank", "not asked or missing", blanks[v], Share(blanks[v])))).ToArray();
-        }
-    }
-
-    /// <summary>The variables the workbook's features read, for a profile (2024 names).</summary>
-    public static IReadOnlyList<string> KeyVariables(PopHealth.Ingest.BrfssYearProfile profile) =>
-        ["_RFHLTH", "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "_EDUCAG", profile.IncomeVariable, "_BMI5", "_BMI5CAT", "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT",
-         .. PopHealth.Ingest.BrfssYearProfile.ConditionItems, "_MICHD", "_DRDXAR2"];
 
     /// <summary>Counts of <paramref name="rowVariable"/> × <paramref name="columnVariable"/> codes; a range such as POORHLTH 1–30 can be grouped by <paramref name="rowGroups"/>.</summary>
     public static CrossTab CrossTabulate(DataFrame frame, string rowVariable, string columnVariable, Func<double?, string>? rowGroups = null)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Threading.Channels;
 using Parquet;
 using Parquet.Schema;
 using PopHealth.Ingest.Xpt;
@@ -13,14 +14,20 @@ namespace PopHealth.Ingest;
 /// <param name="Year">Year profile to use; null detects it from the variables present.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group and per read batch: memory follows this, not the file.</param>
 /// <param name="Synthetic">Whether the source is generated data (recorded in the file's metadata).</param>
-public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 50_000, bool Synthetic = false);
+public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 25_000, bool Synthetic = false);
 
 /// <summary>What a conversion did.</summary>
 public sealed record ConversionReport(
     string Source, string Output, BrfssYearProfile Profile, long Rows, int Columns, string Sha256, bool Synthetic,
     TimeSpan Elapsed, IReadOnlyDictionary<string, string> Renamed, IReadOnlyList<string> Dropped,
-    IReadOnlyDictionary<string, Dictionary<char, long>> SasMissing, IReadOnlyList<string> OutputColumns)
+    IReadOnlyDictionary<string, Dictionary<char, long>> SasMissing, IReadOnlyList<string> OutputColumns, MissingCodeTally KeyMissing)
 {
+    /// <summary>
+    /// Respondents per CDC missing code (and blanks) of the profile's <see cref="BrfssYearProfile.KeyVariables"/>,
+    /// counted while converting: nothing reads the table again for them.
+    /// </summary>
+    public IReadOnlyList<MissingCodeCount> MissingCodes => KeyMissing.Counts();
+
     /// <summary>The report as rows for a notebook table.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
@@ -54,55 +61,133 @@ public static class BrfssConverter
         options ??= new ConversionOptions();
         if (options.RowGroupSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "RowGroupSize must be positive.");
         var watch = Stopwatch.StartNew();
-        var hashing = Task.Run(() => Sha256(input));
+        var hashing = Task.Run(() => Sha256(input)); // on its own thread: the third task for two cores, beside reading and writing
         using var source = BrfssSources.Open(input);
-        if (source is XptReader xpt) xpt.ReuseBatchArrays = true; // two array sets: one batch is written while the next is read
         var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year, source.SourceName);
-
-        var kept = source.Columns.Select((c, i) => (Column: c, Index: i)).Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        var fields = kept.Select(x => x.Column.Kind == ColumnKind.Numeric
-            ? (DataField)new DataField<double?>(profile.TargetName(x.Column.Name))
-            : new DataField<string>(profile.TargetName(x.Column.Name))).ToArray();
-        var duplicate = fields.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-            throw new InvalidDataException($"{source.SourceName}: after renaming by profile {profile.Name}, column '{duplicate.Key}' appears twice.");
-        var schema = new ParquetSchema(fields);
-        var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name).ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
-        var dropped = source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray();
+        var layout = Layout.Of(source, profile);
+        var tally = new MissingCodeTally(profile.KeyVariables.Where(v => layout.Fields.Any(f => f.Name == v && f.ClrType == typeof(double))));
         IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = new Dictionary<string, Dictionary<char, long>>();
-
         long rows = 0;
         await AtomicFile.WriteAsync(output, async stream =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            // Reading the next batch overlaps writing this one (the reader alternates two sets of arrays).
-            var reading = Task.Run(() => source.ReadBatch(options.RowGroupSize));
-            try
-            {
-                while (await reading is { } batch)
-                {
-                    reading = Task.Run(() => source.ReadBatch(options.RowGroupSize));
-                    using var group = writer.CreateRowGroup();
-                    for (var k = 0; k < kept.Count; k++)
-                    {
-                        var values = batch.Values[kept[k].Index];
-                        if (values is double?[] numbers) await group.WriteAsync(fields[k], new ReadOnlyMemory<double?>(numbers, 0, batch.RowCount));
-                        else await group.WriteAsync(fields[k], new ArraySegment<string>((string[])values, 0, batch.RowCount));
-                    }
-                    rows += batch.RowCount;
-                    progress?.Report(rows);
-                }
-            }
-            finally
-            {
-                // A failed write must not leave a read running on a source about to be closed.
-                await reading.ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+            await using var writer = await ParquetWriter.CreateAsync(layout.Schema, stream, WriterOptions);
+            rows = await WriteRowGroupsAsync(source, layout, writer, tally, options.RowGroupSize, progress);
             if (source is XptReader reader) sasMissing = reader.MissingCounts; // counted while reading
-            writer.CustomMetadata = Provenance(source, profile, kept.Select(k => k.Column).ToArray(), options, rows, await hashing, renamed, dropped, sasMissing);
+            writer.CustomMetadata = Provenance(source, profile, layout.Kept.Select(k => k.Column).ToArray(), options, rows, await hashing, layout.Renamed, layout.Dropped, sasMissing);
         });
-        return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, kept.Count, await hashing, options.Synthetic,
-            watch.Elapsed, renamed, dropped, sasMissing, fields.Select(f => f.Name).ToArray());
+        return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, layout.Kept.Count, await hashing, options.Synthetic,
+            watch.Elapsed, layout.Renamed, layout.Dropped, sasMissing, layout.Fields.Select(f => f.Name).ToArray(), tally);
+    }
+
+    /// <summary>Which source columns are written, under which names and Parquet types.</summary>
+    private sealed record Layout(IReadOnlyList<(SourceColumn Column, int Index)> Kept, DataField[] Fields, ParquetSchema Schema,
+        Dictionary<string, string> Renamed, string[] Dropped)
+    {
+        public static Layout Of(IColumnSource source, BrfssYearProfile profile)
+        {
+            var kept = source.Columns.Select((c, i) => (Column: c, Index: i)).Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+            var fields = kept.Select(x => x.Column.Kind == ColumnKind.Numeric
+                ? (DataField)new DataField<double?>(profile.TargetName(x.Column.Name))
+                : new DataField<string>(profile.TargetName(x.Column.Name))).ToArray();
+            var duplicate = fields.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+                throw new InvalidDataException($"{source.SourceName}: after renaming by profile {profile.Name}, column '{duplicate.Key}' appears twice.");
+            var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name).ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
+            var dropped = source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray();
+            return new Layout(kept, fields, new ParquetSchema(fields), renamed, dropped);
+        }
+    }
+
+    /// <summary>
+    /// Snappy, as before: every Parquet reader has it, and it costs little here (writing uncompressed saved about a third
+    /// of the writer's time, 0.2 s, for a file six times larger; Parquet.Net's managed zstd and LZ4 took minutes). The writer's
+    /// buffer pools keep at most a few MB free between row groups, not the 80 MB they would: memory is what the
+    /// notebook's kernel is measured by.
+    /// </summary>
+    private static ParquetOptions WriterOptions => new()
+    {
+        CompressionMethod = CompressionMethod.Snappy,
+        MaximumSmallPoolFreeBytes = 1 << 20,
+        MaximumLargePoolFreeBytes = 4 << 20,
+    };
+
+    /// <summary>Blocks in flight: one being read, one being written, one ready between them.</summary>
+    private const int BlocksInFlight = 3;
+
+    /// <summary>
+    /// A bounded producer/consumer pipeline: one task decodes the source into row blocks, this one writes each as a row
+    /// group (Parquet encoding and compression) and counts the key variables' missing codes; the same few blocks go round.
+    /// </summary>
+    private static async Task<long> WriteRowGroupsAsync(IColumnSource source, Layout layout, ParquetWriter writer, MissingCodeTally tally, int rowGroupSize, IProgress<long>? progress)
+    {
+        var empty = Channel.CreateBounded<RowBlock>(BlocksInFlight);
+        var filled = Channel.CreateBounded<RowBlock>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
+        for (var i = 0; i < BlocksInFlight; i++) empty.Writer.TryWrite(new RowBlock(source.Columns, 0));
+        using var cancel = new CancellationTokenSource();
+        var reading = Task.Run(() => ReadBlocksAsync(source, rowGroupSize, empty.Reader, filled.Writer, cancel.Token));
+        var tallied = tally.Variables.Select((v, t) => (Tally: t, Column: layout.Kept[Array.FindIndex(layout.Fields, f => f.Name == v)].Index)).ToArray();
+        long rows = 0;
+        try
+        {
+            await foreach (var block in filled.Reader.ReadAllAsync(cancel.Token))
+            {
+                await WriteRowGroupAsync(writer, layout, block);
+                tally.AddRows(block.RowCount);
+                foreach (var (t, c) in tallied)
+                {
+                    tally.AddValues(t, block.Present[c].AsSpan(0, block.PresentCount[c]));
+                    tally.AddBlanks(t, block.RowCount - block.PresentCount[c]);
+                }
+                rows += block.RowCount;
+                empty.Writer.TryWrite(block);
+                progress?.Report(rows);
+            }
+        }
+        catch
+        {
+            // A failed write must not leave a read running on a source about to be closed.
+            await cancel.CancelAsync();
+            await reading.ContinueWith(_ => { }, TaskScheduler.Default);
+            throw;
+        }
+        await reading; // the reader's own error (a malformed file), as it was thrown
+        return rows;
+    }
+
+    private static async Task ReadBlocksAsync(IColumnSource source, int rowGroupSize, ChannelReader<RowBlock> empty, ChannelWriter<RowBlock> filled, CancellationToken cancel)
+    {
+        try
+        {
+            while (true)
+            {
+                var block = await empty.ReadAsync(cancel);
+                if (!Fill(source, block, rowGroupSize)) break;
+                await filled.WriteAsync(block, cancel);
+            }
+        }
+        finally { filled.TryComplete(); }
+    }
+
+    /// <summary>Refills <paramref name="block"/> from <paramref name="source"/>; false at the end. XPT decodes straight into it; other sources' batches are copied.</summary>
+    private static bool Fill(IColumnSource source, RowBlock block, int maxRows)
+    {
+        if (source is XptReader xpt) return xpt.ReadBlock(block, maxRows).RowCount > 0;
+        block.Clear();
+        if (source.ReadBatch(maxRows) is not { } batch) return false;
+        block.Add(batch);
+        return true;
+    }
+
+    private static async Task WriteRowGroupAsync(ParquetWriter writer, Layout layout, RowBlock block)
+    {
+        using var group = writer.CreateRowGroup();
+        for (var k = 0; k < layout.Kept.Count; k++)
+        {
+            var c = layout.Kept[k].Index;
+            if (block.Present[c] is { } present)
+                await group.WriteAllPartsAsync<double>(layout.Fields[k], present.AsMemory(0, block.PresentCount[c]), block.Defined[c].AsMemory(0, block.RowCount), null, CancellationToken.None);
+            else await group.WriteAsync(layout.Fields[k], new ArraySegment<string>(block.Texts[c]!, 0, block.RowCount));
+        }
     }
 
     /// <summary>The converted file's provenance, as <c>pophealth.*</c> key-value metadata.</summary>

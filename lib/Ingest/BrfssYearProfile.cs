@@ -36,6 +36,11 @@ public sealed record BrfssYearProfile(
     public static readonly IReadOnlyList<string> ConditionItems =
         ["CVDINFR4", "CVDCRHD4", "CVDSTRK3", "ASTHMA3", "CHCSCNC1", "CHCOCNC1", "CHCCOPD3", "ADDEPEV3", "CHCKDNY2", "HAVARTH4", "DIABETE4"];
 
+    /// <summary>The variables the workbook's features read (2024 names): the ones whose missing codes 01-convert counts.</summary>
+    public IReadOnlyList<string> KeyVariables =>
+        ["_RFHLTH", "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "_EDUCAG", IncomeVariable, "_BMI5", "_BMI5CAT", "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT",
+         .. ConditionItems, "_MICHD", "_DRDXAR2"];
+
     private static readonly IncomeBracket[] Income3 =
     [
         new(1, 0, 10_000), new(2, 10_000, 15_000), new(3, 15_000, 20_000), new(4, 20_000, 25_000), new(5, 25_000, 35_000),

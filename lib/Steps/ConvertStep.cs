@@ -10,6 +10,12 @@ public sealed record ConvertResult(IReadOnlyList<ConversionReport> Reports, Pove
 {
     /// <summary>The (latest) conversion: the only one for a single source.</summary>
     public ConversionReport Report => Reports.MaxBy(r => r.Profile.Year)!;
+
+    /// <summary>
+    /// Respondents per CDC missing code (and blanks) of the key variables over the whole interim table, every survey year
+    /// in it: counted while converting, so nothing reads the table again.
+    /// </summary>
+    public IReadOnlyList<MissingCodeCount> MissingCodes => MissingCodeTally.Combine(Reports.Select(r => r.KeyMissing).ToArray());
 }
 
 /// <summary>

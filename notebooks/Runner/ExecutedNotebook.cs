@@ -85,6 +85,50 @@ public sealed class ExecutedNotebook
     }
 
     /// <summary>
+    /// The workbook's refusals: errors whose message says what is wrong and what to do, so a stack trace adds nothing.
+    /// </summary>
+    private static readonly string[] Refusals =
+        ["System.IO.InvalidDataException", "PopHealth.Workbook.WorkbookParameterException", "System.IO.FileNotFoundException", "System.IO.DirectoryNotFoundException"];
+
+    /// <summary>
+    /// Errors as a reader should see them. dotnet-repl writes an exception's stack trace twice, in the message and again
+    /// as the traceback: a workbook refusal (<see cref="Refusals"/>) keeps only its message, once. Errors in the cells
+    /// after the first failing one follow from it (a variable it never set) and become one line saying so. Other
+    /// errors, bugs, keep their trace. Returns how many outputs changed.
+    /// </summary>
+    public int TidyErrors()
+    {
+        var (changed, number) = (0, 0);
+        int? firstFailure = null;
+        foreach (var cell in Cells)
+        {
+            number++;
+            foreach (var output in (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>().Where(o => (string?)o["output_type"] == "error").ToList())
+            {
+                var value = ((string?)output["evalue"] ?? "").Trim();
+                var message = value.Split('\n').TakeWhile(l => !l.StartsWith("   at ", StringComparison.Ordinal)).Select(l => l.TrimEnd());
+                var text = string.Join("\n", message).Trim();
+                if (firstFailure is { } first)
+                {
+                    output["evalue"] = $"not meaningful: cell {first} failed first ({FirstLine(text)})";
+                    output["traceback"] = new JsonArray();
+                    changed++;
+                    continue;
+                }
+                firstFailure = number;
+                if (Refusals.FirstOrDefault(r => text.StartsWith(r + ": ", StringComparison.Ordinal)) is not { } refusal) continue;
+                output["ename"] = refusal[(refusal.LastIndexOf('.') + 1)..];
+                output["evalue"] = text[(refusal.Length + 2)..];
+                output["traceback"] = new JsonArray();
+                changed++;
+            }
+        }
+        return changed;
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0] is var line && line.Length > 120 ? line[..117] + "..." : text.Split('\n')[0];
+
+    /// <summary>
     /// Gives every cell the <c>id</c> nbformat 4.5 requires, stable across runs (the notebook's name and the cell's
     /// position), and numbers the code cells 1..n in order as a kernel would, results included.
     /// </summary>

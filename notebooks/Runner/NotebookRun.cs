@@ -9,7 +9,8 @@ public sealed record CellFailure(int CellNumber, string CellHead, string ErrorNa
 }
 
 /// <summary>What happened to one notebook.</summary>
-public sealed record NotebookResult(string Name, int ExitCode, TimeSpan Elapsed, string? RenderedPath, CellFailure? Failure, string? ProcessOutput)
+/// <param name="PeakBytes">Peak resident memory of the notebook's kernel (its largest process), sampled from /proc; null elsewhere.</param>
+public sealed record NotebookResult(string Name, int ExitCode, TimeSpan Elapsed, string? RenderedPath, CellFailure? Failure, string? ProcessOutput, long? PeakBytes = null)
 {
     public bool Succeeded => ExitCode == 0 && Failure is null && RenderedPath is not null;
 

@@ -46,12 +46,15 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             var result = await RunOneAsync(notebooks[i], cancel);
             results.Add(result);
             log.WriteLine(result.Succeeded
-                ? $"      done in {result.Elapsed.TotalSeconds:F1} s -> {result.RenderedPath}"
-                : $"      FAILED: {result.Describe()}");
+                ? $"      done in {result.Elapsed.TotalSeconds:F1} s{KernelPeak(result)} -> {result.RenderedPath}"
+                : $"      FAILED{(result.Failure is { } f ? $" at cell {f.CellNumber}" : "")} (the error follows)");
             if (!result.Succeeded) break;
         }
         return results;
     }
+
+    private static string KernelPeak(NotebookResult result) =>
+        result.PeakBytes is { } bytes ? $", kernel peak {bytes / (1024.0 * 1024):F0} MiB" : "";
 
     private string NotebookPath(string name) => Path.Combine(options.NotebookDirectory, name + ".dib");
 
@@ -72,15 +75,16 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
         var watch = Stopwatch.StartNew();
         try
         {
-            var (exitCode, output) = await RunDotnetAsync(
+            var (exitCode, output, peak) = await RunDotnetAsync(
                 ["tool", "run", "dotnet-repl", "--run", NotebookPath(name), "--exit-after-run",
                  "--output-format", "ipynb", "--output-path", raw],
                 options.NotebookDirectory, options.NotebookTimeout, $"notebook {name}", cancel);
             watch.Stop();
             if (!File.Exists(raw))
-                return new NotebookResult(name, exitCode == 0 ? -1 : exitCode, watch.Elapsed, null, null, Tail(output));
+                return new NotebookResult(name, exitCode == 0 ? -1 : exitCode, watch.Elapsed, null, null, Tail(output), peak);
 
             var executed = ExecutedNotebook.Load(raw);
+            executed.TidyErrors();
             var failure = executed.FirstFailure();
             executed.RemoveRestoreProgress();
             executed.CollapseProgressUpdates();
@@ -88,7 +92,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             executed.HideMachinePaths(options.RepositoryRoot, options.Environment.GetValueOrDefault(WorkbookVariables.Data));
             executed.NumberCells(name);
             AtomicFile.WriteAllText(rendered, executed.ToJson());
-            return new NotebookResult(name, exitCode, watch.Elapsed, rendered, failure, exitCode == 0 ? null : Tail(output));
+            return new NotebookResult(name, exitCode, watch.Elapsed, rendered, failure, exitCode == 0 ? null : Tail(output), peak);
         }
         finally
         {
@@ -99,14 +103,17 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
     private async Task RestoreToolsAsync(CancellationToken cancel)
     {
         if (toolsRestored) return;
-        var (exitCode, output) = await RunDotnetAsync(["tool", "restore"], options.RepositoryRoot, TimeSpan.FromMinutes(10), "dotnet tool restore", cancel);
+        var (exitCode, output, _) = await RunDotnetAsync(["tool", "restore"], options.RepositoryRoot, TimeSpan.FromMinutes(10), "dotnet tool restore", cancel);
         if (exitCode != 0)
             throw new InvalidOperationException($"'dotnet tool restore' failed in {options.RepositoryRoot} (exit {exitCode}): {Tail(output)}");
         toolsRestored = true;
     }
 
-    /// <summary>Runs the dotnet host; prints a heartbeat, since dotnet-repl prints nothing while it runs.</summary>
-    private async Task<(int ExitCode, string Output)> RunDotnetAsync(IReadOnlyList<string> arguments, string workingDirectory,
+    /// <summary>
+    /// Runs the dotnet host; prints a heartbeat, since dotnet-repl prints nothing while it runs. Also returns the peak
+    /// resident memory of the largest process it started (the kernel), where the system can tell.
+    /// </summary>
+    private async Task<(int ExitCode, string Output, long? PeakBytes)> RunDotnetAsync(IReadOnlyList<string> arguments, string workingDirectory,
         TimeSpan timeout, string what, CancellationToken cancel)
     {
         var start = new ProcessStartInfo(DotnetHost())
@@ -122,6 +129,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
         foreach (var (key, value) in options.Environment) start.Environment[key] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName} for {what}.");
+        await using var memory = ProcessTreeMemory.Start(process.Id);
         process.StandardInput.Close();
         var output = new ProcessOutput(process);
         var watch = Stopwatch.StartNew();
@@ -144,7 +152,7 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
         }
         var complete = await output.CompleteAsync(OutputGrace);
         if (!complete) log.WriteLine($"      ... {what} exited but a process it started still holds its output open; going on without the rest of its output");
-        return (process.ExitCode, output.Text);
+        return (process.ExitCode, output.Text, memory?.PeakBytes);
     }
 
     /// <summary>How long the output of an exited process may still take to close (see <see cref="ProcessOutput"/>).</summary>

@@ -12,7 +12,6 @@ public static class IbmFloat
     /// <summary>Decodes <paramref name="bytes"/> (2–8 bytes). Returns null for a SAS missing value and says which in <paramref name="missing"/>.</summary>
     public static double? Decode(ReadOnlySpan<byte> bytes, out char missing)
     {
-        missing = '\0';
         ulong bits;
         if (bytes.Length == 8) bits = BinaryPrimitives.ReadUInt64BigEndian(bytes); // the usual width: no copy
         else
@@ -22,19 +21,30 @@ public static class IbmFloat
             bytes.CopyTo(full);
             bits = BinaryPrimitives.ReadUInt64BigEndian(full);
         }
+        missing = IsMissing(bits);
+        return missing == '\0' ? FromBits(bits) : null;
+    }
+
+    /// <summary>The SAS missing value <paramref name="bits"/> (big-endian, zero-padded to 8 bytes) hold ('.', 'A'–'Z', '_'), or '\0' for a number.</summary>
+    public static char IsMissing(ulong bits)
+    {
         var first = (byte)(bits >> 56);
-        if ((bits & 0x00FF_FFFF_FFFF_FFFFUL) == 0 && IsMissingMarker(first))
-        {
-            missing = (char)first;
-            return null;
-        }
+        return (bits & 0x00FF_FFFF_FFFF_FFFFUL) == 0 && IsMissingMarker(first) ? (char)first : '\0';
+    }
+
+    /// <summary>2^(4e − 56) for IBM exponents e = −64…63: all normal doubles, so scaling by them is exact.</summary>
+    private static readonly double[] Scale = Enumerable.Range(-64, 128).Select(e => Math.ScaleB(1.0, 4 * e - 56)).ToArray();
+
+    /// <summary>The number <paramref name="bits"/> (big-endian, zero-padded to 8 bytes) hold; not a missing value.</summary>
+    public static double FromBits(ulong bits)
+    {
         var fraction = bits & 0x00FF_FFFF_FFFF_FFFFUL;
-        if (fraction == 0) return (first & 0x80) != 0 ? -0.0 : 0.0;
-        var exponent = (int)((bits >> 56) & 0x7F) - 64;
-        // value = fraction / 2^56 * 16^exponent. The ulong→double conversion is the only rounding
-        // (to nearest, ties to even); the scaling is exact within double's range, which covers IBM's.
-        var value = Math.ScaleB((double)fraction, 4 * exponent - 56);
-        return (first & 0x80) != 0 ? -value : value;
+        var negative = (bits >> 63) != 0;
+        if (fraction == 0) return negative ? -0.0 : 0.0;
+        // value = fraction / 2^56 * 16^exponent. The ulong→double conversion is the only rounding (to nearest, ties to
+        // even); the scaling by a power of two is exact within double's range, which covers IBM's.
+        var value = (double)fraction * Scale[(int)((bits >> 56) & 0x7F)];
+        return negative ? -value : value;
     }
 
     /// <summary>

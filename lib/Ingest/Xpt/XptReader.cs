@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace PopHealth.Ingest.Xpt;
@@ -31,11 +33,12 @@ public sealed partial class XptReader : IColumnSource
     private readonly bool[] numeric;
     /// <summary>Per numeric variable, counts of SAS missing values by <see cref="MissingSlot"/>.</summary>
     private readonly long[]?[] missingCounts;
-    private readonly ArraySet?[] reusable = new ArraySet?[2];
+    /// <summary>Bytes of rows decoded together, column by column (at least one row).</summary>
+    private const int TileBytes = 64 << 10;
+    private byte[]? tile;
     private byte[] buffer = new byte[1 << 16];
     private int bufferStart, bufferEnd;
     private bool endOfStream;
-    private int nextSet;
     private long offset;
     private bool finished;
     /// <summary>All-blank observations read but not yet handed out: they are data only if more data follows (or more than a record's padding of them).</summary>
@@ -105,68 +108,116 @@ public sealed partial class XptReader : IColumnSource
         }
     }
 
-    /// <summary>
-    /// Whether <see cref="ReadBatch"/> refills two sets of arrays in turn instead of allocating new ones.
-    /// With it, memory stays at two batches whatever the file's size (large arrays otherwise pile up until a
-    /// full garbage collection), but a batch is only valid until the call after next: one batch can be written
-    /// while the next is read.
-    /// </summary>
-    public bool ReuseBatchArrays { get; set; }
-
     /// <summary>The next batch of at most <paramref name="maxRows"/> rows, or null at the end.</summary>
-    public ColumnBatch? ReadBatch(int maxRows)
+    public ColumnBatch? ReadBatch(int maxRows) => ReadBlock(new RowBlock(Columns, 0), maxRows) is var block && block.RowCount > 0 ? block.ToBatch() : null;
+
+    /// <summary>
+    /// Empties <paramref name="block"/> (of this reader's <see cref="Columns"/>) and fills it with the next rows, at most
+    /// <paramref name="maxRows"/>; no rows at the end. The converter refills the same few blocks: its memory stays at
+    /// those blocks whatever the file's size. A block grows only as rows arrive (by what the rest of the file can hold
+    /// when its length is known), so a header's claim never sizes it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public RowBlock ReadBlock(RowBlock block, int maxRows)
     {
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
-        var setIndex = nextSet;
-        nextSet = 1 - nextSet;
-        var set = ReuseBatchArrays ? reusable[setIndex] : null;
-        var rows = 0;
-        while (rows < maxRows && ReadRow(out var row))
+        if (block.Columns.Count != Columns.Count) throw new ArgumentException("The block was made for another source's columns.", nameof(block));
+        block.Clear();
+        var tileRows = 0;
+        while (block.RowCount + tileRows < maxRows && ReadRow(out var row))
         {
-            set ??= new ArraySet(numeric, FirstCapacity(maxRows));
-            // Only where the file's length is unknown: the arrays grow as rows arrive, never far ahead of them.
-            if (rows == set.Capacity) set.Grow(NextCapacity(set.Capacity, maxRows));
-            Decode(row, set, rows);
-            rows++;
+            // Sized by a row actually read, never by a header's claim: a few dozen KB, or one row if rows are larger.
+            tile ??= new byte[Math.Max(1, Math.Min(TileBytes / Math.Max(rowLength, 1), 256)) * rowLength];
+            row.CopyTo(tile.AsSpan(tileRows * rowLength));
+            if (++tileRows * rowLength + rowLength > tile.Length)
+            {
+                DecodeTile(block, tileRows, maxRows);
+                tileRows = 0;
+            }
         }
-        if (ReuseBatchArrays && set is not null) reusable[setIndex] = set;
-        RowsRead += rows;
-        return rows == 0 ? null : new ColumnBatch(Columns, set!.Values, rows, set.Kinds);
-    }
-
-    /// <summary>Rows to size a batch for: what the rest of the file can hold when its length is known, else a modest start.</summary>
-    private int FirstCapacity(int maxRows)
-    {
-        if (streamLength is { } total)
-            return (int)Math.Clamp((total - offset) / Math.Max(rowLength, 1) + 1 + pendingBlankRows, 1, maxRows);
-        var perRow = Math.Max(1, numeric.Length * 18);
-        return Math.Clamp(InitialBatchBytes / perRow, 1, maxRows);
+        if (tileRows > 0) DecodeTile(block, tileRows, maxRows);
+        RowsRead += block.RowCount;
+        return block;
     }
 
     /// <summary>
-    /// Eight times the rows already read (bounded by them), and straight to <paramref name="maxRows"/> past half of it:
-    /// few reallocations, so little garbage on the way to full-size batches.
+    /// Room in <paramref name="block"/> for <paramref name="more"/> rows: what the rest of the file can hold when its length
+    /// is known, else a modest start, then eight times the rows already read, straight to <paramref name="maxRows"/> past
+    /// half of it (few reallocations, so little garbage on the way to full-size blocks).
     /// </summary>
-    private static int NextCapacity(int capacity, int maxRows) => 8L * capacity > maxRows / 2 ? maxRows : 8 * capacity;
-
-    private void Decode(ReadOnlySpan<byte> row, ArraySet set, int r)
+    private void MakeRoom(RowBlock block, int more, int maxRows)
     {
+        var needed = block.RowCount + more;
+        if (needed <= block.Capacity) return;
+        long capacity;
+        if (streamLength is { } total) capacity = needed + (total - offset) / Math.Max(rowLength, 1) + pendingBlankRows;
+        else if (block.Capacity == 0) capacity = InitialBatchBytes / Math.Max(1, numeric.Length * 18);
+        else capacity = 8L * block.Capacity > maxRows / 2 ? maxRows : 8L * block.Capacity;
+        block.Grow((int)Math.Clamp(capacity, needed, maxRows));
+    }
+
+    /// <summary>
+    /// Decodes the rows copied into the tile, one column at a time: each column's arrays are written in order, which keeps
+    /// the caches on a few streams instead of one per column (row by row, decoding was bound by memory, not arithmetic).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DecodeTile(RowBlock block, int tileRows, int maxRows)
+    {
+        MakeRoom(block, tileRows, maxRows);
+        var tileBytes = tile.AsSpan(0, tileRows * rowLength);
         for (var i = 0; i < positions.Length; i++)
         {
-            var field = row.Slice(positions[i], lengths[i]);
-            if (numeric[i])
+            if (numeric[i]) DecodeNumbers(block, i, tileBytes, tileRows);
+            else
             {
-                var value = IbmFloat.Decode(field, out var missing);
-                set.Numbers[i]![r] = value;
-                set.Kinds[i]![r] = missing; // '\0' where present, so reused arrays need no clearing
-                if (value is null) missingCounts[i]![MissingSlot(missing)]++;
+                var texts = block.Texts[i]!;
+                for (int t = 0, at = positions[i]; t < tileRows; t++, at += rowLength)
+                {
+                    var field = tileBytes.Slice(at, lengths[i]);
+                    var end = field.LastIndexOfAnyExcept((byte)' ', (byte)0);
+                    texts[block.RowCount + t] = end < 0 ? null : Latin1.GetString(field[..(end + 1)]);
+                }
+            }
+        }
+        block.RowsAdded(tileRows);
+    }
+
+    // Straight to optimized code: in a notebook's kernel the conversion runs once, too briefly for tiering to catch up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DecodeNumbers(RowBlock block, int column, ReadOnlySpan<byte> tileBytes, int tileRows)
+    {
+        var present = block.Present[column]!;
+        var defined = block.Defined[column]!;
+        var kinds = block.MissingKinds[column]!;
+        var counts = missingCounts[column]!;
+        var count = block.PresentCount[column];
+        var row = block.RowCount;
+        var missingAt = row - count;
+        var width = lengths[column];
+        Span<byte> padded = stackalloc byte[8];
+        for (int t = 0, at = positions[column]; t < tileRows; t++, at += rowLength, row++)
+        {
+            ulong bits;
+            if (width == 8) bits = BinaryPrimitives.ReadUInt64BigEndian(tileBytes.Slice(at, 8));
+            else
+            {
+                padded.Clear();
+                tileBytes.Slice(at, width).CopyTo(padded);
+                bits = BinaryPrimitives.ReadUInt64BigEndian(padded);
+            }
+            if (IbmFloat.IsMissing(bits) is var missing && missing != '\0')
+            {
+                kinds[missingAt++] = missing;
+                counts[MissingSlot(missing)]++;
+                defined[row] = 0;
             }
             else
             {
-                var end = field.LastIndexOfAnyExcept((byte)' ', (byte)0);
-                set.Texts[i]![r] = end < 0 ? null : Latin1.GetString(field[..(end + 1)]);
+                present[count++] = IbmFloat.FromBits(bits);
+                defined[row] = 1;
             }
         }
+        block.PresentCount[column] = count;
     }
 
     private static int MissingSlot(char kind) => kind switch { '.' => 0, '_' => 27, _ => kind - 'A' + 1 };
@@ -177,6 +228,7 @@ public sealed partial class XptReader : IColumnSource
     /// All-blank observations are held back: at the end of the file, up to a record's worth of blanks is the last
     /// record's padding, not data (as ReadStat reads it); anything longer, or followed by data, is observations.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadRow(out ReadOnlySpan<byte> row)
     {
         row = default;
@@ -320,48 +372,5 @@ public sealed partial class XptReader : IColumnSource
     public void Dispose()
     {
         if (ownsStream) stream.Dispose();
-    }
-
-    /// <summary>One batch's arrays: typed views of the same arrays <see cref="ColumnBatch"/> hands out.</summary>
-    private sealed class ArraySet
-    {
-        public ArraySet(bool[] numeric, int capacity)
-        {
-            Numbers = new double?[]?[numeric.Length];
-            Kinds = new char[]?[numeric.Length];
-            Texts = new string?[]?[numeric.Length];
-            Values = new Array[numeric.Length];
-            Allocate(numeric, capacity, 0);
-        }
-
-        public double?[]?[] Numbers { get; }
-        public char[]?[] Kinds { get; }
-        public string?[]?[] Texts { get; }
-        public Array[] Values { get; }
-        public int Capacity { get; private set; }
-
-        public void Grow(int capacity) => Allocate(Numbers.Select(n => n is not null).ToArray(), capacity, Capacity);
-
-        private void Allocate(bool[] numeric, int capacity, int keep)
-        {
-            for (var i = 0; i < numeric.Length; i++)
-            {
-                if (numeric[i])
-                {
-                    var numbers = new double?[capacity];
-                    var kinds = new char[capacity];
-                    Numbers[i]?.AsSpan(0, keep).CopyTo(numbers);
-                    Kinds[i]?.AsSpan(0, keep).CopyTo(kinds);
-                    (Numbers[i], Kinds[i], Values[i]) = (numbers, kinds, numbers);
-                }
-                else
-                {
-                    var texts = new string?[capacity];
-                    Texts[i]?.AsSpan(0, keep).CopyTo(texts);
-                    (Texts[i], Values[i]) = (texts, texts);
-                }
-            }
-            Capacity = capacity;
-        }
     }
 }

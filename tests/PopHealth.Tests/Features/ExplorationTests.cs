@@ -94,18 +94,42 @@ public class ExplorationTests
     }
 
     [Fact]
-    public async Task Missing_codes_counted_row_group_by_row_group_equal_the_whole_table_count_and_the_head_is_the_first_rows()
+    public async Task Missing_codes_counted_while_converting_equal_the_whole_table_count_and_the_head_is_the_first_rows()
     {
-        var interim = await RealData.Interim2016();
+        using var temp = Repo.Temp();
+        var interim = temp.File("brfss.parquet");
+        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz"), interim);
         var table = await BrfssTable.ReadAsync(interim);
-        var variables = Exploration.KeyVariables(table.Profile);
-        var whole = Exploration.MissingCodeCounts(table.Frame, variables);
-        var streamed = await Exploration.MissingCodeCountsAsync(interim, variables);
+        var whole = Exploration.MissingCodeCounts(table.Frame, table.Profile.KeyVariables);
+        var converted = report.MissingCodes;
         Assert.Equal(whole.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code),
-            streamed.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code));
-        Assert.Contains(streamed, m => m.Variable == "_AGEG5YR" && m.Code == "14" && m.Count == 4_632); // SOURCES.md
+            converted.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code));
+        Assert.Contains(converted, m => m.Variable == "_AGEG5YR" && m.Code == "14" && m.Count == 4_632); // SOURCES.md
+        Assert.Contains(converted, m => m.Variable == "INCOME2" && m.Code == "77" && m.Count > 0);
         var head = await ParquetFrames.ReadHeadAsync(interim, 8);
         Assert.Equal(8, head.Rows.Count);
         Assert.Equal(table.Frame.Columns.Select(c => c[7]), head.Columns.Select(c => c[7]));
+    }
+
+    [Fact]
+    public void Missing_codes_of_several_years_add_up_and_a_variable_one_year_lacks_is_blank_there()
+    {
+        var first = new MissingCodeTally(["GENHLTH", "INCOME3"]);
+        first.AddRows(4);
+        first.AddValues(0, [1, 7, 9, 9]);
+        first.AddValues(1, [77, 3]);
+        first.AddBlanks(1, 2);
+        var second = new MissingCodeTally(["GENHLTH"]);
+        second.AddRows(2);
+        second.AddValues(0, [7]);
+        second.AddBlanks(0, 1);
+        var counts = MissingCodeTally.Combine([first, second]).ToDictionary(m => (m.Variable, m.Code), m => m.Count);
+        Assert.Equal(2, counts[("GENHLTH", "7")]);
+        Assert.Equal(2, counts[("GENHLTH", "9")]);
+        Assert.Equal(1, counts[("GENHLTH", "blank")]);
+        Assert.Equal(1, counts[("INCOME3", "77")]);
+        Assert.Equal(0, counts[("INCOME3", "99")]);
+        Assert.Equal(4, counts[("INCOME3", "blank")]); // 2 blanks in the first year, both rows of the second
+        Assert.Equal(4 / 6.0, MissingCodeTally.Combine([first, second]).Single(m => m.Variable == "INCOME3" && m.Code == "blank").Share, 12);
     }
 }

@@ -122,6 +122,38 @@ public class NotebookTests(NotebookSession session)
     }
 
     [Fact]
+    public async Task A_source_that_is_not_brfss_stops_01_with_our_message_once_and_no_stack_trace()
+    {
+        // Finding 6: the refusal's stack trace was printed twice in the notebook (message and traceback) and the runner
+        // printed the whole error twice (log and summary); the cells after it added NullReferenceExceptions.
+        using var temp = Repo.Temp();
+        var input = temp.File("other.xpt");
+        File.Copy(Repo.Path("tests", "fixtures", "xpt", "haven_v5.xpt"), input);
+        var runner = Path.Combine(AppContext.BaseDirectory, "PopHealth.Runner.dll");
+        var start = new ProcessStartInfo("dotnet", [runner, "01-convert"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in session.Environment) start.Environment[key] = value;
+        start.Environment["POPHEALTH_INPUT"] = input;
+        start.Environment["POPHEALTH_DATA"] = temp.File("data");
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        const string message = "other.xpt: cannot tell the BRFSS year";
+        Assert.Single(Regex.Matches(output, Regex.Escape(message)));
+        Assert.Contains("Set POPHEALTH_INPUT to a BRFSS file", output);
+        Assert.DoesNotContain("   at ", output);
+
+        var cells = NotebookSession.OutputsByCell(temp.File("data/rendered/01-convert.ipynb"));
+        var all = string.Join("\n", cells);
+        Assert.Single(Regex.Matches(all, Regex.Escape(message)));
+        Assert.DoesNotContain("   at ", all);
+        Assert.DoesNotContain("StackTrace", all);
+        var failed = cells.ToList().FindIndex(c => c.Contains(message)) + 1;
+        Assert.Contains("\"ename\":\"InvalidDataException\"", cells[failed - 1]);
+        Assert.All(cells.Skip(failed).Where(c => c.Contains("\"error\"")), c => Assert.Contains($"not meaningful: cell {failed} failed first", c));
+    }
+
+    [Fact]
     public async Task The_runner_resolves_relative_input_paths_against_the_callers_folder()
     {
         var runner = Path.Combine(AppContext.BaseDirectory, "PopHealth.Runner.dll");

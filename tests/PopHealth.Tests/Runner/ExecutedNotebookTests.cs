@@ -32,6 +32,36 @@ public class ExecutedNotebookTests
         Assert.Equal(new CellFailure(3, "// load the data", "Error", "CS0103: Load"), failure);
     }
 
+    private static JsonObject Error(string value) => new()
+    {
+        ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = value,
+        ["traceback"] = new JsonArray(value.Split('\n').Where(l => l.StartsWith("   at ", StringComparison.Ordinal)).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
+    };
+
+    [Fact]
+    public void A_workbook_refusal_keeps_its_message_once_the_errors_after_it_say_so_and_a_bug_keeps_its_trace()
+    {
+        using var temp = Repo.Temp();
+        var path = Write(temp, [
+            Code("var step = await ConvertStep.RunAsync(parameters);", Error("System.IO.InvalidDataException: x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file.\n   at PopHealth.Ingest.BrfssYearProfile.Detect()\n--- End of stack trace from previous location ---\n   at Submission#6.MoveNext()")),
+            Code("step.Report", Error("System.NullReferenceException: Object reference not set to an instance of an object.\n   at Submission#7.MoveNext()")),
+        ]);
+        var notebook = ExecutedNotebook.Load(path);
+        Assert.Equal(2, notebook.TidyErrors());
+        var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]!.AsArray().Select(c => c!["outputs"]![0]!).ToArray();
+        Assert.Equal("InvalidDataException", (string?)outputs[0]["ename"]);
+        Assert.Equal("x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file.", (string?)outputs[0]["evalue"]);
+        Assert.Empty(outputs[0]["traceback"]!.AsArray());
+        Assert.Equal("not meaningful: cell 1 failed first (System.NullReferenceException: Object reference not set to an instance of an object.)", (string?)outputs[1]["evalue"]);
+        Assert.Equal(new CellFailure(1, "var step = await ConvertStep.RunAsync(parameters);", "InvalidDataException", "x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file."), notebook.FirstFailure());
+
+        // An error that is not one of the workbook's refusals is a bug: its trace is what a developer needs.
+        var bug = Write(temp, [Code("Boom();", Error("System.InvalidOperationException: boom\n   at Boom()"))]);
+        var buggy = ExecutedNotebook.Load(bug);
+        Assert.Equal(0, buggy.TidyErrors());
+        Assert.Contains("   at Boom()", buggy.FirstFailure()!.Message);
+    }
+
     [Fact]
     public void No_error_outputs_means_no_failure()
     {

@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace PopHealth.Runner;
+
+/// <summary>
+/// The peak resident memory of the largest process under a root process (on Linux, from <c>/proc</c>): the notebook's
+/// kernel, which <c>dotnet tool run</c> starts as a child. Each process's own high-water mark (<c>VmHWM</c>) is read
+/// every <see cref="Interval"/> while it lives; the mark only grows, so a sample misses at most what the process added
+/// in its last interval. GNU time's <c>%M</c> on the runner would report the same largest process, but also counts the
+/// build that <c>dotnet run</c> does first.
+/// </summary>
+public sealed class ProcessTreeMemory : IAsyncDisposable
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+
+    private readonly int root;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task sampling;
+    private long peakBytes;
+
+    private ProcessTreeMemory(int root)
+    {
+        this.root = root;
+        sampling = Task.Run(SampleAsync);
+    }
+
+    /// <summary>Starts sampling the tree under <paramref name="rootProcessId"/>; null where <c>/proc</c> cannot tell (not Linux).</summary>
+    public static ProcessTreeMemory? Start(int rootProcessId) =>
+        OperatingSystem.IsLinux() && Directory.Exists("/proc/self") ? new ProcessTreeMemory(rootProcessId) : null;
+
+    /// <summary>The largest high-water mark seen in one process of the tree, in bytes.</summary>
+    public long PeakBytes => Interlocked.Read(ref peakBytes);
+
+    private async Task SampleAsync()
+    {
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            do Sample();
+            while (await timer.WaitForNextTickAsync(stop.Token));
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private void Sample()
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ParentOf(pid) is { } parent)
+                parents[pid] = parent;
+        foreach (var pid in parents.Keys.Where(p => Descends(p, parents)))
+            if (HighWaterMark(pid) is { } bytes && bytes > PeakBytes) Interlocked.Exchange(ref peakBytes, bytes);
+    }
+
+    private bool Descends(int pid, Dictionary<int, int> parents)
+    {
+        for (var depth = 0; depth < 64; depth++)
+        {
+            if (pid == root) return true;
+            if (!parents.TryGetValue(pid, out pid)) return false;
+        }
+        return false;
+    }
+
+    /// <summary>The parent process id from <c>/proc/PID/stat</c> (the field after the parenthesised name, which may hold spaces).</summary>
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            return null; // the process ended between listing and reading
+        }
+    }
+
+    /// <summary><c>VmHWM</c> from <c>/proc/PID/status</c> (kB), in bytes.</summary>
+    private static long? HighWaterMark(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Sample(); // a last look, while the processes may still be there
+        await stop.CancelAsync();
+        await sampling;
+        stop.Dispose();
+    }
+}
