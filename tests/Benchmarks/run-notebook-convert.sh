@@ -22,8 +22,9 @@ work=$(mktemp -d /tmp/pophealth-nbconvert-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 dotnet build "$root/notebooks/Runner" -nologo -v q >/dev/null
 
-# One notebook run: prints "<runner wall s> <notebook s> <kernel peak MiB> <conversion s inside the kernel>" (the last from
-# the report 01 displays: ConvertStep's own stopwatch, the part of the notebook that grows with the file).
+# One notebook run: prints "<runner wall s> <notebook s> <kernel peak MiB> <conversion s> <cells s>": the conversion's own
+# stopwatch (the report 01 displays) and the time of every cell from the convert cell to the end, from the cell start and
+# end times dotnet-repl records in the executed notebook (01's whole work, without the kernel's start and the setup cells).
 run_notebook() {
   local input=$1 data=$2 log=$work/runner.log start end
   rm -rf "$data"
@@ -34,7 +35,7 @@ run_notebook() {
   local line
   line=$(grep -E "done in [0-9.]+ s, kernel peak [0-9]+ MiB" "$log") || { cat "$log" >&2; exit 1; }
   local inside
-  inside=$(/usr/bin/python3 -c 'import json, re, sys; print(re.search(r"<td>seconds</td><td>([0-9.]+)</td>", json.dumps(json.load(open(sys.argv[1])))).group(1))' "$data/rendered/01-convert.ipynb")
+  inside=$(/usr/bin/python3 "$here/notebook_cell_times.py" "$data/rendered/01-convert.ipynb")
   echo "$(echo "$end - $start" | bc) $(echo "$line" | sed -E 's/.*done in ([0-9.]+) s, kernel peak ([0-9]+) MiB.*/\1 \2/') $inside"
 }
 
@@ -46,25 +47,27 @@ run_pandas() {
 
 # One unmeasured run first: a freshly packed library is restored into NuGet's cache by the first kernel that loads it.
 run_notebook "$small" "$work/small" >/dev/null
-echo "rep  small: runner s, notebook s, kernel MiB, conversion s | large: the same | pandas s, MiB | net s (notebook), ratio, kernel growth MiB, conversion net s, its ratio"
+echo "rep  small: runner s, notebook s, kernel MiB, conversion s, cells s | large: the same | pandas s, MiB | net s and ratio: notebook, conversion, cells | kernel growth MiB"
 results=$work/results
 for i in $(seq 1 "$reps"); do
-  read -r sw sn sm sc < <(run_notebook "$small" "$work/small")
-  read -r bw bn bm bc_ < <(run_notebook "$big" "$work/big")
+  read -r sw sn sm sc scl < <(run_notebook "$small" "$work/small")
+  read -r bw bn bm bc_ bcl < <(run_notebook "$big" "$work/big")
   read -r pt pm < <(run_pandas "$big")
   net=$(echo "$bn - $sn" | bc)
   ratio=$(echo "scale=4; $net / $pt" | bc)
   cnet=$(echo "$bc_ - $sc" | bc)
   cratio=$(echo "scale=4; $cnet / $pt" | bc)
-  echo "$i    $sw $sn $sm $sc | $bw $bn $bm $bc_ | $pt $pm | $net $ratio $((bm - sm)) $cnet $cratio"
-  echo "$net $pt $ratio $sm $bm $((bm - sm)) $(echo "$bw - $sw" | bc) $cnet $cratio" >>"$results"
+  clnet=$(echo "$bcl - $scl" | bc)
+  clratio=$(echo "scale=4; $clnet / $pt" | bc)
+  echo "$i    $sw $sn $sm $sc $scl | $bw $bn $bm $bc_ $bcl | $pt $pm | $net $ratio $cnet $cratio $clnet $clratio | $((bm - sm))"
+  echo "$net $pt $ratio $sm $bm $((bm - sm)) $(echo "$bw - $sw" | bc) $cnet $cratio $clnet $clratio" >>"$results"
 done
 
 /usr/bin/python3 - "$results" <<'EOF'
 import statistics, sys
 rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
 names = ["notebook net s", "pandas s", "ratio", "kernel peak small MiB", "kernel peak large MiB", "kernel growth MiB",
-         "runner net s (whole process)", "conversion net s (in kernel)", "conversion ratio"]
+         "runner net s (whole process)", "conversion net s (in kernel)", "conversion ratio", "cells net s (convert cell to end)", "cells ratio"]
 for k, name in enumerate(names):
     values = [r[k] for r in rows]
     print(f"{name:30s} median {statistics.median(values):9.3f}  range {min(values):9.3f} .. {max(values):9.3f}  (n={len(values)})")
