@@ -72,9 +72,8 @@ public static class BrfssConverter
         IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = new Dictionary<string, Dictionary<char, long>>();
 
         long rows = 0;
-        await AtomicFile.WriteAsync(output, async stream =>
+        await ParquetFrames.WriteAsync(output, schema, async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
             // Reading the next batch overlaps writing this one (the reader alternates two sets of arrays).
             var reading = Task.Run(() => source.ReadBatch(options.RowGroupSize));
             try
