@@ -68,13 +68,12 @@ public static class BrfssConverter
         var tally = new MissingCodeTally(profile.KeyVariables.Where(v => layout.Fields.Any(f => f.Name == v && f.ClrType == typeof(double))));
         IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = new Dictionary<string, Dictionary<char, long>>();
         long rows = 0;
-        await AtomicFile.WriteAsync(output, async stream =>
+        await ParquetFrames.WriteAsync(output, layout.Schema, async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(layout.Schema, stream, WriterOptions);
             rows = await WriteRowGroupsAsync(source, layout, writer, tally, options.RowGroupSize, progress);
             if (source is XptReader reader) sasMissing = reader.MissingCounts; // counted while reading
             writer.CustomMetadata = Provenance(source, profile, layout.Kept.Select(k => k.Column).ToArray(), options, rows, await hashing, layout.Renamed, layout.Dropped, sasMissing);
-        });
+        }, options: WriterOptions);
         return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, layout.Kept.Count, await hashing, options.Synthetic,
             watch.Elapsed, layout.Renamed, layout.Dropped, sasMissing, layout.Fields.Select(f => f.Name).ToArray(), tally);
     }

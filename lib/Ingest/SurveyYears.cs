@@ -33,12 +33,10 @@ public static class SurveyYears
         }
         CheckOneKind(parts, metadata);
         var schema = new ParquetSchema(fields.Append(new DataField<double?>(Column)).ToArray());
-        await AtomicFile.WriteAsync(output, async stream =>
+        await ParquetFrames.WriteAsync(output, schema, async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            writer.CustomMetadata = MergedMetadata(parts, metadata);
             for (var p = 0; p < parts.Count; p++) await CopyAsync(parts[p].Path, parts[p].Year, schema, writer);
-        });
+        }, MergedMetadata(parts, metadata));
     }
 
     private static void CheckOneKind(IReadOnlyList<(string Path, int Year)> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)

@@ -7,26 +7,27 @@ namespace PopHealth.Modeling;
 /// lookup table per tree. Each feature's thresholds, over all trees, are sorted once; a value's <b>bin</b> is how many
 /// of them lie below it (NaN has a bin of its own), so x ≤ threshold k exactly when bin ≤ k. Within a tree, a feature's
 /// bins fall into the few ranges its own thresholds make, and the tree's leaf depends only on those ranges: the table
-/// holds the leaf value for every combination (NaN routed as each split routes it). A row then costs one binary search
-/// per feature, and per tree a few independent loads instead of a walk down its levels. Outputs equal
+/// holds the leaf for every combination (NaN routed as each split routes it), one byte per cell. A row then costs one
+/// binary search per feature, and per tree a few independent loads instead of a walk down its levels. Outputs equal
 /// <see cref="TreeEnsemble"/>'s bit for bit: the same leaves, added in tree order.
 /// </summary>
 internal sealed class TreeTables
 {
-    /// <summary>Largest table one tree may have (cells = product over its features of their ranges + 1 for NaN).</summary>
-    public const int MaxCells = 1 << 12;
+    /// <summary>Largest table one tree may have (cells = product over its features of their ranges + 1 for NaN), and all trees together.</summary>
+    public const int MaxCells = 1 << 16, MaxTotalCells = 1 << 22;
 
     private readonly float[][] thresholds;   // per feature: sorted distinct thresholds over all trees
     private readonly int[] featureOfTerm;    // per tree, its features (flattened; tree t uses terms [termStart[t], termStart[t + 1]))
     private readonly int[][] offsetOfBin;    // per term: bin → offset into the tree's table (range index × stride)
     private readonly int[] termStart;
-    private readonly double[][] table;       // per tree: leaf value per cell
+    private readonly byte[][] table;         // per tree: its leaf per cell
+    private readonly double[][] leafValue;   // per tree: the value of each of its leaves
     private readonly double baseValue;
     private readonly bool average;
 
-    private TreeTables(float[][] thresholds, int[] featureOfTerm, int[][] offsetOfBin, int[] termStart, double[][] table, TreeEnsemble trees)
+    private TreeTables(float[][] thresholds, int[] featureOfTerm, int[][] offsetOfBin, int[] termStart, byte[][] table, double[][] leafValue, TreeEnsemble trees)
     {
-        (this.thresholds, this.featureOfTerm, this.offsetOfBin, this.termStart, this.table) = (thresholds, featureOfTerm, offsetOfBin, termStart, table);
+        (this.thresholds, this.featureOfTerm, this.offsetOfBin, this.termStart, this.table, this.leafValue) = (thresholds, featureOfTerm, offsetOfBin, termStart, table, leafValue);
         (baseValue, average) = (trees.BaseValue, trees.Average);
     }
 
@@ -37,16 +38,17 @@ internal sealed class TreeTables
             return null;
         var thresholds = Enumerable.Range(0, trees.Features).Select(f => Enumerable.Range(0, trees.Nodes)
             .Where(i => trees.rule[i] != SplitRule.Leaf && trees.feature[i] == f).Select(i => trees.threshold[i]).Distinct().Order().ToArray()).ToArray();
-        var (features, offsets, starts, tables) = (new List<int>(), new List<int[]>(), new List<int> { 0 }, new double[trees.Trees][]);
+        var (features, offsets, starts) = (new List<int>(), new List<int[]>(), new List<int> { 0 });
+        var (tables, leaves, total) = (new byte[trees.Trees][], new double[trees.Trees][], 0L);
         for (var t = 0; t < trees.Trees; t++)
         {
-            if (Tree.Build(trees, trees.roots[t], thresholds) is not { } tree) return null;
+            if (Tree.Build(trees, trees.roots[t], thresholds) is not { } tree || (total += tree.Table.Length) > MaxTotalCells) return null;
             features.AddRange(tree.Features);
             offsets.AddRange(tree.OffsetOfBin);
             starts.Add(features.Count);
-            tables[t] = tree.Table;
+            (tables[t], leaves[t]) = (tree.Table, tree.LeafValue);
         }
-        return new TreeTables(thresholds, [.. features], [.. offsets], [.. starts], tables, trees);
+        return new TreeTables(thresholds, [.. features], [.. offsets], [.. starts], tables, leaves, trees);
     }
 
     /// <summary>
@@ -75,8 +77,8 @@ internal sealed class TreeTables
                     var feature = bins.AsSpan(featureOfTerm[term] * rows, count);
                     for (var r = 0; r < count; r++) cell[r] += offsets[feature[r]];
                 }
-                var values = table[t];
-                for (var r = 0; r < count; r++) output[r] += values[cell[r]];
+                var (leaf, values) = (table[t], leafValue[t]);
+                for (var r = 0; r < count; r++) output[r] += values[leaf[cell[r]]];
             }
             for (var r = 0; r < count; r++) output[r] = (average ? output[r] / table.Length : output[r]) + baseValue;
         }
@@ -106,8 +108,8 @@ internal sealed class TreeTables
         }
     }
 
-    /// <summary>One tree's table: its features, each feature's bin → offset, and the leaf value per cell.</summary>
-    private sealed record Tree(int[] Features, int[][] OffsetOfBin, double[] Table)
+    /// <summary>One tree's table: its features, each feature's bin → offset, its leaf per cell, and its leaves' values.</summary>
+    private sealed record Tree(int[] Features, int[][] OffsetOfBin, byte[] Table, double[] LeafValue)
     {
         public static Tree? Build(TreeEnsemble trees, int root, float[][] thresholds)
         {
@@ -130,7 +132,8 @@ internal sealed class TreeTables
             var strides = new int[features.Length];
             for (int j = 0, stride = 1; j < features.Length; stride *= own[features[j]].Count + 2, j++) strides[j] = stride;
             var offsetOfBin = features.Select((f, j) => RangeOffsets(thresholds[f].Length, own[f].ToArray(), strides[j])).ToArray();
-            return new Tree(features, offsetOfBin, Cells(trees, root, thresholds, features, own, strides, (int)cells));
+            var (table, leaves) = Cells(trees, root, thresholds, features, own, strides, (int)cells);
+            return leaves.Count > 256 ? null : new Tree(features, offsetOfBin, table, leaves.Select(l => trees.leafValue[l]).ToArray());
         }
 
         /// <summary>For each bin of a feature (0 … its thresholds, then NaN): its range among the tree's thresholds, times the stride.</summary>
@@ -142,26 +145,31 @@ internal sealed class TreeTables
             return offsets;
         }
 
-        /// <summary>The leaf value of every cell: the tree walked with each feature in that cell's range (or NaN).</summary>
-        private static double[] Cells(TreeEnsemble trees, int root, float[][] thresholds, int[] features, SortedDictionary<int, SortedSet<int>> own, int[] strides, int cells)
+        /// <summary>The leaf of every cell (the tree walked with each feature in that cell's range, or NaN), as an index into the leaves reached.</summary>
+        private static (byte[] Table, List<int> Leaves) Cells(TreeEnsemble trees, int root, float[][] thresholds, int[] features, SortedDictionary<int, SortedSet<int>> own, int[] strides, int cells)
         {
             var ownSorted = features.Select(f => own[f].ToArray()).ToArray();
-            var result = new double[cells];
+            var (result, leaves, slot) = (new byte[cells], new List<int>(), new Dictionary<int, int>());
+            // Each split's feature (its position j in the table) and threshold (its position k among the tree's own).
+            var (position, rank) = (new Dictionary<int, int>(), new Dictionary<int, int>());
+            for (var j = 0; j < features.Length; j++) position[features[j]] = j;
             for (var cell = 0; cell < cells; cell++)
             {
                 var node = root;
                 while (trees.rule[node] != SplitRule.Leaf)
                 {
-                    var j = Array.IndexOf(features, trees.feature[node]);
+                    var j = position[trees.feature[node]];
+                    if (!rank.TryGetValue(node, out var k))
+                        rank[node] = k = Array.IndexOf(ownSorted[j], Array.BinarySearch(thresholds[trees.feature[node]], trees.threshold[node]));
                     var range = cell / strides[j] % (ownSorted[j].Length + 2);
-                    var k = Array.IndexOf(ownSorted[j], Array.BinarySearch(thresholds[trees.feature[node]], trees.threshold[node]));
                     // Range r holds values above the tree's first r thresholds: x ≤ its k-th threshold exactly when r ≤ k.
                     var goTrue = range == ownSorted[j].Length + 1 ? trees.missingTrue[node] : range <= k;
                     node = goTrue ? trees.whenTrue[node] : trees.whenFalse[node];
                 }
-                result[cell] = trees.leafValue[node];
+                if (!slot.TryGetValue(node, out var index)) { slot[node] = index = leaves.Count; leaves.Add(node); }
+                result[cell] = (byte)index; // more than 256 leaves: the tree is not tabled (checked by the caller)
             }
-            return result;
+            return (result, leaves);
         }
     }
 }

@@ -109,6 +109,7 @@ public static class BatchScorer
     public static async Task<CheckedInput> CheckAsync(string input, ModelSignature signature)
     {
         await using var reader = await ParquetFrames.OpenAsync(input);
+        ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
         var features = signature.Features;
         var fields = reader.Schema.GetDataFields();
         var problems = new List<string>();

@@ -25,6 +25,7 @@ public static class ParquetFrames
     /// <summary>Reads <paramref name="path"/> (all columns, or only <paramref name="columns"/>, which must all exist).</summary>
     public static async Task<DataFrame> ReadAsync(string path, IEnumerable<string>? columns = null)
     {
+        VerifyPages(path);
         await using var reader = await OpenAsync(path);
         var fields = Fields(reader, path, columns);
         var total = checked((int)Enumerable.Range(0, reader.RowGroupCount).Sum(g => reader.OpenRowGroupReader(g).RowCount));
@@ -57,6 +58,7 @@ public static class ParquetFrames
     /// </summary>
     public static async IAsyncEnumerable<DataFrame> ReadRowGroupsAsync(string path, IEnumerable<string>? columns = null)
     {
+        VerifyPages(path);
         await using var reader = await OpenAsync(path);
         var fields = Fields(reader, path, columns);
         for (var g = 0; g < reader.RowGroupCount; g++)
@@ -110,16 +112,41 @@ public static class ParquetFrames
     }
 
     /// <summary>
-    /// The one way the workbook writes a Parquet file: atomically (temporary file, then renamed), Snappy-compressed, with
-    /// <paramref name="metadata"/> as its key-value metadata; <paramref name="write"/> adds the row groups.
+    /// The one way the workbook writes a Parquet file: Snappy-compressed, every page with its CRC-32 (see
+    /// <see cref="ParquetChecksums"/>), atomically (temporary files, then renamed), with <paramref name="metadata"/> as its
+    /// key-value metadata; <paramref name="write"/> adds the row groups (and may set the metadata itself, at the end).
     /// </summary>
-    public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null) =>
-        AtomicFile.WriteAsync(path, async stream =>
+    public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null,
+        ParquetOptions? options = null) =>
+        AtomicFile.WriteFileAsync(path, async temporary =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-            if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
-            await write(writer);
+            // Parquet.Net writes no page checksums: its file is copied once more with them, then removed.
+            var pages = AtomicFile.TemporaryPathFor(Path.GetFullPath(path));
+            try
+            {
+                await using (var stream = new FileStream(pages, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                await using (var writer = await ParquetWriter.CreateAsync(schema, stream, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
+                {
+                    if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
+                    await write(writer);
+                }
+                ParquetChecksums.Add(pages, temporary);
+            }
+            finally
+            {
+                File.Delete(pages);
+            }
         });
+
+    /// <summary>
+    /// Checks every page checksum of <paramref name="path"/> (pages written without one are read as they are): a damaged
+    /// page is an <see cref="InvalidDataException"/> naming the file, column and byte offset. Every reader of data calls it first.
+    /// </summary>
+    public static void VerifyPages(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
+        ParquetChecksums.Verify(path);
+    }
 
     /// <summary>
     /// A numeric column (double, float, int, long, short or byte) of one row group read straight into arrays: its defined

@@ -258,10 +258,8 @@ public sealed class PovertyThresholdTable
             new DataField<int>("year"), new DataField<int>("family_size"), new DataField<int>("related_children"),
             new DataField<string>("householder_age"), new DataField<double>("threshold"), new DataField<double?>("weighted_average"),
         };
-        await AtomicFile.WriteAsync(path, async stream =>
+        await ParquetFrames.WriteAsync(path, new ParquetSchema(fields), async writer =>
         {
-            await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream);
-            writer.CustomMetadata = new Dictionary<string, string> { ["pophealth.source"] = Source, ["pophealth.year"] = Year.ToString(CultureInfo.InvariantCulture) };
             using var group = writer.CreateRowGroup();
             await group.WriteAsync<int>(fields[0], Thresholds.Select(_ => Year).ToArray());
             await group.WriteAsync<int>(fields[1], Thresholds.Select(t => t.FamilySize).ToArray());
@@ -269,7 +267,7 @@ public sealed class PovertyThresholdTable
             await group.WriteAsync(fields[3], Thresholds.Select(t => AgeName(t.Age)).ToArray());
             await group.WriteAsync<double>(fields[4], Thresholds.Select(t => t.Dollars).ToArray());
             await group.WriteAsync(fields[5], new ReadOnlyMemory<double?>(Thresholds.Select(t => WeightedAverages.FirstOrDefault(w => w.FamilySize == t.FamilySize && w.Age == t.Age)?.Dollars).ToArray()));
-        });
+        }, new Dictionary<string, string> { ["pophealth.source"] = Source, ["pophealth.year"] = Year.ToString(CultureInfo.InvariantCulture) });
     }
 
     /// <summary>The codes the shipped CSV and the Parquet table use for <see cref="HouseholderAge"/>.</summary>

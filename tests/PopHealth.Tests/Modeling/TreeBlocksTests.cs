@@ -53,10 +53,10 @@ public class TreeBlocksTests
     public void Rows_wider_than_the_trees_read_and_values_on_thresholds_and_infinities_are_routed_as_walked(int maxDepth, string layout)
     {
         var random = new Random(7);
-        var trees = RandomTrees.Ensemble(random, features: 4, trees: 25, maxDepth, lessOrEqualOnly: true);
+        var trees = RandomTrees.Ensemble(random, features: 5, trees: 25, maxDepth, lessOrEqualOnly: true);
         Assert.Equal(layout, trees.Layout);
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, 0.5f, 1f, -0f];
-        var rows = Enumerable.Range(0, 300).Select(i => new[] { specials[i % 7], specials[i / 7 % 7], MathF.Round((float)random.NextDouble(), 1), specials[i / 49 % 7], 99f, 99f }).ToArray();
+        var rows = Enumerable.Range(0, 300).Select(i => new[] { specials[i % 7], specials[i / 7 % 7], MathF.Round((float)random.NextDouble(), 1), specials[i / 49 % 7], MathF.Round((float)random.NextDouble(), 1), 99f, 99f }).ToArray();
         var (buffer, width) = ModelMatrix.RowMajor(rows);
         var probabilities = trees.Probabilities(buffer, rows.Length, width);
         for (var r = 0; r < rows.Length; r++)

@@ -1,0 +1,197 @@
+using System.IO.Hashing;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace PopHealth.Workbook;
+
+/// <summary>
+/// Parquet page checksums, which Parquet.Net 6.1 neither writes nor checks. The format's <c>PageHeader.crc</c> (field 4,
+/// i32) is the standard CRC-32 (polynomial 0x04C11DB7, as in gzip) of the page as stored after its header — compressed,
+/// for every page type. <see cref="Add"/> copies a file written by Parquet.Net with that field set in every page header
+/// and the footer's offsets and sizes moved to match (headers grow by a few bytes); <see cref="Verify"/> checks every page
+/// that carries one, so a damaged page is an error naming the file, column and byte offset instead of wrong values. Files
+/// from other writers without checksums are read as before.
+/// </summary>
+public static class ParquetChecksums
+{
+    private static readonly byte[] Magic = "PAR1"u8.ToArray();
+
+    /// <summary>One column chunk: where its pages are and the footer structs that describe it.</summary>
+    private sealed record Chunk(int RowGroup, string Column, long Start, long Length, ThriftStruct ColumnChunk, ThriftStruct Meta);
+
+    /// <summary>One page inside a chunk's bytes: where its header starts, how long the header is, its header and data length.</summary>
+    private sealed record Page(int Offset, int HeaderLength, ThriftStruct Header, int DataLength);
+
+    /// <summary>
+    /// Copies the Parquet file <paramref name="source"/> to the new file <paramref name="target"/> with every page's CRC-32
+    /// in its header, and the footer's page offsets, chunk and row-group sizes moved by the bytes the headers grew.
+    /// </summary>
+    public static void Add(string source, string target)
+    {
+        using var input = File.OpenHandle(source);
+        var (metadata, footerStart) = ReadFooter(input, source);
+        var chunks = Chunks(metadata, source).OrderBy(c => c.Start).ToArray();
+        if (chunks.Any(c => c.ColumnChunk[4] is not null || c.ColumnChunk[6] is not null || c.Meta[14] is not null))
+            throw new NotSupportedException($"{source}: has page indexes or Bloom filters, which page checksums cannot be added around.");
+        using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        output.Write(Magic);
+        var growth = new List<(long Start, int Bytes)>(); // each page's header growth, by the page's old offset
+        var copied = (long)Magic.Length;
+        foreach (var chunk in chunks)
+        {
+            CopyRange(input, output, copied, chunk.Start - copied);
+            var bytes = ReadChunk(input, chunk, footerStart, source);
+            foreach (var page in Pages(bytes, chunk, source))
+            {
+                page.Header.Put(4, ThriftStruct.I32, (long)unchecked((int)Crc32.HashToUInt32(bytes.AsSpan(page.Offset + page.HeaderLength, page.DataLength))));
+                var header = page.Header.ToBytes();
+                output.Write(header);
+                output.Write(bytes, page.Offset + page.HeaderLength, page.DataLength);
+                growth.Add((chunk.Start + page.Offset, header.Length - page.HeaderLength));
+            }
+            copied = chunk.Start + chunk.Length;
+        }
+        CopyRange(input, output, copied, footerStart - copied);
+        MoveOffsets(metadata, chunks, growth);
+        var footer = metadata.ToBytes();
+        output.Write(footer);
+        output.Write(BitConverter.GetBytes(footer.Length)); // little-endian, as Parquet stores it
+        output.Write(Magic);
+        output.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Checks every page of <paramref name="path"/> that carries a CRC-32 against its bytes; a mismatch, or a page that
+    /// does not fit its column chunk, is an <see cref="InvalidDataException"/> naming the file, column, row group and byte offset.
+    /// Pages without a checksum (other writers) are skipped. Returns how many pages the file has and how many were checked.
+    /// </summary>
+    public static (int Pages, int Checked) Verify(string path)
+    {
+        using var input = File.OpenHandle(path);
+        var (metadata, footerStart) = ReadFooter(input, path);
+        var (pages, verified) = (0, 0);
+        foreach (var chunk in Chunks(metadata, path))
+        {
+            var bytes = ReadChunk(input, chunk, footerStart, path);
+            foreach (var page in Pages(bytes, chunk, path))
+            {
+                pages++;
+                if (page.Header.Number(4) is not { } stored) continue;
+                var computed = Crc32.HashToUInt32(bytes.AsSpan(page.Offset + page.HeaderLength, page.DataLength));
+                if (unchecked((uint)stored) != computed)
+                    throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) has a damaged page at byte offset " +
+                        $"{chunk.Start + page.Offset:N0}: its CRC-32 is 0x{computed:x8}, its header says 0x{unchecked((uint)stored):x8}. The file changed after it was written; write it again from its source.");
+                verified++;
+            }
+        }
+        return (pages, verified);
+    }
+
+    private static (ThriftStruct Metadata, long Start) ReadFooter(SafeFileHandle input, string path)
+    {
+        var length = RandomAccess.GetLength(input);
+        Span<byte> tail = stackalloc byte[8];
+        Span<byte> head = stackalloc byte[4];
+        if (length < 12 || RandomAccess.Read(input, tail, length - 8) != 8 || RandomAccess.Read(input, head, 0) != 4 || !tail[4..].SequenceEqual(Magic) || !head.SequenceEqual(Magic))
+            throw NotParquet(path, "no PAR1 marks at its start and end");
+        var footerLength = BitConverter.ToInt32(tail);
+        var start = length - 8 - footerLength;
+        if (footerLength <= 0 || start < 4) throw NotParquet(path, $"a footer length of {footerLength:N0} bytes does not fit the file");
+        var footer = new byte[footerLength];
+        if (RandomAccess.Read(input, footer, start) != footerLength) throw NotParquet(path, "its footer is cut short");
+        try
+        {
+            var position = 0;
+            return (ThriftStruct.Read(footer, ref position), start);
+        }
+        catch (InvalidDataException e)
+        {
+            throw NotParquet(path, $"its footer is damaged: {e.Message}");
+        }
+    }
+
+    /// <summary>The column chunks the footer lists: row group 4 → columns 1 → meta data 3 (data page 9, dictionary page 11, size 7, path 3).</summary>
+    private static IEnumerable<Chunk> Chunks(ThriftStruct metadata, string path)
+    {
+        var groups = (metadata[4] as ThriftList)?.Items ?? [];
+        for (var g = 0; g < groups.Count; g++)
+            foreach (var column in ((groups[g] as ThriftStruct)?[1] as ThriftList)?.Items ?? [])
+            {
+                if (column is not ThriftStruct { } chunk || chunk[3] is not ThriftStruct meta || meta.Number(9) is not { } dataPage || meta.Number(7) is not { } size)
+                    throw NotParquet(path, $"row group {g + 1} has a column without its page offsets");
+                var name = string.Join('.', ((meta[3] as ThriftList)?.Items ?? []).OfType<byte[]>().Select(b => Encoding.UTF8.GetString(b)));
+                var start = meta.Number(11) is > 0 and var dictionary && dictionary < dataPage ? dictionary : dataPage;
+                yield return new Chunk(g, name, start, size, chunk, meta);
+            }
+    }
+
+    private static byte[] ReadChunk(SafeFileHandle input, Chunk chunk, long footerStart, string path)
+    {
+        if (chunk.Start < 4 || chunk.Length < 0 || chunk.Start + chunk.Length > footerStart || chunk.Length > int.MaxValue)
+            throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) claims bytes {chunk.Start:N0}–{chunk.Start + chunk.Length:N0}, outside the file's pages.");
+        var bytes = new byte[chunk.Length];
+        if (RandomAccess.Read(input, bytes, chunk.Start) != bytes.Length) throw NotParquet(path, "it is cut short");
+        return bytes;
+    }
+
+    /// <summary>The pages of one chunk's bytes, which they must fill exactly.</summary>
+    private static List<Page> Pages(byte[] bytes, Chunk chunk, string path)
+    {
+        var pages = new List<Page>();
+        for (var position = 0; position < bytes.Length;)
+        {
+            var start = position;
+            ThriftStruct header;
+            try { header = ThriftStruct.Read(bytes, ref position); }
+            catch (InvalidDataException e) { throw Damaged(path, chunk, start, $"its page header cannot be read ({e.Message})"); }
+            if (header.Number(3) is not { } size || size < 0 || size > bytes.Length - position)
+                throw Damaged(path, chunk, start, $"its page header gives {header.Number(3)?.ToString("N0") ?? "no"} bytes of data, which do not fit the column chunk");
+            pages.Add(new Page(start, position - start, header, (int)size));
+            position += (int)size;
+        }
+        return pages;
+    }
+
+    /// <summary>Moves every offset in the footer past the header growth before it, and adds each chunk's growth to the sizes that count its headers.</summary>
+    private static void MoveOffsets(ThriftStruct metadata, IReadOnlyList<Chunk> chunks, List<(long Start, int Bytes)> growth)
+    {
+        long Moved(long offset) => offset + growth.Where(g => g.Start < offset).Sum(g => g.Bytes);
+        long GrowthOf(long start, long length) => growth.Where(g => g.Start >= start && g.Start < start + length).Sum(g => g.Bytes);
+        void Shift(ThriftStruct s, short field) { if (s.Number(field) is > 0 and var v) s.Put(field, ThriftStruct.I64, Moved(v)); }
+        void Grow(ThriftStruct s, short field, long by) { if (s.Number(field) is { } v) s.Put(field, ThriftStruct.I64, v + by); }
+        foreach (var chunk in chunks)
+        {
+            var grown = GrowthOf(chunk.Start, chunk.Length);
+            Grow(chunk.Meta, 6, grown); // total_uncompressed_size (headers included)
+            Grow(chunk.Meta, 7, grown); // total_compressed_size
+            foreach (short field in new short[] { 9, 10, 11 }) Shift(chunk.Meta, field); // data, index and dictionary page offsets
+            Shift(chunk.ColumnChunk, 2); // file_offset
+        }
+        var groups = ((metadata[4] as ThriftList)?.Items ?? []).OfType<ThriftStruct>().ToArray();
+        for (var g = 0; g < groups.Length; g++)
+        {
+            var grown = chunks.Where(c => c.RowGroup == g).Sum(c => GrowthOf(c.Start, c.Length));
+            Grow(groups[g], 2, grown); // total_byte_size
+            Grow(groups[g], 6, grown); // total_compressed_size
+            Shift(groups[g], 5);       // file_offset
+        }
+    }
+
+    private static void CopyRange(SafeFileHandle input, Stream output, long offset, long count)
+    {
+        var buffer = new byte[Math.Min(count, 1 << 16)];
+        for (long done = 0; done < count;)
+        {
+            var read = RandomAccess.Read(input, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - done)), offset + done);
+            if (read <= 0) throw new InvalidDataException("The file ended before its footer.");
+            output.Write(buffer, 0, read);
+            done += read;
+        }
+    }
+
+    private static InvalidDataException NotParquet(string path, string why) => new($"{path}: not a readable Parquet file ({why}).");
+
+    private static InvalidDataException Damaged(string path, Chunk chunk, long offset, string why) =>
+        new($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) has a damaged page at byte offset {chunk.Start + offset:N0}: {why}. " +
+            "The file changed after it was written; write it again from its source.");
+}

@@ -1,0 +1,100 @@
+using Microsoft.Data.Analysis;
+using Parquet;
+using Parquet.Schema;
+using PopHealth.Workbook;
+
+namespace PopHealth.Tests.Workbook;
+
+/// <summary>Page checksums: every page the workbook writes carries its CRC-32, and a damaged page is refused by name.</summary>
+public class ParquetChecksumsTests
+{
+    /// <summary>A table of every column kind the workbook writes, 3 row groups, nulls included.</summary>
+    internal static DataFrame Table(int rows = 6000)
+    {
+        var random = new Random(5);
+        return new DataFrame(
+            new Int64DataFrameColumn("id", Enumerable.Range(0, rows).Select(i => (long?)(i * 7))),
+            new DoubleDataFrameColumn("x", Enumerable.Range(0, rows).Select(i => i % 11 == 0 ? null : (double?)random.NextDouble())),
+            new Int32DataFrameColumn("code", Enumerable.Range(0, rows).Select(i => (int?)(i % 5))),
+            new StringDataFrameColumn("text", Enumerable.Range(0, rows).Select(i => i % 13 == 0 ? null : $"row {i}")),
+            new BooleanDataFrameColumn("flag", Enumerable.Range(0, rows).Select(i => (bool?)(i % 2 == 0))));
+    }
+
+    /// <summary>XORs 64 bytes in the middle of one column chunk's first page data (the footer stays intact).</summary>
+    internal static async Task<long> DamageAsync(string path, string column, int rowGroup = 0)
+    {
+        long offset;
+        await using (var reader = await ParquetReader.CreateAsync(path))
+        {
+            var meta = reader.Metadata!.RowGroups[rowGroup].Columns.Single(c => c.MetaData!.PathInSchema[0] == column).MetaData!;
+            offset = meta.DataPageOffset + meta.TotalCompressedSize / 2;
+        }
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        var bytes = new byte[64];
+        file.Position = offset;
+        file.ReadExactly(bytes);
+        for (var i = 0; i < bytes.Length; i++) bytes[i] ^= 0x5A;
+        file.Position = offset;
+        file.Write(bytes);
+        return offset;
+    }
+
+    [Fact]
+    public async Task Every_page_written_carries_a_checksum_and_the_file_reads_back_the_same()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("t.parquet");
+        var table = Table();
+        await ParquetFrames.WriteAsync(table, path, new Dictionary<string, string> { ["k"] = "v" }, rowGroupSize: 2500);
+        var (pages, verified) = ParquetChecksums.Verify(path);
+        Assert.True(pages >= 15, $"{pages} pages"); // 5 columns × 3 row groups
+        Assert.Equal(pages, verified);
+        var back = await ParquetFrames.ReadAsync(path);
+        Assert.Equal(table.Columns.Select(c => c.Name), back.Columns.Select(c => c.Name));
+        for (var c = 0; c < table.Columns.Count; c++)
+            Assert.Equal(Enumerable.Range(0, 6000).Select(i => table.Columns[c][i]), Enumerable.Range(0, 6000).Select(i => back.Columns[c][i]));
+        Assert.Equal("v", (await ParquetFrames.ReadMetadataAsync(path))["k"]);
+        Assert.Single(Directory.GetFiles(temp.Path)); // no temporary files left
+    }
+
+    [Fact]
+    public async Task A_damaged_page_is_refused_naming_the_file_column_and_offset()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("damaged.parquet");
+        await ParquetFrames.WriteAsync(Table(), path, rowGroupSize: 2500);
+        var offset = await DamageAsync(path, "x", rowGroup: 1);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ParquetFrames.ReadAsync(path));
+        Assert.Contains("damaged.parquet", error.Message);
+        Assert.Contains("column 'x' (row group 2)", error.Message);
+        Assert.Contains("CRC-32", error.Message);
+        Assert.Matches(@"byte offset [\d,]+", error.Message);
+        Assert.True(long.Parse(System.Text.RegularExpressions.Regex.Match(error.Message, @"byte offset ([\d,]+)").Groups[1].Value.Replace(",", "")) < offset);
+        await Assert.ThrowsAsync<InvalidDataException>(async () => { await foreach (var _ in ParquetFrames.ReadRowGroupsAsync(path)) { } });
+    }
+
+    [Fact]
+    public async Task Files_without_checksums_from_other_writers_still_read()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("plain.parquet");
+        var field = new DataField<double?>("x");
+        await using (var stream = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(field), stream))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync(field, new ReadOnlyMemory<double?>([1.5, null, 3]));
+        }
+        Assert.Equal((1, 0), ParquetChecksums.Verify(path));
+        var back = await ParquetFrames.ReadAsync(path);
+        Assert.Equal([1.5, null, 3.0], Enumerable.Range(0, 3).Select(i => (double?)back.Columns["x"][i]));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_parquet_is_named()
+    {
+        using var temp = Repo.Temp();
+        File.WriteAllText(temp.File("text.parquet"), "id,a\n1,2\n");
+        Assert.Contains("text.parquet", Assert.Throws<InvalidDataException>(() => ParquetChecksums.Verify(temp.File("text.parquet"))).Message);
+    }
+}
