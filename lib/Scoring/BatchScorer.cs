@@ -101,15 +101,20 @@ public static class BatchScorer
     public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null, IProgress<long>? progress = null)
     {
         options ??= new ScoringOptions();
+        // The input's page checksums are checked while the model loads (both before anything is written).
+        var pages = Task.Run(() => ParquetFrames.VerifyPages(input));
         using var model = ScoringModel.Load(store, options.ModelUri);
-        return await ScoreAsync(await CheckAsync(input, model.Signature), output, model, progress, options.Drivers);
+        await pages;
+        return await ScoreAsync(await CheckInputAsync(input, model.Signature, pagesVerified: true), output, model, progress, options.Drivers);
     }
 
     /// <summary>Checks <paramref name="input"/> against the signature; every problem is listed in one <see cref="ScoringInputException"/>.</summary>
-    public static async Task<CheckedInput> CheckAsync(string input, ModelSignature signature)
+    public static Task<CheckedInput> CheckAsync(string input, ModelSignature signature) => CheckInputAsync(input, signature, pagesVerified: false);
+
+    private static async Task<CheckedInput> CheckInputAsync(string input, ModelSignature signature, bool pagesVerified)
     {
         await using var reader = await ParquetFrames.OpenAsync(input);
-        ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
+        if (!pagesVerified) ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
         var features = signature.Features;
         var fields = reader.Schema.GetDataFields();
         var problems = new List<string>();

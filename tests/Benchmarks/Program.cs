@@ -88,20 +88,16 @@ switch (args)
         var drivers = args.Length == 3 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
         using var self = Process.GetCurrentProcess();
         var sinceStart = DateTime.Now - self.StartTime; // process start (runtime, host) up to here
-        var stages = Stopwatch.StartNew();
-        var store = new MlflowStore(Path.Combine(dir, "mlruns"));
-        var opened = stages.Elapsed;
-        using var model = ScoringModel.Load(store);
-        var loaded = stages.Elapsed;
-        var input = await BatchScorer.CheckAsync(Path.Combine(dir, "input.parquet"), model.Signature);
-        var checkedAt = stages.Elapsed;
-        var report = await BatchScorer.ScoreAsync(input, Path.Combine(dir, "predictions.parquet"), model, drivers: drivers);
-        var scored = stages.Elapsed;
+        var watch = Stopwatch.StartNew();
+        // Store, model, input check and scoring as BatchScorer runs them together (the model loads while the input's pages are checked).
+        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")),
+            new ScoringOptions(Drivers: drivers));
+        var total = watch.Elapsed;
         self.Refresh();
         Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
-        Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, open store {opened.TotalSeconds:F2} s, load model {(loaded - opened).TotalSeconds:F2} s, " +
-            $"check input {(checkedAt - loaded).TotalSeconds:F2} s, read + score + write {(scored - checkedAt).TotalSeconds:F2} s; CPU {self.TotalProcessorTime.TotalSeconds:F2} s; " +
-            $"pipeline stages (overlapping) {report.Stages}; GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
+        Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, store + model + input check {(total - report.Elapsed).TotalSeconds:F2} s, read + score + write {report.Elapsed.TotalSeconds:F2} s; " +
+            $"CPU {self.TotalProcessorTime.TotalSeconds:F2} s; pipeline stages (overlapping) {report.Stages}; " +
+            $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
         return 0;
     }
     case ["seed-parity", var extract, var dump]:
