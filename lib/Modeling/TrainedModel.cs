@@ -216,6 +216,7 @@ public sealed class ValueCheck
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called for every value scored
     public bool Accepts(double value)
     {
         if (!double.IsFinite(value)) return false;
