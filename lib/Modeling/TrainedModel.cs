@@ -160,12 +160,11 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
     /// <summary>Whether the model can take <paramref name="value"/>: finite, one of the training codes when the feature has codes, else within the training range and its margin.</summary>
     public bool Accepts(double value) => Acceptor()(value);
 
-    /// <summary><see cref="Accepts"/> for checking many values: the codes are hashed once.</summary>
-    public Func<double, bool> Acceptor()
-    {
-        var codes = Codes?.ToHashSet();
-        return value => double.IsFinite(value) && (codes is null ? !IsOutOfRange(value) : codes.Contains(value));
-    }
+    /// <summary><see cref="Accepts"/> for checking many values (see <see cref="ValueCheck"/>).</summary>
+    public Func<double, bool> Acceptor() => Check().Accepts;
+
+    /// <summary><see cref="Accepts"/> prepared once for checking many values.</summary>
+    public ValueCheck Check() => new(this);
 
     /// <summary>A finite value of a measured feature (no codes) beyond the training range by more than <see cref="RangeMargin"/>.</summary>
     public bool IsOutOfRange(double value)
@@ -185,6 +184,48 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
         { } v when IsOutOfRange(v) => $"{Feature}={v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} is outside the training range {Min.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}–{Max.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (beyond its {RangeMargin:P0} margin)",
         { } v => $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on ({string.Join(", ", Codes!.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}{(Codes!.Length > 12 ? ", …" : "")})",
     };
+}
+
+/// <summary>
+/// <see cref="FeatureDomain.Accepts"/> prepared for many values: the accepted range (training range and margin) worked
+/// out once, and the codes as a bitmap when they are whole numbers spanning at most 4,096 (else sorted, searched).
+/// </summary>
+public sealed class ValueCheck
+{
+    private readonly double low = double.NegativeInfinity, high = double.PositiveInfinity;
+    private readonly double[]? codes;
+    private readonly ulong[]? bits;
+    private readonly double first;
+
+    internal ValueCheck(FeatureDomain domain)
+    {
+        if (domain.Codes is { } known)
+        {
+            codes = known.Order().ToArray();
+            if (codes.Length > 0 && codes.All(c => c == Math.Floor(c)) && codes[^1] - codes[0] < 4096)
+            {
+                (first, bits) = (codes[0], new ulong[((int)(codes[^1] - codes[0]) >> 6) + 1]);
+                foreach (var c in codes) bits[(int)(c - first) >> 6] |= 1UL << ((int)(c - first) & 63);
+            }
+        }
+        else if (!double.IsNaN(domain.Min) && !double.IsNaN(domain.Max))
+        {
+            // As FeatureDomain.IsOutOfRange works it out: out when value < Min − margin or value > Max + margin.
+            var margin = FeatureDomain.RangeMargin * Math.Max(domain.Max - domain.Min, Math.Abs(domain.Max) * 1e-3);
+            (low, high) = (domain.Min - margin, domain.Max + margin);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called for every value scored
+    public bool Accepts(double value)
+    {
+        if (!double.IsFinite(value)) return false;
+        if (codes is null) return value >= low && value <= high;
+        if (bits is null) return Array.BinarySearch(codes, value) >= 0;
+        if (value != Math.Floor(value) || value < first || value > codes[^1]) return false; // whole numbers only: value − first is then exact
+        var offset = (int)(value - first);
+        return (bits[offset >> 6] >> (offset & 63) & 1) != 0;
+    }
 }
 
 /// <summary>

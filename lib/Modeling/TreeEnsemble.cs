@@ -41,7 +41,7 @@ public sealed class TreeEnsemble
     internal readonly int[] whenFalse;
     internal readonly double[] leafValue;
     private readonly LinkStep[] link;
-    private readonly Lazy<(TreeTables? Tables, TreeBlocks? Blocks)> layouts;
+    private readonly Lazy<TreeBlocks?> blocks;
 
     /// <param name="roots">The root node of each tree.</param>
     /// <param name="whenTrue">Each split's child when the comparison holds (-1 for leaves); <paramref name="whenFalse"/> likewise.</param>
@@ -67,7 +67,7 @@ public sealed class TreeEnsemble
         (MarginScale, MarginOffset) = MarginMap(this.link);
         if (cover is not null) CheckCover(cover);
         Cover = cover;
-        layouts = new(() => TreeTables.For(this) is { } tables ? (tables, null) : (null, TreeBlocks.For(this)));
+        blocks = new(() => TreeBlocks.For(this));
     }
 
     public int Trees => roots.Length;
@@ -165,32 +165,30 @@ public sealed class TreeEnsemble
     private void ForEachOutput(float[] buffer, int rows, int width, Action<int, double> use)
     {
         CheckBuffer(buffer, rows, width);
-        var (tables, blocks) = layouts.Value;
+        var layout = blocks.Value;
         const int chunkRows = 16 * TreeBlocks.BlockRows;
         Parallel.For(0, (rows + chunkRows - 1) / chunkRows, chunk =>
-            OutputsOfChunk(tables, blocks, buffer, width, chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows), use));
+            OutputsOfChunk(layout, buffer, width, chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows), use));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OutputsOfChunk(TreeTables? tables, TreeBlocks? blocks, float[] buffer, int width, int first, int end, Action<int, double> use)
+    private void OutputsOfChunk(TreeBlocks? layout, float[] buffer, int width, int first, int end, Action<int, double> use)
     {
-        if (tables is null && blocks is null) { for (var r = first; r < end; r++) use(r, Output(buffer, r * width)); return; }
+        if (layout is null) { for (var r = first; r < end; r++) use(r, Output(buffer, r * width)); return; }
         Span<double> outputs = stackalloc double[TreeBlocks.BlockRows];
         for (var start = first; start < end; start += TreeBlocks.BlockRows)
         {
             var count = Math.Min(TreeBlocks.BlockRows, end - start);
-            if (tables is not null) tables.Outputs(buffer, width, start, count, outputs);
-            else blocks!.Outputs(buffer, width, start, count, outputs);
+            layout.Outputs(buffer, width, start, count, outputs);
             for (var r = 0; r < count; r++) use(start + r, outputs[r]);
         }
     }
 
     /// <summary>
-    /// How a batch of rows is scored: "tables" (small "≤" trees, one lookup table per tree, see <see cref="TreeTables"/>),
-    /// "blocks" (other "≤" trees, walked level by level in blocks of rows, see <see cref="TreeBlocks"/>) or "row by row".
-    /// Every way gives the same outputs, bit for bit.
+    /// How a batch of rows is scored: "blocks" ("≤" trees walked level by level in blocks of rows, see <see cref="TreeBlocks"/>)
+    /// or "row by row" (other rules). Both give the same outputs, bit for bit.
     /// </summary>
-    public string Layout => layouts.Value switch { (not null, _) => "tables", (_, not null) => "blocks", _ => "row by row" };
+    public string Layout => blocks.Value is null ? "row by row" : "blocks";
 
     /// <summary>The probability of a margin (the link from the first sigmoid on, in double precision).</summary>
     public double ProbabilityOfMargin(double margin)

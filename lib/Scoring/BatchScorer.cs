@@ -83,7 +83,7 @@ public sealed class ScoringStages
 
 /// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column (<paramref name="Fields"/>).</summary>
 public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataField? IdField, IReadOnlyList<string> Ignored, long Rows,
-    FeatureDomain[] Domains, Func<double, bool>[] Accepts, DataField[] Fields);
+    FeatureDomain[] Domains, ValueCheck[] Accepts, DataField[] Fields);
 
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
@@ -101,15 +101,20 @@ public static class BatchScorer
     public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null, IProgress<long>? progress = null)
     {
         options ??= new ScoringOptions();
+        // The input's page checksums are checked while the model loads (both before anything is written).
+        var pages = Task.Run(() => ParquetFrames.VerifyPages(input));
         using var model = ScoringModel.Load(store, options.ModelUri);
-        return await ScoreAsync(await CheckAsync(input, model.Signature), output, model, progress, options.Drivers);
+        await pages;
+        return await ScoreAsync(await CheckInputAsync(input, model.Signature, pagesVerified: true), output, model, progress, options.Drivers);
     }
 
     /// <summary>Checks <paramref name="input"/> against the signature; every problem is listed in one <see cref="ScoringInputException"/>.</summary>
-    public static async Task<CheckedInput> CheckAsync(string input, ModelSignature signature)
+    public static Task<CheckedInput> CheckAsync(string input, ModelSignature signature) => CheckInputAsync(input, signature, pagesVerified: false);
+
+    private static async Task<CheckedInput> CheckInputAsync(string input, ModelSignature signature, bool pagesVerified)
     {
         await using var reader = await ParquetFrames.OpenAsync(input);
-        ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
+        if (!pagesVerified) ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
         var features = signature.Features;
         var fields = reader.Schema.GetDataFields();
         var problems = new List<string>();
@@ -130,7 +135,7 @@ public static class BatchScorer
         var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
         // A model saved without training domains still refuses NaN and infinity.
         var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
-        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Acceptor()).ToArray(), fields);
+        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Check()).ToArray(), fields);
     }
 
     /// <summary>The output's columns; the id's type follows the input's (see <see cref="RespondentIds"/>).</summary>
@@ -165,6 +170,7 @@ public static class BatchScorer
             await foreach (var work in ScoredGroupsAsync(input, ids, model, explainer, pool, stages))
             {
                 var since = Stopwatch.GetTimestamp();
+                ids.CountDuplicates(work); // here the row groups are back in input order
                 await WriteAsync(writer, fields, work, constants);
                 stages.AddWriting(since);
                 tally.Add(work);
@@ -225,30 +231,46 @@ public static class BatchScorer
         }
     }
 
+    /// <summary>
+    /// Reads the row groups on two lanes (each its own reader of the file, taking every other group), hands their scoring
+    /// to the channel in input order, and stops when the caller does.
+    /// </summary>
     private static async Task ReadAheadAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer, RowGroupWorkPool pool,
         ScoringStages stages, ChannelWriter<Task<RowGroupWork>> ahead, CancellationToken stop)
     {
         try
         {
-            await using var reader = await ParquetFrames.OpenAsync(input.Path);
+            await using var one = await ParquetFrames.OpenAsync(input.Path);
+            await using var two = await ParquetFrames.OpenAsync(input.Path);
+            ParquetReader[] lanes = [one, two];
+            Task[] previous = [Task.CompletedTask, Task.CompletedTask];
+            var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             long offset = 0;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            for (var g = 0; g < one.RowGroupCount; g++)
             {
-                using var group = reader.OpenRowGroupReader(g);
-                var work = await pool.TakeAsync(checked((int)group.RowCount), stop);
-                var since = Stopwatch.GetTimestamp();
-                await PrepareAsync(group, input, ids, offset, work);
-                stages.AddReading(since);
+                var (lane, group, at) = (g % 2, g, offset);
+                var work = await pool.TakeAsync(checked((int)one.Metadata!.RowGroups[g].NumRows), stop);
                 offset += work.Rows;
-                // Scoring starts now (in order, so the first group is the one the compiled trees are checked on).
-                await ahead.WriteAsync(ScoreAsync(work, model, explainer, stages), stop);
+                var reading = previous[lane].ContinueWith(_ => ReadGroupAsync(lanes[lane], group, input, ids, at, work, stages), stop,
+                    TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                previous[lane] = reading;
+                await ahead.WriteAsync(ScoreAsync(reading, work, model, explainer, stages, g == 0 ? firstStarted : null, firstStarted.Task), stop);
             }
+            await Task.WhenAll(previous);
             ahead.Complete();
         }
         catch (Exception e)
         {
             ahead.TryComplete(e);
         }
+    }
+
+    private static async Task ReadGroupAsync(ParquetReader reader, int g, CheckedInput input, RespondentIds ids, long offset, RowGroupWork work, ScoringStages stages)
+    {
+        var since = Stopwatch.GetTimestamp();
+        using var group = reader.OpenRowGroupReader(g);
+        await PrepareAsync(group, input, ids, offset, work);
+        stages.AddReading(since);
     }
 
     private static async Task PrepareAsync(ParquetRowGroupReader group, CheckedInput input, RespondentIds ids, long offset, RowGroupWork work)
@@ -262,15 +284,25 @@ public static class BatchScorer
         }
     }
 
-    private static async Task<RowGroupWork> ScoreAsync(RowGroupWork work, ScoringModel model, RowDrivers? explainer, ScoringStages stages)
+    /// <summary>
+    /// Scores a row group once it is read. The first row group starts first (<paramref name="starts"/>; the others wait for
+    /// <paramref name="firstStarted"/>), so the compiled trees are checked against ONNX Runtime on the input's first rows.
+    /// </summary>
+    private static async Task<RowGroupWork> ScoreAsync(Task reading, RowGroupWork work, ScoringModel model, RowDrivers? explainer, ScoringStages stages,
+        TaskCompletionSource? starts, Task firstStarted)
     {
+        try { await reading; }
+        catch (Exception e) { starts?.TrySetException(e); throw; }
+        if (starts is null) await firstStarted;
         var since = Stopwatch.GetTimestamp();
-        var population = await model.ProbabilitiesAsync(work.Buffer, work.Rows, work.Features);
+        var probabilities = model.ProbabilitiesAsync(work.Buffer, work.Rows, work.Features);
+        starts?.TrySetResult();
+        var population = await probabilities;
         work.Score(population, (float)model.Signature.Threshold);
         if (explainer is not null)
         {
-            var probabilities = Enumerable.Range(0, work.Rows).Select(i => work.Scored[i] == 1 ? population[i] : (double?)null).ToArray();
-            work.Drivers = await Task.Run(() => explainer.Explain(work.Buffer, work.Rows, work.Features, probabilities));
+            var scored = Enumerable.Range(0, work.Rows).Select(i => work.Scored[i] == 1 ? population[i] : (double?)null).ToArray();
+            work.Drivers = await Task.Run(() => explainer.Explain(work.Buffer, work.Rows, work.Features, scored));
         }
         stages.AddScoring(since);
         return work;

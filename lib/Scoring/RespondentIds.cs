@@ -71,31 +71,27 @@ public sealed class RespondentIds
         work.IdCount = work.Rows;
     }
 
-    private void CheckText(RowGroupWork work)
+    private static void CheckText(RowGroupWork work)
     {
         var text = work.TextIds!;
         for (var i = 0; i < work.Rows; i++)
             if (text[i] is null) work.Reasons[i] ??= Missing;
-            else if (!seenText.Add(text[i]!)) CountDuplicate(text[i]!);
     }
 
     /// <summary>Integer ids: carried exactly (every value of an integer column is a whole number).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CheckWholeNumbers(RowGroupWork work)
+    private static void CheckWholeNumbers(RowGroupWork work)
     {
         var count = 0;
         for (var i = 0; i < work.Rows; i++)
-        {
-            if (work.IdDefined[i] == 0) { work.Reasons[i] ??= Missing; continue; }
-            var id = work.Ids[count++];
-            if (!seenNumbers.Add(id)) CountDuplicate(id.ToString(CultureInfo.InvariantCulture));
-        }
+            if (work.IdDefined[i] == 0) work.Reasons[i] ??= Missing;
+            else count++;
         work.IdCount = count;
     }
 
     /// <summary>Floating-point ids: whole numbers within 2^53 are carried; NaN, fractions and larger values are reasons (their id is left null).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CheckFloating(RowGroupWork work)
+    private static void CheckFloating(RowGroupWork work)
     {
         var count = 0;
         for (int i = 0, v = 0; i < work.Rows; i++)
@@ -104,9 +100,26 @@ public sealed class RespondentIds
             work.IdDefined[i] = problem is null ? 1 : 0;
             if (problem is not null) { work.Reasons[i] ??= problem; continue; }
             work.Ids[count++] = id!.Value;
-            if (!seenNumbers.Add(id.Value)) CountDuplicate(id.Value.ToString(CultureInfo.InvariantCulture));
         }
         work.IdCount = count;
+    }
+
+    /// <summary>
+    /// Counts the row group's ids already seen (row groups in input order: row groups are read in parallel, so this runs
+    /// where they come back in order). Returns the number of repeats in this group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void CountDuplicates(RowGroupWork work)
+    {
+        if (field is null) return;
+        if (work.TextIds is { } text)
+        {
+            for (var i = 0; i < work.Rows; i++)
+                if (text[i] is { } id && !seenText.Add(id)) CountDuplicate(id);
+            return;
+        }
+        for (var i = 0; i < work.IdCount; i++)
+            if (!seenNumbers.Add(work.Ids[i])) CountDuplicate(work.Ids[i].ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>A numeric id as a whole number, or why it is not one.</summary>

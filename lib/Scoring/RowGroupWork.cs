@@ -46,7 +46,7 @@ internal sealed class RowGroupWork(int capacity, int features)
     /// with a reason (and the out-of-range flag) for each value the model cannot take.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Fill(int j, Modeling.FeatureDomain domain, Func<double, bool> accept)
+    public void Fill(int j, Modeling.FeatureDomain domain, Modeling.ValueCheck check)
     {
         var (buffer, k, values, defined) = (Buffer, Features, Values, Defined);
         for (int i = 0, v = 0; i < Rows; i++)
@@ -54,7 +54,7 @@ internal sealed class RowGroupWork(int capacity, int features)
             if (defined[i] == 0) { buffer[i * k + j] = float.NaN; continue; }
             var x = values[v++];
             buffer[i * k + j] = (float)x;
-            if (accept(x)) continue;
+            if (check.Accepts(x)) continue;
             Reasons[i] ??= domain.Problem(x);
             if (domain.IsOutOfRange(x)) OutOfRange[i] = true;
         }
@@ -80,10 +80,10 @@ internal sealed class RowGroupWork(int capacity, int features)
     }
 }
 
-/// <summary>Row-group work areas handed out and taken back: at most <see cref="MaxInFlight"/> exist (read, two scored ahead, written).</summary>
+/// <summary>Row-group work areas handed out and taken back: at most <see cref="MaxInFlight"/> exist (two read, two scored ahead, one written).</summary>
 internal sealed class RowGroupWorkPool(int features)
 {
-    public const int MaxInFlight = 4;
+    public const int MaxInFlight = 6;
     private readonly Channel<RowGroupWork> idle = Channel.CreateUnbounded<RowGroupWork>();
     private int created;
 

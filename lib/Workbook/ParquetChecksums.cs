@@ -36,11 +36,11 @@ public static class ParquetChecksums
         using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         output.Write(Magic);
         var growth = new List<(long Start, int Bytes)>(); // each page's header growth, by the page's old offset
-        var copied = (long)Magic.Length;
+        var (copied, bytes) = ((long)Magic.Length, Array.Empty<byte>());
         foreach (var chunk in chunks)
         {
             CopyRange(input, output, copied, chunk.Start - copied);
-            var bytes = ReadChunk(input, chunk, footerStart, source);
+            ReadChunk(input, chunk, footerStart, source, ref bytes);
             foreach (var page in Pages(bytes, chunk, source))
             {
                 page.Header.Put(4, ThriftStruct.I32, (long)unchecked((int)Crc32.HashToUInt32(bytes.AsSpan(page.Offset + page.HeaderLength, page.DataLength))));
@@ -69,10 +69,10 @@ public static class ParquetChecksums
     {
         using var input = File.OpenHandle(path);
         var (metadata, footerStart) = ReadFooter(input, path);
-        var (pages, verified) = (0, 0);
+        var (pages, verified, bytes) = (0, 0, Array.Empty<byte>());
         foreach (var chunk in Chunks(metadata, path))
         {
-            var bytes = ReadChunk(input, chunk, footerStart, path);
+            ReadChunk(input, chunk, footerStart, path, ref bytes);
             foreach (var page in Pages(bytes, chunk, path))
             {
                 pages++;
@@ -125,26 +125,27 @@ public static class ParquetChecksums
             }
     }
 
-    private static byte[] ReadChunk(SafeFileHandle input, Chunk chunk, long footerStart, string path)
+    /// <summary>Reads a column chunk's bytes into <paramref name="bytes"/> (grown when too small; the chunk is its first <see cref="Chunk.Length"/> bytes).</summary>
+    private static void ReadChunk(SafeFileHandle input, Chunk chunk, long footerStart, string path, ref byte[] bytes)
     {
         if (chunk.Start < 4 || chunk.Length < 0 || chunk.Start + chunk.Length > footerStart || chunk.Length > int.MaxValue)
             throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) claims bytes {chunk.Start:N0}–{chunk.Start + chunk.Length:N0}, outside the file's pages.");
-        var bytes = new byte[chunk.Length];
-        if (RandomAccess.Read(input, bytes, chunk.Start) != bytes.Length) throw NotParquet(path, "it is cut short");
-        return bytes;
+        if (bytes.Length < chunk.Length) bytes = new byte[chunk.Length];
+        if (RandomAccess.Read(input, bytes.AsSpan(0, (int)chunk.Length), chunk.Start) != chunk.Length) throw NotParquet(path, "it is cut short");
     }
 
     /// <summary>The pages of one chunk's bytes, which they must fill exactly.</summary>
     private static List<Page> Pages(byte[] bytes, Chunk chunk, string path)
     {
         var pages = new List<Page>();
-        for (var position = 0; position < bytes.Length;)
+        var length = (int)chunk.Length;
+        for (var position = 0; position < length;)
         {
             var start = position;
             ThriftStruct header;
-            try { header = ThriftStruct.Read(bytes, ref position); }
+            try { header = ThriftStruct.Read(bytes.AsSpan(0, length), ref position); }
             catch (InvalidDataException e) { throw Damaged(path, chunk, start, $"its page header cannot be read ({e.Message})"); }
-            if (header.Number(3) is not { } size || size < 0 || size > bytes.Length - position)
+            if (header.Number(3) is not { } size || size < 0 || size > length - position)
                 throw Damaged(path, chunk, start, $"its page header gives {header.Number(3)?.ToString("N0") ?? "no"} bytes of data, which do not fit the column chunk");
             pages.Add(new Page(start, position - start, header, (int)size));
             position += (int)size;

@@ -15,6 +15,8 @@ using PopHealth.Workbook;
 //   PopHealth.Benchmarks score <dir>                            batch-scores <dir>/input.parquet with models:/pophealth-rfhlth@prod
 //   PopHealth.Benchmarks seed-parity <2016 extract .csv.gz> <dump.csv>   our seed features against seed_recipe.py --dump
 //   PopHealth.Benchmarks shap <2016 extract .csv.gz> [rows] [trees] [leaves]   TreeSHAP of [rows] rows on a LightGbm model (improved recipe)
+//   PopHealth.Benchmarks crc-sample <dir>   ours.parquet (page checksums), ours.csv (the values as the workbook reads them), damaged.parquet (64 bytes of one data page flipped)
+//   PopHealth.Benchmarks crc-cost <dir> [rounds]   time of writing and of verifying <dir>/input.parquet's page checksums
 switch (args)
 {
     case ["convert", var input, var output]:
@@ -121,20 +123,79 @@ switch (args)
         var drivers = args.Length == 3 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
         using var self = Process.GetCurrentProcess();
         var sinceStart = DateTime.Now - self.StartTime; // process start (runtime, host) up to here
-        var stages = Stopwatch.StartNew();
-        var store = new MlflowStore(Path.Combine(dir, "mlruns"));
-        var opened = stages.Elapsed;
-        using var model = ScoringModel.Load(store);
-        var loaded = stages.Elapsed;
-        var input = await BatchScorer.CheckAsync(Path.Combine(dir, "input.parquet"), model.Signature);
-        var checkedAt = stages.Elapsed;
-        var report = await BatchScorer.ScoreAsync(input, Path.Combine(dir, "predictions.parquet"), model, drivers: drivers);
-        var scored = stages.Elapsed;
+        var watch = Stopwatch.StartNew();
+        // Store, model, input check and scoring as BatchScorer runs them together (the model loads while the input's pages are checked).
+        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")),
+            new ScoringOptions(Drivers: drivers));
+        var total = watch.Elapsed;
         self.Refresh();
         Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
-        Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, open store {opened.TotalSeconds:F2} s, load model {(loaded - opened).TotalSeconds:F2} s, " +
-            $"check input {(checkedAt - loaded).TotalSeconds:F2} s, read + score + write {(scored - checkedAt).TotalSeconds:F2} s; CPU {self.TotalProcessorTime.TotalSeconds:F2} s; " +
-            $"pipeline stages (overlapping) {report.Stages}; GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
+        Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, store + model + input check {(total - report.Elapsed).TotalSeconds:F2} s, read + score + write {report.Elapsed.TotalSeconds:F2} s; " +
+            $"CPU {self.TotalProcessorTime.TotalSeconds:F2} s; pipeline stages (overlapping) {report.Stages}; " +
+            $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
+        return 0;
+    }
+    case ["crc-sample", var dir]:
+    {
+        Directory.CreateDirectory(dir);
+        const int rows = 50_000;
+        var random = new Random(WorkbookParameters.DefaultSeed);
+        var frame = new DataFrame(
+            new Int64DataFrameColumn("respondent_id", Enumerable.Range(0, rows).Select(i => (long?)(1_000_000_007L * i))),
+            new DoubleDataFrameColumn("probability", Enumerable.Range(0, rows).Select(i => i % 17 == 0 ? null : (double?)random.NextDouble())),
+            new Int32DataFrameColumn("code", Enumerable.Range(0, rows).Select(i => i % 9 == 0 ? null : (int?)(i % 5))),
+            new StringDataFrameColumn("risk_tier", Enumerable.Range(0, rows).Select(i => i % 13 == 0 ? null : RiskTiers.All[i % 4].Name)),
+            new BooleanDataFrameColumn("out_of_range", Enumerable.Range(0, rows).Select(i => (bool?)(i % 7 == 0))));
+        var ours = Path.Combine(dir, "ours.parquet");
+        await ParquetFrames.WriteAsync(frame, ours, rowGroupSize: 12_500);
+        var back = await ParquetFrames.ReadAsync(ours);
+        string Cell(object? v) => v switch { null => "", double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), bool b => b ? "true" : "false", _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)! };
+        await File.WriteAllLinesAsync(Path.Combine(dir, "ours.csv"), Enumerable.Range(0, rows).Select(i => string.Join(",", back.Columns.Select(c => Cell(c[i]))))
+            .Prepend(string.Join(",", back.Columns.Select(c => c.Name))));
+        var damaged = Path.Combine(dir, "damaged.parquet");
+        File.Copy(ours, damaged, overwrite: true);
+        await using (var reader = await Parquet.ParquetReader.CreateAsync(damaged))
+        {
+            var meta = reader.Metadata!.RowGroups[2].Columns[1].MetaData!; // probability, row group 3
+            var at = meta.DataPageOffset + meta.TotalCompressedSize / 2;
+            await using var file = new FileStream(damaged, FileMode.Open, FileAccess.ReadWrite);
+            var bytes = new byte[64];
+            file.Position = at;
+            file.ReadExactly(bytes);
+            for (var i = 0; i < bytes.Length; i++) bytes[i] ^= 0x5A;
+            file.Position = at;
+            file.Write(bytes);
+            Console.WriteLine($"damaged.parquet: 64 bytes flipped at byte offset {at:N0} (column probability, row group 3)");
+        }
+        var (pages, verified) = ParquetChecksums.Verify(ours);
+        Console.WriteLine($"ours.parquet: {rows:N0} rows, {pages} pages, {verified} with a checksum that matches");
+        try { ParquetChecksums.Verify(damaged); Console.WriteLine("damaged.parquet: NOT detected"); return 1; }
+        catch (InvalidDataException e) { Console.WriteLine($"damaged.parquet: {e.Message}"); }
+        return 0;
+    }
+    case ["crc-cost", var dir, ..]:
+    {
+        // Cost of page checksums on the scoring benchmark's input: writing it again (Parquet.Net, then the checksum pass) and verifying it.
+        var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        var input = Path.Combine(dir, "input.parquet");
+        var frame = await ParquetFrames.ReadAsync(input);
+        var copy = Path.Combine(dir, "crc-cost.parquet");
+        for (var round = 1; round <= rounds; round++)
+        {
+            var write = Stopwatch.StartNew();
+            await ParquetFrames.WriteAsync(frame, copy, rowGroupSize: 100_000);
+            var written = write.Elapsed;
+            var temporary = Path.Combine(dir, "crc-cost.added.parquet");
+            File.Delete(temporary);
+            var add = Stopwatch.StartNew();
+            ParquetChecksums.Add(copy, temporary); // the pass alone, on a file that already has them (same work)
+            var added = add.Elapsed;
+            var verify = Stopwatch.StartNew();
+            var (pages, verified) = ParquetChecksums.Verify(copy);
+            Console.WriteLine($"round {round}: write {new FileInfo(copy).Length / 1e6:F1} MB {written.TotalMilliseconds:F0} ms (of which the checksum pass {added.TotalMilliseconds:F0} ms); verify {pages} pages ({verified} checked) {verify.Elapsed.TotalMilliseconds:F0} ms");
+            File.Delete(temporary);
+        }
+        File.Delete(copy);
         return 0;
     }
     case ["seed-parity", var extract, var dump]:
@@ -200,6 +261,6 @@ switch (args)
         }
     }
     default:
-        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv> | shap <2016 extract .csv.gz> [rows] [trees] [leaves]");
+        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv> | shap <2016 extract .csv.gz> [rows] [trees] [leaves] | crc-sample <dir> | crc-cost <dir> [rounds]");
         return 2;
 }

@@ -3,8 +3,8 @@ using PopHealth.Modeling;
 namespace PopHealth.Tests.Modeling;
 
 /// <summary>
-/// Every way a batch is scored — lookup tables for small trees, blocks walked level by level (eight rows per instruction
-/// where AVX2 is there), row by row — gives each tree's own routing, bit for bit.
+/// Every way a batch is scored — blocks walked level by level (eight rows per instruction where AVX2 is there), row by
+/// row — gives each tree's own routing, bit for bit.
 /// </summary>
 public class TreeBlocksTests
 {
@@ -26,8 +26,8 @@ public class TreeBlocksTests
     }
 
     [Theory]
-    [InlineData(1, true, 3, "tables")]
-    [InlineData(2, true, 8, "blocks")]       // deep trees: tables would be too large
+    [InlineData(1, true, 3, "blocks")]
+    [InlineData(2, true, 8, "blocks")]
     [InlineData(3, false, 6, "row by row")]  // other rules
     public void Every_row_gets_the_trees_own_answer_bit_for_bit(int seed, bool lessOrEqualOnly, int maxDepth, string layout)
     {
@@ -48,7 +48,7 @@ public class TreeBlocksTests
     }
 
     [Theory]
-    [InlineData(3, "tables")]
+    [InlineData(3, "blocks")]
     [InlineData(9, "blocks")]
     public void Rows_wider_than_the_trees_read_and_values_on_thresholds_and_infinities_are_routed_as_walked(int maxDepth, string layout)
     {

@@ -95,6 +95,24 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
     }
 
     [Fact]
+    public async Task A_damaged_data_page_is_refused_before_anything_is_written()
+    {
+        using var temp = Repo.Temp();
+        var input = await fixture.Input("damaged.parquet", 3000);
+        await PopHealth.Tests.Workbook.ParquetChecksumsTests.DamageAsync(input, "a", rowGroup: 2); // 64 bytes inside a data page, footer intact
+        var output = Output("damaged.parquet");
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => BatchScorer.ScoreAsync(input, output, fixture.Store));
+        Assert.Contains("damaged.parquet", error.Message);
+        Assert.Contains("column 'a' (row group 3)", error.Message);
+        Assert.Contains("byte offset", error.Message);
+        Assert.False(File.Exists(output));
+        // The infer step's check stage refuses it too, before 06 writes anything.
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input }, temp.Path);
+        using var model = ScoringModel.Load(fixture.Store);
+        Assert.Contains("column 'a'", (await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.CheckAsync(parameters, model))).Message);
+    }
+
+    [Fact]
     public async Task A_missing_score_input_names_its_variable()
     {
         using var temp = Repo.Temp();

@@ -74,6 +74,21 @@ public class ParquetChecksumsTests
     }
 
     [Fact]
+    public async Task The_transform_refuses_a_damaged_interim_table()
+    {
+        using var temp = Repo.Temp();
+        var xpt = temp.File("raw/sample.XPT");
+        PopHealth.Synthesis.BrfssSample.WriteXpt(xpt, 3000, seed: 4);
+        var interim = temp.File("interim/brfss.parquet");
+        await PopHealth.Ingest.BrfssConverter.ConvertAsync(xpt, interim, new PopHealth.Ingest.ConversionOptions(Synthetic: true));
+        Assert.Equal(ParquetChecksums.Verify(interim).Pages, ParquetChecksums.Verify(interim).Checked);
+        await DamageAsync(interim, "_BMI5");
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => PopHealth.Features.FeatureBuilder.BuildAsync(interim, Recipe.Improved));
+        Assert.Contains("brfss.parquet", error.Message);
+        Assert.Contains("column '_BMI5'", error.Message);
+    }
+
+    [Fact]
     public async Task Files_without_checksums_from_other_writers_still_read()
     {
         using var temp = Repo.Temp();
