@@ -12,14 +12,19 @@ namespace PopHealth.Steps;
 
 /// <summary>Options for <see cref="TrainStep"/>.</summary>
 /// <param name="SearchTrials">Settings the budgeted random search tries (the budget is a trial count, so the same seed gives the same leaderboard).</param>
-/// <param name="MaxSweepRows">Training rows the sweeps cross-validate on at most (a stratified subsample); the chosen setting is refit on all.</param>
+/// <param name="MaxSweepRows">Training rows the sweeps' last rung cross-validates on at most (a stratified subsample); the chosen setting is refit on all.</param>
+/// <param name="HalvingRate">Successive halving (<see cref="HalvingOptions"/>): each rung keeps the best 1/rate of the grid's and of the search's settings and gives them rate times the rows.</param>
+/// <param name="MinRungRows">The first rung's rows at least (every setting is cross-validated there).</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
 /// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
 /// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year when its sample shows the model's
 /// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
     int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
-    bool AliasRecalibrated = true);
+    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000)
+{
+    public HalvingOptions Halving => new(HalvingRate, MinRungRows);
+}
 
 /// <summary>Stage 1, plan: the feature table, its recipe, the split, the test sets and the rows the sweeps use.</summary>
 public sealed class TrainingPlan
@@ -54,15 +59,21 @@ public sealed class TrainingPlan
 /// <summary>The train/test split of a feature table, its named test sets, the prior shift of balanced training and the rows' survey years (null for one year).</summary>
 public sealed record PlannedSplit(DataSplit Split, IReadOnlyList<(string Name, int[] Rows)> Tests, PriorShift? Shift, int[]? Years);
 
-/// <summary>Stage 2, sweep: the original's grid and the budgeted search, cross-validated on the same folds.</summary>
+/// <summary>Stage 2, sweep: the original's grid and the budgeted search, each by successive halving on the same nested rows and folds.</summary>
 public sealed record TrainingSweeps(SweepRun Grid, SweepRun Search)
 {
-    /// <summary>Grid and search trials together, best cross-validated AUC first.</summary>
-    public IReadOnlyList<LeaderboardRow> Leaderboard =>
-        Grid.Trials.Concat(Search.Trials).OrderByDescending(t => t.MeanAuc).ThenBy(t => t.Name, StringComparer.Ordinal).Select((t, i) => t.Row(i + 1)).ToArray();
+    /// <summary>Grid and search trials together: those that reached the most rows first, then best cross-validated AUC.</summary>
+    public IReadOnlyList<LeaderboardRow> Leaderboard => TrialResult.Ranked(Grid.Trials.Concat(Search.Trials)).Select((t, i) => t.Row(i + 1)).ToArray();
 
     public TimeSpan Elapsed => Grid.Elapsed + Search.Elapsed;
     public int Trials => Grid.Trials.Count + Search.Trials.Count;
+
+    /// <summary>What was cross-validated on how many rows, and how long it took.</summary>
+    public string Describe(int folds) =>
+        $"{Trials} settings × {folds} folds by successive halving in {Elapsed.TotalSeconds:F0} s: original grid {Grid.RungSummary} ({Seconds(Grid)}); " +
+        $"budgeted search {Search.RungSummary} ({Seconds(Search)})";
+
+    private static string Seconds(SweepRun sweep) => string.Join(" + ", sweep.RungSeconds.Select(s => s.ToString("F0", CultureInfo.InvariantCulture))) + " s";
 }
 
 /// <summary>Stage 3, choose: the best setting, its operating threshold (best out-of-fold F1) and its refit on all training rows.</summary>
@@ -263,10 +274,10 @@ public static class TrainStep
     public static TrainingSweeps Sweep(TrainingPlan plan, IProgress<string>? progress = null)
     {
         var sweepOptions = new SweepOptions(plan.Options.Folds);
-        var grid = Sweeper.Run(plan.Data, plan.SweepRows, Sweeper.OriginalGrid(), plan.Seed, sweepOptions,
-            new Progress<SweepProgress>(p => progress?.Report($"original grid: {p}")), "grid");
-        var search = Sweeper.Run(plan.Data, plan.SweepRows, Sweeper.Search(plan.Options.SearchTrials, plan.Seed), plan.Seed, sweepOptions,
-            new Progress<SweepProgress>(p => progress?.Report($"budgeted search: {p}")), "search");
+        var grid = Sweeper.Halve(plan.Data, plan.SweepRows, Sweeper.OriginalGrid(), plan.Seed, sweepOptions, plan.Options.Halving,
+            new Progress<SweepProgress>(p => progress?.Report($"original grid, {p}")), "grid");
+        var search = Sweeper.Halve(plan.Data, plan.SweepRows, Sweeper.Search(plan.Options.SearchTrials, plan.Seed), plan.Seed, sweepOptions, plan.Options.Halving,
+            new Progress<SweepProgress>(p => progress?.Report($"budgeted search, {p}")), "search");
         return new TrainingSweeps(grid, search);
     }
 
@@ -437,7 +448,7 @@ public static class TrainStep
             {
                 var run = store.StartRun(experiment, $"{recipe}-{trial.Name}");
                 run.LogParams(trial.Spec.Parameters()).LogParam("recipe", recipe).LogParam("seed", Invariant(plan.Seed))
-                    .LogParam("folds", Invariant(plan.Options.Folds)).LogParam("cv_rows", Invariant(plan.SweepRows.Length));
+                    .LogParam("folds", Invariant(plan.Options.Folds)).LogParam("cv_rows", Invariant(trial.CvRows));
                 run.LogMetric("cv_auc", trial.MeanAuc).LogMetric("cv_auc_sd", trial.SdAuc).LogMetric("fit_seconds", trial.Seconds);
                 for (var f = 0; f < trial.FoldAuc.Count; f++) run.LogMetric("fold_auc", trial.FoldAuc[f], f);
                 run.SetTag("pophealth.sweep", sweepName).SetTag("pophealth.recipe", recipe);

@@ -52,10 +52,10 @@ public static class WorkbookCharts
             new ChartLayout(XTitle: "share in fair or poor health (survey-weighted, 95 % CI)", Height: Math.Max(360, 18 * sorted.Length + 140), Width: 820), horizontal: true);
     }
 
-    /// <summary>The original's sweep comparison: CV AUC against trees / iterations, one line per model and depth.</summary>
+    /// <summary>The original's sweep comparison: CV AUC against trees / iterations, one line per model and depth, from the first rung (every setting on the same rows).</summary>
     public static Chart SweepComparison(SweepRun grid) =>
-        Plots.Lines("Original grid: cross-validated AUC by number of trees",
-            grid.Trials.GroupBy(t => (t.Spec.Trainer, t.Spec.Depth)).OrderBy(g => g.Key.Trainer).ThenBy(g => g.Key.Depth)
+        Plots.Lines($"Original grid: cross-validated AUC by number of trees ({grid.Rungs[0].Rows.Length:N0} rows)",
+            grid.Rungs[0].Trials.GroupBy(t => (t.Spec.Trainer, t.Spec.Depth)).OrderBy(g => g.Key.Trainer).ThenBy(g => g.Key.Depth)
                 .Select(g => new LineSeries($"{(g.Key.Trainer == TrainerKind.FastForest ? "random forest" : "gradient-boosted")} depth {g.Key.Depth}",
                     g.OrderBy(t => t.Spec.Trees).Select(t => (double)t.Spec.Trees).ToArray(), g.OrderBy(t => t.Spec.Trees).Select(t => t.MeanAuc).ToArray())),
             new ChartLayout(XTitle: "trees (forest) / iterations (boosting)", YTitle: "mean CV AUC (3 folds)"));

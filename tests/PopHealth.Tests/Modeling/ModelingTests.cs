@@ -98,6 +98,63 @@ public class ModelingTests
     }
 
     [Fact]
+    public void Halving_rungs_grow_by_the_rate_up_to_all_rows_and_stop_at_one_setting_or_the_smallest_rung()
+    {
+        var halving = new HalvingOptions(Rate: 3, MinRungRows: 300);
+        Assert.Equal([333, 1000, 3000], halving.RungRows(3000, 9));
+        Assert.Equal([1000, 3000], halving.RungRows(3000, 3)); // 3 → 1: nothing left to halve
+        Assert.Equal([3000], halving.RungRows(3000, 1));
+        Assert.Equal([333, 1000], halving.RungRows(1000, 45)); // a third of 333 is under the smallest rung
+        Assert.Equal([800], halving.RungRows(800, 45));
+        Assert.Equal([6_666, 20_000, 60_000], new HalvingOptions().RungRows(60_000, 24));
+        Assert.Equal([8, 3, 1], new[] { 24, 8, 3 }.Select(new HalvingOptions().Survivors));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HalvingOptions(Rate: 1).RungRows(1000, 5));
+    }
+
+    [Fact]
+    public void Successive_halving_drops_weak_settings_on_few_rows_and_cross_validates_the_best_on_all()
+    {
+        var data = ModelFixtures.Matrix(3000);
+        var rows = Enumerable.Range(0, data.Count).ToArray();
+        ModelSpec Stump(int trees) => new(TrainerKind.LightGbm, trees, 2, LearningRate: 0.01, Origin: "search");
+        ModelSpec Boosted(int trees, int leaves) => new(TrainerKind.LightGbm, trees, leaves, Origin: "search");
+        var specs = new[] { Stump(1), Boosted(60, 8), Stump(2), Boosted(40, 4), Boosted(80, 16), Stump(3), Boosted(30, 8), Boosted(50, 6), Boosted(70, 4) };
+        var reported = new List<SweepProgress>();
+        var halving = new HalvingOptions(Rate: 3, MinRungRows: 300);
+        var run = Sweeper.Halve(data, rows, specs, seed: 9, halving: halving, progress: new SynchronousProgress<SweepProgress>(reported.Add), namePrefix: "s");
+
+        Assert.Equal([9, 3, 1], run.Rungs.Select(r => r.Trials.Count));
+        Assert.Equal([333, 1000, 3000], run.Rungs.Select(r => r.Rows.Length));
+        Assert.True(run.Rungs[0].Rows.All(run.Rungs[1].Rows.Contains) && run.Rungs[1].Rows.All(run.Rungs[2].Rows.Contains)); // nested samples
+        // Every setting once, under its own name, with the result of the last rung it reached; the winner first, on all rows.
+        Assert.Equal(Enumerable.Range(0, 9), run.Trials.Select(t => t.Trial).Order());
+        Assert.All(run.Trials, t => Assert.Equal($"s-{t.Trial + 1:D2}", t.Name));
+        Assert.Equal(3000, run.Best.CvRows);
+        Assert.Equal(run.Rungs[2].Best.Trial, run.Best.Trial);
+        Assert.Equal(3000, run.OutOfFold(run.Best)!.Length);
+        // Each rung passes on its own best third; the stumps never get past the first.
+        Assert.Equal(run.Rungs[0].Trials.Take(3).Select(t => t.Trial).Order(), run.Rungs[1].Trials.Select(t => t.Trial).Order());
+        Assert.Equal(run.Rungs[1].Best.Trial, run.Best.Trial);
+        Assert.All(run.Trials.Where(t => t.Spec.Leaves == 2), t => Assert.Equal(333, t.CvRows));
+        Assert.Equal([1000, 333], run.Trials.Skip(1).Select(t => t.CvRows).Distinct());
+        Assert.Equal("9 on 333 rows → 3 on 1,000 → 1 on 3,000", run.RungSummary);
+        // Progress names the rung; 9, 3 and 1 settings × 3 folds.
+        Assert.Equal(39, reported.Count);
+        Assert.StartsWith("rung 3/3 (1 settings on 3,000 rows): 3/3 fits", reported[^1].ToString());
+        // Deterministic; and with one rung it is the plain sweep.
+        Assert.Equal(run.Leaderboard, Sweeper.Halve(data, rows, specs, seed: 9, halving: halving, namePrefix: "s").Leaderboard, new LeaderboardComparer());
+        var single = Sweeper.Halve(data, rows, specs.Take(3).ToArray(), seed: 9, halving: new HalvingOptions(MinRungRows: 5000), namePrefix: "s");
+        Assert.Equal(Sweeper.Run(data, rows, specs.Take(3).ToArray(), seed: 9, namePrefix: "s").Leaderboard, single.Leaderboard, new LeaderboardComparer());
+    }
+
+    /// <summary>Leaderboards equal but for the seconds the fits took.</summary>
+    private sealed class LeaderboardComparer : IEqualityComparer<LeaderboardRow>
+    {
+        public bool Equals(LeaderboardRow? x, LeaderboardRow? y) => x! with { Seconds = 0 } == y! with { Seconds = 0 };
+        public int GetHashCode(LeaderboardRow obj) => (obj with { Seconds = 0 }).GetHashCode();
+    }
+
+    [Fact]
     public void A_forest_grid_reads_smaller_forests_from_the_largest()
     {
         var data = ModelFixtures.Matrix(2400);
