@@ -14,26 +14,41 @@ public sealed record SubgroupMetrics(string Dimension, string Group, long Rows, 
 /// <summary>Permutation importance and subgroup performance: the model card's measurements.</summary>
 public static class ModelCard
 {
-    /// <summary>Permutation importance on <paramref name="test"/>: each feature shuffled <paramref name="repeats"/> times (seeded).</summary>
-    public static IReadOnlyList<FeatureImportance> PermutationImportance(TrainedModel model, ModelMatrix test, int seed, int repeats = 3)
+    /// <summary>Permutation importance on <paramref name="test"/>: each feature shuffled <paramref name="repeats"/> times (seeded), scored by the ML.NET model.</summary>
+    public static IReadOnlyList<FeatureImportance> PermutationImportance(TrainedModel model, ModelMatrix test, int seed, int repeats = 3) =>
+        PermutationImportance((buffer, rows) => model.Probabilities(Rows(buffer, rows, test.FeatureNames.Count)), test, seed, repeats);
+
+    /// <summary>
+    /// Permutation importance with any scorer of row-major rows (<c>score(buffer, rows)</c>, rows of the test's width; any
+    /// increasing function of the probability will do, as AUC only ranks): the trees compiled from the model's export score
+    /// the 20,000 × features × repeats shuffled rows several times faster than ML.NET's engine, and as ONNX Runtime does.
+    /// </summary>
+    public static IReadOnlyList<FeatureImportance> PermutationImportance(Func<float[], int, double[]> score, ModelMatrix test, int seed, int repeats = 3)
     {
-        var baseline = Statistics.Auc(model.Probabilities(test.Rows), test.Labels);
-        var results = new FeatureImportance[test.FeatureNames.Count];
-        Parallel.For(0, test.FeatureNames.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
+        var width = test.FeatureNames.Count;
+        var original = new float[test.Count * width];
+        for (var i = 0; i < test.Count; i++) test.Rows[i].CopyTo(original, i * width);
+        var baseline = Statistics.Auc(score(original, test.Count), test.Labels);
+        var results = new FeatureImportance[width];
+        Parallel.For(0, width, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
         {
             var drops = new double[repeats];
+            var shuffled = new float[original.Length];
             for (var r = 0; r < repeats; r++)
             {
                 var random = new Random(unchecked(seed * 1_000_003 + j * 1_009 + r)); // not HashCode.Combine: randomised per process
                 var order = Statistics.Shuffle(Enumerable.Range(0, test.Count), random);
-                var shuffled = test.Rows.Select((row, i) => { var copy = (float[])row.Clone(); copy[j] = test.Rows[order[i]][j]; return copy; }).ToArray();
-                drops[r] = baseline - Statistics.Auc(model.Probabilities(shuffled), test.Labels);
+                original.CopyTo(shuffled, 0);
+                for (var i = 0; i < test.Count; i++) shuffled[i * width + j] = original[order[i] * width + j];
+                drops[r] = baseline - Statistics.Auc(score(shuffled, test.Count), test.Labels);
             }
             var mean = drops.Average();
             results[j] = new FeatureImportance(test.FeatureNames[j], Math.Round(mean, 4), Math.Round(Math.Sqrt(drops.Sum(d => (d - mean) * (d - mean)) / Math.Max(1, repeats - 1)), 4));
         });
         return results.OrderByDescending(r => r.AucDrop).ToArray();
     }
+
+    private static float[][] Rows(float[] buffer, int rows, int width) => Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray();
 
     /// <summary>
     /// The subgroups the model card reports, for the rows of <paramref name="set"/> given by their respondent ids:

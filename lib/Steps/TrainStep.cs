@@ -309,7 +309,11 @@ public static class TrainStep
     {
         var headline = evaluations[0];
         var rows = Splits.Subsample(Enumerable.Range(0, headline.Rows.Count).ToArray(), headline.Rows.Labels, plan.Options.ImportanceRows, plan.Seed);
-        var importance = Modeling.ModelCard.PermutationImportance(chosen.Model, headline.Rows.Subset(rows), plan.Seed, plan.Options.ImportanceRepeats);
+        var test = headline.Rows.Subset(rows);
+        var importance = chosen.Export.Trees is { } trees
+            ? Modeling.ModelCard.PermutationImportance((buffer, n) => Array.ConvertAll(trees.Probabilities(buffer, n, test.FeatureNames.Count), p => (double)p), test, plan.Seed,
+                plan.Options.ImportanceRepeats)
+            : Modeling.ModelCard.PermutationImportance(chosen.Model, test, plan.Seed, plan.Options.ImportanceRepeats);
         var groups = Modeling.ModelCard.Subgroups(plan.Features, headline.Rows.Ids);
         var subgroups = Modeling.ModelCard.BySubgroup(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
         return new ModelCardReport(importance, subgroups, Audit(plan, headline), Shap(plan, chosen, headline.Rows.Subset(rows.Take(plan.Options.ShapRows).ToArray())));
