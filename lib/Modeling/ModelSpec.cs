@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Trainers.FastTree;
@@ -70,19 +71,34 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
                     Booster = new GradientBooster.Options { MaximumTreeDepth = MaxDepth ?? 0, FeatureFraction = FeatureFraction, L2Regularization = L2 },
                 });
             case TrainerKind.FastTree:
-                return context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+                return WithoutForcedCollections(context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
                 {
                     LabelColumnName = ModelRow.LabelColumn, FeatureColumnName = ModelRow.FeaturesColumn,
                     NumberOfTrees = Trees, NumberOfLeaves = Leaves, LearningRate = LearningRate, MinimumExampleCountPerLeaf = MinLeaf,
                     FeatureFraction = FeatureFraction, NumberOfThreads = threads, Seed = seed,
-                });
+                }));
             default:
-                return context.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
+                return WithoutForcedCollections(context.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
                 {
                     LabelColumnName = ModelRow.LabelColumn, FeatureColumnName = ModelRow.FeaturesColumn,
                     NumberOfTrees = Trees, NumberOfLeaves = Leaves, MinimumExampleCountPerLeaf = MinLeaf,
                     FeatureFraction = FeatureFraction, NumberOfThreads = threads, Seed = seed,
-                }).Append(context.BinaryClassification.Calibrators.Platt(labelColumnName: ModelRow.LabelColumn));
+                })).Append(context.BinaryClassification.Calibrators.Platt(labelColumnName: ModelRow.LabelColumn));
         }
+    }
+
+    private static T WithoutForcedCollections<T>(T trainer) where T : class
+    {
+        ForcedCollections(trainer)?.SetValue(trainer, false);
+        return trainer;
+    }
+
+    /// <summary>ML.NET's <c>AllowGC</c> field of a FastTree-family trainer (declared on its generic base), or null.</summary>
+    private static FieldInfo? ForcedCollections(object trainer)
+    {
+        for (var type = trainer.GetType(); type is not null; type = type.BaseType)
+            if (type.GetField("AllowGC", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly) is { } field && field.FieldType == typeof(bool))
+                return field;
+        return null;
     }
 }

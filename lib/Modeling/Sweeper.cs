@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using PopHealth.Workbook;
@@ -149,11 +148,8 @@ public static class Sweeper
         var watch = Stopwatch.StartNew();
         var sweep = new CrossValidation(data, rows.ToArray(), specs, seed, options, progress, namePrefix);
         var families = Enumerable.Range(0, specs.Count).GroupBy(i => specs[i] with { Trees = 0 }).Select(g => g.OrderBy(i => specs[i].Trees).ToArray()).ToArray();
-        // Longest fits first, handed out one at a time, so that no core is left with a long fit at the end (the results do not depend on the order).
-        var work = (from family in families from f in Enumerable.Range(0, options.Folds) select (Members: family, Fold: f))
-            .OrderByDescending(item => specs[item.Members[^1]].Cost).ThenBy(item => item.Members[0]).ThenBy(item => item.Fold).ToArray();
-        Parallel.ForEach(Partitioner.Create(work, EnumerablePartitionerOptions.NoBuffering),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount },
+        var work = from family in families from f in Enumerable.Range(0, options.Folds) select (Members: family, Fold: f);
+        FitSchedule.Run(work.ToArray(), item => specs[item.Members[^1]], options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount,
             item => sweep.FitFamily(item.Members, item.Fold));
         return sweep.ToRun(watch.Elapsed);
     }
