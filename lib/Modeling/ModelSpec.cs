@@ -30,12 +30,6 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
         new(trainer, trees, 1 << depth, trainer == TrainerKind.LightGbm ? depth : null, LearningRate: 0.1, MinLeaf: trainer == TrainerKind.FastForest ? 10 : 20,
             FeatureFraction: trainer == TrainerKind.FastForest ? 0.7 : 1.0);
 
-    /// <summary>
-    /// A rough relative cost of one fit, for scheduling only: trees × leaves, times 4 for FastTree and FastForest, which
-    /// took about four times LightGBM's time per tree and leaf in the sweeps measured here.
-    /// </summary>
-    public double Cost => (double)Trees * Leaves * (Trainer == TrainerKind.LightGbm ? 1 : 4);
-
     /// <summary>The depth the setting was made from (null for a searched setting without one).</summary>
     public int? Depth => MaxDepth ?? (Origin == "grid" ? (int)Math.Round(Math.Log2(Leaves)) : null);
 

@@ -149,7 +149,7 @@ public static class Sweeper
         var sweep = new CrossValidation(data, rows.ToArray(), specs, seed, options, progress, namePrefix);
         var families = Enumerable.Range(0, specs.Count).GroupBy(i => specs[i] with { Trees = 0 }).Select(g => g.OrderBy(i => specs[i].Trees).ToArray()).ToArray();
         var work = from family in families from f in Enumerable.Range(0, options.Folds) select (Members: family, Fold: f);
-        FitSchedule.Run(work.ToArray(), item => specs[item.Members[^1]], options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount,
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount },
             item => sweep.FitFamily(item.Members, item.Fold));
         return sweep.ToRun(watch.Elapsed);
     }

@@ -148,31 +148,6 @@ public class ModelingTests
     }
 
     [Fact]
-    public void The_schedule_gives_one_thread_the_fits_ml_net_serialises_and_runs_every_fit_once()
-    {
-        var specs = new[]
-        {
-            new ModelSpec(TrainerKind.LightGbm, 100, 8), ModelSpec.FromDepth(TrainerKind.FastForest, 300, 8), new ModelSpec(TrainerKind.FastTree, 50, 8),
-            new ModelSpec(TrainerKind.LightGbm, 400, 32), ModelSpec.FromDepth(TrainerKind.FastForest, 100, 4),
-        };
-        var (serialised, free) = FitSchedule.Queues(Enumerable.Range(0, specs.Length).ToArray(), i => specs[i]);
-        Assert.Equal([1, 4, 2], serialised); // FastForest 300 × 256 leaves, FastForest 100 × 16, FastTree 50 × 8: longest first
-        Assert.Equal([3, 0], free);
-        var runs = new System.Collections.Concurrent.ConcurrentBag<(int Item, int Thread)>();
-        var running = 0; var overlap = 0;
-        FitSchedule.Run(Enumerable.Range(0, specs.Length).ToArray(), i => specs[i], threads: 2, i =>
-        {
-            if (FitSchedule.Serialised(specs[i]) && Interlocked.Increment(ref running) > 1) Interlocked.Increment(ref overlap);
-            runs.Add((i, Environment.CurrentManagedThreadId));
-            Thread.Sleep(FitSchedule.Serialised(specs[i]) ? 10 : 150); // the serialised queue drains long before the free one
-            if (FitSchedule.Serialised(specs[i])) Interlocked.Decrement(ref running);
-        });
-        Assert.Equal(Enumerable.Range(0, specs.Length), runs.Select(r => r.Item).Order());
-        Assert.Equal(2, runs.Select(r => r.Thread).Distinct().Count());
-        Assert.Equal(0, overlap); // the free thread ran out of LightGBM fits only after the serialised queue was taken
-    }
-
-    [Fact]
     public void FastTree_family_trainers_do_not_force_full_collections_as_they_start()
     {
         static bool? AllowGc(object trainer)
