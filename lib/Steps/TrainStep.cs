@@ -24,13 +24,14 @@ namespace PopHealth.Steps;
 /// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int SweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
     int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
-    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000, double SweepShare = 0.2, int MaxSweepRows = 180_000)
+    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000, double SweepShare = 0.3, int MaxSweepRows = 360_000)
 {
     /// <summary>
     /// The rule for the rows the sweeps cross-validate on, given the training rows: <see cref="SweepRows"/> (60,000), or
-    /// <see cref="SweepShare"/> of the training rows (a fifth) when that is more, up to <see cref="MaxSweepRows"/> (180,000);
+    /// <see cref="SweepShare"/> of the training rows (30 %) when that is more, up to <see cref="MaxSweepRows"/> (360,000);
     /// never more than there are. Settings chosen on 60,000 rows are smaller than a million rows support, so large data
-    /// sweeps on more; the embedded sample (79,778 training rows) sweeps on 60,000, the three national years on 180,000.
+    /// sweeps on more; the embedded sample (79,778 training rows; any data up to 200,000) sweeps on 60,000, the three
+    /// national years (1,218,265) on 360,000.
     /// </summary>
     public int SweepRowsFor(int trainingRows) =>
         Math.Min(trainingRows, Math.Max(SweepRows, Math.Min(MaxSweepRows, (int)(SweepShare * trainingRows))));
@@ -38,7 +39,7 @@ public sealed record TrainOptions(int SearchTrials = 24, int SweepRows = 60_000,
     /// <summary>
     /// The halving for <paramref name="sweepRows"/>: rate <see cref="HalvingRate"/>, the first rung a ninth (1/rate²) of the rows
     /// and at least <see cref="MinRungRows"/>, so that more sweep rows give every rung more rows (6,666 → 20,000 → 60,000;
-    /// 20,000 → 60,000 → 180,000) rather than one more rung above the same three, where a single setting would be left.
+    /// 40,000 → 120,000 → 360,000) rather than more rungs below the same top, whose last would hold a single setting.
     /// </summary>
     public HalvingOptions HalvingFor(int sweepRows) => new(HalvingRate, Math.Max(MinRungRows, sweepRows / (HalvingRate * HalvingRate)));
 }

@@ -14,17 +14,17 @@ namespace PopHealth.Tests.Modeling;
 public class SweepRowsTests
 {
     [Fact]
-    public void The_default_sample_sweeps_on_60000_rows_and_large_data_on_a_fifth_of_its_rows_up_to_180000()
+    public void The_default_sample_sweeps_on_60000_rows_and_large_data_on_30_percent_of_its_rows_up_to_360000()
     {
         var options = new TrainOptions();
         // The embedded sample: 99,722 respondents, 79,778 of them training rows (the default run's 3-minute budget).
         Assert.Equal(60_000, options.SweepRowsFor(79_778));
-        Assert.Equal(60_000, options.SweepRowsFor(300_000)); // a fifth is 60,000: no more
+        Assert.Equal(60_000, options.SweepRowsFor(200_000)); // 30 % is 60,000: no more
         Assert.Equal(40_000, options.SweepRowsFor(40_000)); // never more rows than there are
-        Assert.Equal(100_000, options.SweepRowsFor(500_000)); // a fifth, when that is more than 60,000
-        Assert.Equal(180_000, options.SweepRowsFor(900_000));
-        Assert.Equal(180_000, options.SweepRowsFor(1_069_000)); // the three national years: the cap
-        Assert.Equal(213_800, (options with { MaxSweepRows = 250_000 }).SweepRowsFor(1_069_000)); // under a higher cap, the fifth itself
+        Assert.Equal(150_000, options.SweepRowsFor(500_000)); // 30 %, when that is more than 60,000
+        Assert.Equal(360_000, options.SweepRowsFor(1_200_000));
+        Assert.Equal(360_000, options.SweepRowsFor(1_218_265)); // the three national years: the cap
+        Assert.Equal(365_479, (options with { MaxSweepRows = 400_000 }).SweepRowsFor(1_218_265)); // under a higher cap, the share itself
         Assert.Equal(10_000, (options with { SweepRows = 10_000 }).SweepRowsFor(20_000));
     }
 
@@ -35,8 +35,9 @@ public class SweepRowsTests
         // The default sample's rungs, as before: the grid's 21 and the search's 24 settings on a ninth, a third and all.
         Assert.Equal([6_666, 20_000, 60_000], options.HalvingFor(60_000).RungRows(60_000, 21));
         Assert.Equal([6_666, 20_000, 60_000], options.HalvingFor(60_000).RungRows(60_000, 24));
-        // 180,000 rows: three rungs, each three times larger (not 6,666 → 20,000 → 60,000 → one setting on 180,000).
-        Assert.Equal([20_000, 60_000, 180_000], options.HalvingFor(180_000).RungRows(180_000, 24));
+        // 360,000 rows: three rungs, each six times larger (not 13,333 → 40,000 → 120,000 → 360,000, the last with a single setting).
+        Assert.Equal([40_000, 120_000, 360_000], options.HalvingFor(360_000).RungRows(360_000, 24));
+        Assert.Equal([40_000, 120_000, 360_000], options.HalvingFor(360_000).RungRows(360_000, 21));
         Assert.Equal([20_000, 60_000, 180_000], options.HalvingFor(180_000).RungRows(180_000, 21));
         // Few rows: the smallest rung is still at least MinRungRows.
         Assert.Equal([5_000, 15_000], options.HalvingFor(15_000).RungRows(15_000, 24));
