@@ -12,18 +12,36 @@ namespace PopHealth.Steps;
 
 /// <summary>Options for <see cref="TrainStep"/>.</summary>
 /// <param name="SearchTrials">Settings the budgeted random search tries (the budget is a trial count, so the same seed gives the same leaderboard).</param>
-/// <param name="MaxSweepRows">Training rows the sweeps' last rung cross-validates on at most (a stratified subsample); the chosen setting is refit on all.</param>
+/// <param name="SweepRows">Training rows the sweeps' last rung cross-validates on at most (a stratified subsample), unless
+/// <paramref name="SweepShare"/> of the training rows is more (<see cref="SweepRowsFor"/>); the chosen setting is refit on all.</param>
 /// <param name="HalvingRate">Successive halving (<see cref="HalvingOptions"/>): each rung keeps the best 1/rate of the grid's and of the search's settings and gives them rate times the rows.</param>
-/// <param name="MinRungRows">The first rung's rows at least (every setting is cross-validated there).</param>
+/// <param name="MinRungRows">The first rung's rows at least (every setting is cross-validated there); it holds 1/rate² of the sweep rows when that is more (<see cref="HalvingFor"/>).</param>
+/// <param name="SweepShare">On large data, the share of the training rows the sweeps use when that is more than <paramref name="SweepRows"/>, up to <paramref name="MaxSweepRows"/>.</param>
+/// <param name="MaxSweepRows">The most rows a share of large data gives the sweeps (their cost grows with the rows).</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
 /// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
 /// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year when its sample shows the model's
 /// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
-public sealed record TrainOptions(int SearchTrials = 24, int MaxSweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
+public sealed record TrainOptions(int SearchTrials = 24, int SweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
     int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
-    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000)
+    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000, double SweepShare = 0.3, int MaxSweepRows = 360_000)
 {
-    public HalvingOptions Halving => new(HalvingRate, MinRungRows);
+    /// <summary>
+    /// The rule for the rows the sweeps cross-validate on, given the training rows: <see cref="SweepRows"/> (60,000), or
+    /// <see cref="SweepShare"/> of the training rows (30 %) when that is more, up to <see cref="MaxSweepRows"/> (360,000);
+    /// never more than there are. Settings chosen on 60,000 rows are smaller than a million rows support, so large data
+    /// sweeps on more; the embedded sample (79,778 training rows; any data up to 200,000) sweeps on 60,000, the three
+    /// national years (1,218,265) on 360,000.
+    /// </summary>
+    public int SweepRowsFor(int trainingRows) =>
+        Math.Min(trainingRows, Math.Max(SweepRows, Math.Min(MaxSweepRows, (int)(SweepShare * trainingRows))));
+
+    /// <summary>
+    /// The halving for <paramref name="sweepRows"/>: rate <see cref="HalvingRate"/>, the first rung a ninth (1/rate²) of the rows
+    /// and at least <see cref="MinRungRows"/>, so that more sweep rows give every rung more rows (6,666 → 20,000 → 60,000;
+    /// 40,000 → 120,000 → 360,000) rather than more rungs below the same top, whose last would hold a single setting.
+    /// </summary>
+    public HalvingOptions HalvingFor(int sweepRows) => new(HalvingRate, Math.Max(MinRungRows, sweepRows / (HalvingRate * HalvingRate)));
 }
 
 /// <summary>Stage 1, plan: the feature table, its recipe, the split, the test sets and the rows the sweeps use.</summary>
@@ -203,7 +221,7 @@ public static class TrainStep
         return new TrainingPlan
         {
             Parameters = parameters, Options = options, Features = set, Data = data, Split = planned.Split, TestSets = planned.Tests, Shift = planned.Shift,
-            SweepRows = Splits.Subsample(planned.Split.Train, data.Labels, options.MaxSweepRows, parameters.Seed), Years = planned.Years,
+            SweepRows = Splits.Subsample(planned.Split.Train, data.Labels, options.SweepRowsFor(planned.Split.Train.Length), parameters.Seed), Years = planned.Years,
         };
     }
 
@@ -274,9 +292,10 @@ public static class TrainStep
     public static TrainingSweeps Sweep(TrainingPlan plan, IProgress<string>? progress = null)
     {
         var sweepOptions = new SweepOptions(plan.Options.Folds);
-        var grid = Sweeper.Halve(plan.Data, plan.SweepRows, Sweeper.OriginalGrid(), plan.Seed, sweepOptions, plan.Options.Halving,
+        var halving = plan.Options.HalvingFor(plan.SweepRows.Length);
+        var grid = Sweeper.Halve(plan.Data, plan.SweepRows, Sweeper.OriginalGrid(), plan.Seed, sweepOptions, halving,
             new Progress<SweepProgress>(p => progress?.Report($"original grid, {p}")), "grid");
-        var search = Sweeper.Halve(plan.Data, plan.SweepRows, Sweeper.Search(plan.Options.SearchTrials, plan.Seed), plan.Seed, sweepOptions, plan.Options.Halving,
+        var search = Sweeper.Halve(plan.Data, plan.SweepRows, Sweeper.Search(plan.Options.SearchTrials, plan.Seed), plan.Seed, sweepOptions, halving,
             new Progress<SweepProgress>(p => progress?.Report($"budgeted search, {p}")), "search");
         return new TrainingSweeps(grid, search);
     }
