@@ -121,6 +121,17 @@ public class ParquetChecksumsTests
     }
 
     [Fact]
+    public async Task A_file_without_row_groups_is_written_and_reads_as_empty()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("empty.parquet");
+        await ParquetFrames.WriteAsync(path, new ParquetSchema(new DataField<double?>("x")), _ => Task.CompletedTask, new Dictionary<string, string> { ["k"] = "v" });
+        Assert.Equal((0, 0), ParquetChecksums.Verify(path));
+        Assert.Equal(0, (await ParquetFrames.ReadAsync(path)).Rows.Count);
+        Assert.Equal("v", (await ParquetFrames.ReadMetadataAsync(path))["k"]);
+    }
+
+    [Fact]
     public async Task Checksums_added_to_a_plain_file_match_its_pages_and_keep_its_values()
     {
         using var temp = Repo.Temp();
