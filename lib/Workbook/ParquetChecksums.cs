@@ -7,8 +7,8 @@ namespace PopHealth.Workbook;
 /// <summary>
 /// Parquet page checksums, which Parquet.Net 6.1 neither writes nor checks. The format's <c>PageHeader.crc</c> (field 4,
 /// i32) is the standard CRC-32 (polynomial 0x04C11DB7, as in gzip) of the page as stored after its header — compressed,
-/// for every page type. <see cref="Add"/> copies a file written by Parquet.Net with that field set in every page header
-/// and the footer's offsets and sizes moved to match (headers grow by a few bytes); <see cref="Verify"/> checks every page
+/// for every page type. <see cref="PageChecksumStream"/> sets that field in every page header as Parquet.Net writes (and
+/// <see cref="Add"/> copies a file through it), with the footer's offsets and sizes moved to match (headers grow by a few bytes); <see cref="Verify"/> checks every page
 /// that carries one, so a damaged page is an error naming the file, column and byte offset instead of wrong values. Files
 /// from other writers without checksums are read as before.
 /// </summary>
@@ -23,40 +23,28 @@ public static class ParquetChecksums
     private sealed record Page(int Offset, int HeaderLength, ThriftStruct Header, int DataLength);
 
     /// <summary>
-    /// Copies the Parquet file <paramref name="source"/> to the new file <paramref name="target"/> with every page's CRC-32
-    /// in its header, and the footer's page offsets, chunk and row-group sizes moved by the bytes the headers grew.
+    /// Copies the Parquet file <paramref name="source"/> (as Parquet.Net writes them: pages from its magic to its footer)
+    /// to the new file <paramref name="target"/> with every page's CRC-32 in its header, and the footer's page offsets,
+    /// chunk and row-group sizes moved by the bytes the headers grew: what <see cref="ParquetFrames.WriteAsync(string, Parquet.Schema.ParquetSchema, Func{Parquet.ParquetWriter, Task}, IReadOnlyDictionary{string, string}?, Parquet.ParquetOptions?)"/>
+    /// does while Parquet.Net writes, through the same <see cref="PageChecksumStream"/>.
     /// </summary>
     public static void Add(string source, string target)
     {
         using var input = File.OpenHandle(source);
-        var (metadata, footerStart) = ReadFooter(input, source);
-        var chunks = Chunks(metadata, source).OrderBy(c => c.Start).ToArray();
-        if (chunks.Any(c => c.ColumnChunk[4] is not null || c.ColumnChunk[6] is not null || c.Meta[14] is not null))
-            throw new NotSupportedException($"{source}: has page indexes or Bloom filters, which page checksums cannot be added around.");
+        var (_, footerStart) = ReadFooter(input, source);
         using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-        output.Write(Magic);
-        var growth = new List<(long Start, int Bytes)>(); // each page's header growth, by the page's old offset
-        var (copied, bytes) = ((long)Magic.Length, Array.Empty<byte>());
-        foreach (var chunk in chunks)
+        var pages = new PageChecksumStream(output, source);
+        var buffer = new byte[1 << 16];
+        var length = RandomAccess.GetLength(input);
+        for (long at = 0; at < length;)
         {
-            CopyRange(input, output, copied, chunk.Start - copied);
-            ReadChunk(input, chunk, footerStart, source, ref bytes);
-            foreach (var page in Pages(bytes, chunk, source))
-            {
-                page.Header.Put(4, ThriftStruct.I32, (long)unchecked((int)Crc32.HashToUInt32(bytes.AsSpan(page.Offset + page.HeaderLength, page.DataLength))));
-                var header = page.Header.ToBytes();
-                output.Write(header);
-                output.Write(bytes, page.Offset + page.HeaderLength, page.DataLength);
-                growth.Add((chunk.Start + page.Offset, header.Length - page.HeaderLength));
-            }
-            copied = chunk.Start + chunk.Length;
+            if (at == footerStart) pages.EndOfPages();
+            var read = RandomAccess.Read(input, buffer.AsSpan(0, (int)Math.Min(buffer.Length, (at < footerStart ? footerStart : length) - at)), at);
+            if (read <= 0) throw NotParquet(source, "it is cut short");
+            pages.Write(buffer.AsSpan(0, read));
+            at += read;
         }
-        CopyRange(input, output, copied, footerStart - copied);
-        MoveOffsets(metadata, chunks, growth);
-        var footer = metadata.ToBytes();
-        output.Write(footer);
-        output.Write(BitConverter.GetBytes(footer.Length)); // little-endian, as Parquet stores it
-        output.Write(Magic);
+        pages.Finish();
         output.Flush(flushToDisk: true);
     }
 
@@ -153,16 +141,33 @@ public static class ParquetChecksums
         return pages;
     }
 
-    /// <summary>Moves every offset in the footer past the header growth before it, and adds each chunk's growth to the sizes that count its headers.</summary>
-    private static void MoveOffsets(ThriftStruct metadata, IReadOnlyList<Chunk> chunks, List<(long Start, int Bytes)> growth)
+    /// <summary>
+    /// Moves every offset in the footer <paramref name="metadata"/> past the header growth before it, and adds each chunk's
+    /// growth to the sizes that count its headers. The column chunks must be exactly the pages that were written: one after
+    /// another from the magic to <paramref name="footerStart"/>, each starting on a page (no page indexes or Bloom filters,
+    /// which Parquet.Net 6.1 does not write, and which checksums could not be added around).
+    /// </summary>
+    internal static void MoveOffsets(ThriftStruct metadata, string path, long footerStart, PageShifts shifts)
     {
-        long Moved(long offset) => offset + growth.Where(g => g.Start < offset).Sum(g => g.Bytes);
-        long GrowthOf(long start, long length) => growth.Where(g => g.Start >= start && g.Start < start + length).Sum(g => g.Bytes);
-        void Shift(ThriftStruct s, short field) { if (s.Number(field) is > 0 and var v) s.Put(field, ThriftStruct.I64, Moved(v)); }
-        void Grow(ThriftStruct s, short field, long by) { if (s.Number(field) is { } v) s.Put(field, ThriftStruct.I64, v + by); }
+        var chunks = Chunks(metadata, path).OrderBy(c => c.Start).ToArray();
+        if (chunks.Any(c => c.ColumnChunk[4] is not null || c.ColumnChunk[6] is not null || c.Meta[14] is not null))
+            throw new NotSupportedException($"{path}: has page indexes or Bloom filters, which page checksums cannot be added around.");
+        var next = (long)Magic.Length;
         foreach (var chunk in chunks)
         {
-            var grown = GrowthOf(chunk.Start, chunk.Length);
+            if (chunk.Start != next || !shifts.IsPageStart(chunk.Start))
+                throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) starts at byte {chunk.Start:N0}, not where the pages before it end ({next:N0}); page checksums cannot be added.");
+            next = chunk.Start + chunk.Length;
+        }
+        if (next != footerStart) throw new InvalidDataException($"{path}: the column chunks end at byte {next:N0}, the pages at {footerStart:N0}; page checksums cannot be added.");
+        long Moved(long offset) => offset + shifts.Before(offset);
+        void Shift(ThriftStruct s, short field) { if (s.Number(field) is > 0 and var v) s.Put(field, ThriftStruct.I64, Moved(v)); }
+        void Grow(ThriftStruct s, short field, long by) { if (s.Number(field) is { } v) s.Put(field, ThriftStruct.I64, v + by); }
+        var groupGrowth = new Dictionary<int, long>();
+        foreach (var chunk in chunks)
+        {
+            var grown = shifts.Within(chunk.Start, chunk.Length);
+            groupGrowth[chunk.RowGroup] = groupGrowth.GetValueOrDefault(chunk.RowGroup) + grown;
             Grow(chunk.Meta, 6, grown); // total_uncompressed_size (headers included)
             Grow(chunk.Meta, 7, grown); // total_compressed_size
             foreach (short field in new short[] { 9, 10, 11 }) Shift(chunk.Meta, field); // data, index and dictionary page offsets
@@ -171,22 +176,9 @@ public static class ParquetChecksums
         var groups = ((metadata[4] as ThriftList)?.Items ?? []).OfType<ThriftStruct>().ToArray();
         for (var g = 0; g < groups.Length; g++)
         {
-            var grown = chunks.Where(c => c.RowGroup == g).Sum(c => GrowthOf(c.Start, c.Length));
-            Grow(groups[g], 2, grown); // total_byte_size
-            Grow(groups[g], 6, grown); // total_compressed_size
+            Grow(groups[g], 2, groupGrowth.GetValueOrDefault(g)); // total_byte_size
+            Grow(groups[g], 6, groupGrowth.GetValueOrDefault(g)); // total_compressed_size
             Shift(groups[g], 5);       // file_offset
-        }
-    }
-
-    private static void CopyRange(SafeFileHandle input, Stream output, long offset, long count)
-    {
-        var buffer = new byte[Math.Min(count, 1 << 16)];
-        for (long done = 0; done < count;)
-        {
-            var read = RandomAccess.Read(input, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - done)), offset + done);
-            if (read <= 0) throw new InvalidDataException("The file ended before its footer.");
-            output.Write(buffer, 0, read);
-            done += read;
         }
     }
 

@@ -112,30 +112,33 @@ public static class ParquetFrames
     }
 
     /// <summary>
-    /// The one way the workbook writes a Parquet file: Snappy-compressed, every page with its CRC-32 (see
-    /// <see cref="ParquetChecksums"/>), atomically (temporary files, then renamed), with <paramref name="metadata"/> as its
+    /// The one way the workbook writes a Parquet file: Snappy-compressed, every page with its CRC-32 (set as the page is
+    /// written: see <see cref="PageChecksumStream"/> and <see cref="ParquetChecksums"/>), atomically (a temporary file, then renamed), with <paramref name="metadata"/> as its
     /// key-value metadata; <paramref name="write"/> adds the row groups (and may set the metadata itself, at the end).
     /// </summary>
     public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null,
         ParquetOptions? options = null) =>
         AtomicFile.WriteFileAsync(path, async temporary =>
         {
-            // Parquet.Net writes no page checksums: its file is copied once more with them, then removed.
-            var pages = AtomicFile.TemporaryPathFor(Path.GetFullPath(path));
-            try
+            // Parquet.Net writes no page checksums: they are set in each page's header as its pages pass to the file.
+            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            var pages = new PageChecksumStream(file, Path.GetFullPath(path));
+            await using (var writer = await ParquetWriter.CreateAsync(schema, pages, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
             {
-                await using (var stream = new FileStream(pages, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                await using (var writer = await ParquetWriter.CreateAsync(schema, stream, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
+                if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
+                try
                 {
-                    if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
                     await write(writer);
+                    pages.EndOfPages();
                 }
-                ParquetChecksums.Add(pages, temporary);
+                catch
+                {
+                    pages.Abandon(); // the footer the writer still writes on its way out goes nowhere
+                    throw;
+                }
             }
-            finally
-            {
-                File.Delete(pages);
-            }
+            pages.Finish();
+            file.Flush(flushToDisk: true);
         });
 
     /// <summary>

@@ -128,7 +128,12 @@ internal sealed class ThriftStruct
     private static long Unzigzag(ulong n) => (long)(n >> 1) ^ -(long)(n & 1);
     private static ulong Zigzag(long n) => (ulong)((n << 1) ^ (n >> 63));
 
-    internal static InvalidDataException Truncated() => new("Thrift struct cut short.");
+    internal static InvalidDataException Truncated() => new("Thrift struct cut short.") { Data = { [CutShort] = true } };
+
+    /// <summary>Whether <paramref name="error"/> is a value running past the end of its bytes (while a file is being written: not yet arrived).</summary>
+    internal static bool IsCutShort(Exception error) => error.Data.Contains(CutShort);
+
+    private const string CutShort = "thrift.cut-short";
 }
 
 /// <summary>A Thrift compact-protocol list (or set): its element type and elements.</summary>

@@ -106,6 +106,58 @@ public class ParquetChecksumsTests
     }
 
     [Fact]
+    public async Task A_write_that_fails_keeps_its_own_error_and_leaves_no_file()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("failed.parquet");
+        var field = new DataField<double?>("x");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ParquetFrames.WriteAsync(path, new ParquetSchema(field), async writer =>
+        {
+            using (var group = writer.CreateRowGroup()) await group.WriteAsync(field, new ReadOnlyMemory<double?>([1.5, null, 3]));
+            throw new InvalidOperationException("stopped after one row group");
+        }));
+        Assert.Equal("stopped after one row group", error.Message);
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
+    public async Task A_file_without_row_groups_is_written_and_reads_as_empty()
+    {
+        using var temp = Repo.Temp();
+        var path = temp.File("empty.parquet");
+        await ParquetFrames.WriteAsync(path, new ParquetSchema(new DataField<double?>("x")), _ => Task.CompletedTask, new Dictionary<string, string> { ["k"] = "v" });
+        Assert.Equal((0, 0), ParquetChecksums.Verify(path));
+        Assert.Equal(0, (await ParquetFrames.ReadAsync(path)).Rows.Count);
+        Assert.Equal("v", (await ParquetFrames.ReadMetadataAsync(path))["k"]);
+    }
+
+    [Fact]
+    public async Task Checksums_added_to_a_plain_file_match_its_pages_and_keep_its_values()
+    {
+        using var temp = Repo.Temp();
+        var plain = temp.File("plain.parquet");
+        var fields = new DataField[] { new DataField<double?>("x"), new DataField<string>("s") };
+        await using (var stream = File.Create(plain))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream))
+            for (var g = 0; g < 4; g++)
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync(fields[0], new ReadOnlyMemory<double?>(Enumerable.Range(0, 1000).Select(i => i % 7 == 0 ? null : (double?)(g * 1000 + i)).ToArray()));
+                await group.WriteAsync(fields[1], Enumerable.Range(0, 1000).Select(i => i % 5 == 0 ? null : $"{g}-{i}").ToArray());
+            }
+        var checkedPath = temp.File("checked.parquet");
+        ParquetChecksums.Add(plain, checkedPath);
+        var (pages, verified) = ParquetChecksums.Verify(checkedPath);
+        Assert.True(pages >= 8, $"{pages} pages");
+        Assert.Equal(pages, verified);
+        Assert.Equal((pages, 0), ParquetChecksums.Verify(plain));
+        Assert.True(new FileInfo(checkedPath).Length > new FileInfo(plain).Length); // every header grew by its checksum
+        var (before, after) = (await ParquetFrames.ReadAsync(plain), await ParquetFrames.ReadAsync(checkedPath));
+        foreach (var name in new[] { "x", "s" })
+            Assert.Equal(Enumerable.Range(0, 4000).Select(i => before.Columns[name][i]), Enumerable.Range(0, 4000).Select(i => after.Columns[name][i]));
+    }
+
+    [Fact]
     public void A_file_that_is_not_parquet_is_named()
     {
         using var temp = Repo.Temp();
