@@ -59,8 +59,49 @@ public sealed class TrainedModel
     {
         var context = new MLContext(seed);
         var view = data.ToDataView(context);
-        var model = spec.Estimator(context, seed, threads <= 0 ? Environment.ProcessorCount : threads).Fit(view);
+        var count = threads <= 0 ? Environment.ProcessorCount : threads;
+        using var openMp = OpenMpThreads.Enter(spec.Trainer == TrainerKind.LightGbm ? count : null);
+        var model = spec.Estimator(context, seed, count).Fit(view);
         return new TrainedModel(context, model, data.FeatureNames, spec, priorShift);
+    }
+
+    /// <summary>
+    /// LightGBM sets OpenMP's thread count for the whole process and sizes per-thread buffers by it, so a fit on several
+    /// threads running beside single-threaded ones (a sweep's) can make them index past their buffers and crash the
+    /// process in lib_lightgbm (seen here twice under the test suite; ML.NET's own tests hit the same, dotnet/machinelearning
+    /// PR 4918). Fits with the same thread count share this gate; a different count waits until they are done.
+    /// </summary>
+    private static class OpenMpThreads
+    {
+        private static readonly object Gate = new();
+        private static int current, running;
+
+        public static IDisposable? Enter(int? threads)
+        {
+            if (threads is not { } wanted) return null;
+            lock (Gate)
+            {
+                while (running > 0 && current != wanted) Monitor.Wait(Gate);
+                current = wanted;
+                running++;
+            }
+            return new Exit();
+        }
+
+        private sealed class Exit : IDisposable
+        {
+            private int done;
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref done, 1) == 1) return;
+                lock (Gate)
+                {
+                    running--;
+                    Monitor.PulseAll(Gate);
+                }
+            }
+        }
     }
 
     /// <summary>The model's probabilities of fair or poor health for <paramref name="rows"/>, before any prior shift.</summary>
