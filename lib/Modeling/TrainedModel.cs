@@ -54,8 +54,14 @@ public sealed class TrainedModel
     public ITransformer Transformer => transformer;
     public MLContext Context => context;
 
-    /// <summary>Fits <paramref name="spec"/> on <paramref name="data"/>.</summary>
-    public static TrainedModel Fit(ModelMatrix data, ModelSpec spec, int seed, int threads = 0, PriorShift? priorShift = null)
+    /// <summary>
+    /// Fits <paramref name="spec"/> on <paramref name="data"/>, always on a pool thread (<see cref="PoolThread"/>): in a notebook
+    /// kernel's cell thread the search's FastTree-family fits took 3.5 times as long (61.7 s against 17.5 s on 6,666 rows).
+    /// </summary>
+    public static TrainedModel Fit(ModelMatrix data, ModelSpec spec, int seed, int threads = 0, PriorShift? priorShift = null) =>
+        PoolThread.Run(() => FitHere(data, spec, seed, threads, priorShift));
+
+    private static TrainedModel FitHere(ModelMatrix data, ModelSpec spec, int seed, int threads, PriorShift? priorShift)
     {
         var context = new MLContext(seed);
         var view = data.ToDataView(context);
