@@ -10,7 +10,7 @@ public static partial class WorkbookInfo
     public static string Location => typeof(WorkbookInfo).Assembly.Location;
 
     /// <summary>
-    /// The package version the notebook's setup loaded (<c>#r "nuget: PopHealth.Workbook, The package version the notebook's <c>#r "nuget: PopHealth.Workbook"</c> resolvedlt;versionThe package version the notebook's <c>#r "nuget: PopHealth.Workbook"</c> resolvedgt;"</c>), read from the
+    /// The package version the notebook's setup loaded (<c>#r "nuget: PopHealth.Workbook, &lt;version&gt;"</c>), read from the
     /// NuGet cache path (<c>…/pophealth.workbook/&lt;version&gt;/lib/net10.0/</c>); null when not loaded from a package.
     /// </summary>
     public static string? PackageVersion
