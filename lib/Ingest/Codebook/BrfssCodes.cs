@@ -23,6 +23,8 @@ public static class BrfssCodes
         ["_INCOMG"] = ([9], null),
         ["_SMOKER3"] = ([9], null),
         ["DRNKANY6"] = ([7, 9], null),
+        ["_RFBING6"] = ([9], null),
+        ["_RFDRHV9"] = ([9], null),
         ["CHILDREN"] = ([99], 88),
         ["HHADULT"] = ([77, 99], null),
         ["NUMADULT"] = ([77, 99], null),

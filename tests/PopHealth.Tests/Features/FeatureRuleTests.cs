@@ -147,13 +147,17 @@ public class FeatureRuleTests
     public void Grouped_only_extract_gets_the_closest_equivalents_and_seed_is_refused_by_name()
     {
         var grouped = Respondents(Col("_RFHLTH", 1, 2), Col("_AGEG5YR", 3, 12), Col("_EDUCAG", 4, 1), Col("_BMI5CAT", 2, 4),
-            Col("_INCOMG1", 5, 9), Col("_MICHD", 2, 1), Col("_DRDXAR2", 2, 1), Col("CVDSTRK3", 2, 2), Col("DIABETE4", 3, 1), Col("_TOTINDA", 1, 2));
+            Col("_INCOMG1", 5, 9), Col("_MICHD", 2, 1), Col("_DRDXAR2", 2, 1), Col("CVDSTRK3", 2, 2), Col("DIABETE4", 4, 1), Col("_TOTINDA", 1, 2),
+            Col("_RFBING6", 2, 9), Col("_RFDRHV9", 1, 2));
         var set = FeatureBuilder.Build(grouped, BrfssYearProfile.National2024Grouped, Recipe.Improved);
         Assert.Contains("education_group", set.FeatureNames);
         Assert.Contains("bmi_category", set.FeatureNames);
         Assert.DoesNotContain("poverty_ratio", set.FeatureNames);
         Assert.Equal([0.0, 3.0], set.Values("condition_count"));
         Assert.Equal([1.0, 0.0], set.Values("physically_active"));
+        Assert.Equal([1.0, null], set.Values("binge_drinking")); // CDC's _RF groupings: 2 = the risk, 1 = not, 9 = unknown
+        Assert.Equal([0.0, 1.0], set.Values("heavy_drinking"));
+        Assert.Equal([1.0, 0.0], set.Values("prediabetes")); // DIABETE4 4 (pre-diabetes) and 1 (diabetes, counted as a condition)
         var e = Assert.Throws<InvalidDataException>(() => FeatureBuilder.Build(grouped, BrfssYearProfile.National2024Grouped, Recipe.Seed));
         Assert.Contains("EDUCA", e.Message);
         Assert.Contains("POPHEALTH_RECIPE=improved", e.Message);
