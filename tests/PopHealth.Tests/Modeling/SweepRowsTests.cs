@@ -8,23 +8,23 @@ namespace PopHealth.Tests.Modeling;
 
 /// <summary>
 /// The rows 04's sweeps use (<see cref="TrainOptions.SweepRowsFor"/>) and their rungs (<see cref="TrainOptions.HalvingFor"/>):
-/// the embedded sample keeps its 60,000 rows and three rungs; large data sweeps on a share of its rows (45 %), up to a cap (540,000), with
+/// the embedded sample keeps its 60,000 rows and three rungs; large data sweeps on a share of its rows, up to a cap, with
 /// every rung larger.
 /// </summary>
 public class SweepRowsTests
 {
     [Fact]
-    public void The_default_sample_sweeps_on_60000_rows_and_large_data_on_45_percent_of_its_rows_up_to_540000()
+    public void The_default_sample_sweeps_on_60000_rows_and_large_data_on_30_percent_of_its_rows_up_to_360000()
     {
         var options = new TrainOptions();
         // The embedded sample: 99,722 respondents, 79,778 of them training rows (the default run's 3-minute budget).
         Assert.Equal(60_000, options.SweepRowsFor(79_778));
-        Assert.Equal(60_000, options.SweepRowsFor(133_333)); // 45 % is 60,000: no more
+        Assert.Equal(60_000, options.SweepRowsFor(200_000)); // 30 % is 60,000: no more
         Assert.Equal(40_000, options.SweepRowsFor(40_000)); // never more rows than there are
-        Assert.Equal(128_044, options.SweepRowsFor(284_544)); // 45 %, when that is more than 60,000 (real 2016's training rows)
-        Assert.Equal(540_000, options.SweepRowsFor(1_200_000));
-        Assert.Equal(540_000, options.SweepRowsFor(1_218_265)); // the three national years: the cap
-        Assert.Equal(548_219, (options with { MaxSweepRows = 600_000 }).SweepRowsFor(1_218_265)); // under a higher cap, the share itself
+        Assert.Equal(150_000, options.SweepRowsFor(500_000)); // 30 %, when that is more than 60,000
+        Assert.Equal(360_000, options.SweepRowsFor(1_200_000));
+        Assert.Equal(360_000, options.SweepRowsFor(1_218_265)); // the three national years: the cap
+        Assert.Equal(365_479, (options with { MaxSweepRows = 400_000 }).SweepRowsFor(1_218_265)); // under a higher cap, the share itself
         Assert.Equal(10_000, (options with { SweepRows = 10_000 }).SweepRowsFor(20_000));
     }
 
@@ -39,7 +39,6 @@ public class SweepRowsTests
         Assert.Equal([40_000, 120_000, 360_000], options.HalvingFor(360_000).RungRows(360_000, 24));
         Assert.Equal([40_000, 120_000, 360_000], options.HalvingFor(360_000).RungRows(360_000, 21));
         Assert.Equal([20_000, 60_000, 180_000], options.HalvingFor(180_000).RungRows(180_000, 21));
-        Assert.Equal([60_000, 180_000, 540_000], options.HalvingFor(540_000).RungRows(540_000, 24)); // the national years
         // Few rows: the smallest rung is still at least MinRungRows.
         Assert.Equal([5_000, 15_000], options.HalvingFor(15_000).RungRows(15_000, 24));
         Assert.Equal([12_000], options.HalvingFor(12_000).RungRows(12_000, 24));
