@@ -18,13 +18,16 @@ namespace PopHealth.Steps;
 /// <param name="MinRungRows">The first rung's rows at least (every setting is cross-validated there); it holds 1/rate² of the sweep rows when that is more (<see cref="HalvingFor"/>).</param>
 /// <param name="SweepShare">On large data, the share of the training rows the sweeps use when that is more than <paramref name="SweepRows"/>, up to <paramref name="MaxSweepRows"/>.</param>
 /// <param name="MaxSweepRows">The most rows a share of large data gives the sweeps (their cost grows with the rows).</param>
+/// <param name="RefitTreesGrowth">When the training rows are at least this many times the sweep rows, a boosted choice is refitted with
+/// the tree count <see cref="RefitTrees"/> chooses on held-out training rows, up to <paramref name="RefitTreesMultiple"/> times its own (0: never).</param>
 /// <param name="ImportanceRows">Test rows permutation importance uses at most.</param>
 /// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
 /// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year when its sample shows the model's
 /// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
 public sealed record TrainOptions(int SearchTrials = 24, int SweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
     int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
-    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000, double SweepShare = 0.3, int MaxSweepRows = 360_000)
+    bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000, double SweepShare = 0.3, int MaxSweepRows = 360_000,
+    double RefitTreesGrowth = 3, int RefitTreesMultiple = 4)
 {
     /// <summary>
     /// The rule for the rows the sweeps cross-validate on, given the training rows: <see cref="SweepRows"/> (60,000), or
@@ -97,6 +100,14 @@ public sealed record TrainingSweeps(SweepRun Grid, SweepRun Search)
 /// <summary>Stage 3, choose: the best setting, its operating threshold (best out-of-fold F1) and its refit on all training rows.</summary>
 public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedModel Model)
 {
+    /// <summary>How the refit's tree count was chosen, when the training rows were many times the sweep's (null: the sweep's setting as it is).</summary>
+    public RefitTreesChoice? RefitTrees { get; init; }
+
+    /// <summary>One line: the setting, its cross-validated AUC, the threshold and, when chosen, the refit's trees.</summary>
+    public string Summary =>
+        $"chosen: {Trial.Name} ({Trial.Spec.Trainer}, {Trial.Spec.Settings}), CV AUC {Trial.MeanAuc:F4} ± {Trial.SdAuc:F4}; threshold {Threshold:F3}" +
+        (RefitTrees is { } trees ? $"; {trees.Describe()}" : "");
+
     /// <summary>The model's export (ONNX graph, trees and their cover), made once at first use by SHAP or registration.</summary>
     public ModelExport Export => export is { } made && ReferenceEquals(made.Model, Model) ? made : export = ModelExport.Create(Model, TrainingRows);
 
@@ -263,7 +274,7 @@ public static class TrainStep
     /// tested on it, as trained and after recalibrating its intercept on a 5 % labelled sample (measured on the other 95 %).
     /// </summary>
     public static IReadOnlyList<NextYearResult> ValidateAcrossYears(TrainingPlan plan, ChosenModel chosen, IProgress<string>? progress = null) =>
-        plan.Years is null ? [] : YearValidation.Run(plan.Data, plan.Years, chosen.Trial.Spec, plan.Seed, chosen.Model.Threshold, progress: progress);
+        plan.Years is null ? [] : YearValidation.Run(plan.Data, plan.Years, chosen.Model.Spec, plan.Seed, chosen.Model.Threshold, progress: progress);
 
     /// <summary>
     /// Stage 4c, recalibrate (several survey years, <c>improved</c> recipe): the chosen model's intercept moved to the latest year's
@@ -308,11 +319,15 @@ public static class TrainStep
         var oof = sweep.OutOfFold(chosen)
             ?? Sweeper.Run(plan.Data, plan.SweepRows, [chosen.Spec], plan.Seed, new SweepOptions(plan.Options.Folds)).OutOfFold(chosen with { Trial = 0 })!;
         var threshold = BinaryMetrics.BestF1Threshold(oof.Select(p => (double)p).ToArray(), plan.SweepRows.Select(i => plan.Data.Labels[i]).ToArray());
-        progress?.Report($"chosen: {chosen.Name} {chosen.Spec.Trainer} {chosen.Spec.Settings} (CV AUC {chosen.MeanAuc:F4}); refitting on {plan.Split.Train.Length:N0} rows");
+        var trees = plan.Options.RefitTreesGrowth > 0 && plan.Split.Train.Length >= plan.Options.RefitTreesGrowth * plan.SweepRows.Length
+            ? RefitTrees.Choose(plan.Data, plan.Split.Train, chosen.Spec, plan.Seed, plan.Options.RefitTreesMultiple, progress: progress)
+            : null;
+        var spec = trees is null ? chosen.Spec : chosen.Spec with { Trees = trees.Trees };
+        progress?.Report($"chosen: {chosen.Name} {spec.Trainer} {spec.Settings} (CV AUC {chosen.MeanAuc:F4}); refitting on {plan.Split.Train.Length:N0} rows");
         var train = plan.Data.Subset(plan.Split.Train);
-        var model = TrainedModel.Fit(train, chosen.Spec, plan.Seed, priorShift: plan.Shift)
+        var model = TrainedModel.Fit(train, spec, plan.Seed, priorShift: plan.Shift)
             .WithScoringInfo(plan.Shift is null ? threshold : plan.Shift.Apply(threshold), train);
-        return new ChosenModel(chosen, threshold, model) { TrainingRows = train.Rows };
+        return new ChosenModel(chosen, threshold, model) { TrainingRows = train.Rows, RefitTrees = trees };
     }
 
     /// <summary>Each test set scored as trained (the seed recipe's balanced probabilities, as the original reported them).</summary>
@@ -482,7 +497,7 @@ public static class TrainStep
     private static void LogFinal(MlflowRun final, TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations)
     {
         var recipe = plan.Recipe.Name();
-        final.LogParams(chosen.Trial.Spec.Parameters()).LogParam("recipe", recipe).LogParam("seed", Invariant(plan.Seed))
+        final.LogParams(chosen.Model.Spec.Parameters()).LogParam("recipe", recipe).LogParam("seed", Invariant(plan.Seed))
             .LogParam("train_rows", Invariant(plan.Split.Train.Length)).LogParam("split", plan.Split.Description)
             .LogParam("chosen_threshold", chosen.Threshold.ToString("R", CultureInfo.InvariantCulture)).LogParam("features", string.Join(",", plan.Data.FeatureNames))
             .LogParam("prior_shift", plan.Shift is null ? "none" : $"{plan.Shift.TrainingPrevalence:F4}->{plan.Shift.PopulationPrevalence:F4}");
@@ -495,6 +510,7 @@ public static class TrainStep
             final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy).LogMetric("balanced_test_f1", r.AtHalf.F1);
         final.SetTag("pophealth.recipe", recipe).SetTag("pophealth.profile", plan.Features.ProfileName).SetTag("pophealth.synthetic", plan.Features.Synthetic ? "true" : "false");
         foreach (var decision in plan.Features.Candidates) final.SetTag($"pophealth.candidate.{decision.Feature}", decision.Reason);
+        if (chosen.RefitTrees is { } trees) final.SetTag("pophealth.refit_trees", trees.Describe());
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public class SweepRowsTests
     }
 
     /// <summary>One year of a made-up problem at the natural prevalence.</summary>
-    private static FeatureSet Features(int n)
+    internal static FeatureSet Features(int n)
     {
         var random = new Random(7);
         var a = new double?[n];
