@@ -4,23 +4,13 @@ Next year: trained on 2022+2023, tested on all of 2024. Within year: trained on 
 the other 20 % of 2024 (stratified). Codes as given (missing -> -1), HistGradientBoosting, several sizes, with and
 without native categorical splits. Usage: /usr/bin/python3 tests/Benchmarks/years_ceiling.py (about 10 minutes).
 """
-import os, sys, time
+import time
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "brfss-real")
-PREDICTORS = ["EXERCISE", "HEALTH_CARE_COVERAGE", "SMOKER", "DRINKER", "SOCIAL_DRINKER", "HEAVY_ALCOHOL_CONSUMPTION",
-              "HEART_ATTACK", "STROKE", "DIABETES", "ARTHRITIS", "MARITAL_STATUS", "EMPLOYMENT", "SEX", "AGE_CATEGORIES",
-              "BMICAT", "EDUCATION_LEVEL", "INCOME"]
-
-def year(y):
-    d = pd.read_csv(os.path.join(ROOT, f"brfss{y}_llcp_national_20vars.zip"))
-    d = d[d.HEALTH_STATUS.isin([1, 2])].copy()
-    d["y"], d["year"] = (d.HEALTH_STATUS == 2).astype(int), y
-    d[PREDICTORS] = d[PREDICTORS].fillna(-1)
-    return d
+from national_extracts import PREDICTORS, year
 
 def fit(train, test, iterations, leaves, rate, categorical):
     encode = (lambda f: f[PREDICTORS].astype(int).replace(-1, 250)) if categorical else (lambda f: f[PREDICTORS])

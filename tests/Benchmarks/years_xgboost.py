@@ -5,21 +5,11 @@ its own value, trained on 2022+2023 and tested on all of 2024; then two ablation
 features had lost: diabetes as yes/no only (pre-diabetes counted as no), and without the binge / heavy drinking
 groupings. Usage: /usr/bin/python3 tests/Benchmarks/years_xgboost.py (about 3 minutes on 2 cores).
 """
-import os, time
+import time
 import numpy as np, pandas as pd, xgboost as xgb
 from sklearn.metrics import roc_auc_score
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "brfss-real")
-PREDICTORS = ["EXERCISE", "HEALTH_CARE_COVERAGE", "SMOKER", "DRINKER", "SOCIAL_DRINKER", "HEAVY_ALCOHOL_CONSUMPTION",
-              "HEART_ATTACK", "STROKE", "DIABETES", "ARTHRITIS", "MARITAL_STATUS", "EMPLOYMENT", "SEX", "AGE_CATEGORIES",
-              "BMICAT", "EDUCATION_LEVEL", "INCOME"]
-
-def year(y):
-    d = pd.read_csv(os.path.join(ROOT, f"brfss{y}_llcp_national_20vars.zip"))
-    d = d[d.HEALTH_STATUS.isin([1, 2])].copy()
-    d["y"], d["year"] = (d.HEALTH_STATUS == 2).astype(int), y
-    d[PREDICTORS] = d[PREDICTORS].fillna(-1)
-    return d
+from national_extracts import PREDICTORS, year
 
 data = pd.concat([year(y) for y in (2022, 2023, 2024)])
 data["DIABETES_YES"] = np.where(data.DIABETES == 1, 1, np.where(data.DIABETES.isin([2, 3, 4]), 0, -1))
