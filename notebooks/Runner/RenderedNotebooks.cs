@@ -26,10 +26,31 @@ public static class RenderedNotebooks
         var metadata = document["metadata"] as JsonObject ?? new JsonObject();
         metadata["pophealth"] = new JsonObject { [HashKey] = SourceHash(dibPath), ["notebook"] = Path.GetFileName(dibPath) };
         document["metadata"] = metadata;
+        foreach (var cell in document["cells"] as JsonArray ?? []) ImportFromParent(cell!.AsObject());
         var target = Path.Combine(folder, Path.GetFileNameWithoutExtension(dibPath) + ".ipynb");
         AtomicFile.WriteAllText(target, document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return target;
     }
+
+    /// <summary>
+    /// A kept copy lives one folder below its .dib, and Jupyter starts a kernel in the notebook's own folder, so its
+    /// <c>#!import _setup.dib</c> becomes <c>#!import ../_setup.dib</c>: the kept copy runs as it is in Jupyter.
+    /// </summary>
+    private static void ImportFromParent(JsonObject cell)
+    {
+        if ((string?)cell["cell_type"] != "code") return;
+        static string Rewrite(string line) =>
+            line.StartsWith(ImportDirective, StringComparison.Ordinal) && !line[ImportDirective.Length..].StartsWith("../", StringComparison.Ordinal)
+                ? ImportDirective + "../" + line[ImportDirective.Length..] : line;
+        cell["source"] = cell["source"] switch
+        {
+            JsonArray lines => new JsonArray(lines.Select(l => (JsonNode?)JsonValue.Create(Rewrite((string)l!))).ToArray()),
+            JsonValue text => string.Join('\n', ((string)text!).Split('\n').Select(Rewrite)),
+            var other => other?.DeepClone(),
+        };
+    }
+
+    private const string ImportDirective = "#!import ";
 
     /// <summary>The hash a kept copy was stamped with, or null when it has none.</summary>
     public static string? StampedHash(string renderedPath) =>

@@ -48,6 +48,23 @@ public class RenderedNotebookTests
     }
 
     [Fact]
+    public void A_kept_copy_imports_the_setup_from_its_parent_folder_as_jupyter_runs_it_there()
+    {
+        using var temp = Repo.Temp();
+        File.WriteAllText(temp.File("n.dib"), "text");
+        File.WriteAllText(temp.File("n.ipynb"), """
+            {"cells": [{"cell_type": "code", "source": ["#!import _setup.dib\n", "var x = 1;"]},
+                       {"cell_type": "code", "source": "#!import ../_setup.dib\nvar y = 2;"},
+                       {"cell_type": "markdown", "source": ["#!import _setup.dib"]}], "metadata": {}}
+            """);
+        var kept = RenderedNotebooks.Keep(temp.File("n.ipynb"), temp.File("n.dib"), Directory.CreateDirectory(temp.File("rendered")).FullName);
+        var cells = JsonNode.Parse(File.ReadAllText(kept))!["cells"]!.AsArray();
+        Assert.Equal(["#!import ../_setup.dib\n", "var x = 1;"], cells[0]!["source"]!.AsArray().Select(l => (string)l!));
+        Assert.Equal("#!import ../_setup.dib\nvar y = 2;", (string)cells[1]!["source"]!);
+        Assert.Equal("#!import _setup.dib", (string)cells[2]!["source"]![0]!);
+    }
+
+    [Fact]
     public void The_hash_ignores_line_endings_and_sees_changes()
     {
         using var temp = Repo.Temp();
