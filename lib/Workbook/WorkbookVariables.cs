@@ -42,7 +42,7 @@ public static class WorkbookVariables
         new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)", false),
         new(Chromium, "headless Chromium used for static chart images (or a running one's DevTools address, http://127.0.0.1:port or ws://…: the runner passes its browser to the kernels)", "chromium / chromium-browser / google-chrome on PATH", false),
         new(PlotlyDirectory, "folder of the Plotly adapter, for developers loading the library outside its package", "beside the library, or the package's plotly/", false),
-        new(FuzzCases, "cases the ingest fuzz test runs (tests/Benchmarks/fuzz-long.sh sets it for long runs)", "4000", false),
+        new(FuzzCases, "cases the ingest fuzz test runs (fuzz/fuzz-long.sh sets it for long runs)", "4000", false),
         new(FuzzSeed, "seed of the ingest fuzz test's mutations", "20240601", false),
         new(FuzzReport, "file the ingest fuzz test writes its outcome classes and peak allocation to", "unset (no report)", false),
         new(WriteFixtures, "set to regenerate the XPT hardening test fixtures in tests/fixtures/xpt (developers only)", "unset", false),

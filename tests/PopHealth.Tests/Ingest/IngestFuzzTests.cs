@@ -8,7 +8,7 @@ namespace PopHealth.Tests.Ingest;
 
 /// <summary>
 /// The ingest fuzz suite: a few thousand seeded mutants of our XPT, CSV, gzip and zip fixtures, each ending in a
-/// clean read or our format error, within a memory bound set by the file's size. <c>tests/Benchmarks/fuzz-long.sh</c>
+/// clean read or our format error, within a memory bound set by the file's size. <c>fuzz/fuzz-long.sh</c>
 /// runs the same test with more cases (POPHEALTH_FUZZ_CASES, POPHEALTH_FUZZ_SEED) and a report file (POPHEALTH_FUZZ_REPORT).
 /// </summary>
 public class IngestFuzzTests(ITestOutputHelper output)

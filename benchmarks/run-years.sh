@@ -3,10 +3,10 @@
 # notebooks as users run them: 01-convert, 03-transform, 04-train by the runner, `improved` recipe, default seed.
 # Reported: each notebook's time and its kernel's peak memory (the runner samples them), and the whole runner process.
 # Targets: the three notebooks under 15 minutes in all, every kernel under 4 GiB.
-# Usage: tests/Benchmarks/run-years.sh [data folder, default /tmp/pophealth-years]
+# Usage: benchmarks/run-years.sh [data folder, default /tmp/pophealth-years]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/.." && pwd)
 dir=${1:-/tmp/pophealth-years}
 real="$root/data/brfss-real"
 sep=:

@@ -3,7 +3,7 @@
 XGBoost (Debian's python3-xgboost) on CDC's raw codes of the 17 predictors, every missing code (7, 9, blank) kept as
 its own value, trained on 2022+2023 and tested on all of 2024; then two ablations that show what the workbook's
 features had lost: diabetes as yes/no only (pre-diabetes counted as no), and without the binge / heavy drinking
-groupings. Usage: /usr/bin/python3 tests/Benchmarks/years_xgboost.py (about 3 minutes on 2 cores).
+groupings. Usage: /usr/bin/python3 studies/years/years_xgboost.py (about 3 minutes on 2 cores).
 """
 import time
 import numpy as np, pandas as pd, xgboost as xgb

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # 01-convert measured as users run it: the whole notebook through the runner (dotnet run --project notebooks/Runner),
 # net of its start-up on a 2,000-row input, against pandas.read_sas reading the same file, paired in one run.
-#   tests/Benchmarks/run-notebook-convert.sh [DIR] [REPETITIONS]
-# DIR (default /tmp/bigxpt) holds brfss2016x4.xpt from ../shared/reference/make_xpt.R (R haven); the 2,000-row input
+#   benchmarks/run-notebook-convert.sh [DIR] [REPETITIONS]
+# DIR (default /tmp/bigxpt) holds brfss2016x4.xpt from benchmarks/make_xpt.R (R haven); the 2,000-row input
 # (the first 2,000 rows of the same 2016 extract, also written by R haven) is made there when missing. Needs Debian's
 # python3-pandas and r-cran-haven. Each repetition runs: the notebook on the small input, on the large one, and pandas.
 # Kernel peak memory is the runner's own figure (the largest process under it, VmHWM sampled from /proc every 100 ms).
-# Run it under the machine's CPU lock: flock /tmp/pophealth-cpu.lock tests/Benchmarks/run-notebook-convert.sh
+# Run it under the machine's CPU lock: flock /tmp/pophealth-cpu.lock benchmarks/run-notebook-convert.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/.." && pwd)
 dir=${1:-/tmp/bigxpt}
 reps=${2:-5}
 big="$dir/brfss2016x4.xpt"
 small="$dir/brfss2016-2000.xpt"
-[ -f "$big" ] || { echo "no $big: run Rscript ../shared/reference/make_xpt.R $dir first" >&2; exit 2; }
+[ -f "$big" ] || { echo "no $big: run Rscript benchmarks/make_xpt.R $dir first" >&2; exit 2; }
 if [ ! -f "$small" ]; then
   Rscript -e 'library(haven); a <- commandArgs(TRUE); d <- read_xpt(a[1], n_max = 2000); write_xpt(d, a[2], version = 5, name = "LLCP2016")' "$dir/brfss2016.xpt" "$small"
 fi
@@ -72,5 +72,5 @@ for k, name in enumerate(names):
     values = [r[k] for r in rows]
     print(f"{name:30s} median {statistics.median(values):9.3f}  range {min(values):9.3f} .. {max(values):9.3f}  (n={len(values)})")
 EOF
-echo "library alone (tests/Benchmarks/run-convert.sh):"
+echo "library alone (benchmarks/run-convert.sh):"
 "$here/run-convert.sh" "$dir" "$reps"

@@ -2,11 +2,11 @@
 # Long run of the ingest fuzz suite (tests/PopHealth.Tests/Ingest/IngestFuzzTests.cs): the CI test's seeded mutants
 # of the XPT, CSV, gzip and zip fixtures, many more of them. Prints cases, outcome classes, the most one case
 # allocated, the test process's peak working set and peak RSS; exits non-zero if any case failed.
-#   tests/Benchmarks/fuzz-long.sh [cases] [seed]      default: 200000 cases, seed 7
+#   fuzz/fuzz-long.sh [cases] [seed]      default: 200000 cases, seed 7
 # Runs on one core (the fuzzer is single-threaded); a few minutes per 100,000 cases on this machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/.." && pwd)
 cases=${1:-200000}
 seed=${2:-7}
 report=$(mktemp)

@@ -6,9 +6,10 @@
 # predictions.parquet from 06 (its pages are checked too).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
 dir=${1:-/tmp/pophealth-crc-check}
-dotnet build -c Release "$here/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
-dotnet "$here/bin/Release/net10.0/PopHealth.Benchmarks.dll" crc-sample "$dir"
+dotnet build -c Release "$root/benchmarks/PopHealth.Benchmarks/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
+dotnet "$root/benchmarks/PopHealth.Benchmarks/bin/Release/net10.0/PopHealth.Benchmarks.dll" crc-sample "$dir"
 if [ -n "${2:-}" ]; then cp "$2/predictions.parquet" "$dir/predictions.parquet"; fi
 mkdir -p "$dir/npm"
 (cd "$dir/npm" && [ -f package.json ] || npm init -y >/dev/null)

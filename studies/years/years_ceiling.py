@@ -2,7 +2,7 @@
 
 Next year: trained on 2022+2023, tested on all of 2024. Within year: trained on 2022, 2023 and 80 % of 2024, tested on
 the other 20 % of 2024 (stratified). Codes as given (missing -> -1), HistGradientBoosting, several sizes, with and
-without native categorical splits. Usage: /usr/bin/python3 tests/Benchmarks/years_ceiling.py (about 10 minutes).
+without native categorical splits. Usage: /usr/bin/python3 studies/years/years_ceiling.py (about 10 minutes).
 """
 import time
 import pandas as pd

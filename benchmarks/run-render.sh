@@ -6,10 +6,10 @@
 # With "default" as the third argument it measures the whole default run instead (all six notebooks on the embedded
 # sample, as `dotnet run --project notebooks/Runner` makes it; issue 16's target: at most 3 minutes, at most 1.3x), the
 # notebooks' times summed as the runner measures them.
-# Usage: tests/Benchmarks/run-render.sh [data folder, default /tmp/pophealth-render-bench] [rounds, default 1] [default]
+# Usage: benchmarks/run-render.sh [data folder, default /tmp/pophealth-render-bench] [rounds, default 1] [default]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/.." && pwd)
 dir=${1:-/tmp/pophealth-render-bench}
 rounds=${2:-1}
 mode=${3:-explore}

@@ -4,16 +4,17 @@
 # reasons) against scikit-learn's predict_proba with the equivalent gradient-boosted model (80 trees, depth 4; read CSV,
 # score, write CSV). Whole processes, timed with GNU time, in pairs (ours, then scikit-learn), [rounds] times; prints each
 # pair's ratio and the median and range. Needs Debian's python3-sklearn. Run it under the CPU lock:
-#   flock /tmp/pophealth-cpu.lock tests/Benchmarks/run-score.sh [dir] [rows] [rounds]
+#   flock /tmp/pophealth-cpu.lock benchmarks/run-score.sh [dir] [rows] [rounds]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
 dir=${1:-/tmp/pophealth-score-bench}
 rows=${2:-1000000}
 rounds=${3:-5}
-dotnet build -c Release "$here/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
-bench="$here/bin/Release/net10.0/PopHealth.Benchmarks.dll"
+dotnet build -c Release "$root/benchmarks/PopHealth.Benchmarks/PopHealth.Benchmarks.csproj" -nologo -v q >/dev/null
+bench="$root/benchmarks/PopHealth.Benchmarks/bin/Release/net10.0/PopHealth.Benchmarks.dll"
 if [ ! -f "$dir/input.parquet" ] || [ ! -f "$dir/sklearn.pkl" ]; then
-  dotnet "$bench" score-prepare "$here/../../data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz" "$dir" "$rows"
+  dotnet "$bench" score-prepare "$root/data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz" "$dir" "$rows"
   /usr/bin/python3 "$here/score_sklearn.py" fit "$dir"
 fi
 times=$(mktemp)
