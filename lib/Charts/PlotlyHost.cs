@@ -7,7 +7,7 @@ namespace PopHealth.Charts;
 /// <summary>
 /// Loads the Plotly.NET adapter (<c>PopHealth.Charts.Plotly.dll</c> with Plotly.NET and FSharp.Core 10.1)
 /// into its own AssemblyLoadContext and calls it through a plain delegate. The notebook kernels here
-/// ship FSharp.Core 10.0, which Plotly.NET 6 cannot run on (DESIGN §4); isolation lets both coexist.
+/// ship FSharp.Core 10.0, which Plotly.NET 6 cannot run on (docs/design.md, "Platform facts"); isolation lets both coexist.
 /// </summary>
 public static class PlotlyHost
 {

@@ -1,6 +1,6 @@
 namespace PopHealth.Tracking;
 
-/// <summary>The registered model the workbook trains and scores with (DESIGN §7): its name, its alias, its URI.</summary>
+/// <summary>The registered model the workbook trains and scores with (README, "Outputs"): its name, its alias, its URI.</summary>
 public static class WorkbookModel
 {
     public const string Name = "pophealth-rfhlth";

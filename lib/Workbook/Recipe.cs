@@ -1,6 +1,6 @@
 namespace PopHealth.Workbook;
 
-/// <summary>Which feature recipe 03-transform applies (DESIGN §1, §7).</summary>
+/// <summary>Which feature recipe 03-transform applies (docs/methods.md, "Features").</summary>
 public enum Recipe
 {
     /// <summary>The original project's eight features, cleaning and drop of incomplete rows, for parity.</summary>

@@ -7,7 +7,7 @@ namespace PopHealth.Workbook;
 public sealed record ParameterSetting(string Variable, string Value, string Source, string Meaning);
 
 /// <summary>
-/// The workbook's parameters (DESIGN §7), read from <c>POPHEALTH_*</c> environment variables, each with
+/// The workbook's parameters (README, "Parameters"), read from <c>POPHEALTH_*</c> environment variables, each with
 /// a default. Paths of every output derive from <see cref="DataRoot"/>.
 /// </summary>
 public sealed record WorkbookParameters

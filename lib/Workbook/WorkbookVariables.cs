@@ -3,12 +3,12 @@ using System.Collections;
 namespace PopHealth.Workbook;
 
 /// <summary>One environment variable the workbook reads: the contract's parameters and the few tool settings.</summary>
-/// <param name="Parameter">True for the contract's parameters (DESIGN §7, printed by every notebook); false for tool settings.</param>
+/// <param name="Parameter">True for the contract's parameters (README, "Parameters"; printed by every notebook); false for tool settings.</param>
 public sealed record WorkbookVariable(string Name, string Meaning, string Default, bool Parameter);
 
 /// <summary>
 /// Every <c>POPHEALTH_*</c> variable the workbook reads, listed once: <see cref="WorkbookParameters"/>, the charts, the
-/// runner and the tests take their names from here, and a test checks that the README documents each and that no
+/// runner and the tests take their names from here, and a test checks that the README (parameters) or docs/testing.md (tool settings) documents each and that no
 /// other <c>POPHEALTH_*</c> name appears in the code.
 /// </summary>
 public static class WorkbookVariables

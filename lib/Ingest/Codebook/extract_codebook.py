@@ -1,7 +1,8 @@
-"""Writes brfss2024_codebook.csv (shipped inside the library) from the CDC 2024 codebook facts in
-../shared/data/brfss-codebook: the key variables' codes, labels, counts and weighted percentages, plus
-POORHLTH and _STATE, which are read from CDC's codebook HTML. Run once by a developer:
-    /usr/bin/python3 lib/Ingest/Codebook/extract_codebook.py ../shared/data/brfss-codebook
+"""Writes brfss2024_codebook.csv (shipped inside the library) from the CDC 2024 codebook facts in a folder holding
+CDC's codebook HTML (USCODE24_LLCP_082125.HTML) and the key variables' table transcribed from it
+(codebook_2024_key_vars_detail.csv; see SOURCES.md): codes, labels, counts and weighted percentages, plus
+POORHLTH and _STATE, which are read from the HTML. Run once by a developer:
+    /usr/bin/python3 lib/Ingest/Codebook/extract_codebook.py <codebook folder>
 Only published codebook aggregates go into the output; no survey rows.
 """
 import csv, html, re, sys

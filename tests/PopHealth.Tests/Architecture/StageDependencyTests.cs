@@ -5,7 +5,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Architecture;
 
 /// <summary>
-/// The library's stage folders depend one way (DESIGN §5). The rule is written once, here, and checked against the
+/// The library's stage folders depend one way (docs/design.md, "Architecture"). The rule is written once, here, and checked against the
 /// compiled assembly: every type a stage's code mentions (signatures, fields, attributes, method bodies, closures).
 /// </summary>
 public sealed class StageDependencyTests

@@ -3,7 +3,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Features;
 
-/// <summary>The recipes on the real 2016 extract: counts computed independently with pandas by ../shared/reference/seed_recipe.py.</summary>
+/// <summary>The recipes on the real 2016 extract: counts computed independently with pandas by crosschecks/seed_recipe.py.</summary>
 public class RealFeatureTests
 {
     [Fact]
