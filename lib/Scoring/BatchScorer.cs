@@ -31,7 +31,10 @@ public static class RiskTiers
     }
 }
 
-/// <summary>The input does not fit the model's signature; every problem is listed.</summary>
+/// <summary>
+/// The input does not fit the model's signature; every problem is listed. A refusal of bad input, which the runner shows
+/// as one (its message, no stack trace), as it shows the <see cref="InvalidDataException"/> other readers raise for bad files.
+/// </summary>
 public sealed class ScoringInputException(string file, IReadOnlyList<string> problems)
     : Exception($"{file} cannot be scored by this model: {string.Join("; ", problems)}.")
 {
@@ -40,7 +43,8 @@ public sealed class ScoringInputException(string file, IReadOnlyList<string> pro
 
 /// <summary>Options for <see cref="BatchScorer"/>.</summary>
 /// <param name="Drivers">Top drivers (exact TreeSHAP) written per scored row; 0 writes none (fastest).</param>
-public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri, int Drivers = 3);
+/// <param name="MissingShare">When a feature is missing in far more of the input than of the training rows (see <see cref="MissingShareLimit"/>; null: the defaults).</param>
+public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri, int Drivers = 3, MissingShareLimit? MissingShare = null);
 
 /// <summary>What a batch scoring did: every input row is in the output, scored or with the reason it was not.</summary>
 /// <param name="OutOfRange">Rows refused because a measured feature lies beyond its training range and margin (flagged in <c>out_of_range</c>).</param>
@@ -49,10 +53,21 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
     string ModelName, int ModelVersion, IReadOnlyList<string> IgnoredColumns, TimeSpan Elapsed, string Engine,
     long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null, ScoringStages? Stages = null)
 {
+    /// <summary>This scoring's id, written into the output's metadata (<see cref="BatchScorer.RunKey"/>): a file re-read later is checked to be this run's.</summary>
+    public string RunId { get; init; } = "";
+    /// <summary>The input as it was checked and read (every open of it was held to this).</summary>
+    public InputIdentity? InputIdentity { get; init; }
+    /// <summary>Features missing in far more of the input than of the training rows: their rows were given a reason, not a score.</summary>
+    public IReadOnlyList<MissingFeature> MissingBeyondTraining { get; init; } = [];
+    /// <summary>The rows as written, when the caller asked to keep them (the infer step does); null otherwise.</summary>
+    public ScoredRows? Written { get; init; }
+
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
         new("input", Input), new("model", $"models:/{ModelName}/{ModelVersion}"), new("scored by", Engine), new("rows in", Rows.ToString("N0")),
         new("rows scored", Scored.ToString("N0")), new("rows with a reason instead of a score", (Rows - Scored).ToString("N0")),
+        new("features missing far more than in training (their rows not scored)", MissingBeyondTraining.Count == 0 ? "(none)"
+            : string.Join("; ", MissingBeyondTraining.Select(m => $"{m.Feature}: {m.InputShare:P1} of rows against {m.TrainingShare:P1}"))),
         new("rows out of the training range (refused, flagged)", OutOfRange.ToString("N0")),
         new("duplicate respondent ids", DuplicateIds == 0 ? "0" : $"{DuplicateIds:N0} (e.g. {string.Join(", ", DuplicateExamples ?? [])})"),
         new("columns ignored (not model features)", IgnoredColumns.Count == 0 ? "(none)" : string.Join(", ", IgnoredColumns)),
@@ -82,18 +97,28 @@ public sealed class ScoringStages
 }
 
 /// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column (<paramref name="Fields"/>).</summary>
+/// <param name="Identity">The file as checked: every later open must find the same (<see cref="InputIdentity"/>).</param>
+/// <param name="MissingCounts">Nulls per feature (in <paramref name="FeatureFields"/> order), as the check counted them; scoring counts them again.</param>
+/// <param name="MissingBeyondTraining">Features missing in far more rows than in training (<see cref="MissingShareLimit"/>): rows lacking them get a reason.</param>
 public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataField? IdField, IReadOnlyList<string> Ignored, long Rows,
-    FeatureDomain[] Domains, ValueCheck[] Accepts, DataField[] Fields);
+    FeatureDomain[] Domains, ValueCheck[] Accepts, DataField[] Fields, InputIdentity Identity, long[] MissingCounts, IReadOnlyList<MissingFeature> MissingBeyondTraining)
+{
+    /// <summary>Per feature (in order), the reason a row lacking it gets, or null when unknowns are scored as usual.</summary>
+    internal string?[] MissingReasons { get; } = FeatureFields.Select(f => MissingBeyondTraining.FirstOrDefault(m => m.Feature == f?.Name)?.Reason).ToArray();
+}
 
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
 /// file), in two stages: <see cref="CheckAsync"/> holds the input against the model's signature (a missing column or a
-/// non-numeric feature is an error listing all of them, and nothing is written), <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?, int)"/>
+/// non-numeric feature is an error listing all of them, and nothing is written), <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?, int, bool)"/>
 /// scores it. A row whose value the model cannot take (NaN, infinity, a code it was not trained on) gets a reason
 /// instead of a score. Output rows = input rows, in order; written atomically.
 /// </summary>
 public static class BatchScorer
 {
+    /// <summary>The output's metadata key holding the scoring's id (<see cref="ScoringReport.RunId"/>).</summary>
+    public const string RunKey = "pophealth.scoring_run";
+
     public static readonly IReadOnlyList<string> OutputColumns =
         [FeatureSet.RespondentId, "probability", "predicted_label", "risk_tier", "model_name", "model_version", "reason", "out_of_range"];
 
@@ -105,13 +130,17 @@ public static class BatchScorer
         var pages = Task.Run(() => ParquetFrames.VerifyPages(input));
         using var model = ScoringModel.Load(store, options.ModelUri);
         await pages;
-        return await ScoreAsync(await CheckInputAsync(input, model.Signature, pagesVerified: true), output, model, progress, options.Drivers);
+        return await ScoreAsync(await CheckInputAsync(input, model.Signature, pagesVerified: true, options.MissingShare), output, model, progress, options.Drivers);
     }
 
-    /// <summary>Checks <paramref name="input"/> against the signature; every problem is listed in one <see cref="ScoringInputException"/>.</summary>
-    public static Task<CheckedInput> CheckAsync(string input, ModelSignature signature) => CheckInputAsync(input, signature, pagesVerified: false);
+    /// <summary>
+    /// Checks <paramref name="input"/> against the signature; every problem is listed in one <see cref="ScoringInputException"/>.
+    /// Features missing in far more rows than in training (<paramref name="missingShare"/>, default <see cref="MissingShareLimit"/>) are found here.
+    /// </summary>
+    public static Task<CheckedInput> CheckAsync(string input, ModelSignature signature, MissingShareLimit? missingShare = null) =>
+        CheckInputAsync(input, signature, pagesVerified: false, missingShare);
 
-    private static async Task<CheckedInput> CheckInputAsync(string input, ModelSignature signature, bool pagesVerified)
+    private static async Task<CheckedInput> CheckInputAsync(string input, ModelSignature signature, bool pagesVerified, MissingShareLimit? missingShare)
     {
         await using var reader = await ParquetFrames.OpenAsync(input);
         if (!pagesVerified) ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
@@ -122,7 +151,7 @@ public static class BatchScorer
         for (var j = 0; j < features.Length; j++)
         {
             var field = fields.FirstOrDefault(f => f.Name == features[j]);
-            if (field is null) { problems.Add($"missing column '{features[j]}'"); continue; }
+            if (field is null) { problems.Add(Missing(features[j], fields)); continue; }
             if (!IsNumber(field)) { problems.Add($"column '{field.Name}' is {TypeName(field)}, expected numbers"); continue; }
             featureFields[j] = field;
         }
@@ -135,8 +164,16 @@ public static class BatchScorer
         var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
         // A model saved without training domains still refuses NaN and infinity.
         var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
-        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Check()).ToArray(), fields);
+        var missing = await MissingCounts.CountAsync(reader, featureFields);
+        return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Check()).ToArray(), fields,
+            InputIdentity.Of(reader), missing, MissingCounts.Beyond(missing, totalRows, domains, missingShare ?? new MissingShareLimit()));
     }
+
+    /// <summary>A missing feature column, with the input's column that differs from it only in case, if there is one (column names are exact).</summary>
+    private static string Missing(string feature, DataField[] fields) =>
+        fields.FirstOrDefault(f => string.Equals(f.Name, feature, StringComparison.OrdinalIgnoreCase)) is { } near
+            ? $"missing column '{feature}' (the input has '{near.Name}': did you mean it? Column names are case-sensitive; rename it to '{feature}')"
+            : $"missing column '{feature}'";
 
     /// <summary>The output's columns; the id's type follows the input's (see <see cref="RespondentIds"/>).</summary>
     private static DataField[] OutFields(RespondentIds ids, int drivers) =>
@@ -155,15 +192,21 @@ public static class BatchScorer
     /// the next are scored (the trees over both cores) and read, on their own threads.
     /// </summary>
     /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has compiled trees and saved cover.</param>
-    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null, int drivers = 3)
+    /// <param name="keepRows">Keep the rows as written (<see cref="ScoringReport.Written"/>), for a summary that must not re-read the output.</param>
+    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null, int drivers = 3,
+        bool keepRows = false)
     {
         var explainer = RowDrivers.For(model, drivers);
         var watch = Stopwatch.StartNew();
         var ids = new RespondentIds(input.IdField, input.Rows);
         var fields = OutFields(ids, explainer?.Top ?? 0);
-        var tally = new Tally();
+        var tally = new Tally(input.FeatureFields.Length);
+        var written = keepRows ? new ScoredRows(input.Rows) : null;
         var pool = new RowGroupWorkPool(input.FeatureFields.Length);
         var stages = new ScoringStages();
+        var runId = Guid.NewGuid().ToString("N");
+        // What a killed run left beside the output (its temporary file) goes now, if its process is gone.
+        AtomicFile.SweepLeftovers(Path.GetDirectoryName(Path.GetFullPath(output))!, Path.GetFileName(output));
         await ParquetFrames.WriteAsync(output, new ParquetSchema(fields), async writer =>
         {
             var constants = new ConstantColumns(model.Version);
@@ -174,32 +217,53 @@ public static class BatchScorer
                 await WriteAsync(writer, fields, work, constants);
                 stages.AddWriting(since);
                 tally.Add(work);
+                written?.Add(work);
                 pool.Return(work);
                 progress?.Report(tally.Rows);
             }
+            tally.Require(input); // before the output is committed: the pages held what the check counted
         }, new Dictionary<string, string>
         {
             ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
             ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            [RunKey] = runId,
         });
         return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), tally.Rows, tally.Scored, tally.Unscored, model.Version.Name, model.Version.Version,
-            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples, stages);
+            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples, stages)
+        {
+            RunId = runId, InputIdentity = input.Identity, MissingBeyondTraining = input.MissingBeyondTraining, Written = written,
+        };
     }
 
     /// <summary>What the scored groups add up to, for the report.</summary>
-    private sealed class Tally
+    private sealed class Tally(int features)
     {
         public long Rows, Scored, OutOfRange;
         public Dictionary<string, long> Unscored { get; } = [];
+        private readonly long[] missing = new long[features];
 
         public void Add(RowGroupWork work)
         {
             (Rows, Scored) = (Rows + work.Rows, Scored + work.ScoredCount);
+            for (var j = 0; j < missing.Length; j++) missing[j] += work.Missing[j];
             for (var i = 0; i < work.Rows; i++)
             {
                 if (work.OutOfRange[i]) OutOfRange++;
                 if (work.Reasons[i] is { } reason) Unscored[reason] = Unscored.GetValueOrDefault(reason) + 1;
             }
+        }
+
+        /// <summary>
+        /// The rows and each feature's nulls as the check counted them (it may take null counts from the footer's statistics,
+        /// which decide which rows are refused): a file whose statistics disagree with its pages is refused, nothing written.
+        /// </summary>
+        public void Require(CheckedInput input)
+        {
+            if (Rows != input.Rows) throw new InvalidDataException($"{input.Path}: {Rows:N0} rows were read, but its footer says {input.Rows:N0}; the file is inconsistent: write it again.");
+            for (var j = 0; j < missing.Length; j++)
+                if (missing[j] != input.MissingCounts[j])
+                    throw new InvalidDataException($"{input.Path}: column '{input.FeatureFields[j].Name}' has {missing[j]:N0} nulls in its pages, but its footer's statistics say " +
+                        $"{input.MissingCounts[j]:N0}; the file is inconsistent: write it again.");
         }
     }
 
@@ -242,6 +306,9 @@ public static class BatchScorer
         {
             await using var one = await ParquetFrames.OpenAsync(input.Path);
             await using var two = await ParquetFrames.OpenAsync(input.Path);
+            // Each lane reads the file the check saw (another run may have replaced it since).
+            input.Identity.Require(InputIdentity.Of(one), input.Path, "read for scoring");
+            input.Identity.Require(InputIdentity.Of(two), input.Path, "read for scoring");
             ParquetReader[] lanes = [one, two];
             Task[] previous = [Task.CompletedTask, Task.CompletedTask];
             var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -279,8 +346,8 @@ public static class BatchScorer
         await ids.ReadAsync(group, offset, work);
         for (var j = 0; j < input.FeatureFields.Length; j++)
         {
-            await ParquetFrames.ReadNumbersAsync(group, input.FeatureFields[j], work.Values, work.Defined);
-            work.Fill(j, input.Domains[j], input.Accepts[j]);
+            work.Missing[j] = work.Rows - await ParquetFrames.ReadNumbersAsync(group, input.FeatureFields[j], work.Values, work.Defined);
+            work.Fill(j, input.Domains[j], input.Accepts[j], input.MissingReasons[j]);
         }
     }
 

@@ -16,6 +16,8 @@ internal sealed class RowGroupWork(int capacity, int features)
     public float[] Buffer { get; } = new float[capacity * features];
     public string?[] Reasons { get; } = new string?[capacity];
     public bool[] OutOfRange { get; } = new bool[capacity];
+    /// <summary>Each feature's nulls in this row group.</summary>
+    public long[] Missing { get; } = new long[features];
     /// <summary>One input column as read (its defined values packed) and which rows have a value.</summary>
     public double[] Values { get; } = new double[capacity];
     public int[] Defined { get; } = new int[capacity];
@@ -43,15 +45,21 @@ internal sealed class RowGroupWork(int capacity, int features)
 
     /// <summary>
     /// Column <paramref name="j"/>, as read into <see cref="Values"/> and <see cref="Defined"/>, into the feature buffer,
-    /// with a reason (and the out-of-range flag) for each value the model cannot take.
+    /// with a reason (and the out-of-range flag) for each value the model cannot take, and <paramref name="missingReason"/>
+    /// for each row lacking the feature when the input lacks it far more often than training did (else unknowns are scored).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Fill(int j, Modeling.FeatureDomain domain, Modeling.ValueCheck check)
+    public void Fill(int j, Modeling.FeatureDomain domain, Modeling.ValueCheck check, string? missingReason = null)
     {
         var (buffer, k, values, defined) = (Buffer, Features, Values, Defined);
         for (int i = 0, v = 0; i < Rows; i++)
         {
-            if (defined[i] == 0) { buffer[i * k + j] = float.NaN; continue; }
+            if (defined[i] == 0)
+            {
+                buffer[i * k + j] = float.NaN;
+                if (missingReason is not null) Reasons[i] ??= missingReason;
+                continue;
+            }
             var x = values[v++];
             buffer[i * k + j] = (float)x;
             if (check.Accepts(x)) continue;

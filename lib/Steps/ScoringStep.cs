@@ -40,6 +40,12 @@ public sealed class ScoringResult
     public DriftReport Drift() => DriftReport.Measure(Signature, Signature.Features.Where(f => Column(f) is not null).ToDictionary(f => f, f => Column(f)!),
         Probabilities, Column(FeatureSet.Target), Signature.Threshold);
 
+    /// <summary>
+    /// What a reader must know before any table: each feature the input lacks in far more rows than training did (those rows
+    /// were given a reason, not a score; see <see cref="MissingShareLimit"/>). Empty when there is nothing to say.
+    /// </summary>
+    public IReadOnlyList<string> Warnings => Report.MissingBeyondTraining.Select(m => m.Describe()).ToArray();
+
     /// <summary>Reasons rows were not scored, with counts.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> UnscoredReasons() => Report.Unscored.OrderByDescending(kv => kv.Value).ToArray();
 
@@ -86,6 +92,7 @@ public sealed class ScoringResult
         var features = Signature.Features.Select(f => Column(f)!).ToArray();
         float[] Row(int i) => features.Select(c => c[i] is { } v ? (float)v : float.NaN).ToArray();
         var top = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null).OrderByDescending(i => Probabilities[i]).Take(rows).ToArray();
+        if (top.Length == 0) return []; // no row was scored
         return new RowDrivers(ExplainableTrees, Signature, topPerRow).Drivers(top.Select(Row).ToArray(), top.Select(i => Ids[i]).ToArray(), top.Select(i => Probabilities[i]!.Value).ToArray());
     }
 }
@@ -105,7 +112,7 @@ public static class ScoringStep
     public static async Task<ScoringResult> RunAsync(WorkbookParameters parameters, ScoringOptions? options = null, IProgress<string>? progress = null)
     {
         using var model = Load(parameters, options);
-        var input = await CheckAsync(parameters, model);
+        var input = await CheckAsync(parameters, model, options);
         var report = await ScoreAsync(parameters, model, input, progress, options);
         return await SummariseAsync(parameters, model, report);
     }
@@ -114,42 +121,114 @@ public static class ScoringStep
     public static ScoringModel Load(WorkbookParameters parameters, ScoringOptions? options = null) =>
         ScoringModel.Load(new MlflowStore(parameters.MlRuns), (options ?? new ScoringOptions()).ModelUri);
 
-    /// <summary>The input against the model's features and the summary columns; every problem listed at once.</summary>
-    public static async Task<CheckedInput> CheckAsync(WorkbookParameters parameters, ScoringModel model)
+    /// <summary>
+    /// The input against the model's features and the summary columns; every problem listed at once. Features missing in far
+    /// more rows than in training are found here (<see cref="CheckedInput.MissingBeyondTraining"/>): 06 says so first.
+    /// </summary>
+    public static async Task<CheckedInput> CheckAsync(WorkbookParameters parameters, ScoringModel model, ScoringOptions? options = null)
     {
-        if (!File.Exists(parameters.ScoreInput))
+        var path = parameters.ScoreInput;
+        if (Directory.Exists(path))
             throw parameters.ScoreInputOverride is null
-                ? new FileNotFoundException($"No synthetic respondents at {parameters.ScoreInput}: run 05-synthesize first, or set {WorkbookVariables.ScoreInput} to a Parquet file to score.", parameters.ScoreInput)
-                : new WorkbookParameterException(WorkbookVariables.ScoreInput, parameters.ScoreInput, "an existing Parquet file (there is no such file)");
-        var input = await BatchScorer.CheckAsync(parameters.ScoreInput, model.Signature);
-        var problems = input.Fields.Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f))
-            .Select(f => $"column '{f.Name}' is {BatchScorer.TypeName(f)}, expected numbers (it is read for the summaries; drop or convert it)").ToArray();
-        if (problems.Length > 0) throw new ScoringInputException(parameters.ScoreInput, problems);
+                ? new InvalidDataException($"{path} is a folder, not a file: 06 scores the Parquet file 05-synthesize writes there; remove the folder and run 05-synthesize again.")
+                : new WorkbookParameterException(WorkbookVariables.ScoreInput, path, "a Parquet file (it names a folder, not a file); point it at a .parquet file");
+        if (!File.Exists(path))
+            throw parameters.ScoreInputOverride is null
+                ? new FileNotFoundException($"No synthetic respondents at {path}: run 05-synthesize first, or set {WorkbookVariables.ScoreInput} to a Parquet file to score.", path)
+                : new WorkbookParameterException(WorkbookVariables.ScoreInput, path, "an existing Parquet file (there is no such file)");
+        var input = await BatchScorer.CheckAsync(path, model.Signature, options?.MissingShare);
+        var problems = input.Fields.Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f)).Select(SummaryColumnProblem).ToArray();
+        if (problems.Length > 0) throw new ScoringInputException(path, problems);
         return input;
     }
 
-    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input, IProgress<string>? progress = null, ScoringOptions? options = null) =>
-        BatchScorer.ScoreAsync(input, parameters.Predictions, model, new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")), (options ?? new ScoringOptions()).Drivers);
+    private static string SummaryColumnProblem(Parquet.Schema.DataField field) => field.Name == FeatureSet.Target
+        ? $"column '{field.Name}' is {BatchScorer.TypeName(field)}, expected numbers (the target: 1 = fair or poor health, 0 = good, empty = unknown): " +
+          "06 reads it to compare predictions with outcomes; write it as numbers, or drop the column to score without that comparison"
+        : $"column '{field.Name}' is {BatchScorer.TypeName(field)}, expected numbers (06 reads it for the summaries): write it as numbers, or drop the column";
 
-    /// <summary>The predictions and the input's summary columns, for the notebook's tables and charts.</summary>
+    /// <summary>
+    /// Scores the checked input into <c>&lt;data&gt;/predictions/predictions.parquet</c> and keeps the rows it wrote, for the
+    /// summary. A predictions folder 06 cannot write is refused first, naming <c>POPHEALTH_DATA</c>.
+    /// </summary>
+    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input, IProgress<string>? progress = null, ScoringOptions? options = null)
+    {
+        RequireWritable(parameters);
+        return BatchScorer.ScoreAsync(input, parameters.Predictions, model, new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")),
+            (options ?? new ScoringOptions()).Drivers, keepRows: true);
+    }
+
+    /// <summary>Creates (and removes) a file where the predictions go, so a read-only folder is one clear error before any work.</summary>
+    private static void RequireWritable(WorkbookParameters parameters)
+    {
+        var folder = Path.GetDirectoryName(parameters.Predictions)!;
+        var probe = AtomicFile.TemporaryPathFor(parameters.Predictions);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            var why = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, folder, StringComparison.Ordinal);
+            throw new WorkbookParameterException(WorkbookVariables.Data, parameters.DataRoot,
+                $"a folder 06 can write its predictions in, but {folder} cannot be written ({why}); make it writable, or point {WorkbookVariables.Data} at a folder you can write");
+        }
+    }
+
+    /// <summary>
+    /// The predictions and the input's summary columns, for the notebook's tables and charts: from the rows this run wrote
+    /// (never a predictions file another run may have replaced), and the input's columns re-read from the file this run
+    /// scored, held to its identity and row count (<see cref="InputIdentity"/>).
+    /// </summary>
     public static async Task<ScoringResult> SummariseAsync(WorkbookParameters parameters, ScoringModel model, ScoringReport report)
     {
-        var predictions = await ParquetFrames.ReadAsync(parameters.Predictions, [FeatureSet.RespondentId, "probability", "reason"]);
-        // The input's columns as the check found them: the model's features and the ones it ignored (no second look at the file).
+        var rows = report.Written ?? await ReadBackAsync(report);
+        // The input's columns as the check found them: the model's features and the ones it ignored (no second look at the schema).
         var present = model.Signature.Features.Concat(report.IgnoredColumns).ToHashSet();
         var wanted = model.Signature.Features.Concat(SummaryColumns).Where(present.Contains).Distinct().ToArray();
-        var input = await ParquetFrames.ReadAsync(parameters.ScoreInput, wanted);
-        var probability = (DoubleDataFrameColumn)predictions.Columns["probability"];
-        var reason = (StringDataFrameColumn)predictions.Columns["reason"];
-        var ids = predictions.Columns[FeatureSet.RespondentId];
+        var input = await ReadInputAsync(report, wanted);
         var version = model.Version;
         return new ScoringResult
         {
             Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Signature = model.Signature, ExplainableTrees = model.ExplainableTrees, Input = ToDoubles(input),
-            Probabilities = Enumerable.Range(0, (int)probability.Length).Select(i => probability[i]).ToArray(),
-            Reasons = Enumerable.Range(0, (int)reason.Length).Select(i => reason[i]).ToArray(),
-            Ids = Enumerable.Range(0, (int)ids.Length).Select(i => Convert.ToString(ids[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray(),
+            Probabilities = rows.Probabilities.ToArray(), Reasons = rows.Reasons.ToArray(), Ids = rows.Ids.ToArray(),
         };
+    }
+
+    /// <summary>The input's <paramref name="columns"/>, read from the file the run scored: the same identity before and after the read, and its row count.</summary>
+    private static async Task<DataFrame> ReadInputAsync(ScoringReport report, string[] columns)
+    {
+        async Task Check()
+        {
+            if (report.InputIdentity is { } identity) identity.Require(await InputIdentity.OfFileAsync(report.Input), report.Input, "re-read for the summary");
+        }
+        await Check();
+        var input = await ParquetFrames.ReadAsync(report.Input, columns);
+        await Check();
+        if (input.Rows.Count != report.Rows)
+            throw new InvalidDataException($"{report.Input} holds {input.Rows.Count:N0} rows, but {report.Rows:N0} were scored: another run replaced it in between; run 06 again.");
+        return input;
+    }
+
+    /// <summary>
+    /// For a report that did not keep its rows: the predictions file read back, refused unless it is the one this run wrote
+    /// (its <see cref="BatchScorer.RunKey"/> before and after the read, and its row count).
+    /// </summary>
+    private static async Task<ScoredRows> ReadBackAsync(ScoringReport report)
+    {
+        async Task Check()
+        {
+            var written = (await ParquetFrames.ReadMetadataAsync(report.Output)).GetValueOrDefault(BatchScorer.RunKey);
+            if (written != report.RunId || report.RunId.Length == 0)
+                throw new InvalidDataException($"{report.Output} is not the file this scoring wrote (another 06 on the same POPHEALTH_DATA replaced it); run 06 again.");
+        }
+        await Check();
+        var predictions = await ParquetFrames.ReadAsync(report.Output, [FeatureSet.RespondentId, "probability", "reason"]);
+        await Check();
+        if (predictions.Rows.Count != report.Rows)
+            throw new InvalidDataException($"{report.Output} holds {predictions.Rows.Count:N0} rows, but this scoring wrote {report.Rows:N0}; run 06 again.");
+        return ScoredRows.From(predictions);
     }
 
     /// <summary>Numeric columns of any width as nullable doubles (inputs need not be written by the workbook).</summary>

@@ -24,11 +24,15 @@ namespace PopHealth.Steps;
 /// <param name="ShapRows">Test rows the global SHAP summary explains (a seeded sample of the importance rows).</param>
 /// <param name="AliasRecalibrated">With several survey years: the alias goes to the version recalibrated for the latest year when its sample shows the model's
 /// level is off for that year (<see cref="RecalibratedModel.Supported"/>), else stays on the model as trained (true); or always stays there (false).</param>
+/// <param name="Promotion">What a new version must show before the alias moves to it (null: <see cref="PromotionRules"/>' defaults); see <see cref="PromotionGate"/>.</param>
 public sealed record TrainOptions(int SearchTrials = 24, int SweepRows = 60_000, int Folds = 3, int ImportanceRows = 20_000,
     int ImportanceRepeats = 3, string Experiment = "pophealth", string ModelName = WorkbookModel.Name, string Alias = WorkbookModel.Alias, int ShapRows = 2000,
     bool AliasRecalibrated = true, int HalvingRate = 3, int MinRungRows = 5_000, double SweepShare = 0.3, int MaxSweepRows = 360_000,
-    double RefitTreesGrowth = 3, int RefitTreesMultiple = 4)
+    double RefitTreesGrowth = 3, int RefitTreesMultiple = 4, PromotionRules? Promotion = null)
 {
+    /// <summary>The promotion rules in force (<see cref="Promotion"/> or the defaults).</summary>
+    public PromotionRules PromotionRules => Promotion ?? new PromotionRules();
+
     /// <summary>
     /// The rule for the rows the sweeps cross-validate on, given the training rows: <see cref="SweepRows"/> (60,000), or
     /// <see cref="SweepShare"/> of the training rows (30 %) when that is more, up to <see cref="MaxSweepRows"/> (360,000);
@@ -73,7 +77,7 @@ public sealed class TrainingPlan
         : string.Join(" ", Features.Candidates.Select(c => c.Reason)) + " (decided in 03 on this split's training respondents only.)";
 
     public string Describe() =>
-        $"{Recipe.Name()} recipe: {Data.Count:N0} respondents, {Data.FeatureNames.Count} features; train {Split.Train.Length:N0} " +
+        $"{Recipe.Name()} recipe{TrainGuards.RecipeNote(Parameters, Features)}: {Data.Count:N0} respondents, {Data.FeatureNames.Count} features; train {Split.Train.Length:N0} " +
         $"(sweeps on {SweepRows.Length:N0}), test {Split.Test.Length:N0}; {Split.Description}";
 }
 
@@ -155,8 +159,14 @@ public sealed record RecalibrationLine(string Metric, double AsTrained, double R
 /// <param name="Recalibrated">With several survey years: the version recalibrated for the latest year, registered after <paramref name="Version"/>.</param>
 public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles, RegisteredVersion? Recalibrated = null)
 {
-    /// <summary>The version the alias points at.</summary>
-    public RegisteredVersion Production => Recalibrated is { } r && r.Aliases.Count > 0 ? r : Version;
+    /// <summary>Whether the alias moved to this run's version, and why (<see cref="PromotionGate"/>); null for a registration made without the gate.</summary>
+    public PromotionDecision? Promotion { get; init; }
+
+    /// <summary>The version this run put forward for the alias; it holds the alias only when <see cref="Promotion"/> promoted it.</summary>
+    public RegisteredVersion Production => Proposed ?? (Recalibrated is { } r && r.Aliases.Count > 0 ? r : Version);
+
+    /// <summary>The version put forward for the alias (set by <see cref="TrainStep.Register"/>).</summary>
+    public RegisteredVersion? Proposed { get; init; }
 
     /// <summary>The versions this run registered: URI, aliases, role (tag) and artifact folder within the run.</summary>
     public IReadOnlyList<VersionLine> Versions() => new[] { Version, Recalibrated }.OfType<RegisteredVersion>()
@@ -212,7 +222,7 @@ public static class TrainStep
         var card = ModelCard(plan, chosen, evaluations);
         progress?.Report("logging to MLflow");
         var registration = Register(plan, sweeps, chosen, evaluations, card, nextYear, recalibration);
-        progress?.Report($"registered {registration.Version.Name} version {registration.Production.Version}, alias {plan.Options.Alias}");
+        progress?.Report($"registered {registration.Version.Name} version {registration.Production.Version}; alias {plan.Options.Alias}: {registration.Promotion?.Summary}");
         return new TrainingResult
         {
             Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, NextYear = nextYear, Recalibration = recalibration, Card = card,
@@ -225,6 +235,7 @@ public static class TrainStep
     {
         options ??= new TrainOptions();
         var set = await FeatureSet.ReadAsync(parameters.ProcessedFeatures);
+        TrainGuards.RequireRecipe(parameters, set);
         var data = ModelMatrix.From(set);
         if (data.Labels.Count(l => l) < 10 || data.Labels.Count(l => !l) < 10)
             throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train ({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
@@ -384,6 +395,8 @@ public static class TrainStep
         IReadOnlyList<NextYearResult>? nextYear = null, RecalibrationReport? recalibration = null)
     {
         var store = new MlflowStore(plan.Parameters.MlRuns);
+        store.CheckVersions(plan.Options.ModelName); // a broken registry is reported before anything is logged or claimed
+        var promotion = PromotionGate.Decide(store, plan.Options.ModelName, plan.Options.Alias, TrainGuards.Candidate(plan, evaluations[0].Report), plan.Options.PromotionRules);
         var experiment = store.GetOrCreateExperiment(plan.Options.Experiment);
         LogTrials(store, experiment, plan, sweeps);
         var final = store.StartRun(experiment, $"{plan.Recipe.Name()}-final-{chosen.Trial.Name}");
@@ -410,8 +423,8 @@ public static class TrainStep
             throw;
         }
         final.End();
-        var (main, recalibrated) = RegisterVersions(store, plan, final, recalibration);
-        return new Registration(main, final.RunId, charts, recalibrated);
+        var (main, recalibrated, proposed) = RegisterVersions(store, plan, final, recalibration, promotion);
+        return new Registration(main, final.RunId, charts, recalibrated) { Promotion = promotion, Proposed = proposed };
     }
 
     /// <summary>The artifact path of the recalibrated model inside the final run (the model as trained is at <c>model</c>).</summary>
@@ -426,27 +439,52 @@ public static class TrainStep
 
     /// <summary>
     /// Registers the model as trained and, with a recalibration, the recalibrated model as the next version (tags say what was done and
-    /// name the parent); moves the alias (to the recalibrated version unless <see cref="TrainOptions.AliasRecalibrated"/> is false).
+    /// name the parent); tags each with the <paramref name="promotion"/> decision and, when it promotes, moves the alias (to the
+    /// recalibrated version unless <see cref="TrainOptions.AliasRecalibrated"/> is false). A failure part-way removes the versions
+    /// this call registered, so none is left without its tags.
     /// </summary>
-    private static (RegisteredVersion Main, RegisteredVersion? Recalibrated) RegisterVersions(MlflowStore store, TrainingPlan plan, MlflowRun final, RecalibrationReport? recalibration)
+    private static (RegisteredVersion Main, RegisteredVersion? Recalibrated, RegisteredVersion Proposed) RegisterVersions(MlflowStore store, TrainingPlan plan,
+        MlflowRun final, RecalibrationReport? recalibration, PromotionDecision promotion)
     {
         var name = plan.Options.ModelName;
-        var main = store.RegisterModel(name, final);
-        RegisteredVersion Resolve(int version) => store.Resolve($"models:/{name}/{version}");
-        if (recalibration is null)
+        var registered = new List<int>();
+        try
         {
-            store.SetVersionTag(name, main.Version, "pophealth.role", "as trained");
-            store.SetAlias(name, plan.Options.Alias, main.Version);
-            return (Resolve(main.Version), null);
+            var main = store.RegisterModel(name, final);
+            registered.Add(main.Version);
+            RegisteredVersion Resolve(int version) => store.Resolve($"models:/{name}/{version}");
+            if (recalibration is null)
+            {
+                store.SetVersionTag(name, main.Version, "pophealth.role", "as trained");
+                Promote(store, plan, promotion, main.Version, main.Version);
+                return (Resolve(main.Version), null, Resolve(main.Version));
+            }
+            var r = recalibration.Recalibrated;
+            var description = string.Create(CultureInfo.InvariantCulture,
+                $"Version {main.Version} recalibrated in the large to {r.Target.Year}'s prevalence {r.Target.Prevalence:0.0000} ({r.Target.Source}); same trees, intercept {r.InterceptShift:+0.0000;-0.0000} log-odds.");
+            var version = store.RegisterModel(name, final, RecalibratedArtifactPath, description);
+            registered.Add(version.Version);
+            store.SetVersionTag(name, main.Version, "pophealth.role", $"as trained (pooled years); recalibrated for {r.Target.Year} as version {version.Version}");
+            foreach (var (key, value) in RecalibrationTags(recalibration, main.Version, final.RunId)) store.SetVersionTag(name, version.Version, key, value);
+            var proposed = plan.Options.AliasRecalibrated && r.Supported ? version.Version : main.Version;
+            Promote(store, plan, promotion, proposed, main.Version, version.Version);
+            return (Resolve(main.Version), Resolve(version.Version), Resolve(proposed));
         }
-        var r = recalibration.Recalibrated;
-        var description = string.Create(CultureInfo.InvariantCulture,
-            $"Version {main.Version} recalibrated in the large to {r.Target.Year}'s prevalence {r.Target.Prevalence:0.0000} ({r.Target.Source}); same trees, intercept {r.InterceptShift:+0.0000;-0.0000} log-odds.");
-        var version = store.RegisterModel(name, final, RecalibratedArtifactPath, description);
-        store.SetVersionTag(name, main.Version, "pophealth.role", $"as trained (pooled years); recalibrated for {r.Target.Year} as version {version.Version}");
-        foreach (var (key, value) in RecalibrationTags(recalibration, main.Version, final.RunId)) store.SetVersionTag(name, version.Version, key, value);
-        store.SetAlias(name, plan.Options.Alias, plan.Options.AliasRecalibrated && r.Supported ? version.Version : main.Version);
-        return (Resolve(main.Version), Resolve(version.Version));
+        catch
+        {
+            foreach (var version in registered) store.DeleteVersion(name, version);
+            // An alias this call had moved went with its version: it points again where it pointed before.
+            if (promotion.CurrentVersion is { } before && store.Versions(name).Any(v => v.Version == before) && !store.Versions(name).Any(v => v.Aliases.Contains(plan.Options.Alias)))
+                store.SetAlias(name, plan.Options.Alias, before);
+            throw;
+        }
+    }
+
+    /// <summary>Tags this run's versions with the promotion decision and, when it promotes, points the alias at <paramref name="proposed"/>.</summary>
+    private static void Promote(MlflowStore store, TrainingPlan plan, PromotionDecision promotion, int proposed, params int[] versions)
+    {
+        foreach (var version in versions) store.SetVersionTag(plan.Options.ModelName, version, PromotionGate.Tag, promotion.Summary);
+        if (promotion.Promote) store.SetAlias(plan.Options.ModelName, plan.Options.Alias, proposed);
     }
 
     /// <summary>The recalibrated version's tags: method, target year and prevalence, where the prevalence came from, the parent.</summary>
@@ -502,6 +540,8 @@ public static class TrainStep
             .LogParam("chosen_threshold", chosen.Threshold.ToString("R", CultureInfo.InvariantCulture)).LogParam("features", string.Join(",", plan.Data.FeatureNames))
             .LogParam("prior_shift", plan.Shift is null ? "none" : $"{plan.Shift.TrainingPrevalence:F4}->{plan.Shift.PopulationPrevalence:F4}");
         var h = evaluations[0].Report;
+        var candidate = TrainGuards.Candidate(plan, h); // what a later 04's promotion gate compares with
+        final.LogParam(PromotionGate.TestSetParam, candidate.TestSet).LogMetric(PromotionGate.RowsMetric, candidate.TestRows).LogMetric(PromotionGate.PositivesMetric, candidate.TestPositives);
         final.LogMetric("cv_auc", chosen.Trial.MeanAuc).LogMetric("test_auc", h.Auc).LogMetric("test_accuracy", h.AtHalf.Accuracy)
             .LogMetric("test_precision", h.AtHalf.Precision).LogMetric("test_recall", h.AtHalf.Recall).LogMetric("test_f1", h.AtHalf.F1)
             .LogMetric("test_brier", h.Brier).LogMetric("test_calibration_in_the_large", h.CalibrationInTheLarge)

@@ -14,7 +14,8 @@ public sealed partial class MlflowStore
     /// <summary>
     /// Registers the model logged at <paramref name="artifactPath"/> of <paramref name="run"/> as a new version of
     /// <paramref name="name"/> (created if needed), with an optional <paramref name="description"/> (MLflow shows it on the
-    /// version's page). Concurrent registrations get distinct versions.
+    /// version's page). Concurrent registrations get distinct versions. Every existing version is read first: a malformed one
+    /// is an error naming its file before a new version is claimed, so a broken registry never gains versions nobody can tag.
     /// </summary>
     public RegisteredVersion RegisterModel(string name, MlflowRun run, string artifactPath = "model", string? description = null)
     {
@@ -25,6 +26,7 @@ public sealed partial class MlflowStore
         if (!File.Exists(modelMeta) && claims.TakeOrAwait(ClaimMarkers.For(modelMeta), () => File.Exists(modelMeta)))
             WriteYaml(modelMeta, new Dictionary<string, object?> { ["creation_timestamp"] = now, ["description"] = null, ["last_updated_timestamp"] = now, ["name"] = name });
         ReadModel(name); // a malformed model is reported before a version is claimed
+        CheckVersions(name); // and so is a malformed version
         var source = FileUri(Path.Combine(run.ArtifactDirectory, artifactPath));
         for (var attempt = 0; attempt < 1000; attempt++)
             foreach (var number in Candidates(folder, "version-", int.MaxValue))
@@ -43,6 +45,36 @@ public sealed partial class MlflowStore
                 return Get(name, version);
             }
         throw new IOException($"Could not register a version of '{name}': too many concurrent registrations.");
+    }
+
+    /// <summary>
+    /// Reads every version of <paramref name="name"/> (and its aliases), as MLflow's registry lists them: a malformed
+    /// <c>meta.yaml</c>, an alias pointing nowhere or a version whose run is not in this store is an error naming it and what to do.
+    /// </summary>
+    public void CheckVersions(string name)
+    {
+        foreach (var version in Versions(name)) _ = version;
+        foreach (var (alias, version) in Aliases(name))
+            if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
+                throw StoreError.Malformed(Path.Combine(ModelFolder(name), "aliases", alias),
+                    $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
+    }
+
+    /// <summary>
+    /// Removes version <paramref name="version"/> of <paramref name="name"/> (its folder, and any alias pointing at it): for a
+    /// registration that failed before it was complete, so that no half-registered version stays behind.
+    /// </summary>
+    public void DeleteVersion(string name, int version)
+    {
+        CheckName("registered model", name);
+        foreach (var (alias, target) in Aliases(name).Where(a => a.Value == version)) File.Delete(Path.Combine(ModelFolder(name), "aliases", alias));
+        var folder = Path.Combine(ModelFolder(name), $"version-{version}");
+        if (!Directory.Exists(folder)) return;
+        // Renamed first (MLflow never lists a hidden folder), then removed: a reader sees the version whole or not at all.
+        var doomed = Path.Combine(ModelFolder(name), $".deleted-version-{version}-{Guid.NewGuid():N}");
+        Directory.Move(folder, doomed);
+        Directory.Delete(doomed, recursive: true);
+        Touch(name, Now());
     }
 
     /// <summary>The registered model's meta.yaml, checked: its creation time and description.</summary>
@@ -67,7 +99,7 @@ public sealed partial class MlflowStore
     public void SetAlias(string name, string alias, int version)
     {
         CheckName("alias", alias);
-        if (Versions(name).All(v => v.Version != version)) throw new ArgumentException($"'{name}' has no version {version}.");
+        RequireVersion(name, version);
         ReadModel(name);
         var folder = ModelFolder(name);
         StagedFile.WriteText(Path.Combine(folder, StagedFile.StagingFolder), Path.Combine(folder, "aliases", alias), version.ToString(CultureInfo.InvariantCulture));
@@ -81,10 +113,18 @@ public sealed partial class MlflowStore
     public void SetVersionTag(string name, int version, string key, string value)
     {
         CheckName("model version tag", key);
-        if (Versions(name).All(v => v.Version != version)) throw new ArgumentException($"'{name}' has no version {version}.");
+        RequireVersion(name, version);
         var folder = ModelFolder(name);
         StagedFile.WriteText(Path.Combine(folder, StagedFile.StagingFolder), Path.Combine(folder, $"version-{version}", "tags", key), value);
         Touch(name, Now());
+    }
+
+    /// <summary>The version exists and reads (only it: another version's fault does not stop an alias or a tag on this one).</summary>
+    private void RequireVersion(string name, int version)
+    {
+        CheckName("registered model", name);
+        if (version <= 0 || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml"))) throw new ArgumentException($"'{name}' has no version {version}.");
+        Get(name, version);
     }
 
     /// <summary>Every version of <paramref name="name"/>, oldest first.</summary>
@@ -112,13 +152,20 @@ public sealed partial class MlflowStore
         if (!Uri.TryCreate(source, UriKind.Absolute, out var sourceUri))
             throw StoreError.Malformed(meta.Path, $"field 'source' is '{source}', expected the URI of the model's folder (file:///…/artifacts/model).");
         var aliases = Aliases(name).Where(a => a.Value == version).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
-        // Find the run under this store, so a moved or copied mlruns folder still resolves; fall back to the recorded source.
-        var local = ExperimentFolders().Select(e => Path.Combine(e, runId)).FirstOrDefault(Directory.Exists);
+        // The run under this store, so a moved or copied mlruns folder resolves to its own files. Never the recorded source
+        // elsewhere: a copy missing the run would otherwise load another store's model, which may have changed since.
+        var local = ExperimentFolders().Select(e => Path.Combine(e, runId)).FirstOrDefault(Directory.Exists)
+            ?? throw StoreError.Malformed(meta.Path, $"its run {runId} is not in this store ({Root}); its recorded source is {sourceUri.LocalPath}" +
+                (sourceUri.IsFile && !IsUnder(sourceUri.LocalPath, Root) ? ", in another store, which this store does not read" : "") +
+                $". Copy the run's folder (mlruns/<experiment>/{runId}) into this store, or remove version-{version}'s folder.");
         var artifactPath = source.Contains("/artifacts/", StringComparison.Ordinal) ? source[(source.LastIndexOf("/artifacts/", StringComparison.Ordinal) + "/artifacts/".Length)..] : "model";
-        var directory = local is not null ? Path.Combine(local, "artifacts", artifactPath) : sourceUri.LocalPath;
+        var directory = Path.Combine(local, "artifacts", artifactPath);
         CheckModelFiles(directory);
         return new RegisteredVersion(name, version, runId, source, directory, aliases) { Tags = VersionTags(name, version), Description = meta.Optional("description") };
     }
+
+    private static bool IsUnder(string path, string root) =>
+        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>The tags of a version (<c>version-N/tags/</c>; keys may hold '/', as MLflow's do), by key.</summary>
     private IReadOnlyDictionary<string, string> VersionTags(string name, int version)
@@ -161,21 +208,33 @@ public sealed partial class MlflowStore
         if (!match.Success) throw new ArgumentException($"'{modelUri}' is not a model URI: expected models:/<name>@<alias> or models:/<name>/<version>.");
         var name = match.Groups["name"].Value;
         CheckName("registered model", name);
-        if (!Directory.Exists(ModelFolder(name))) throw new KeyNotFoundException($"{modelUri}: no registered model '{name}' in {Root}.");
+        if (!Directory.Exists(ModelFolder(name)))
+            throw new ModelNotFoundException($"{modelUri}: no registered model '{name}' in {Root}; run 04-train (it registers the model), or point POPHEALTH_DATA at the data root that holds it.");
         int version;
         if (match.Groups["alias"].Success)
         {
             var alias = match.Groups["alias"].Value;
             CheckName("alias", alias);
             var aliasFile = Path.Combine(ModelFolder(name), "aliases", alias);
-            if (!File.Exists(aliasFile)) throw new KeyNotFoundException($"{modelUri}: '{name}' has no alias '{alias}'.");
+            if (!File.Exists(aliasFile))
+                throw new ModelNotFoundException($"{modelUri}: '{name}' has no alias '{alias}' in {Root} (versions: {VersionList(name)}); " +
+                    "run 04-train, which moves the alias when its model passes the promotion rules, or name a version (models:/<name>/<version>).");
             version = ReadAlias(name, aliasFile);
             if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
                 throw StoreError.Malformed(aliasFile, $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
         }
         else if (!int.TryParse(match.Groups["version"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out version)
                  || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-            throw new KeyNotFoundException($"{modelUri}: '{name}' has no version {match.Groups["version"].Value}.");
+            throw new ModelNotFoundException($"{modelUri}: '{name}' has no version {match.Groups["version"].Value} in {Root} (versions: {VersionList(name)}).");
         return Get(name, version);
+    }
+
+    /// <summary>The version numbers a model's folder holds, for messages ("none" when it has none).</summary>
+    private string VersionList(string name)
+    {
+        var numbers = Directory.EnumerateDirectories(ModelFolder(name), "version-*")
+            .Select(d => int.TryParse(Path.GetFileName(d)["version-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
+            .Where(v => v > 0 && File.Exists(Path.Combine(ModelFolder(name), $"version-{v}", "meta.yaml"))).Order().ToArray();
+        return numbers.Length == 0 ? "none" : string.Join(", ", numbers);
     }
 }

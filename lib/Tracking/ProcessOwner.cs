@@ -1,7 +1,7 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using PopHealth.Workbook;
 
 namespace PopHealth.Tracking;
 
@@ -60,22 +60,7 @@ internal sealed record ProcessOwner(string Machine, int Pid, DateTime ProcessSta
     {
         if (!string.Equals(Machine, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return false;
         if (Pid == Environment.ProcessId) return (ProcessStarted - Current.ProcessStarted).Duration() > StartTolerance;
-        try
-        {
-            using var process = Process.GetProcessById(Pid);
-            return (process.StartTime.ToUniversalTime() - ProcessStarted).Duration() > StartTolerance;
-        }
-        catch (ArgumentException)
-        {
-            return true; // no process with this id
-        }
-        catch (InvalidOperationException)
-        {
-            return true; // it exited while being looked at
-        }
-        catch (Win32Exception)
-        {
-            return false; // not ours to inspect: assume alive
-        }
+        if (!LocalProcesses.TryGetStart(Pid, out var started)) return true; // no process with this id
+        return started is { } start && (start - ProcessStarted).Duration() > StartTolerance; // not ours to inspect: assume alive
     }
 }

@@ -99,7 +99,7 @@ internal static class StagedFile
     public const string StagingFolder = ".staging";
 
     /// <summary>The temporary files <see cref="AtomicFile"/> leaves beside a target when a process dies mid-write.</summary>
-    public static readonly Regex AtomicTemporary = new(@"^\..+\.\d+\.[0-9a-f]{32}\.tmp$", RegexOptions.Compiled);
+    public static Regex AtomicTemporary => AtomicFile.TemporaryName;
 
     public static void WriteText(string staging, string target, string text) =>
         Commit(staging, target, staged => AtomicFile.WriteAllText(staged, text));

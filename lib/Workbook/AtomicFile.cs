@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace PopHealth.Workbook;
 
 /// <summary>
@@ -52,7 +54,51 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text) =>
         Write(path, (Stream stream) => { using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true); writer.Write(text); });
 
-    /// <summary>A hidden sibling of <paramref name="path"/>: same folder (so the rename is atomic), unique name.</summary>
+    /// <summary>A hidden sibling of <paramref name="path"/>: same folder (so the rename is atomic), unique name naming the writing process.</summary>
     internal static string TemporaryPathFor(string path) =>
         Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>The name of a temporary file <see cref="TemporaryPathFor"/> gives: <c>.&lt;target&gt;.&lt;pid&gt;.&lt;32 hex&gt;.tmp</c>.</summary>
+    public static readonly Regex TemporaryName = new(@"^\.(?<target>.+)\.(?<pid>\d+)\.[0-9a-f]{32}\.tmp$", RegexOptions.Compiled);
+
+    /// <summary>Two readings of a process's start time, or of a file's, can differ by clock rounding.</summary>
+    private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Removes the temporary files that writers killed mid-write (kill -9, a power cut) left in <paramref name="folder"/>
+    /// (only those of <paramref name="target"/> when given): a file is removed only when the process named in it is gone from
+    /// this machine, that is no process has its id, or the one that has it started after the file was last written (the id
+    /// was reused). A live writer's temporary file, this process's own and any other file are left alone. Returns the
+    /// files removed. A folder shared by several machines may hold a live writer of another machine whose id is free
+    /// here: sweep such folders only from the machine that writes them.
+    /// </summary>
+    public static IReadOnlyList<string> SweepLeftovers(string folder, string? target = null)
+    {
+        if (!Directory.Exists(folder)) return [];
+        var removed = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
+        {
+            var match = TemporaryName.Match(Path.GetFileName(file));
+            if (!match.Success || (target is not null && match.Groups["target"].Value != target)) continue;
+            if (!int.TryParse(match.Groups["pid"].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
+            if (!WriterIsGone(pid, File.GetLastWriteTimeUtc(file))) continue;
+            try
+            {
+                File.Delete(file);
+                removed.Add(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Removed by another sweeper a moment ago, or not ours to remove: the next open tries again.
+            }
+        }
+        return removed;
+    }
+
+    private static bool WriterIsGone(int pid, DateTime lastWrittenUtc)
+    {
+        if (pid == Environment.ProcessId) return false; // this process's own write, perhaps under way on another thread
+        if (!LocalProcesses.TryGetStart(pid, out var started)) return true;
+        return started is { } start && start > lastWrittenUtc + ClockTolerance;
+    }
 }

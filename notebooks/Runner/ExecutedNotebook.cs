@@ -88,7 +88,8 @@ public sealed class ExecutedNotebook
     /// The workbook's refusals: errors whose message says what is wrong and what to do, so a stack trace adds nothing.
     /// </summary>
     private static readonly string[] Refusals =
-        ["System.IO.InvalidDataException", "PopHealth.Workbook.WorkbookParameterException", "System.IO.FileNotFoundException", "System.IO.DirectoryNotFoundException"];
+        ["System.IO.InvalidDataException", "PopHealth.Workbook.WorkbookParameterException", "System.IO.FileNotFoundException", "System.IO.DirectoryNotFoundException",
+         "PopHealth.Scoring.ScoringInputException", "PopHealth.Tracking.ModelNotFoundException"];
 
     /// <summary>
     /// Errors as a reader should see them. dotnet-repl writes an exception's stack trace twice, in the message and again

@@ -124,9 +124,9 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
     public async Task An_unknown_alias_or_version_and_a_corrupt_model_are_named()
     {
         var input = await fixture.Input("ok.parquet", 50);
-        Assert.Contains("no alias 'staging'", (await Assert.ThrowsAsync<KeyNotFoundException>(() =>
+        Assert.Contains("no alias 'staging'", (await Assert.ThrowsAsync<ModelNotFoundException>(() =>
             BatchScorer.ScoreAsync(input, Output("a.parquet"), fixture.Store, new ScoringOptions("models:/pophealth-rfhlth@staging")))).Message);
-        Assert.Contains("no version 7", (await Assert.ThrowsAsync<KeyNotFoundException>(() =>
+        Assert.Contains("no version 7", (await Assert.ThrowsAsync<ModelNotFoundException>(() =>
             BatchScorer.ScoreAsync(input, Output("b.parquet"), fixture.Store, new ScoringOptions("models:/pophealth-rfhlth/7")))).Message);
 
         // Versions whose model files are damaged: the ONNX export, the signature, the ML.NET model when there is no export.

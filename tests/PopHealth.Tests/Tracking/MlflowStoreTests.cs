@@ -79,9 +79,9 @@ public class MlflowStoreTests
         Assert.Equal(version["source"], version["storage_location"]);
         Assert.Equal("2", File.ReadAllText(temp.File("mlruns/models/pophealth-rfhlth/aliases/prod")));
 
-        Assert.Contains("no alias 'staging'", Assert.Throws<KeyNotFoundException>(() => store.Resolve("models:/pophealth-rfhlth@staging")).Message);
-        Assert.Contains("no version 9", Assert.Throws<KeyNotFoundException>(() => store.Resolve("models:/pophealth-rfhlth/9")).Message);
-        Assert.Contains("no registered model 'other'", Assert.Throws<KeyNotFoundException>(() => store.Resolve("models:/other@prod")).Message);
+        Assert.Contains("no alias 'staging'", Assert.Throws<ModelNotFoundException>(() => store.Resolve("models:/pophealth-rfhlth@staging")).Message);
+        Assert.Contains("no version 9", Assert.Throws<ModelNotFoundException>(() => store.Resolve("models:/pophealth-rfhlth/9")).Message);
+        Assert.Contains("no registered model 'other'", Assert.Throws<ModelNotFoundException>(() => store.Resolve("models:/other@prod")).Message);
         Assert.Throws<ArgumentException>(() => store.Resolve("runs:/abc/model"));
         Assert.Throws<ArgumentException>(() => store.SetAlias("pophealth-rfhlth", "prod", 7));
     }
