@@ -77,8 +77,8 @@ public sealed record WorkbookParameters
         var synthRows = Get(WorkbookVariables.SynthRows);
         var scoreInput = Get(WorkbookVariables.ScoreInput);
 
-        var inputs = input is null ? [] : Split(input).Select(i => CheckInput(Resolve(i))).ToArray();
-        var years = year is null ? [] : Split(year).Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
+        var inputs = input is null ? [] : Split(WorkbookVariables.Input, input, "file").Select(i => CheckInput(Resolve(i))).ToArray();
+        var years = year is null ? [] : Split(WorkbookVariables.Year, year, "year").Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
         if (years.Length > 0 && inputs.Length > 1 && years.Length != inputs.Length)
             throw new WorkbookParameterException(WorkbookVariables.Year, year!, $"one survey year per source of {WorkbookVariables.Input} ({inputs.Length}), in the same order, separated by '{Path.PathSeparator}'");
         if (years.Length > 1 && inputs.Length <= 1)
@@ -117,7 +117,20 @@ public sealed record WorkbookParameters
     /// <summary>Source kinds <see cref="Inputs"/> may name (the converter reads each; anything else is refused here, naming the variable).</summary>
     public static readonly IReadOnlyList<string> InputExtensions = [".xpt", ".zip", ".csv", ".csv.gz"];
 
-    private static string[] Split(string list) => list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>
+    /// A list separated by the platform's path separator, none of whose entries may be empty: <c>"$A:$B"</c> with a variable
+    /// unset gives an empty entry (or only separators), and dropping it would silently run on fewer sources, or on the
+    /// embedded sample when none is left.
+    /// </summary>
+    private static string[] Split(string variable, string list, string what)
+    {
+        var entries = list.Split(Path.PathSeparator, StringSplitOptions.TrimEntries);
+        if (entries.All(e => e.Length == 0))
+            throw new WorkbookParameterException(variable, list, $"at least one {what} (it is set but lists none, as \"$A{Path.PathSeparator}$B\" gives when both are unset); unset it for the default");
+        if (entries.Any(e => e.Length == 0))
+            throw new WorkbookParameterException(variable, list, $"{what}s separated by '{Path.PathSeparator}', none of them empty (an empty entry is what an unset variable gives in \"$A{Path.PathSeparator}$B\")");
+        return entries;
+    }
 
     private static string CheckInput(string path)
     {

@@ -117,4 +117,20 @@ public class WorkbookParametersTests
         Assert.Equal("POPHEALTH_YEAR", error.Variable);
         Assert.Contains("one survey year per source", error.Message);
     }
+
+    [Theory]
+    [InlineData(":", "POPHEALTH_INPUT", "lists none")]
+    [InlineData("::", "POPHEALTH_INPUT", "lists none")]
+    [InlineData("a/2022.zip:", "POPHEALTH_INPUT", "none of them empty")]
+    [InlineData(":b/2023.zip", "POPHEALTH_INPUT", "none of them empty")]
+    [InlineData(":", "POPHEALTH_YEAR", "lists none")]
+    [InlineData("2022:", "POPHEALTH_YEAR", "none of them empty")]
+    public void A_list_with_an_empty_entry_names_the_variable_instead_of_falling_back(string value, string variable, string expected)
+    {
+        // Issue 24, item 5: POPHEALTH_INPUT=":" ("$A:$B" with both unset) silently meant the embedded synthetic sample.
+        var list = value.Replace(':', Path.PathSeparator);
+        var error = Assert.Throws<WorkbookParameterException>(() => Read((variable, list)));
+        Assert.Equal(variable, error.Variable);
+        Assert.Contains(expected, error.Message);
+    }
 }
