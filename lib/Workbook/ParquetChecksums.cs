@@ -25,7 +25,7 @@ public static class ParquetChecksums
     /// <summary>
     /// Copies the Parquet file <paramref name="source"/> (as Parquet.Net writes them: pages from its magic to its footer)
     /// to the new file <paramref name="target"/> with every page's CRC-32 in its header, and the footer's page offsets,
-    /// chunk and row-group sizes moved by the bytes the headers grew: what <see cref="ParquetFrames.WriteAsync(string, Parquet.Schema.ParquetSchema, Func{Parquet.ParquetWriter, Task}, IReadOnlyDictionary{string, string}?, Parquet.ParquetOptions?)"/>
+    /// chunk and row-group sizes moved by the bytes the headers grew: what <see cref="ParquetFrames.WriteAsync(string, Parquet.Schema.ParquetSchema, Func{Parquet.ParquetWriter, Task}, IReadOnlyDictionary{string, string}?, Parquet.ParquetOptions?, Func{string, Task}?)"/>
     /// does while Parquet.Net writes, through the same <see cref="PageChecksumStream"/>.
     /// </summary>
     public static void Add(string source, string target)

@@ -71,10 +71,10 @@ public static class ParquetFrames
         }
     }
 
-    /// <summary>The first <paramref name="rows"/> rows of <paramref name="path"/>, reading only the row groups they are in.</summary>
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="path"/> (all of them when it has fewer), reading only the first row group.</summary>
     public static async Task<DataFrame> ReadHeadAsync(string path, int rows = 8)
     {
-        await foreach (var group in ReadRowGroupsAsync(path)) return group.Head(rows);
+        await foreach (var group in ReadRowGroupsAsync(path)) return group.Preview(rows);
         return await ReadAsync(path); // no row groups: the (empty) table itself
     }
 
@@ -115,30 +115,35 @@ public static class ParquetFrames
     /// The one way the workbook writes a Parquet file: Snappy-compressed, every page with its CRC-32 (set as the page is
     /// written: see <see cref="PageChecksumStream"/> and <see cref="ParquetChecksums"/>), atomically (a temporary file, then renamed), with <paramref name="metadata"/> as its
     /// key-value metadata; <paramref name="write"/> adds the row groups (and may set the metadata itself, at the end).
+    /// <paramref name="check"/>, when given, reads the finished temporary file before it replaces <paramref name="path"/>:
+    /// an error there leaves whatever <paramref name="path"/> held.
     /// </summary>
     public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null,
-        ParquetOptions? options = null) =>
+        ParquetOptions? options = null, Func<string, Task>? check = null) =>
         AtomicFile.WriteFileAsync(path, async temporary =>
         {
             // Parquet.Net writes no page checksums: they are set in each page's header as its pages pass to the file.
-            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            var pages = new PageChecksumStream(file, Path.GetFullPath(path));
-            await using (var writer = await ParquetWriter.CreateAsync(schema, pages, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
-                try
+                var pages = new PageChecksumStream(file, Path.GetFullPath(path));
+                await using (var writer = await ParquetWriter.CreateAsync(schema, pages, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
                 {
-                    await write(writer);
-                    pages.EndOfPages();
+                    if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
+                    try
+                    {
+                        await write(writer);
+                        pages.EndOfPages();
+                    }
+                    catch
+                    {
+                        pages.Abandon(); // the footer the writer still writes on its way out goes nowhere
+                        throw;
+                    }
                 }
-                catch
-                {
-                    pages.Abandon(); // the footer the writer still writes on its way out goes nowhere
-                    throw;
-                }
+                pages.Finish();
+                file.Flush(flushToDisk: true);
             }
-            pages.Finish();
-            file.Flush(flushToDisk: true);
+            if (check is not null) await check(temporary);
         });
 
     /// <summary>

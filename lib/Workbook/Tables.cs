@@ -21,6 +21,16 @@ public static class Tables
         return new DataFrame(columns);
     }
 
+    /// <summary>
+    /// The first <paramref name="rows"/> rows of <paramref name="frame"/>, or all of them when it has fewer: what notebooks
+    /// show as a first look (DataFrame's own <c>Head</c> throws on a table shorter than asked for).
+    /// </summary>
+    public static DataFrame Preview(this DataFrame frame, int rows = 5)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        return frame.Head((int)Math.Min(rows, frame.Rows.Count));
+    }
+
     /// <summary>A numeric column's values as nullable doubles (null = unknown); an absent or non-numeric column is an error naming it.</summary>
     public static double?[] Numbers(this DataFrame frame, string column)
     {

@@ -15,6 +15,14 @@ public sealed record WorkbookParameters
     public const int DefaultSeed = 20240601;
     public const int DefaultSampleRows = 100_000;
     public const int DefaultSynthRows = 10_000;
+    /// <summary>
+    /// The smallest embedded sample: every notebook runs on it, and 04's held-out fifth still holds about 200 respondents
+    /// (some 35 in fair or poor health). Fewer would train and "validate" on a handful of rows.
+    /// </summary>
+    public const int MinSampleRows = 1_000;
+    /// <summary>The fewest synthetic respondents 05 draws: one is enough to score in 06, and every notebook shows what it has.</summary>
+    public const int MinSynthRows = 1;
+    public const int MaxRows = 50_000_000;
 
     /// <summary>BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty for the embedded synthetic sample.</summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
@@ -90,8 +98,8 @@ public sealed record WorkbookParameters
             DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : CheckDataRoot(Resolve(data)),
             Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException(WorkbookVariables.Recipe, recipe, Recipes.Expected),
             Seed = seed is null ? DefaultSeed : ParseInt(WorkbookVariables.Seed, seed, int.MinValue, int.MaxValue),
-            SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt(WorkbookVariables.SampleRows, sampleRows, 1, 50_000_000),
-            SynthRows = synthRows is null ? DefaultSynthRows : ParseInt(WorkbookVariables.SynthRows, synthRows, 1, 50_000_000),
+            SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt(WorkbookVariables.SampleRows, sampleRows, MinSampleRows, MaxRows),
+            SynthRows = synthRows is null ? DefaultSynthRows : ParseInt(WorkbookVariables.SynthRows, synthRows, MinSynthRows, MaxRows),
             ScoreInputOverride = scoreInput is null ? null : Resolve(scoreInput),
             Sources = sources,
         };

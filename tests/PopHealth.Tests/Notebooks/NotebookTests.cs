@@ -161,6 +161,7 @@ public class NotebookTests(NotebookSession session)
         { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(session.Input)! };
         foreach (var (key, value) in session.Environment) start.Environment[key] = value;
         start.Environment["POPHEALTH_INPUT"] = Path.GetFileName(session.Input);
+        start.Environment["POPHEALTH_YEAR"] = "2024"; // the session's made-up file states no year
         start.Environment["POPHEALTH_DATA"] = "relative-data";
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();

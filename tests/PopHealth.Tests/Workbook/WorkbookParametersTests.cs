@@ -60,7 +60,9 @@ public class WorkbookParametersTests
     [Theory]
     [InlineData("POPHEALTH_RECIPE", "fancy", "'seed' or 'improved'")]
     [InlineData("POPHEALTH_SEED", "abc", "a whole number")]
-    [InlineData("POPHEALTH_SAMPLE_ROWS", "0", "from 1 to")]
+    [InlineData("POPHEALTH_SAMPLE_ROWS", "0", "from 1,000 to")]
+    [InlineData("POPHEALTH_SAMPLE_ROWS", "999", "from 1,000 to")]
+    [InlineData("POPHEALTH_SYNTH_ROWS", "0", "from 1 to")]
     [InlineData("POPHEALTH_YEAR", "16", "from 1,984 to 2,100")]
     public void Bad_values_name_the_variable_and_what_was_expected(string variable, string value, string expected)
     {
