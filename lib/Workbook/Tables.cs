@@ -22,13 +22,13 @@ public static class Tables
     }
 
     /// <summary>
-    /// The first <paramref name="rows"/> rows of <paramref name="frame"/>, or all of them when it has fewer: what notebooks
-    /// show as a first look (DataFrame's own <c>Head</c> throws on a table shorter than asked for).
+    /// The first <paramref name="rows"/> rows of <paramref name="frame"/>, or the table itself when it has no more: what
+    /// notebooks show as a first look (DataFrame's own <c>Head</c> throws on a table shorter than asked for, or empty).
     /// </summary>
     public static DataFrame Preview(this DataFrame frame, int rows = 5)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        return frame.Head((int)Math.Min(rows, frame.Rows.Count));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        return frame.Rows.Count <= rows ? frame : frame.Head(rows);
     }
 
     /// <summary>A numeric column's values as nullable doubles (null = unknown); an absent or non-numeric column is an error naming it.</summary>

@@ -151,4 +151,31 @@ public class SurveyYearTests
         Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key));
         Assert.Equal(["brfss.parquet", "poverty_thresholds.parquet"], Directory.GetFiles(Path.GetDirectoryName(good.InterimBrfss)!).Select(Path.GetFileName).Order());
     }
+
+    /// <summary>The header and first <paramref name="rows"/> respondents of the shipped 2016 extract (IYEAR 2016), as a CSV.</summary>
+    internal static string Slice2016(TempFolder temp, string name, int rows)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        File.WriteAllLines(temp.File(name), Enumerable.Range(0, rows + 1).Select(_ => reader.ReadLine()!));
+        return temp.File(name);
+    }
+
+    [Fact]
+    public async Task A_refused_merge_of_several_years_names_the_users_sources()
+    {
+        // Issue 24, item 9: the merge converts into temporary part-{i}.parquet files, and its refusals named those.
+        using var temp = Repo.Temp();
+        var sep = Path.PathSeparator;
+        var grouped = NationalSlice.Write(temp.File("grouped-2022.csv"), 2022, 500);
+        var llcp = Slice2016(temp, "llcp-2016.csv", 500);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, $"{llcp}{sep}{grouped}", $"2016{sep}2022")));
+        Assert.Equal("grouped-2022.csv (LLCP2022-grouped) is not the same kind of extract as llcp-2016.csv (LLCP2016): their columns would not mean the same; pool extracts of one kind.", error.Message);
+
+        var again = NationalSlice.Write(temp.File("grouped-2022-again.csv"), 2022, 500, (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2022"));
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, $"{grouped}{sep}{again}", $"2022{sep}2022")));
+        Assert.StartsWith("grouped-2022.csv and grouped-2022-again.csv are all of survey year 2022", error.Message);
+        Assert.DoesNotContain("part-", error.Message);
+        Assert.False(File.Exists(Parameters(temp, grouped).InterimBrfss));
+    }
 }
