@@ -11,7 +11,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Ingest;
 
 /// <summary>Options for <see cref="BrfssConverter.ConvertAsync"/>.</summary>
-/// <param name="Year">Year profile to use; null detects it from the variables present.</param>
+/// <param name="Year">Survey year (<c>POPHEALTH_YEAR</c>); null takes the year the file states (<see cref="StatedYear"/>), and refuses a file that states none.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group and per read batch: memory follows this, not the file.</param>
 /// <param name="Synthetic">Whether the source is generated data (recorded in the file's metadata).</param>
 public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 25_000, bool Synthetic = false);
@@ -100,8 +100,8 @@ public static class BrfssConverter
         if (given is not null) return laidOut;
         var ofKind = BrfssYearProfile.Fitting(names, source);
         return ofKind.FirstOrDefault(p => p.Year == year)
-            ?? throw new InvalidDataException($"{source} states survey year {year}, but the workbook knows this kind of file ({laidOut.Name} and its like) only for " +
-                $"{string.Join(", ", ofKind.Select(p => p.Year).Order())}: it does not know {year}'s codes. Convert a file of one of those years.");
+            ?? throw new InvalidDataException($"{source} states survey year {year}, but the workbook has profiles for files like it only for " +
+                $"{string.Join(", ", ofKind.Select(p => p.Year).Order())}: it does not know {year}'s codes for them. Convert a file of one of those years.");
     }
 
     /// <summary>Which source columns are written, under which names and Parquet types.</summary>

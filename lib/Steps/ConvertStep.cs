@@ -55,7 +55,7 @@ public static class ConvertStep
 
     /// <summary>
     /// Several sources, one survey year each: each converted with its own year's profile (its year from
-    /// <c>POPHEALTH_YEAR</c>, else detected), then merged into one interim table with a <c>survey_year</c> column.
+    /// <c>POPHEALTH_YEAR</c>, else the one the file states), then merged into one interim table with a <c>survey_year</c> column.
     /// The thresholds written are the latest year's.
     /// </summary>
     private static async Task<ConvertResult> ConvertYearsAsync(WorkbookParameters parameters, IProgress<string>? progress)

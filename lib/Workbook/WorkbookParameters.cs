@@ -26,7 +26,7 @@ public sealed record WorkbookParameters
 
     /// <summary>BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty for the embedded synthetic sample.</summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
-    /// <summary>Survey years of <see cref="Inputs"/>, in the same order; empty to detect each from the variables present.</summary>
+    /// <summary>Survey years of <see cref="Inputs"/>, in the same order; empty to take the year each file states (its IYEAR, or a non-empty YEAR).</summary>
     public IReadOnlyList<int> Years { get; init; } = [];
     /// <summary>Root folder of every output.</summary>
     public required string DataRoot { get; init; }
@@ -109,7 +109,7 @@ public sealed record WorkbookParameters
     public IReadOnlyList<ParameterSetting> Describe() => WorkbookVariables.All.Where(v => v.Parameter).Select(v => Row(v, v.Name switch
     {
         WorkbookVariables.Input => Inputs.Count == 0 ? "(embedded synthetic sample)" : string.Join(Path.PathSeparator, Inputs),
-        WorkbookVariables.Year => Years.Count == 0 ? "(detected from the variables present)" : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
+        WorkbookVariables.Year => Years.Count == 0 ? "(the year the file states: IYEAR or YEAR)" : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
         WorkbookVariables.Data => DataRoot,
         WorkbookVariables.Recipe => Recipe.Name(),
         WorkbookVariables.Seed => Seed.ToString(CultureInfo.InvariantCulture),

@@ -32,7 +32,7 @@ public static class WorkbookVariables
     public static IReadOnlyList<WorkbookVariable> All { get; } =
     [
         new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz; several separated by the platform's path separator (one survey year each)", "the embedded synthetic sample, generated into <data>/raw/", true),
-        new(Year, "BRFSS year profile; with several sources, their survey years in the same order", "detected from the variables present", true),
+        new(Year, "survey year of the source (it picks the year profile and the poverty thresholds); with several sources, their years in the same order", "the year the file states (IYEAR, or a non-empty YEAR); a file that states none needs it", true),
         new(Data, "root folder of every output", "data/ at the repository root", true),
         new(Recipe, "feature recipe: seed (the original's, for parity) or improved", "improved", true),
         new(Seed, "random seed for everything", WorkbookParameters.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), true),

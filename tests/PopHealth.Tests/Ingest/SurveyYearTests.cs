@@ -64,6 +64,10 @@ public class SurveyYearTests
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, csv, "2024")));
         Assert.Equal("POPHEALTH_YEAR=2024, but grouped-2022.csv states survey year 2022 in its YEAR column. Set POPHEALTH_YEAR to 2022, or point POPHEALTH_INPUT at the 2024 file.", error.Message);
+
+        var older = NationalSlice.Write(temp.File("grouped-2019.csv"), 2022, 200, (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2019"));
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, older)));
+        Assert.Equal("grouped-2019.csv states survey year 2019, but the workbook has profiles for files like it only for 2022, 2023, 2024: it does not know 2019's codes for them. Convert a file of one of those years.", error.Message);
     }
 
     /// <summary>A CSV with the 2024 file's marker variables and the given interview years (IYEAR), in that order.</summary>
