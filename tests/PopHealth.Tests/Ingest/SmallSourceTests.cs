@@ -34,4 +34,21 @@ public class SmallSourceTests
         Assert.Equal("header-only.csv: no data rows (only the names of its columns): there is nothing to convert. Point POPHEALTH_INPUT at a file with respondents.", error.Message);
         Assert.Equal(table, File.ReadAllBytes(earlier.InterimBrfss));
     }
+
+    [Fact]
+    public async Task Four_respondents_go_through_the_transform()
+    {
+        // Issue 24, item 7 (found with the notebook test): 03 on four respondents failed writing its table, its candidate
+        // decision holding the NaN AUCs of folds without both classes, which JSON cannot write.
+        using var temp = Repo.Temp();
+        var parameters = SurveyYearTests.Parameters(temp, SurveyYearTests.Slice2016(temp, "four.csv", 4));
+        await ConvertStep.RunAsync(parameters);
+        var features = await TransformStep.RunAsync(parameters);
+        var decision = Assert.Single(features.Candidates);
+        Assert.False(decision.Kept);
+        Assert.Matches(@"^interview_month dropped: \d training respondents \(\d in fair or poor health\) are too few to cross-validate it on 3 folds\.$", decision.Reason);
+        var read = await PopHealth.Features.FeatureSet.ReadAsync(parameters.ProcessedFeatures);
+        Assert.Equal(features.Rows, read.Rows);
+        Assert.Equal(decision.Reason, Assert.Single(read.Candidates).Reason);
+    }
 }
