@@ -111,14 +111,14 @@ public static class ParquetChecksums
     {
         using var input = File.OpenHandle(path);
         var (metadata, _) = ReadFooter(input, path);
-        var chunks = Chunks(metadata, path).ToList();
+        _ = Chunks(metadata, path).Count(); // checks every chunk against the schema and its row group
         var groups = ((metadata[4] as ThriftList)?.Items ?? []).OfType<ThriftStruct>().Select(g => g.Number(3)!.Value).ToArray();
         return new FooterSummary(groups.Sum(), groups, Leaves(metadata, path).Select(l => l.Path).ToArray());
     }
 
     /// <summary>
-    /// Whether a reader's view of <paramref name="path"/> (its row count, row groups' rows and columns) is the footer's as
-    /// <see cref="VerifyFooter"/> read it: a damaged footer can send two parsers different ways (Parquet.Net has read a
+    /// Refuses <paramref name="path"/> unless a reader's view of it (its row count, row groups' rows and columns) is the footer's
+    /// as <see cref="VerifyFooter"/> read it: a damaged footer can send two parsers different ways (Parquet.Net has read a
     /// footer whose schema holds an unknown field as one without row groups: a table of no rows).
     /// </summary>
     public static void CheckSameView(string path, FooterSummary footer, long rows, IReadOnlyList<long> groupRows, IReadOnlyList<string> columns)
@@ -169,7 +169,7 @@ public static class ParquetChecksums
             throw NotParquet(path, $"its footer is damaged: {e.Message}");
         }
         if (position != footerLength) throw FooterDamaged(path, $"its metadata ends {footerLength - position:N0} bytes before the footer does");
-        if (metadata.Fields.FirstOrDefault(f => f.Id is < 1 or > FileMetaDataFields) is { Id: var unknown } && unknown != 0)
+        if (metadata.Fields.Where(f => f.Id is < 1 or > FileMetaDataFields).Select(f => (int?)f.Id).FirstOrDefault() is { } unknown)
             throw FooterDamaged(path, $"it holds field {unknown}, which Parquet does not define");
         CheckFooterChecksum(metadata, path);
         return (metadata, start);
@@ -258,7 +258,7 @@ public static class ParquetChecksums
                 if (name != leaves[c].Path || meta.Number(1) != leaves[c].Type)
                     throw FooterDamaged(path, $"column {c + 1} of row group {g + 1} is '{name}' of type {meta.Number(1)}, but the schema's is '{leaves[c].Path}' of type {leaves[c].Type}");
                 if (meta.Number(5) is not { } values || values < 0 || (!leaves[c].Repeated && values != rows))
-                    throw FooterDamaged(path, $"row group {g + 1} says it has {rows:N0} rows, but its column '{name}' {(meta.Number(5) is { } v ? $"{v:N0} values" : "no number of values")} (a reader would invent or drop rows)");
+                    throw FooterDamaged(path, $"row group {g + 1} says it has {rows:N0} rows, but its column '{name}' holds {(meta.Number(5) is { } v ? $"{v:N0} values" : "no number of values")} (a reader would invent or drop rows)");
                 // A required column holds no nulls: statistics (12) counting some (3) mean its repetition was changed.
                 if (leaves[c].Required && (meta[12] as ThriftStruct)?.Number(3) is > 0 and var nulls)
                     throw FooterDamaged(path, $"column '{name}' is required (no nulls), but its statistics count {nulls:N0} nulls in row group {g + 1}");
