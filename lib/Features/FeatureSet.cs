@@ -22,14 +22,15 @@ public sealed record RowAccount(string Step, long Rows, string Reason);
 /// <param name="Rows">Training respondents the cross-validation used (never a test respondent).</param>
 /// <param name="MinimumGain">The rule: kept when the mean gain is at least this.</param>
 /// <param name="Setting">The reference model setting both fits used.</param>
+/// <param name="Untested">Why the candidate could not be cross-validated (then it is dropped, and the AUCs are 0); null when it was.</param>
 public sealed record CandidateDecision(string Feature, bool Kept, double AucWith, double AucWithout, IReadOnlyList<double> FoldGains, int Rows,
-    double MinimumGain, string Setting)
+    double MinimumGain, string Setting, string? Untested = null)
 {
     public double Gain => AucWith - AucWithout;
 
     /// <summary>One sentence: what was decided and why.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public string Reason => string.Create(CultureInfo.InvariantCulture,
+    public string Reason => Untested is not null ? $"{Feature} dropped: {Untested}." : string.Create(CultureInfo.InvariantCulture,
         $"{Feature} {(Kept ? "kept" : "dropped")}: cross-validated AUC on {Rows:N0} training respondents {AucWith:F4} with it, {AucWithout:F4} without " +
         $"(gain {Gain:+0.0000;-0.0000}, folds {string.Join(" / ", FoldGains.Select(g => g.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)))}); " +
         $"the rule keeps a candidate whose mean gain is at least {MinimumGain:0.0000}.");

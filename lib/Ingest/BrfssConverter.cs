@@ -11,7 +11,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Ingest;
 
 /// <summary>Options for <see cref="BrfssConverter.ConvertAsync"/>.</summary>
-/// <param name="Year">Year profile to use; null detects it from the variables present.</param>
+/// <param name="Year">Survey year (<c>POPHEALTH_YEAR</c>); null takes the year the file states (<see cref="StatedYear"/>), and refuses a file that states none.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group and per read batch: memory follows this, not the file.</param>
 /// <param name="Synthetic">Whether the source is generated data (recorded in the file's metadata).</param>
 public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 25_000, bool Synthetic = false);
@@ -56,6 +56,12 @@ public static class BrfssConverter
 {
     public const string MetadataPrefix = "pophealth.";
 
+    /// <summary>
+    /// Converts <paramref name="input"/> to <paramref name="output"/>. The survey year is <see cref="ConversionOptions.Year"/>
+    /// or the one the file states (<see cref="StatedYear"/>: read while converting); a file with neither, no data rows, or
+    /// codes its profile does not allow (<see cref="ProfileCodes"/>) is refused before <paramref name="output"/> is replaced,
+    /// so an earlier good table stays.
+    /// </summary>
     public static async Task<ConversionReport> ConvertAsync(string input, string output, ConversionOptions? options = null, IProgress<long>? progress = null)
     {
         options ??= new ConversionOptions();
@@ -63,19 +69,39 @@ public static class BrfssConverter
         var watch = Stopwatch.StartNew();
         var hashing = Task.Run(() => Sha256(input)); // on its own thread: the third task for two cores, beside reading and writing
         using var source = BrfssSources.Open(input);
-        var profile = BrfssYearProfile.Detect(source.Columns.Select(c => c.Name), options.Year, source.SourceName);
+        var names = source.Columns.Select(c => c.Name).ToArray();
+        // The names tell the kind of file (its renames and columns); its year, and so its profile, is known once it is read.
+        var profile = options.Year is { } given ? BrfssYearProfile.Detect(names, given, source.SourceName) : BrfssYearProfile.Fitting(names, source.SourceName)[0];
         var layout = Layout.Of(source, profile);
         var tally = new MissingCodeTally(profile.KeyVariables.Where(v => layout.Fields.Any(f => f.Name == v && f.ClrType == typeof(double))));
+        var stated = new StatedYear(source.Columns, source.SourceName);
         IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing = new Dictionary<string, Dictionary<char, long>>();
         long rows = 0;
         await ParquetFrames.WriteAsync(output, layout.Schema, async writer =>
         {
-            rows = await WriteRowGroupsAsync(source, layout, writer, tally, options.RowGroupSize, progress);
+            rows = await WriteRowGroupsAsync(source, layout, writer, tally, stated, options.RowGroupSize, progress);
+            if (rows == 0)
+                throw new InvalidDataException($"{source.SourceName}: no data rows (only the names of its columns): there is nothing to convert. Point {WorkbookVariables.Input} at a file with respondents.");
+            profile = YearProfile(names, profile, stated, options.Year, source.SourceName);
             if (source is XptReader reader) sasMissing = reader.MissingCounts; // counted while reading
             writer.CustomMetadata = Provenance(source, profile, layout.Kept.Select(k => k.Column).ToArray(), options, rows, await hashing, layout.Renamed, layout.Dropped, sasMissing);
-        }, options: WriterOptions);
+        }, options: WriterOptions, check: written => ProfileCodes.VerifyAsync(written, profile, source.SourceName));
         return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, layout.Kept.Count, await hashing, options.Synthetic,
             watch.Elapsed, layout.Renamed, layout.Dropped, sasMissing, layout.Fields.Select(f => f.Name).ToArray(), tally);
+    }
+
+    /// <summary>
+    /// The profile of the survey year given (then already chosen, and the file must agree: <see cref="StatedYear.Resolve"/>)
+    /// or stated by the file, of the kind its columns were laid out for.
+    /// </summary>
+    private static BrfssYearProfile YearProfile(string[] names, BrfssYearProfile laidOut, StatedYear stated, int? given, string source)
+    {
+        var year = stated.Resolve(given, BrfssYearProfile.KnownYears);
+        if (given is not null) return laidOut;
+        var ofKind = BrfssYearProfile.Fitting(names, source);
+        return ofKind.FirstOrDefault(p => p.Year == year)
+            ?? throw new InvalidDataException($"{source} states survey year {year}, but the workbook has profiles for files like it only for " +
+                $"{string.Join(", ", ofKind.Select(p => p.Year).Order())}: it does not know {year}'s codes for them. Convert a file of one of those years.");
     }
 
     /// <summary>Which source columns are written, under which names and Parquet types.</summary>
@@ -117,7 +143,8 @@ public static class BrfssConverter
     /// A bounded producer/consumer pipeline: one task decodes the source into row blocks, this one writes each as a row
     /// group (Parquet encoding and compression) and counts the key variables' missing codes; the same few blocks go round.
     /// </summary>
-    private static async Task<long> WriteRowGroupsAsync(IColumnSource source, Layout layout, ParquetWriter writer, MissingCodeTally tally, int rowGroupSize, IProgress<long>? progress)
+    private static async Task<long> WriteRowGroupsAsync(IColumnSource source, Layout layout, ParquetWriter writer, MissingCodeTally tally, StatedYear stated,
+        int rowGroupSize, IProgress<long>? progress)
     {
         var empty = Channel.CreateBounded<RowBlock>(BlocksInFlight);
         var filled = Channel.CreateBounded<RowBlock>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
@@ -131,6 +158,7 @@ public static class BrfssConverter
             await foreach (var block in filled.Reader.ReadAllAsync(cancel.Token))
             {
                 await WriteRowGroupAsync(writer, layout, block);
+                stated.Add(block);
                 tally.AddRows(block.RowCount);
                 foreach (var (t, c) in tallied)
                 {

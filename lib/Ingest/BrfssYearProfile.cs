@@ -120,27 +120,47 @@ public sealed record BrfssYearProfile(
 
     public static IReadOnlyList<BrfssYearProfile> All { get; } = [Llcp2024, Llcp2023, Llcp2016, National2024Grouped, National2023Grouped, National2022Grouped];
 
+    /// <summary>The survey years the workbook has profiles for, in order.</summary>
+    public static IReadOnlyList<int> KnownYears { get; } = All.Select(p => p.Year).Distinct().Order().ToArray();
+
     /// <summary>
-    /// The profile for <paramref name="columns"/>: the one <paramref name="year"/> names if given (it must fit),
-    /// else the one whose signature variables are all present. <paramref name="source"/> names the file in errors.
+    /// What kind of file <paramref name="columns"/> are: the profiles whose marker variables are all present, of the first
+    /// such profile's kind (the same names, renames and dropped columns; they differ only in their year). Names tell the
+    /// kind, never the year: the year comes from the file (<see cref="StatedYear"/>) or <c>POPHEALTH_YEAR</c>.
+    /// <paramref name="source"/> names the file in errors.
     /// </summary>
-    public static BrfssYearProfile Detect(IEnumerable<string> columns, int? year = null, string? source = null)
+    public static IReadOnlyList<BrfssYearProfile> Fitting(IEnumerable<string> columns, string? source = null)
     {
         var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
         var fitting = All.Where(p => p.Signature.All(present.Contains)).ToList();
-        var file = source ?? "the source";
-        if (year is { } y)
-        {
-            var ofYear = All.Where(p => p.Year == y).ToList();
-            if (ofYear.Count == 0)
-                throw new InvalidDataException($"POPHEALTH_YEAR={y}: no profile for that year (known: {string.Join(", ", All.Select(p => p.Year).Distinct())}); set one of those, or leave it unset to detect the year.");
-            return fitting.FirstOrDefault(p => p.Year == y)
-                ?? throw new InvalidDataException($"POPHEALTH_YEAR={y}, but {file} lacks that year's variables: {Requirements(ofYear, present)}. "
-                    + $"Set POPHEALTH_INPUT to a BRFSS {y} file, or POPHEALTH_YEAR to the file's year (or leave it unset to detect it).");
-        }
-        return fitting.FirstOrDefault()
-            ?? throw new InvalidDataException($"{file}: cannot tell the BRFSS year: no year profile's marker variables are all present ({Requirements(All, present)}). "
+        if (fitting.Count == 0)
+            throw new InvalidDataException($"{source ?? "the source"}: cannot tell the BRFSS year: no year profile's marker variables are all present ({Requirements(All, present)}). "
                 + "Set POPHEALTH_INPUT to a BRFSS file (CDC's LLCPyyyy XPT, or an extract holding one of those sets of variables), or POPHEALTH_YEAR to its survey year.");
+        return fitting.Where(p => p.IsSameKindAs(fitting[0])).ToList();
+    }
+
+    /// <summary>Whether two profiles read the same columns the same way (the same extract in different years).</summary>
+    public bool IsSameKindAs(BrfssYearProfile other) =>
+        Signature.SequenceEqual(other.Signature) && Dropped.SequenceEqual(other.Dropped) && IncomeVariable == other.IncomeVariable
+        && Renames.Count == other.Renames.Count && Renames.All(r => other.Renames.TryGetValue(r.Key, out var v) && v == r.Value);
+
+    /// <summary>
+    /// The profile of survey year <paramref name="year"/> for <paramref name="columns"/> (it must fit them).
+    /// <paramref name="source"/> names the file in errors; <paramref name="yearOrigin"/> says where the year came from
+    /// (<c>POPHEALTH_YEAR=…</c> by default, or the file's own year column).
+    /// </summary>
+    public static BrfssYearProfile Detect(IEnumerable<string> columns, int year, string? source = null, string? yearOrigin = null)
+    {
+        var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
+        var file = source ?? "the source";
+        var origin = yearOrigin ?? $"POPHEALTH_YEAR={year}";
+        var ofYear = All.Where(p => p.Year == year).ToList();
+        if (ofYear.Count == 0)
+            throw new InvalidDataException($"{origin}: no profile for that year (known: {string.Join(", ", KnownYears)}): the workbook does not know that year's codes. "
+                + "Set POPHEALTH_YEAR to the file's survey year if it is one of those, or convert a file of one of those years.");
+        return ofYear.FirstOrDefault(p => p.Signature.All(present.Contains))
+            ?? throw new InvalidDataException($"{origin}, but {file} lacks that year's variables: {Requirements(ofYear, present)}. "
+                + $"Set POPHEALTH_INPUT to a BRFSS {year} file, or POPHEALTH_YEAR to the file's survey year.");
     }
 
     /// <summary>Each profile's marker variables, with those missing from <paramref name="present"/>; one list per profile, never merged.</summary>

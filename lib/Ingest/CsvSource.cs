@@ -107,10 +107,14 @@ public sealed class CsvSource : IColumnSource
 
     private ColumnKind[] Scan(out string[] names, out long rows)
     {
+        CheckIsText();
         using var scan = new CsvRecords(OpenText(), SourceName);
         if (!scan.Next(int.MaxValue))
             throw new InvalidDataException($"{SourceName}: empty file, no header row.");
         names = Enumerable.Range(0, scan.FieldCount).Select(i => scan.Field(i).Trim().ToString()).ToArray();
+        if (names.Length == 1 && OtherSeparator(names[0]) is { } separator)
+            throw new InvalidDataException($"{SourceName}: its header is one column, '{Shorten(names[0])}', holding {separator}: the file looks separated by {separator}, not commas " +
+                "(as spreadsheets save \"CSV\" in some locales). The workbook reads comma-separated files: save it with commas as the separator (and '.' as the decimal mark).");
         var duplicate = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1 || g.Key.Length == 0);
         if (duplicate is not null)
             throw new InvalidDataException(duplicate.Key.Length == 0 ? $"{SourceName}: the header has an empty column name." : $"{SourceName}: column '{duplicate.Key}' appears twice in the header.");
@@ -129,6 +133,42 @@ public sealed class CsvSource : IColumnSource
         if (problem.Census is not null)
             throw new InvalidDataException($"{SourceName}: line {problem.Line:N0}, column '{problem.Name}': {problem.Census.Problem}");
         return kinds;
+    }
+
+    /// <summary>The separator a one-column header holds instead of commas (semicolons, tabs, bars), in words; null when none.</summary>
+    private static string? OtherSeparator(string header) =>
+        header.Contains(';') ? "semicolons" : header.Contains('\t') ? "tabs" : header.Contains('|') ? "vertical bars" : null;
+
+    /// <summary>Bytes looked at to tell a text file from a binary one.</summary>
+    private const int SniffLength = 4096;
+
+    /// <summary>
+    /// Refuses a file that is not text, saying what it looks like: a compressed file, an archive, an XPT or Parquet file or a
+    /// spreadsheet named <c>.csv</c> would otherwise be read as one odd column of garbage and refused for its variables.
+    /// </summary>
+    private void CheckIsText()
+    {
+        var head = new byte[SniffLength];
+        int length;
+        using (var stream = open())
+        {
+            length = 0;
+            for (int read; length < head.Length && (read = stream.Read(head, length, head.Length - length)) > 0;) length += read;
+        }
+        if (BinaryKind(head.AsSpan(0, length)) is { } what)
+            throw new InvalidDataException($"{SourceName}: not a CSV text file: it looks like {what}.");
+    }
+
+    /// <summary>What a file starting with <paramref name="head"/> is when it is not text (in words, with what to do); null for text.</summary>
+    internal static string? BinaryKind(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B])) return "gzip-compressed data: name it .csv.gz if it holds a CSV";
+        if (head.StartsWith("PK\u0003\u0004"u8)) return "a zip archive (an .xlsx workbook is one too): name it .zip if it holds one XPT or CSV file, or export the spreadsheet as CSV";
+        if (head.StartsWith("PAR1"u8)) return "a Parquet file: 01 reads XPT, CSV and zip sources (06 scores Parquet, through POPHEALTH_SCORE_INPUT)";
+        if (head.StartsWith("HEADER RECORD*******"u8)) return "a SAS transport (XPT) file: name it .xpt";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xD0, 0xCF, 0x11, 0xE0])) return "an Office document (an .xls workbook): export it as CSV";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return null; // UTF-16 or -32 text, read by its byte-order mark
+        return head.Contains((byte)0) ? "binary data (it holds NUL bytes, which no CSV text does): point POPHEALTH_INPUT at the CSV itself" : null;
     }
 
     private void CheckWidth(CsvRecords record, int headerWidth)

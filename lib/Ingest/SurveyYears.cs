@@ -6,6 +6,9 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Ingest;
 
+/// <summary>One converted survey year to merge: the converted file, its year, and the source it was converted from (named in errors).</summary>
+public sealed record SurveyYearPart(string Path, int Year, string Source);
+
 /// <summary>
 /// Several converted survey years as one interim table: the union of their columns (a column a year lacks is null
 /// there), plus <c>survey_year</c>, streamed row group by row group (memory follows a row group, not the years).
@@ -16,15 +19,15 @@ public static class SurveyYears
 {
     public const string Column = "survey_year";
 
-    /// <summary>Merges converted files (<paramref name="parts"/>: path and survey year, in order) into <paramref name="output"/>, atomically.</summary>
-    public static async Task MergeAsync(IReadOnlyList<(string Path, int Year)> parts, string output)
+    /// <summary>Merges converted files (<paramref name="parts"/>, in order) into <paramref name="output"/>, atomically.</summary>
+    public static async Task MergeAsync(IReadOnlyList<SurveyYearPart> parts, string output)
     {
         if (parts.Count < 2) throw new ArgumentException("Merging needs at least two survey years.", nameof(parts));
-        if (parts.Select(p => p.Year).Distinct().Count() != parts.Count)
-            throw new InvalidDataException($"Two sources have the same survey year ({string.Join(", ", parts.Select(p => p.Year))}): give each source its own year in {WorkbookVariables.Year}.");
+        if (parts.GroupBy(p => p.Year).FirstOrDefault(g => g.Count() > 1) is { } same)
+            throw new InvalidDataException($"{string.Join(" and ", same.Select(p => p.Source))} are all of survey year {same.Key}: pool one source per year (each with its own year in {WorkbookVariables.Year}, or stated by its file).");
         var metadata = new List<IReadOnlyDictionary<string, string>>();
         var fields = new List<DataField>();
-        foreach (var (path, _) in parts)
+        foreach (var (path, _, _) in parts)
         {
             metadata.Add(await BrfssConverter.ReadMetadataAsync(path));
             await using var reader = await ParquetFrames.OpenAsync(path);
@@ -39,17 +42,17 @@ public static class SurveyYears
         }, MergedMetadata(parts, metadata));
     }
 
-    private static void CheckOneKind(IReadOnlyList<(string Path, int Year)> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
+    private static void CheckOneKind(IReadOnlyList<SurveyYearPart> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
     {
         string Renames(int i) => metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "renamed", "{}");
         for (var i = 1; i < parts.Count; i++)
             if (Renames(i) != Renames(0))
                 throw new InvalidDataException(
-                    $"{parts[i].Path} ({metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}) is not the same kind of extract as " +
-                    $"{parts[0].Path} ({metadata[0].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}): their columns would not mean the same; pool extracts of one kind.");
+                    $"{parts[i].Source} ({metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}) is not the same kind of extract as " +
+                    $"{parts[0].Source} ({metadata[0].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}): their columns would not mean the same; pool extracts of one kind.");
     }
 
-    private static Dictionary<string, string> MergedMetadata(IReadOnlyList<(string Path, int Year)> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
+    private static Dictionary<string, string> MergedMetadata(IReadOnlyList<SurveyYearPart> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
     {
         var latest = Enumerable.Range(0, parts.Count).MaxBy(i => parts[i].Year);
         var merged = new Dictionary<string, string>(metadata[latest]);

@@ -24,15 +24,20 @@ public static class CandidateSelection
         options ??= new CandidateOptions();
         if (!data.FeatureNames.Contains(feature)) throw new ArgumentException($"'{feature}' is not a feature of the matrix ({string.Join(", ", data.FeatureNames)}).", nameof(feature));
         var rows = Splits.Subsample(trainRows, data.Labels, options.MaxRows, seed);
+        var spec = options.Setting ?? CandidateOptions.ReferenceSetting;
+        var setting = $"{spec.Trainer} {spec.Settings}, {options.Folds} stratified folds";
+        // Every fold needs both classes for an AUC: with fewer respondents of a class than folds, nothing can be measured.
+        var fairPoor = rows.Count(r => data.Labels[r]);
+        if (Math.Min(fairPoor, rows.Length - fairPoor) < options.Folds)
+            return new CandidateDecision(feature, false, 0, 0, [], rows.Length, options.MinimumGain, setting,
+                $"{rows.Length:N0} training respondents ({fairPoor:N0} in fair or poor health) are too few to cross-validate it on {options.Folds} folds");
         var with = data.Subset(rows);
         var without = with.Without(feature);
         var all = Enumerable.Range(0, rows.Length).ToArray();
-        var spec = options.Setting ?? CandidateOptions.ReferenceSetting;
         // Same rows, labels and seed: the same stratified folds, so the fold AUCs pair up.
         var a = Sweeper.Run(with, all, [spec], seed, new SweepOptions(options.Folds)).Best;
         var b = Sweeper.Run(without, all, [spec], seed, new SweepOptions(options.Folds)).Best;
         var gains = a.FoldAuc.Zip(b.FoldAuc, (x, y) => x - y).ToArray();
-        return new CandidateDecision(feature, a.MeanAuc - b.MeanAuc >= options.MinimumGain, a.MeanAuc, b.MeanAuc, gains, rows.Length, options.MinimumGain,
-            $"{spec.Trainer} {spec.Settings}, {options.Folds} stratified folds");
+        return new CandidateDecision(feature, a.MeanAuc - b.MeanAuc >= options.MinimumGain, a.MeanAuc, b.MeanAuc, gains, rows.Length, options.MinimumGain, setting);
     }
 }

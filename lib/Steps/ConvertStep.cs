@@ -42,10 +42,9 @@ public static class ConvertStep
                 progress is null ? null : new Progress<int>(rows => progress.Report($"{rows:N0} synthetic rows drawn")));
         }
         else input = parameters.Inputs[0];
+        // A refused conversion (no year, no rows, codes its profile does not allow) leaves every earlier output as it was.
         var report = await BrfssConverter.ConvertAsync(input, parameters.InterimBrfss,
             new ConversionOptions(Year: parameters.Years.Count > 0 ? parameters.Years[0] : null, Synthetic: generated is not null), RowProgress(progress));
-        try { await ProfileCodes.VerifyAsync(parameters.InterimBrfss, report.Profile, input); }
-        catch (InvalidDataException) { File.Delete(parameters.InterimBrfss); throw; } // no table whose codes are not what its profile says
         var thresholds = PovertyThresholdTable.ForSurveyYear(report.Profile.Year);
         await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
         return new ConvertResult([report], thresholds, generated);
@@ -56,7 +55,7 @@ public static class ConvertStep
 
     /// <summary>
     /// Several sources, one survey year each: each converted with its own year's profile (its year from
-    /// <c>POPHEALTH_YEAR</c>, else detected), then merged into one interim table with a <c>survey_year</c> column.
+    /// <c>POPHEALTH_YEAR</c>, else the one the file states), then merged into one interim table with a <c>survey_year</c> column.
     /// The thresholds written are the latest year's.
     /// </summary>
     private static async Task<ConvertResult> ConvertYearsAsync(WorkbookParameters parameters, IProgress<string>? progress)
@@ -69,13 +68,12 @@ public static class ConvertStep
             {
                 var year = parameters.Years.Count > 0 ? parameters.Years[i] : (int?)null;
                 var part = Path.Combine(folder.FullName, $"part-{i}.parquet");
-                var report = await BrfssConverter.ConvertAsync(parameters.Inputs[i], part, new ConversionOptions(Year: year),
-                    RowProgress(progress, $"{Path.GetFileName(parameters.Inputs[i])}: "));
-                await ProfileCodes.VerifyAsync(part, report.Profile, parameters.Inputs[i]);
-                reports.Add(report);
+                reports.Add(await BrfssConverter.ConvertAsync(parameters.Inputs[i], part, new ConversionOptions(Year: year),
+                    RowProgress(progress, $"{Path.GetFileName(parameters.Inputs[i])}: ")));
             }
             progress?.Report($"merging {reports.Count} survey years");
-            await SurveyYears.MergeAsync(reports.Select(r => (r.Output, r.Profile.Year)).ToArray(), parameters.InterimBrfss);
+            // Errors name the user's sources (the report's), never the temporary parts.
+            await SurveyYears.MergeAsync(reports.Select(r => new SurveyYearPart(r.Output, r.Profile.Year, r.Source)).ToArray(), parameters.InterimBrfss);
             var thresholds = PovertyThresholdTable.ForSurveyYear(reports.Max(r => r.Profile.Year));
             await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
             return new ConvertResult(reports, thresholds, null);

@@ -239,13 +239,15 @@ public static class BrfssSample
         }
 
         /// <summary>
-        /// Sequence number, state, stratum and weight: states in the codebook's proportions; weights such that each state's
+        /// Sequence number, interview year, state, stratum and weight: states in the codebook's proportions; weights such that each state's
         /// weighted share matches CDC's weighted percentage (mean weight illustrative, lognormal spread within state).
         /// </summary>
         public void Design()
         {
             var seq = Enumerable.Range(1, rows).Select(i => (2024_000_000 + i).ToString("D10", CultureInfo.InvariantCulture)).ToArray();
             columns.Add((new SourceColumn("SEQNO", ColumnKind.Text, "Annual sequence number"), seq));
+            // The survey year, stated in the file as CDC's files state it (no random draw: the rest of the sample is unchanged).
+            columns.Add((new SourceColumn(StatedYear.InterviewYearColumn, ColumnKind.Text, "Interview year"), Enumerable.Repeat("2024", rows).ToArray()));
             var total = Total;
             var states = BrfssCodebook.Year2024.Entries("_STATE");
             var stateCumulative = Cumulative(states.Select(s => (double)s.Frequency).ToArray());

@@ -8,7 +8,7 @@ namespace PopHealth.Workbook;
 /// (see <see cref="ParquetChecksums"/>). Parquet.Net writes the magic, then nothing but pages (header, then data) until
 /// its footer: the bytes are held until a page is whole, its header is read and written back with field 4 (crc) set,
 /// and the page's data follows unchanged. Offsets are counted as Parquet.Net sees them (its footer records those), so
-/// the footer is held too and written with its offsets and sizes moved by the bytes the headers grew.
+/// the footer is held too and written with its offsets and sizes moved by the bytes the headers grew, and its own CRC-32.
 /// </summary>
 /// <remarks>
 /// Call <see cref="EndOfPages"/> when the last row group is written and before the writer is disposed (which writes
@@ -89,6 +89,7 @@ internal sealed class PageChecksumStream(Stream output, string path) : Stream
         var position = 0;
         var metadata = ThriftStruct.Read(bytes[..^8], ref position);
         ParquetChecksums.MoveOffsets(metadata, path, footerStart, shifts);
+        ParquetChecksums.SealFooter(metadata); // last: the checksum covers every other byte of the footer
         var moved = metadata.ToBytes();
         output.Write(moved);
         output.Write(BitConverter.GetBytes(moved.Length)); // little-endian, as Parquet stores it

@@ -11,15 +11,31 @@ namespace PopHealth.Workbook;
 /// </summary>
 public static class ParquetFrames
 {
-    /// <summary>Opens a Parquet file for reading; a missing file or one that is not Parquet is an error naming it.</summary>
+    /// <summary>
+    /// Opens a Parquet file for reading; a missing file, one that is not Parquet, or one whose footer is damaged or does not
+    /// agree with itself (<see cref="ParquetChecksums.VerifyFooter"/>) is an error naming it.
+    /// </summary>
     public static async Task<ParquetReader> OpenAsync(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
-        try { return await ParquetReader.CreateAsync(path); }
+        var footer = ParquetChecksums.VerifyFooter(path);
+        ParquetReader reader;
+        try { reader = await ParquetReader.CreateAsync(path); }
         catch (Exception e) when (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
         {
             throw new InvalidDataException($"{path}: not a readable Parquet file ({e.Message}).", e);
         }
+        try
+        {
+            var groups = (reader.Metadata?.RowGroups ?? []).Select(g => g.NumRows).ToArray();
+            ParquetChecksums.CheckSameView(path, footer, reader.Metadata?.NumRows ?? -1, groups, reader.Schema.GetDataFields().Select(f => f.Path.ToString()).ToArray());
+        }
+        catch
+        {
+            await reader.DisposeAsync();
+            throw;
+        }
+        return reader;
     }
 
     /// <summary>Reads <paramref name="path"/> (all columns, or only <paramref name="columns"/>, which must all exist).</summary>
@@ -33,13 +49,31 @@ public static class ParquetFrames
         var offset = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            using var group = reader.OpenRowGroupReader(g);
-            var n = checked((int)group.RowCount);
-            for (var c = 0; c < fields.Length; c++)
-                await ReadInto(group, fields[c], frameColumns[c], offset, n);
-            offset += n;
+            var at = offset;
+            offset += await Guarded(path, async () =>
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var n = checked((int)group.RowCount);
+                for (var c = 0; c < fields.Length; c++)
+                    await ReadInto(group, fields[c], frameColumns[c], at, n);
+                return n;
+            });
         }
         return new DataFrame(frameColumns);
+    }
+
+    /// <summary>
+    /// Runs a read of <paramref name="path"/>'s values: what Parquet.Net throws on a file it cannot decode becomes an error
+    /// naming the file (file-system errors and the workbook's own, which name it, pass as they are).
+    /// </summary>
+    private static async Task<T> Guarded<T>(string path, Func<Task<T>> read)
+    {
+        try { return await read(); }
+        catch (Exception e) when (e is not (IOException or UnauthorizedAccessException or OutOfMemoryException or OperationCanceledException)
+            && !(e is InvalidDataException && e.Message.StartsWith(path, StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException($"{path}: its values cannot be read ({e.GetType().Name}: {e.Message}); the file is damaged or not one the workbook reads. Write it again from its source.", e);
+        }
     }
 
     private static DataField[] Fields(ParquetReader reader, string path, IEnumerable<string>? columns)
@@ -63,26 +97,30 @@ public static class ParquetFrames
         var fields = Fields(reader, path, columns);
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            using var group = reader.OpenRowGroupReader(g);
-            var n = checked((int)group.RowCount);
-            var frameColumns = fields.Select(f => Create(f, n, path)).ToArray();
-            for (var c = 0; c < fields.Length; c++) await ReadInto(group, fields[c], frameColumns[c], 0, n);
-            yield return new DataFrame(frameColumns);
+            var index = g;
+            yield return await Guarded(path, async () =>
+            {
+                using var group = reader.OpenRowGroupReader(index);
+                var n = checked((int)group.RowCount);
+                var frameColumns = fields.Select(f => Create(f, n, path)).ToArray();
+                for (var c = 0; c < fields.Length; c++) await ReadInto(group, fields[c], frameColumns[c], 0, n);
+                return new DataFrame(frameColumns);
+            });
         }
     }
 
-    /// <summary>The first <paramref name="rows"/> rows of <paramref name="path"/>, reading only the row groups they are in.</summary>
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="path"/> (all of them when it has fewer), reading only the first row group.</summary>
     public static async Task<DataFrame> ReadHeadAsync(string path, int rows = 8)
     {
-        await foreach (var group in ReadRowGroupsAsync(path)) return group.Head(rows);
+        await foreach (var group in ReadRowGroupsAsync(path)) return group.Preview(rows);
         return await ReadAsync(path); // no row groups: the (empty) table itself
     }
 
-    /// <summary>The key-value metadata of <paramref name="path"/>.</summary>
+    /// <summary>The key-value metadata of <paramref name="path"/> (its footer checked; the footer's own checksum is not metadata, and left out).</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ReadMetadataAsync(string path)
     {
         await using var reader = await OpenAsync(path);
-        return reader.CustomMetadata.ToDictionary();
+        return reader.CustomMetadata.Where(kv => kv.Key != ParquetChecksums.FooterChecksumKey).ToDictionary();
     }
 
     /// <summary>Writes <paramref name="frame"/> atomically, in row groups of <paramref name="rowGroupSize"/>.</summary>
@@ -115,30 +153,35 @@ public static class ParquetFrames
     /// The one way the workbook writes a Parquet file: Snappy-compressed, every page with its CRC-32 (set as the page is
     /// written: see <see cref="PageChecksumStream"/> and <see cref="ParquetChecksums"/>), atomically (a temporary file, then renamed), with <paramref name="metadata"/> as its
     /// key-value metadata; <paramref name="write"/> adds the row groups (and may set the metadata itself, at the end).
+    /// <paramref name="check"/>, when given, reads the finished temporary file before it replaces <paramref name="path"/>:
+    /// an error there leaves whatever <paramref name="path"/> held.
     /// </summary>
     public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null,
-        ParquetOptions? options = null) =>
+        ParquetOptions? options = null, Func<string, Task>? check = null) =>
         AtomicFile.WriteFileAsync(path, async temporary =>
         {
             // Parquet.Net writes no page checksums: they are set in each page's header as its pages pass to the file.
-            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            var pages = new PageChecksumStream(file, Path.GetFullPath(path));
-            await using (var writer = await ParquetWriter.CreateAsync(schema, pages, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
-                try
+                var pages = new PageChecksumStream(file, Path.GetFullPath(path));
+                await using (var writer = await ParquetWriter.CreateAsync(schema, pages, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
                 {
-                    await write(writer);
-                    pages.EndOfPages();
+                    if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
+                    try
+                    {
+                        await write(writer);
+                        pages.EndOfPages();
+                    }
+                    catch
+                    {
+                        pages.Abandon(); // the footer the writer still writes on its way out goes nowhere
+                        throw;
+                    }
                 }
-                catch
-                {
-                    pages.Abandon(); // the footer the writer still writes on its way out goes nowhere
-                    throw;
-                }
+                pages.Finish();
+                file.Flush(flushToDisk: true);
             }
-            pages.Finish();
-            file.Flush(flushToDisk: true);
+            if (check is not null) await check(temporary);
         });
 
     /// <summary>

@@ -21,6 +21,16 @@ public static class Tables
         return new DataFrame(columns);
     }
 
+    /// <summary>
+    /// The first <paramref name="rows"/> rows of <paramref name="frame"/>, or the table itself when it has no more: what
+    /// notebooks show as a first look (DataFrame's own <c>Head</c> throws on a table shorter than asked for, or empty).
+    /// </summary>
+    public static DataFrame Preview(this DataFrame frame, int rows = 5)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        return frame.Rows.Count <= rows ? frame : frame.Head(rows);
+    }
+
     /// <summary>A numeric column's values as nullable doubles (null = unknown); an absent or non-numeric column is an error naming it.</summary>
     public static double?[] Numbers(this DataFrame frame, string column)
     {

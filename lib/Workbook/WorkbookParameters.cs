@@ -15,10 +15,18 @@ public sealed record WorkbookParameters
     public const int DefaultSeed = 20240601;
     public const int DefaultSampleRows = 100_000;
     public const int DefaultSynthRows = 10_000;
+    /// <summary>
+    /// The smallest embedded sample: every notebook runs on it, and 04's held-out fifth still holds about 200 respondents
+    /// (some 35 in fair or poor health). Fewer would train and "validate" on a handful of rows.
+    /// </summary>
+    public const int MinSampleRows = 1_000;
+    /// <summary>The fewest synthetic respondents 05 draws: one is enough to score in 06, and every notebook shows what it has.</summary>
+    public const int MinSynthRows = 1;
+    public const int MaxRows = 50_000_000;
 
     /// <summary>BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty for the embedded synthetic sample.</summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
-    /// <summary>Survey years of <see cref="Inputs"/>, in the same order; empty to detect each from the variables present.</summary>
+    /// <summary>Survey years of <see cref="Inputs"/>, in the same order; empty to take the year each file states (its IYEAR, or a non-empty YEAR).</summary>
     public IReadOnlyList<int> Years { get; init; } = [];
     /// <summary>Root folder of every output.</summary>
     public required string DataRoot { get; init; }
@@ -77,8 +85,8 @@ public sealed record WorkbookParameters
         var synthRows = Get(WorkbookVariables.SynthRows);
         var scoreInput = Get(WorkbookVariables.ScoreInput);
 
-        var inputs = input is null ? [] : Split(input).Select(i => CheckInput(Resolve(i))).ToArray();
-        var years = year is null ? [] : Split(year).Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
+        var inputs = input is null ? [] : Split(WorkbookVariables.Input, input, "file").Select(i => CheckInput(Resolve(i))).ToArray();
+        var years = year is null ? [] : Split(WorkbookVariables.Year, year, "year").Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
         if (years.Length > 0 && inputs.Length > 1 && years.Length != inputs.Length)
             throw new WorkbookParameterException(WorkbookVariables.Year, year!, $"one survey year per source of {WorkbookVariables.Input} ({inputs.Length}), in the same order, separated by '{Path.PathSeparator}'");
         if (years.Length > 1 && inputs.Length <= 1)
@@ -90,8 +98,8 @@ public sealed record WorkbookParameters
             DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : CheckDataRoot(Resolve(data)),
             Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException(WorkbookVariables.Recipe, recipe, Recipes.Expected),
             Seed = seed is null ? DefaultSeed : ParseInt(WorkbookVariables.Seed, seed, int.MinValue, int.MaxValue),
-            SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt(WorkbookVariables.SampleRows, sampleRows, 1, 50_000_000),
-            SynthRows = synthRows is null ? DefaultSynthRows : ParseInt(WorkbookVariables.SynthRows, synthRows, 1, 50_000_000),
+            SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt(WorkbookVariables.SampleRows, sampleRows, MinSampleRows, MaxRows),
+            SynthRows = synthRows is null ? DefaultSynthRows : ParseInt(WorkbookVariables.SynthRows, synthRows, MinSynthRows, MaxRows),
             ScoreInputOverride = scoreInput is null ? null : Resolve(scoreInput),
             Sources = sources,
         };
@@ -101,7 +109,7 @@ public sealed record WorkbookParameters
     public IReadOnlyList<ParameterSetting> Describe() => WorkbookVariables.All.Where(v => v.Parameter).Select(v => Row(v, v.Name switch
     {
         WorkbookVariables.Input => Inputs.Count == 0 ? "(embedded synthetic sample)" : string.Join(Path.PathSeparator, Inputs),
-        WorkbookVariables.Year => Years.Count == 0 ? "(detected from the variables present)" : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
+        WorkbookVariables.Year => Years.Count == 0 ? "(the year the file states: IYEAR or YEAR)" : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
         WorkbookVariables.Data => DataRoot,
         WorkbookVariables.Recipe => Recipe.Name(),
         WorkbookVariables.Seed => Seed.ToString(CultureInfo.InvariantCulture),
@@ -117,7 +125,20 @@ public sealed record WorkbookParameters
     /// <summary>Source kinds <see cref="Inputs"/> may name (the converter reads each; anything else is refused here, naming the variable).</summary>
     public static readonly IReadOnlyList<string> InputExtensions = [".xpt", ".zip", ".csv", ".csv.gz"];
 
-    private static string[] Split(string list) => list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>
+    /// A list separated by the platform's path separator, none of whose entries may be empty: <c>"$A:$B"</c> with a variable
+    /// unset gives an empty entry (or only separators), and dropping it would silently run on fewer sources, or on the
+    /// embedded sample when none is left.
+    /// </summary>
+    private static string[] Split(string variable, string list, string what)
+    {
+        var entries = list.Split(Path.PathSeparator, StringSplitOptions.TrimEntries);
+        if (entries.All(e => e.Length == 0))
+            throw new WorkbookParameterException(variable, list, $"at least one {what} (it is set but lists none, as \"$A{Path.PathSeparator}$B\" gives when both are unset); unset it for the default");
+        if (entries.Any(e => e.Length == 0))
+            throw new WorkbookParameterException(variable, list, $"{what}s separated by '{Path.PathSeparator}', none of them empty (an empty entry is what an unset variable gives in \"$A{Path.PathSeparator}$B\")");
+        return entries;
+    }
 
     private static string CheckInput(string path)
     {

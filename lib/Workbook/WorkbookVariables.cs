@@ -32,12 +32,12 @@ public static class WorkbookVariables
     public static IReadOnlyList<WorkbookVariable> All { get; } =
     [
         new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz; several separated by the platform's path separator (one survey year each)", "the embedded synthetic sample, generated into <data>/raw/", true),
-        new(Year, "BRFSS year profile; with several sources, their survey years in the same order", "detected from the variables present", true),
+        new(Year, "survey year of the source (it picks the year profile and the poverty thresholds); with several sources, their years in the same order", "the year the file states (IYEAR, or a non-empty YEAR); a file that states none needs it", true),
         new(Data, "root folder of every output", "data/ at the repository root", true),
         new(Recipe, "feature recipe: seed (the original's, for parity) or improved", "improved", true),
         new(Seed, "random seed for everything", WorkbookParameters.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
-        new(SampleRows, "rows of the embedded sample", WorkbookParameters.DefaultSampleRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
-        new(SynthRows, "synthetic respondents drawn in 05", WorkbookParameters.DefaultSynthRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(SampleRows, "rows of the embedded sample (at least 1,000)", WorkbookParameters.DefaultSampleRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(SynthRows, "synthetic respondents drawn in 05 (at least 1)", WorkbookParameters.DefaultSynthRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
         new(ScoreInput, "Parquet file scored by 06", "<data>/synthetic/synthetic.parquet", true),
         new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)", false),
         new(Chromium, "headless Chromium used for static chart images (or a running one's DevTools address, http://127.0.0.1:port or ws://…: the runner passes its browser to the kernels)", "chromium / chromium-browser / google-chrome on PATH", false),

@@ -64,7 +64,7 @@ public class ConversionTests
             ], 3, [null, ['\0', 'D', '\0'], null, null, null, null]));
 
         var output = temp.File("interim/brfss.parquet");
-        var report = await BrfssConverter.ConvertAsync(xpt, output, new ConversionOptions(RowGroupSize: 2));
+        var report = await BrfssConverter.ConvertAsync(xpt, output, new ConversionOptions(Year: 2024, RowGroupSize: 2));
         Assert.Equal("LLCP2024", report.Profile.Name);
         Assert.Equal(3, report.Rows);
         var (rows, names, values) = await ReadParquet(output);
@@ -105,7 +105,7 @@ public class ConversionTests
         using (var entry = new StreamWriter(zip.CreateEntry("s.csv").Open())) entry.Write(text);
         foreach (var name in new[] { "s.csv", "s.csv.gz", "s.zip" })
         {
-            await BrfssConverter.ConvertAsync(temp.File(name), temp.File(name + ".parquet"));
+            await BrfssConverter.ConvertAsync(temp.File(name), temp.File(name + ".parquet"), new ConversionOptions(Year: 2024));
             var (rows, _, values) = await ReadParquet(temp.File(name + ".parquet"));
             Assert.Equal(2, rows);
             Assert.Equal([5.0, null], values["INCOME3"]);
@@ -127,20 +127,29 @@ public class ConversionTests
     }
 
     [Theory]
-    [InlineData(new[] { "INCOME2", "DRNKANY5", "CHCSCNCR", "_RFHLTH" }, null, "LLCP2016")]
-    [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, null, "LLCP2024")]
+    [InlineData(new[] { "INCOME2", "DRNKANY5", "CHCSCNCR", "_RFHLTH" }, new[] { "LLCP2016" })]
+    [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, new[] { "LLCP2024", "LLCP2023" })]
+    [InlineData(new[] { "HEALTH_STATUS", "AGE_CATEGORIES", "EDUCATION_LEVEL", "INCOME" }, new[] { "LLCP2024-grouped", "LLCP2023-grouped", "LLCP2022-grouped" })]
+    public void The_variables_tell_the_kind_of_file_never_its_year(string[] columns, string[] expected) =>
+        Assert.Equal(expected, BrfssYearProfile.Fitting(columns).Select(p => p.Name));
+
+    [Theory]
+    [InlineData(new[] { "INCOME2", "DRNKANY5", "CHCSCNCR", "_RFHLTH" }, 2016, "LLCP2016")]
+    [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, 2024, "LLCP2024")]
     [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, 2023, "LLCP2023")]
-    [InlineData(new[] { "HEALTH_STATUS", "AGE_CATEGORIES", "EDUCATION_LEVEL", "INCOME" }, null, "LLCP2024-grouped")]
-    public void Profiles_are_detected_from_the_variables_or_chosen_by_year(string[] columns, int? year, string expected) =>
+    [InlineData(new[] { "HEALTH_STATUS", "AGE_CATEGORIES", "EDUCATION_LEVEL", "INCOME" }, 2022, "LLCP2022-grouped")]
+    public void The_year_chooses_the_profile_among_them(string[] columns, int year, string expected) =>
         Assert.Equal(expected, BrfssYearProfile.Detect(columns, year).Name);
 
     [Fact]
     public void Unknown_variables_or_a_year_that_does_not_fit_are_clear_errors()
     {
-        Assert.Contains("cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["A", "B"])).Message);
+        Assert.Contains("cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Fitting(["A", "B"])).Message);
         Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables: LLCP2016 needs INCOME2, DRNKANY5, CHCSCNCR (missing INCOME2, DRNKANY5, CHCSCNCR)",
             Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2"], 2016)).Message);
-        Assert.Contains("no profile for that year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3"], 1999)).Message);
+        var noProfile = Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3"], 1999)).Message;
+        Assert.Contains("no profile for that year (known: 2016, 2022, 2023, 2024)", noProfile);
+        Assert.DoesNotContain("unset", noProfile); // no message points to a silent path
     }
 
     [Fact]
@@ -223,7 +232,8 @@ public class ConversionTests
     public async Task The_real_2024_national_extract_converts_with_the_grouped_profile()
     {
         using var temp = Repo.Temp();
-        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"));
+        // The extract's YEAR column is empty: its year is given, as users must give it.
+        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"), new ConversionOptions(Year: 2024));
         Assert.Equal("LLCP2024-grouped", report.Profile.Name);
         Assert.Equal(457_670, report.Rows);
         Assert.Equal(["YEAR", "PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS"], report.Dropped);

@@ -222,4 +222,50 @@ public class CsvSourceTests
         File.WriteAllBytes(temp.File("stored.zip"), bytes);
         Assert.Contains("stored.zip!s.csv: CRC-32 mismatch", Refused(temp.File("stored.zip")).Message);
     }
+
+    [Theory]
+    [InlineData(";", "semicolons")]
+    [InlineData("\t", "tabs")]
+    [InlineData("|", "vertical bars")]
+    public void A_file_with_another_separator_is_said_so(string separator, string words)
+    {
+        // Issue 24, item 9: a semicolon CSV was refused as "cannot tell the BRFSS year", as if its variables were wrong.
+        using var temp = Repo.Temp();
+        File.WriteAllText(temp.File("excel.csv"), Rows(3).Replace(",", separator));
+        var error = Refused(temp.File("excel.csv"));
+        Assert.StartsWith($"excel.csv: its header is one column, '_RFHLTH{separator}INCOME3{separator}", error.Message);
+        Assert.Contains($"holding {words}: the file looks separated by {words}, not commas", error.Message);
+        Assert.Contains("save it with commas", error.Message);
+    }
+
+    public static TheoryData<string, byte[], string> BinaryFiles() => new()
+    {
+        { "gzip", Gzip(Rows(3)), "gzip-compressed data: name it .csv.gz" },
+        { "zip", File.ReadAllBytes(Repo.Path("tests", "fixtures", "ingest", "small_csv.zip")), "a zip archive" },
+        { "xpt", File.ReadAllBytes(Repo.Path("tests", "fixtures", "xpt", "haven_v5.xpt")), "a SAS transport (XPT) file: name it .xpt" },
+        { "parquet", "PAR1\u0015\u0004"u8.ToArray(), "a Parquet file" },
+        { "other", [.. Encoding.ASCII.GetBytes("_RFHLTH,INCOME3\n1,"), 0, 7, 0, 200, 13, 10], "binary data (it holds NUL bytes" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BinaryFiles))]
+    public void A_binary_file_named_csv_is_said_so(string kind, byte[] bytes, string looksLike)
+    {
+        // Issue 24, item 9: a binary file named .csv was read as text and refused for what its "columns" were.
+        using var temp = Repo.Temp();
+        File.WriteAllBytes(temp.File(kind + ".csv"), bytes);
+        Assert.StartsWith($"{kind}.csv: not a CSV text file: it looks like {looksLike}", Refused(temp.File(kind + ".csv")).Message);
+        using (var zip = ZipFile.Open(temp.File(kind + ".zip"), ZipArchiveMode.Create))
+        using (var entry = zip.CreateEntry("inner.csv").Open()) entry.Write(bytes);
+        Assert.StartsWith($"{kind}.zip!inner.csv: not a CSV text file: it looks like {looksLike}", Refused(temp.File(kind + ".zip")).Message);
+    }
+
+    [Fact]
+    public void Utf16_text_with_its_byte_order_mark_still_reads()
+    {
+        using var temp = Repo.Temp();
+        File.WriteAllText(temp.File("u16.csv"), Rows(2), Encoding.Unicode);
+        using var source = BrfssSources.Open(temp.File("u16.csv"));
+        Assert.Equal(2, ReadAll(source).Sum(b => b.RowCount));
+    }
 }

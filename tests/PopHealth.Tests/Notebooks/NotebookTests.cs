@@ -161,6 +161,7 @@ public class NotebookTests(NotebookSession session)
         { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(session.Input)! };
         foreach (var (key, value) in session.Environment) start.Environment[key] = value;
         start.Environment["POPHEALTH_INPUT"] = Path.GetFileName(session.Input);
+        start.Environment["POPHEALTH_YEAR"] = "2024"; // the session's made-up file states no year
         start.Environment["POPHEALTH_DATA"] = "relative-data";
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
@@ -168,6 +169,41 @@ public class NotebookTests(NotebookSession session)
         Assert.True(process.ExitCode == 0, output);
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(session.Input)!, "relative-data", "interim", "brfss.parquet")), output);
     }
+
+    [Fact]
+    public async Task Tables_shorter_than_a_preview_show_what_they_have()
+    {
+        // Issue 24, item 7: 01 (first 8 rows), 03 and 05 (first 5) crashed on shorter tables (DataFrame.Head), after their
+        // output was written: a 4-row source through 01, 02 and 03; two synthetic respondents through 05 and 06, on the
+        // session's features and model.
+        await session.RunWorkbookAsync("04-train");
+        using var temp = Repo.Temp();
+        var source = temp.File("four.csv");
+        using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(gzip))
+            File.WriteAllLines(source, Enumerable.Range(0, 5).Select(_ => reader.ReadLine()!)); // the header and four respondents (IYEAR 2016)
+        var small = new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = temp.File("four"), ["POPHEALTH_INPUT"] = source };
+        var converted = await Runner(small, temp.File("four")).RunAsync(["01-convert", "02-explore", "03-transform"]);
+        Assert.All(converted, r => Assert.True(r.Succeeded, r.Describe()));
+        Assert.Equal(3, converted.Count);
+
+        var two = temp.File("two");
+        foreach (var folder in new[] { "processed", "mlruns" })
+            foreach (var file in Directory.GetFiles(Path.Combine(session.DataRoot, folder), "*", SearchOption.AllDirectories))
+            {
+                var copy = Path.Combine(two, folder, Path.GetRelativePath(Path.Combine(session.DataRoot, folder), file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
+        var drawn = await Runner(new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = two, ["POPHEALTH_SYNTH_ROWS"] = "2" }, two)
+            .RunAsync(["05-synthesize", "06-infer"]);
+        Assert.All(drawn, r => Assert.True(r.Succeeded, r.Describe()));
+        Assert.Equal(2, drawn.Count);
+        Assert.Equal(2, (await PopHealth.Workbook.ParquetFrames.ReadAsync(Path.Combine(two, "predictions", "predictions.parquet"))).Rows.Count);
+    }
+
+    private static NotebookRunner Runner(IReadOnlyDictionary<string, string> environment, string data) =>
+        new(new RunnerOptions(Repo.Root, Repo.Path("notebooks"), Path.Combine(data, "rendered"), environment, TimeSpan.FromMinutes(20)), TextWriter.Null);
 
     [Fact]
     public async Task Unknown_notebook_names_are_refused_with_the_available_ones()

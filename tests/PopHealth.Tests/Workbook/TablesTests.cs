@@ -30,4 +30,16 @@ public class TablesTests
         Assert.Equal(6, frame.Columns.Count);
         Assert.Equal(0L, frame.Rows.Count);
     }
+
+    [Theory]
+    [InlineData(0, 5, 0)]
+    [InlineData(5, 5, 5)]
+    [InlineData(2, 5, 2)]
+    [InlineData(9, 5, 5)]
+    public void A_preview_shows_at_most_what_the_table_has(int rows, int asked, int shown)
+    {
+        // Issue 24, item 7: DataFrame.Head(5) throws on a table of fewer rows; notebooks show a preview instead.
+        var frame = Enumerable.Range(0, rows).Select(i => new Row("seed", i, i, true, i, Recipe.Seed)).ToDataFrame();
+        Assert.Equal(shown, frame.Preview(asked).Rows.Count);
+    }
 }

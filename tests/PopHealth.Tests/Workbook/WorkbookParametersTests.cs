@@ -60,7 +60,9 @@ public class WorkbookParametersTests
     [Theory]
     [InlineData("POPHEALTH_RECIPE", "fancy", "'seed' or 'improved'")]
     [InlineData("POPHEALTH_SEED", "abc", "a whole number")]
-    [InlineData("POPHEALTH_SAMPLE_ROWS", "0", "from 1 to")]
+    [InlineData("POPHEALTH_SAMPLE_ROWS", "0", "from 1,000 to")]
+    [InlineData("POPHEALTH_SAMPLE_ROWS", "999", "from 1,000 to")]
+    [InlineData("POPHEALTH_SYNTH_ROWS", "0", "from 1 to")]
     [InlineData("POPHEALTH_YEAR", "16", "from 1,984 to 2,100")]
     public void Bad_values_name_the_variable_and_what_was_expected(string variable, string value, string expected)
     {
@@ -116,5 +118,21 @@ public class WorkbookParametersTests
         var error = Assert.Throws<WorkbookParameterException>(() => Read(("POPHEALTH_INPUT", $"a/2022.zip{sep}b/2023.zip"), ("POPHEALTH_YEAR", $"2022{sep}2023{sep}2024")));
         Assert.Equal("POPHEALTH_YEAR", error.Variable);
         Assert.Contains("one survey year per source", error.Message);
+    }
+
+    [Theory]
+    [InlineData(":", "POPHEALTH_INPUT", "lists none")]
+    [InlineData("::", "POPHEALTH_INPUT", "lists none")]
+    [InlineData("a/2022.zip:", "POPHEALTH_INPUT", "none of them empty")]
+    [InlineData(":b/2023.zip", "POPHEALTH_INPUT", "none of them empty")]
+    [InlineData(":", "POPHEALTH_YEAR", "lists none")]
+    [InlineData("2022:", "POPHEALTH_YEAR", "none of them empty")]
+    public void A_list_with_an_empty_entry_names_the_variable_instead_of_falling_back(string value, string variable, string expected)
+    {
+        // Issue 24, item 5: POPHEALTH_INPUT=":" ("$A:$B" with both unset) silently meant the embedded synthetic sample.
+        var list = value.Replace(':', Path.PathSeparator);
+        var error = Assert.Throws<WorkbookParameterException>(() => Read((variable, list)));
+        Assert.Equal(variable, error.Variable);
+        Assert.Contains(expected, error.Message);
     }
 }
