@@ -76,8 +76,12 @@ public sealed class RespondentTable
         return new RespondentTable(table.Source, years, fairPoor, weight, stratum, state, groups, notes);
     }
 
-    /// <summary>Reads the interim table at <paramref name="interimPath"/> (01-convert's <c>interim/brfss.parquet</c>).</summary>
-    public static async Task<RespondentTable> ReadAsync(string interimPath) => FromInterim(await BrfssTable.ReadAsync(interimPath));
+    /// <summary>The interim table's columns the estimates may read (those a source lacks are left out).</summary>
+    public static IReadOnlyList<string> InterimColumns { get; } =
+        ["_RFHLTH", "GENHLTH", FeatureSet.SurveyYear, "_LLCPWT", "_STSTR", "_STATE", "_AGEG5YR", "_AGE_G", "_SEX", "INCOME3", "INCOME2", "_INCOMG1", "_INCOMG", "_EDUCAG", "EDUCA"];
+
+    /// <summary>Reads the interim table at <paramref name="interimPath"/> (01-convert's <c>interim/brfss.parquet</c>), only the columns it needs.</summary>
+    public static async Task<RespondentTable> ReadAsync(string interimPath) => FromInterim(await BrfssTable.ReadAsync(interimPath, InterimColumns));
 
     /// <summary>CDC's <c>_RFHLTH</c> (2 = fair or poor among 1 and 2; 9 and blank unknown), or, lacking it, the same rule on GENHLTH.</summary>
     private static double?[] Outcome(Func<string, double?[]?> column, string source, List<string> notes)
