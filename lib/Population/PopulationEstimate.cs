@@ -39,4 +39,16 @@ public sealed record PopulationEstimate(
     public const string Model = "model";
     /// <summary>Joins the dimensions of a crossing (<c>sex x age</c>) and their levels (<c>female x 25-34</c>).</summary>
     public const string CrossingSeparator = " x ";
+
+    /// <summary>
+    /// What must be said wherever the value is shown (a chart label, a table cell): "partial: weights cover 2.6 % of the
+    /// adults" for a partial geography, "coverage unknown" for a direct state estimate without a Census figure, "unweighted" for a
+    /// direct estimate without weights; joined by "; ", empty when none applies.
+    /// </summary>
+    public string Caveat => string.Join("; ", new[]
+    {
+        Partial == true ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"partial: weights cover {100 * Coverage:0.0} % of the adults") : null,
+        Partial is null && Method == Direct && GeoLevel == StateLevel && Population is not null ? "coverage unknown" : null,
+        Method == Direct && Population is null ? "unweighted" : null,
+    }.OfType<string>());
 }

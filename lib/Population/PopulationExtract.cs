@@ -40,8 +40,8 @@ public static class PopulationExtract
         Number("population", "weighted adults the group's respondents represent (all of them, whatever their answer); empty when the source has no weights (unweighted estimate)", e => e.Population),
         new(new("suppressed", "BOOLEAN", false, "true when the value is withheld (see suppression_reason)"), new DataField<bool>("suppressed"), e => e.Suppressed),
         Text("suppression_reason", true, "why the value is withheld; empty when shown", e => e.SuppressionReason),
-        Number("coverage", "the geography's sum of weights over its Census adults (about 1 when the whole sample is present); empty where unknown", e => e.Coverage),
-        new(new("partial", "BOOLEAN", true, "true when coverage is below 0.9: the respondents are part of the state's sample and the estimate is not the state's figure; empty where coverage is unknown"),
+        Number("coverage", "the geography's sum of weights over its Census adults (about 1 when a state's whole sample is present; for all, over the United States' adults); empty where unknown (no weights, Guam, the Virgin Islands, a year without a Census table)", e => e.Coverage),
+        new(new("partial", "BOOLEAN", true, "true when coverage is below 0.9: the respondents are part of the geography's sample and the estimate is not its figure; empty where coverage is unknown"),
             new DataField<bool?>("partial"), e => e.Partial),
         Text("model_version", true, "the model's version for model rows; empty for direct rows", e => e.ModelVersion),
     ];

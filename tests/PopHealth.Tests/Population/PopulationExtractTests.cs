@@ -97,6 +97,16 @@ public class PopulationExtractTests
     }
 
     [Fact]
+    public void The_caveat_goes_with_a_partial_an_unknown_coverage_or_an_unweighted_value()
+    {
+        Assert.Equal("partial: weights cover 80.3 % of the adults", Rows[0].Caveat);
+        Assert.Equal("", Rows[3].Caveat);
+        Assert.Equal("unweighted", Rows[2].Caveat);
+        Assert.Equal("coverage unknown", (Rows[2] with { Population = 5000 }).Caveat);
+        Assert.Equal("partial: weights cover 2.6 % of the adults", (Rows[3] with { Method = "direct", ModelVersion = null, Coverage = 0.026, Partial = true }).Caveat);
+    }
+
+    [Fact]
     public void Csv_fields_are_quoted_only_when_needed_and_refuse_numbers_no_reader_agrees_on()
     {
         Assert.Equal("", CsvText.Field(null));
