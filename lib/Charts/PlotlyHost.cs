@@ -13,13 +13,21 @@ public static class PlotlyHost
 {
     public const string AdapterAssembly = "PopHealth.Charts.Plotly";
 
-    private static readonly Lazy<Func<string, string, bool, string>> Renderer = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Assembly> Adapter = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Func<string, string, bool, string>> Renderer = new(() => Method<Func<string, string, bool, string>>("Render"));
+    private static readonly Lazy<Func<bool, string>> ScriptSource = new(() => Method<Func<bool, string>>("Script"));
 
     /// <summary>The folder the adapter was loaded from (after the first chart).</summary>
     public static string? AdapterDirectory { get; private set; }
 
     internal static string Render(string figureJson, PlotlyScript script, bool document) =>
         Renderer.Value(figureJson, script.ToString().ToLowerInvariant(), document);
+
+    /// <summary>
+    /// The plotly.js library Plotly.NET embeds (minified), to inline once in a page that draws several figures offline;
+    /// with <paramref name="licence"/>, its licence notice instead (MIT), which such a page carries beside it.
+    /// </summary>
+    public static string PlotlyJs(bool licence = false) => ScriptSource.Value(licence);
 
     /// <summary>
     /// Where the adapter folder may be: beside this assembly (build output), or at the package root
@@ -36,7 +44,11 @@ public static class PlotlyHost
         return candidates;
     }
 
-    private static Func<string, string, bool, string> Load()
+    private static T Method<T>(string name) where T : Delegate =>
+        Adapter.Value.GetType("PopHealth.Charts.Plotly.PlotlyRenderer", throwOnError: true)!
+            .GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.CreateDelegate<T>();
+
+    private static Assembly Load()
     {
         var candidates = CandidateDirectories();
         var directory = candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, AdapterAssembly + ".dll")))
@@ -45,10 +57,8 @@ public static class PlotlyHost
                 "Build lib/PopHealth.Workbook.csproj, which publishes it into <output>/plotly/.");
         var context = new AdapterLoadContext(directory);
         var assembly = context.LoadFromAssemblyPath(Path.Combine(directory, AdapterAssembly + ".dll"));
-        var method = assembly.GetType("PopHealth.Charts.Plotly.PlotlyRenderer", throwOnError: true)!
-            .GetMethod("Render", BindingFlags.Public | BindingFlags.Static)!;
         AdapterDirectory = directory;
-        return method.CreateDelegate<Func<string, string, bool, string>>();
+        return assembly;
     }
 
     /// <summary>Resolves every assembly the adapter's folder holds from that folder; the rest (the framework) from the default context.</summary>

@@ -41,6 +41,19 @@ public static class PlotlyRenderer
         return document ? GenericChart.toEmbeddedHTML(chart) : GenericChart.toChartHTML(chart);
     }
 
+    /// <summary>
+    /// The plotly.js build Plotly.NET embeds (its text, and its licence notice), for pages that draw several figures
+    /// with one copy of the library and must open offline.
+    /// </summary>
+    public static string Script(bool licence)
+    {
+        var assembly = typeof(GenericChart).Assembly;
+        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(licence ? ".min.js.LICENSE.txt" : ".min.js", StringComparison.Ordinal));
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     private static Trace ToTrace(JsonElement element)
     {
         var type = element.TryGetProperty("type", out var t) ? t.GetString() ?? "scatter" : "scatter";

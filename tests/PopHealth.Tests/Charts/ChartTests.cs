@@ -82,6 +82,16 @@ public class ChartTests
     }
 
     [Fact]
+    public void The_embedded_plotly_js_and_its_licence_are_available_for_offline_pages()
+    {
+        var script = PlotlyHost.PlotlyJs();
+        Assert.True(script.Length > 1_000_000, $"plotly.js is {script.Length} characters");
+        Assert.Contains("newPlot", script);
+        Assert.Contains("MIT", PlotlyHost.PlotlyJs(licence: true));
+        Assert.Contains(script, Sample().ToHtmlDocument(PlotlyScript.Embedded)); // the same build the saved pages embed
+    }
+
+    [Fact]
     public void Inline_html_loads_plotly_through_require_and_cdn_pages_stay_small()
     {
         Assert.Contains("requirejs.config", Sample().ToInlineHtml());
