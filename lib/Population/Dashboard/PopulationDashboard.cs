@@ -58,7 +58,7 @@ public static class PopulationDashboard
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             // Nothing may be fetched: scripts and styles are inline, images data URLs.
-            .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; ")
+            .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; ")
             .Append("style-src 'unsafe-inline'; img-src data: blob:; font-src data:\">\n")
             .Append("<title>").Append(Encode(view.Title)).Append("</title>\n<style>\n").Append(Resource("dashboard.css")).Append("</style>\n")
             .Append("<!-- plotly.js (MIT licence, Plotly Technologies Inc.):\n").Append(PlotlyHost.PlotlyJs(licence: true).Replace("--", "- -", StringComparison.Ordinal))
