@@ -23,8 +23,8 @@ public sealed class StageDependencyTests
         ["Synthesis"] = ["Workbook", "Ingest"],
         ["Charts"] = ["Workbook"],
         // Population estimates (direct and small-area): from the survey's respondents and the Census tables; the small-area
-        // model may fit with Modeling's learners. Used by the steps only.
-        ["Population"] = ["Workbook", "Ingest", "Features", "Modeling"],
+        // model may fit with Modeling's learners; its offline dashboard inlines Charts' plotly.js. Used by the steps only.
+        ["Population"] = ["Workbook", "Ingest", "Features", "Modeling", "Charts"],
         // The steps orchestrate the stages, one per notebook; nothing in the library uses them.
         ["Steps"] = ["Workbook", "Ingest", "Features", "Modeling", "Tracking", "Scoring", "Synthesis", "Charts", "Population"],
     };
