@@ -92,7 +92,7 @@ switch (args)
         var watch = Stopwatch.StartNew();
         var interim = Path.Combine(Path.GetTempPath(), $"pophealth-bench-{Environment.ProcessId}.parquet");
         await BrfssConverter.ConvertAsync(extract, interim);
-        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Seed);
+        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Original);
         File.Delete(interim);
         var matrix = ModelMatrix.From(features);
         var split = Splits.OriginalBalanced(matrix.Labels, seed);
@@ -121,7 +121,7 @@ switch (args)
         Directory.CreateDirectory(dir);
         var interim = Path.Combine(dir, "interim.parquet");
         await BrfssConverter.ConvertAsync(extract, interim);
-        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Seed);
+        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Original);
         var matrix = ModelMatrix.From(features);
         var split = Splits.OriginalBalanced(matrix.Labels, seed);
         var train = matrix.Subset(split.Train);
@@ -230,7 +230,7 @@ switch (args)
     {
         var interim = Path.Combine(Path.GetTempPath(), $"pophealth-parity-{Environment.ProcessId}.parquet");
         await BrfssConverter.ConvertAsync(extract, interim);
-        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Seed);
+        var features = await FeatureBuilder.BuildAsync(interim, Recipe.Original);
         File.Delete(interim);
         var lines = await File.ReadAllLinesAsync(dump);
         var header = lines[0].Split(',');

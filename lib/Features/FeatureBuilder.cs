@@ -32,7 +32,7 @@ public static class FeatureBuilder
     {
         options ??= new FeatureOptions();
         var source = new SourceColumns(interim);
-        return recipe == Recipe.Seed ? Seed(source, profile, options, synthetic) : Improved(source, profile, options, synthetic);
+        return recipe == Recipe.Original ? Seed(source, profile, options, synthetic) : Improved(source, profile, options, synthetic);
     }
 
     private sealed class SourceColumns(DataFrame frame)
@@ -119,7 +119,7 @@ public static class FeatureBuilder
         accounting.Add(new("kept", keep.Length, "complete rows with a known target"));
 
         var table = Assemble(src, profile, keep, columns.Append((FeatureSet.Target, target)));
-        return new FeatureSet(Recipe.Seed, profile.Name, table, features, accounting, synthetic);
+        return new FeatureSet(Recipe.Original, profile.Name, table, features, accounting, synthetic);
     }
 
     /// <summary>

@@ -101,6 +101,14 @@ public sealed class FeatureSet
     /// <summary>The values of a numeric column (feature, target, weight…) as nullable doubles.</summary>
     public double?[] Values(string column) => Table.Numbers(column);
 
+    /// <summary>A numeric column for the rows given by their respondent ids, or null when the set lacks it.</summary>
+    public double?[]? ValuesFor(string column, IReadOnlyList<long> respondentIds)
+    {
+        if (!HasColumn(column)) return null;
+        var values = Values(column);
+        return respondentIds.Select(id => values[RowOf(id)]).ToArray();
+    }
+
     private Dictionary<long, int>? rowOf;
 
     /// <summary>

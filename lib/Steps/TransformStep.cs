@@ -21,7 +21,7 @@ public static class TransformStep
 
     /// <summary>
     /// Each candidate feature the table holds (<see cref="FeatureBuilder.Candidates"/>, e.g. the interview month) cross-validated
-    /// with and without on the training respondents of the split 04 will use (<see cref="TrainStep.SplitFor"/>), and kept
+    /// with and without on the training respondents of the split 04 will use (<see cref="TrainingSplits.For"/>), and kept
     /// only when it helps (<see cref="CandidateSelection"/>); the decision is recorded in the table.
     /// </summary>
     public static FeatureSet DecideCandidates(FeatureSet features, int seed, CandidateOptions? options = null, IProgress<string>? progress = null)
@@ -30,7 +30,7 @@ public static class TransformStep
         {
             progress?.Report($"candidate {candidate}: cross-validating with and without it on training respondents");
             var data = ModelMatrix.From(features);
-            var train = TrainStep.SplitFor(features, data, seed).Split.Train;
+            var train = TrainingSplits.For(features, data, seed).Split.Train;
             features = features.WithDecision(CandidateSelection.Decide(data, train, candidate, seed, options));
         }
         return features;

@@ -56,12 +56,30 @@ public static class CsvText
             Write(writer, header, rows);
         });
 
-    /// <summary>Records as CSV text: one column per public property of <typeparamref name="T"/> (its name as header), in declaration order.</summary>
+    /// <summary>
+    /// Records as CSV text: one column per public scalar property of <typeparamref name="T"/> (numbers, text, booleans, enums,
+    /// dates; its name as header), in declaration order. A record's value that is not a number (NaN, an AUC of a group with one
+    /// class) is written as an empty field, as a missing value, which is what every reader makes of it.
+    /// </summary>
     public static string Records<T>(IEnumerable<T> rows)
     {
-        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0 && IsScalar(p.PropertyType)).ToArray();
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        Write(text, properties.Select(p => p.Name).ToArray(), rows.Select(r => (IReadOnlyList<object?>)properties.Select(p => p.GetValue(r)).ToArray()));
+        Write(text, properties.Select(p => p.Name).ToArray(), rows.Select(r => (IReadOnlyList<object?>)properties.Select(p => Missing(p.GetValue(r))).ToArray()));
         return text.ToString();
     }
+
+    private static bool IsScalar(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime) || type == typeof(DateTimeOffset);
+    }
+
+    private static object? Missing(object? value) => value switch
+    {
+        double d when !double.IsFinite(d) => null,
+        float f when !float.IsFinite(f) => null,
+        _ => value,
+    };
 }

@@ -79,7 +79,7 @@ try
     var realOptions = options with
     {
         RenderedDirectory = Path.Combine(realData, "rendered"),
-        Environment = new Dictionary<string, string>(resolved) { [WorkbookVariables.Data] = realData, [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Seed.Name() },
+        Environment = new Dictionary<string, string>(resolved) { [WorkbookVariables.Data] = realData, [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Original.Name() },
     };
     Console.WriteLine($"Real 2016 extract, seed recipe: data in {realData}");
     var realResults = await new NotebookRunner(realOptions, Console.Out).RunAsync(["01-convert", "03-transform", "04-train"]);

@@ -69,7 +69,7 @@ public class CandidateFeatureTests
         var decision = Assert.Single(decided.Candidates);
         Assert.True(decision.Kept, decision.Reason);
         Assert.Contains(FeatureSet.InterviewMonth, decided.FeatureNames);
-        var split = TrainStep.SplitFor(set, ModelMatrix.From(set), 11).Split;
+        var split = TrainingSplits.For(set, ModelMatrix.From(set), 11).Split;
         Assert.Equal(split.Train.Length, decision.Rows);
 
         // Scrambling the test respondents' months changes nothing: the decision never saw them.

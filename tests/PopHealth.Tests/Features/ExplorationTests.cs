@@ -44,7 +44,7 @@ public class ExplorationTests
         Assert.Equal(["1–30 days", "unknown", "none"], table.RowLabels.OrderBy(l => l == "none").ThenBy(l => l));
         Assert.Equal(5.0, table.Counts.Sum(r => r.Sum()));
         Assert.Equal(2.0, table.Counts[table.RowLabels.ToList().IndexOf("1–30 days")].Sum());
-        Assert.Contains("heatmap", WorkbookCharts.Heatmap(table).FigureJson);
+        Assert.Contains("heatmap", ExploreCharts.Heatmap(table).FigureJson);
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public class FeatureRuleTests
     [Fact]
     public void Seed_recipe_computes_the_originals_features_and_drops_incomplete_rows()
     {
-        var set = FeatureBuilder.Build(ThreeRespondents(), BrfssYearProfile.Llcp2024, Recipe.Seed);
+        var set = FeatureBuilder.Build(ThreeRespondents(), BrfssYearProfile.Llcp2024, Recipe.Original);
         // Row 2 lacks income (99), row 3 lacks the target (9): only row 1 survives.
         Assert.Equal(1, set.Rows);
         Assert.Equal([0.0], set.Values(FeatureSet.Target));
@@ -158,7 +158,7 @@ public class FeatureRuleTests
         Assert.Equal([1.0, null], set.Values("binge_drinking")); // CDC's _RF groupings: 2 = the risk, 1 = not, 9 = unknown
         Assert.Equal([0.0, 1.0], set.Values("heavy_drinking"));
         Assert.Equal([1.0, 0.0], set.Values("prediabetes")); // DIABETE4 4 (pre-diabetes) and 1 (diabetes, counted as a condition)
-        var e = Assert.Throws<InvalidDataException>(() => FeatureBuilder.Build(grouped, BrfssYearProfile.National2024Grouped, Recipe.Seed));
+        var e = Assert.Throws<InvalidDataException>(() => FeatureBuilder.Build(grouped, BrfssYearProfile.National2024Grouped, Recipe.Original));
         Assert.Contains("EDUCA", e.Message);
         Assert.Contains("POPHEALTH_RECIPE=improved", e.Message);
     }

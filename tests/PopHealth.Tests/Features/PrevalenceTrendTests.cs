@@ -87,7 +87,7 @@ public class PrevalenceTrendTests
     public void The_chart_shows_shares_with_their_intervals_over_counts_and_says_whether_weighted()
     {
         var series = SurveyEstimates.FairPoorByYear(Set([1, 0, 1, 1, 0], [(FeatureSet.SurveyYear, [2022, 2022, 2023, 2023, 2023])]))!;
-        var chart = WorkbookCharts.PrevalenceBy(series, "survey year");
+        var chart = ExploreCharts.PrevalenceBy(series, "survey year");
         Assert.Contains("unweighted", chart.Title);
         var (share, counts) = (chart.Traces[0]!, chart.Traces[1]!);
         Assert.Equal(["2022", "2023"], share["x"]!.AsArray().Select(v => (string)v!));
@@ -97,7 +97,7 @@ public class PrevalenceTrendTests
         Assert.Equal(series.Groups.Select(g => g.Upper - g.Prevalence), error["array"]!.AsArray().Select(v => (double)v!), new ToleranceComparer(1e-12));
         Assert.Equal(series.Groups.Select(g => g.Prevalence - g.Lower), error["arrayminus"]!.AsArray().Select(v => (double)v!), new ToleranceComparer(1e-12));
         var weighted = SurveyEstimates.FairPoorByYear(Set([1, 0, 1, 1], [(FeatureSet.SurveyYear, [2022, 2022, 2023, 2023]), (FeatureSet.Weight, [1, 2, 1, 1])]))!;
-        Assert.Contains("survey-weighted", WorkbookCharts.PrevalenceBy(weighted, "survey year").Title);
+        Assert.Contains("survey-weighted", ExploreCharts.PrevalenceBy(weighted, "survey year").Title);
     }
 
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>

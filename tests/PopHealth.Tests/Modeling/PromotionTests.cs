@@ -1,6 +1,7 @@
 using System.Collections;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
+using PopHealth.Modeling;
 using PopHealth.Steps;
 using PopHealth.Tracking;
 using PopHealth.Workbook;
@@ -175,9 +176,9 @@ public class PromotionTests(TrainedFixture fixture) : IClassFixture<TrainedFixtu
         Assert.Contains("run 03-transform with POPHEALTH_RECIPE=seed first", error.Message);
         Assert.Equal(Recipe.Improved, (await TrainStep.PlanAsync(TrainedFixture.Parameters(data.Path, "improved"))).Recipe);
 
-        await TrainedFixture.Features(600, Recipe.Seed).WriteAsync(TrainedFixture.Parameters(data.Path).ProcessedFeatures);
+        await TrainedFixture.Features(600, Recipe.Original).WriteAsync(TrainedFixture.Parameters(data.Path).ProcessedFeatures);
         var plan = await TrainStep.PlanAsync(TrainedFixture.Parameters(data.Path)); // not set: the features' recipe, said so
-        Assert.Equal(Recipe.Seed, plan.Recipe);
+        Assert.Equal(Recipe.Original, plan.Recipe);
         Assert.StartsWith("seed recipe (as 03-transform made the features; POPHEALTH_RECIPE is not set and its default, improved, does not apply)", plan.Describe());
     }
 }

@@ -15,7 +15,7 @@ public class RealTrainingTests
     {
         using var temp = Repo.Temp();
         var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_RECIPE"] = "seed" }, temp.Path);
-        var features = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Seed);
+        var features = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Original);
         await features.WriteAsync(parameters.ProcessedFeatures);
 
         var result = await TrainStep.RunAsync(parameters, new TrainOptions(SearchTrials: 6, ImportanceRows: 4000, ImportanceRepeats: 1));

@@ -59,7 +59,7 @@ public class RecalibratedVersionTests
         Assert.Equal(recalibrated.Version, store.Resolve(WorkbookModel.ProductionUri).Version);
         Assert.Equal(recalibrated.Version, result.Registration.Production.Version);
         Assert.Equal(parent.RunId, recalibrated.RunId); // one final run holds both models, so prod's run has every metric
-        Assert.Equal(TrainStep.RecalibratedArtifactPath, Path.GetFileName(recalibrated.ArtifactDirectory));
+        Assert.Equal(ModelRegistration.RecalibratedArtifactPath, Path.GetFileName(recalibrated.ArtifactDirectory));
 
         // The tags say what was done: method, target year and prevalence, the labelled sample (size, seed), the parent.
         var plan = result.Plan;

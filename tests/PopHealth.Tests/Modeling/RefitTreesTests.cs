@@ -52,7 +52,7 @@ public class RefitTreesTests
         var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path }, temp.Path);
         await SweepRowsTests.Features(5000).WriteAsync(parameters.ProcessedFeatures);
         // 4,000 training rows, 1,000 swept: four times as many.
-        var options = new TrainOptions(SearchTrials: 4, SweepRows: 1000, SweepShare: 0.2, MaxSweepRows: 1000);
+        var options = new TrainOptions(SearchTrials: 4, Sizing: new SweepSizing(Rows: 1000, Share: 0.2, MaxRows: 1000));
         var plan = await TrainStep.PlanAsync(parameters, options);
         var sweeps = TrainStep.Sweep(plan);
 

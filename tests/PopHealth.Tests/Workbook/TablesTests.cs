@@ -10,7 +10,7 @@ public class TablesTests
     [Fact]
     public void Records_become_typed_columns_in_declaration_order()
     {
-        var frame = new[] { new Row("a", 1, 0.5, true, 10, Recipe.Seed), new Row("b", 2, null, false, 20, Recipe.Improved) }.ToDataFrame();
+        var frame = new[] { new Row("a", 1, 0.5, true, 10, Recipe.Original), new Row("b", 2, null, false, 20, Recipe.Improved) }.ToDataFrame();
         Assert.Equal(["Name", "Count", "Share", "Flag", "Big", "Recipe"], frame.Columns.Select(c => c.Name));
         Assert.IsType<StringDataFrameColumn>(frame.Columns["Name"]);
         Assert.IsType<Int32DataFrameColumn>(frame.Columns["Count"]);
@@ -39,7 +39,7 @@ public class TablesTests
     public void A_preview_shows_at_most_what_the_table_has(int rows, int asked, int shown)
     {
         // Issue 24, item 7: DataFrame.Head(5) throws on a table of fewer rows; notebooks show a preview instead.
-        var frame = Enumerable.Range(0, rows).Select(i => new Row("seed", i, i, true, i, Recipe.Seed)).ToDataFrame();
+        var frame = Enumerable.Range(0, rows).Select(i => new Row("seed", i, i, true, i, Recipe.Original)).ToDataFrame();
         Assert.Equal(shown, frame.Preview(asked).Rows.Count);
     }
 }

@@ -49,7 +49,7 @@ public class WorkbookParametersTests
         Assert.Equal([Repo.Path("notebooks", "x", "LLCP2024.XPT")], p.Inputs);
         Assert.Equal([2016], p.Years);
         Assert.Equal(Repo.Path("notebooks", "out"), p.DataRoot);
-        Assert.Equal(Recipe.Seed, p.Recipe);
+        Assert.Equal(Recipe.Original, p.Recipe);
         Assert.Equal(-7, p.Seed);
         Assert.Equal(2500, p.SampleRows);
         Assert.Equal(300, p.SynthRows);

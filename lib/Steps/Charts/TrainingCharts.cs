@@ -4,54 +4,14 @@ using PopHealth.Modeling;
 using PopHealth.Scoring;
 using PopHealth.Synthesis;
 using Microsoft.Data.Analysis;
+using PopHealth.Tracking;
 using PopHealth.Workbook;
 
 namespace PopHealth.Steps;
 
-/// <summary>The workbook's domain results as charts (each notebook's pictures come from here).</summary>
-public static class WorkbookCharts
+/// <summary>04-train's charts: the sweeps, ROC and reliability (06 reuses reliability), importance, subgroups, the intersectional audit, next-year validation, SHAP; and the set saved with the final run and copied for readers.</summary>
+public static class TrainingCharts
 {
-    /// <summary>Bars of each code's share, labelled from CDC's codebook.</summary>
-    public static Chart Distribution(IReadOnlyList<CodeFrequency> frequencies, string? title = null) =>
-        Plots.Bar(title ?? $"{frequencies.FirstOrDefault()?.Variable}: share of respondents by answer",
-            frequencies.Select(f => f.Label).ToArray(), frequencies.Select(f => f.Share).ToArray(), new ChartLayout(YTitle: "share of respondents", YPercent: true));
-
-    /// <summary>A heatmap of a cross-tabulation (counts).</summary>
-    public static Chart Heatmap(CrossTab table, string? title = null) =>
-        Plots.Heatmap(title ?? $"{table.RowVariable} × {table.ColumnVariable} (respondents)", table.ColumnLabels, table.RowLabels, table.Counts,
-            new ChartLayout(XTitle: table.ColumnVariable, YTitle: table.RowVariable, Width: 820, Height: 480));
-
-    /// <summary>Share in fair or poor health by level (with 95 % intervals) above the respondents per level.</summary>
-    public static Chart RiskByLevel(IReadOnlyList<LevelRisk> levels) =>
-        Plots.ShareAndCount($"{levels.FirstOrDefault()?.Feature}: share in fair or poor health by level", levels.Select(l => l.Level).ToArray(),
-            levels.Select(l => l.FairPoorShare).ToArray(), levels.Select(l => l.Lower).ToArray(), levels.Select(l => l.Upper).ToArray(),
-            levels.Select(l => (double)l.Count).ToArray(), "fair/poor health", new ChartLayout(XTitle: levels.FirstOrDefault()?.Feature, Height: 480));
-
-    /// <summary>Single-feature AUC of every feature, strongest at the top.</summary>
-    public static Chart Associations(IReadOnlyList<FeatureAssociation> associations) =>
-        Plots.Bar("How well each feature alone separates fair/poor health (single-feature AUC)",
-            associations.Reverse().Select(a => a.Feature).ToArray(), associations.Reverse().Select(a => a.Auc).ToArray(),
-            new ChartLayout(XTitle: "AUC (0.5 = no information)", XMin: 0.5, XMax: 1, Height: Math.Max(360, 24 * associations.Count + 120)), horizontal: true);
-
-    /// <summary>
-    /// Prevalence of fair or poor health by the values of a column (<paramref name="what"/>: "survey year", "interview month"), in
-    /// their order, with 95 % CIs, above the respondents per value; the title says whether it is survey-weighted or unweighted.
-    /// </summary>
-    public static Chart PrevalenceBy(PrevalenceSeries series, string what) =>
-        Plots.ShareAndCount($"Fair or poor health by {what}, {(series.Weighted ? "survey-weighted" : "unweighted")}, 95 % CI<br><sup>{series.Method}</sup>",
-            series.Groups.Select(g => g.Group).ToArray(), series.Groups.Select(g => g.Prevalence).ToArray(), series.Groups.Select(g => g.Lower).ToArray(),
-            series.Groups.Select(g => g.Upper).ToArray(), series.Groups.Select(g => (double)g.Respondents).ToArray(),
-            series.Weighted ? "weighted share, fair/poor" : "share, fair/poor (unweighted)", new ChartLayout(XTitle: what, Height: 500));
-
-    /// <summary>Weighted prevalence by group with 95 % confidence intervals, sorted, as horizontal bars.</summary>
-    public static Chart Prevalence(IReadOnlyList<WeightedPrevalence> estimates, string title)
-    {
-        var sorted = estimates.OrderBy(e => e.Prevalence).ToArray();
-        return Plots.Bars(title, [new BarSeries("weighted prevalence", sorted.Select(e => e.Group).ToArray(), sorted.Select(e => e.Prevalence).ToArray(),
-            sorted.Select(e => e.Lower).ToArray(), sorted.Select(e => e.Upper).ToArray())],
-            new ChartLayout(XTitle: "share in fair or poor health (survey-weighted, 95 % CI)", Height: Math.Max(360, 18 * sorted.Length + 140), Width: 820), horizontal: true);
-    }
-
     /// <summary>The original's sweep comparison: CV AUC against trees / iterations, one line per model and depth, from the first rung (every setting on the same rows).</summary>
     public static Chart SweepComparison(SweepRun grid) =>
         Plots.Lines($"Original grid: cross-validated AUC by number of trees ({grid.Rungs[0].Rows.Length:N0} rows)",
@@ -132,17 +92,6 @@ public static class WorkbookCharts
                 Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true, categoryOrder: groups.Reverse().Select(Label).ToArray());
     }
 
-    /// <summary>Population stability index per feature, largest first, in three series by reading (stable, moderate, major shift).</summary>
-    public static Chart Drift(DriftReport drift)
-    {
-        var features = drift.Features.Where(f => double.IsFinite(f.StabilityIndex)).OrderBy(f => f.StabilityIndex).ToArray();
-        BarSeries Series(string reading) => new(reading, features.Where(f => f.Reading == reading).Select(f => f.Feature).ToArray(),
-            features.Where(f => f.Reading == reading).Select(f => f.StabilityIndex).ToArray());
-        return Plots.Bars($"Drift against the training data (PSI; predicted prevalence {drift.PredictedPrevalence:P1} vs training {drift.TrainingPrevalence?.ToString("P1") ?? "n/a"})",
-            [Series("stable"), Series("moderate shift"), Series("major shift")],
-            new ChartLayout(XTitle: "population stability index (0.1 moderate, 0.25 major)", Width: 800, Height: Math.Max(320, 22 * features.Length + 160)), horizontal: true);
-    }
-
     /// <summary>Next-year validation across survey years: AUC, and calibration in the large before and after recalibration, by test year.</summary>
     public static Chart AcrossYears(IReadOnlyList<NextYearResult> results)
     {
@@ -203,71 +152,6 @@ public static class WorkbookCharts
             new ChartLayout(XTitle: feature, YTitle: "SHAP value (log-odds)", Width: 640, Height: 400));
     }
 
-    /// <summary>Column-shape similarity of every column (1 = same distribution), with the overall scores in the title.</summary>
-    public static Chart ColumnShapes(QualityReport quality)
-    {
-        var rows = quality.Columns.OrderBy(c => c.Score).ToArray();
-        return Plots.Bar($"Synthetic vs real, column shapes {quality.ColumnShapesScore:P1}, pair trends {quality.PairTrendsScore:P1}, overall {quality.Overall:P1}",
-            rows.Select(c => $"{c.Column} ({(c.Metric.StartsWith("KS", StringComparison.Ordinal) ? "KS" : "TV")})").ToArray(), rows.Select(c => c.Score).ToArray(),
-            new ChartLayout(XTitle: "similarity (1 = identical)", XMin: 0.5, XMax: 1, Height: Math.Max(360, 24 * rows.Length + 120)), horizontal: true);
-    }
-
-    /// <summary>Real against synthetic shares of one column: by code when it has few values, else by decile of the real values.</summary>
-    public static Chart RealVsSynthetic(DataFrame real, DataFrame synthetic, string column, int maxCategories = 20)
-    {
-        var r = real.Numbers(column);
-        var s = synthetic.Numbers(column);
-        var known = r.Where(v => v is not null).Select(v => v!.Value).Order().ToArray();
-        Func<double?, string> bin;
-        string[] order;
-        if (known.Distinct().Count() <= maxCategories)
-        {
-            var codes = known.Distinct().ToArray();
-            bin = v => v is { } x ? x.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "unknown";
-            order = codes.Select(c => bin(c)).Append("unknown").ToArray();
-        }
-        else
-        {
-            var cuts = Enumerable.Range(1, 9).Select(q => known[(int)(q / 10.0 * (known.Length - 1))]).Distinct().ToArray();
-            string Label(int b) => $"{(b == 0 ? known[0] : cuts[b - 1]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}–{(b == cuts.Length ? known[^1] : cuts[b]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}";
-            bin = v => v is { } x ? Label(cuts.Count(c => x > c)) : "unknown";
-            order = Enumerable.Range(0, cuts.Length + 1).Select(Label).Append("unknown").ToArray();
-        }
-        double[] Shares(double?[] values) => order.Select(o => values.Count(v => bin(v) == o) / (double)Math.Max(1, values.Length)).ToArray();
-        return Plots.Bars($"{column}: real vs synthetic", [new BarSeries("real", order, Shares(r)), new BarSeries("synthetic", order, Shares(s))],
-            new ChartLayout(YTitle: "share of rows", YPercent: true, Height: 380));
-    }
-
-    /// <summary>Respondents per risk tier.</summary>
-    public static Chart RiskTiers(IReadOnlyList<TierCount> tiers) =>
-        Plots.Bar("Scored respondents by risk tier", tiers.Select(t => $"{t.Tier} ({t.Range})").ToArray(), tiers.Select(t => (double)t.Respondents).ToArray(),
-            new ChartLayout(YTitle: "respondents"));
-
-    /// <summary>Distribution of predicted probabilities in 20 bins.</summary>
-    public static Chart ProbabilityHistogram(IReadOnlyList<double?> probabilities)
-    {
-        var known = probabilities.Where(p => p is not null).Select(p => p!.Value).ToArray();
-        var labels = Enumerable.Range(0, 20).Select(b => $"{b * 5}–{b * 5 + 5} %").ToArray();
-        var counts = Enumerable.Range(0, 20).Select(b => (double)known.Count(p => Math.Min(19, (int)(p * 20)) == b)).ToArray();
-        return Plots.Bar("Predicted probability of fair or poor health", labels, counts, new ChartLayout(XTitle: "predicted probability", YTitle: "respondents"));
-    }
-
-    /// <summary>
-    /// Respondents × features heatmap of contributions to predicted risk, coloured about zero: red raises the risk, blue
-    /// lowers it, white changes nothing; cells show the contribution in percentage points of predicted probability.
-    /// </summary>
-    public static Chart Drivers(IReadOnlyList<Driver> drivers)
-    {
-        var respondents = drivers.GroupBy(d => d.RespondentId).OrderByDescending(g => g.First().Probability).Select(g => g.Key).ToArray();
-        var features = drivers.GroupBy(d => d.Feature).OrderByDescending(g => g.Count()).Select(g => g.Key).ToArray();
-        var z = respondents.Select(r => (IReadOnlyList<double>)features.Select(f => drivers.FirstOrDefault(d => d.RespondentId == r && d.Feature == f)?.Contribution ?? double.NaN).ToArray()).ToArray();
-        return Plots.Heatmap("What drives the highest predicted risks (red raises the risk, blue lowers it)", features,
-            respondents.Select(r => $"#{r} ({drivers.First(d => d.RespondentId == r).Probability:P0})").ToArray(), z,
-            new ChartLayout(XTitle: "feature", YTitle: "respondent (predicted risk)", Width: 900, Height: Math.Max(360, 32 * respondents.Length + 160)),
-            diverging: true, cellText: c => c.ToString("+0.0%;-0.0%;0.0%", System.Globalization.CultureInfo.InvariantCulture),
-            colorBarTitle: "contribution<br>(percentage<br>points)", colorBarFormat: "+.0%");
-    }
-
     /// <summary>
     /// Copies the training charts drawn once into the final run's artifacts (<see cref="Registration.ChartFiles"/>) to
     /// <paramref name="folder"/> as <c>name-recipe.html/png/svg</c>; returns the files written (PNG/SVG only where drawn).
@@ -289,7 +173,7 @@ public static class WorkbookCharts
     }
 
     /// <summary>The train step's charts for readers, by file name: ROC, sweep comparison, reliability, importance, subgroups.</summary>
-    public static IReadOnlyList<(string Name, Chart Chart)> TrainingCharts(IReadOnlyList<TestReport> tests, SweepRun grid,
+    public static IReadOnlyList<(string Name, Chart Chart)> ForFinalRun(IReadOnlyList<TestReport> tests, SweepRun grid,
         IReadOnlyList<FeatureImportance> importance, IReadOnlyList<SubgroupMetrics> subgroups, FairnessAuditReport audit) =>
     [
         ("roc", Roc(tests)), ("sweep", SweepComparison(grid)), ("reliability", Reliability(tests)),

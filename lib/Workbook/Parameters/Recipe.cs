@@ -3,8 +3,11 @@ namespace PopHealth.Workbook;
 /// <summary>Which feature recipe 03-transform applies (docs/methods.md, "Features").</summary>
 public enum Recipe
 {
-    /// <summary>The original project's eight features, cleaning and drop of incomplete rows, for parity.</summary>
-    Seed,
+    /// <summary>
+    /// The original project's eight features, cleaning and drop of incomplete rows, for parity. Users name it <c>seed</c> (the
+    /// recipe the workbook started from); in code it is <c>Original</c>, so that "seed" only ever means the random seed.
+    /// </summary>
+    Original,
     /// <summary>Corrected poverty ratio, every respondent with a known target kept.</summary>
     Improved,
 }
@@ -17,7 +20,7 @@ public static class Recipes
     /// <summary>The recipe's name as users write it: <c>seed</c> or <c>improved</c>.</summary>
     public static string Name(this Recipe recipe) => recipe switch
     {
-        Recipe.Seed => "seed",
+        Recipe.Original => "seed",
         Recipe.Improved => "improved",
         _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe, null),
     };
@@ -25,7 +28,7 @@ public static class Recipes
     /// <summary>The recipe named <paramref name="text"/> (any case), or null when it names none.</summary>
     public static Recipe? Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
-        "seed" => Recipe.Seed,
+        "seed" => Recipe.Original,
         "improved" => Recipe.Improved,
         _ => null,
     };

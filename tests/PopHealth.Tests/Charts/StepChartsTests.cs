@@ -8,7 +8,7 @@ namespace PopHealth.Tests.Charts;
 
 /// <summary>The charts a reader has to be able to read at their rendered size (issue 16). Draws with the process's browser, so beside the tests that change it.</summary>
 [Collection("environment")]
-public class WorkbookChartsTests : IDisposable
+public class StepChartsTests : IDisposable
 {
     /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
     public void Dispose() => StaticImages.CloseBrowser();
@@ -27,7 +27,7 @@ public class WorkbookChartsTests : IDisposable
     [Fact]
     public void Roc_and_reliability_put_the_legend_below_a_full_width_plot_and_tell_the_curves_apart()
     {
-        foreach (var chart in new[] { WorkbookCharts.Roc(Tests()), WorkbookCharts.Reliability(Tests()) })
+        foreach (var chart in new[] { TrainingCharts.Roc(Tests()), TrainingCharts.Reliability(Tests()) })
         {
             var legend = Layout(chart)["legend"]!;
             Assert.Equal("h", (string?)legend["orientation"]);
@@ -39,7 +39,7 @@ public class WorkbookChartsTests : IDisposable
             Assert.True((double)curves[0]["width"]! > (double)curves[1]["width"]!, "the first curve is drawn wider, so one on top of it leaves it visible");
             Assert.Equal("dot", (string?)curves[2]["dash"]); // the diagonal
         }
-        var markers = WorkbookCharts.Reliability(Tests()).Traces.Take(2).Select(t => (string?)t!["marker"]!["symbol"]).ToArray();
+        var markers = TrainingCharts.Reliability(Tests()).Traces.Take(2).Select(t => (string?)t!["marker"]!["symbol"]).ToArray();
         Assert.NotEqual(markers[0], markers[1]);
     }
 
@@ -47,7 +47,7 @@ public class WorkbookChartsTests : IDisposable
     public void Drivers_are_coloured_about_zero_red_raising_blue_lowering()
     {
         Driver D(string id, double p, string feature, double contribution) => new(id, p, feature, 1, contribution);
-        var chart = WorkbookCharts.Drivers([
+        var chart = ScoringCharts.Drivers([
             D("1", 0.9, "smoking", 0.12), D("1", 0.9, "age group", 0.05), D("2", 0.8, "smoking", 0.02), D("2", 0.8, "income", -0.03),
         ]);
         var heatmap = Assert.Single(chart.Traces)!;
@@ -71,10 +71,10 @@ public class WorkbookChartsTests : IDisposable
         if (StaticImages.Browser is null) return; // covered by the figure tests above
         using var temp = Repo.Temp();
         var folder = temp.Path;
-        var roc = WorkbookCharts.Roc(Tests()).SavePng(Path.Combine(folder, "roc.png"));
-        var reliability = WorkbookCharts.Reliability(Tests()).SavePng(Path.Combine(folder, "reliability.png"));
+        var roc = TrainingCharts.Roc(Tests()).SavePng(Path.Combine(folder, "roc.png"));
+        var reliability = TrainingCharts.Reliability(Tests()).SavePng(Path.Combine(folder, "reliability.png"));
         Driver D(string id, double p, string feature, double contribution) => new(id, p, feature, 1, contribution);
-        var drivers = WorkbookCharts.Drivers([D("1", 0.9, "smoking", 0.12), D("2", 0.8, "income", -0.03)]).SavePng(Path.Combine(folder, "drivers.png"));
+        var drivers = ScoringCharts.Drivers([D("1", 0.9, "smoking", 0.12), D("2", 0.8, "income", -0.03)]).SavePng(Path.Combine(folder, "drivers.png"));
         Assert.All(new[] { roc, reliability, drivers }, png => Assert.True(new FileInfo(png!).Length > 10_000, $"{png}: a drawn chart, not an empty plot"));
     }
 }
