@@ -116,8 +116,10 @@ public class PopulationExtractTests
         Assert.Equal("\"two\nlines\"", CsvText.Field("two\nlines"));
         Assert.Equal(("true", "false", "42", "0.1", "-1.5E-07"), (CsvText.Field(true), CsvText.Field(false), CsvText.Field(42L), CsvText.Field(0.1), CsvText.Field(-1.5e-7)));
         Assert.Equal(0.1 + 0.2, double.Parse(CsvText.Field(0.1 + 0.2), System.Globalization.CultureInfo.InvariantCulture));
-        var error = Assert.Throws<ArgumentException>(() => CsvText.Records(new[] { new { Name = "x", Share = double.NaN } }));
+        var error = Assert.Throws<ArgumentException>(() => CsvText.Write(new StringWriter(), ["Name", "Share"], [["x", double.NaN]]));
         Assert.Contains("line 2, column 'Share'", error.Message);
+        Assert.Equal("Name,Share\nx,\n", CsvText.Records(new[] { new { Name = "x", Share = double.NaN } })); // a record's NaN (a one-class AUC) is missing
         Assert.Equal("Name,Share\nx,0.25\n", CsvText.Records(new[] { new { Name = "x", Share = 0.25 } }));
+        Assert.Equal("Name\nx\n", CsvText.Records(new[] { new { Name = "x", Curve = new[] { 1.0, 2.0 } } })); // only scalar properties are columns
     }
 }
