@@ -47,6 +47,20 @@ public static class Exploration
         return tally.Counts();
     }
 
+    /// <summary>
+    /// POORHLTH (days in the past 30 that poor health kept a respondent from usual activities) in bands for a cross-tabulation:
+    /// blank (the respondent reported no bad days at all, so was not asked), CDC's "none" code, its unknown codes, 1–7, 8–14, 15–30.
+    /// </summary>
+    public static string PoorHealthDays(double? days) => days switch
+    {
+        null => "blank (no bad days)",
+        { } v when v == BrfssCodes.NoneCode("POORHLTH") => "none",
+        { } v when BrfssCodes.MissingCodes("POORHLTH").Contains(v) => "unknown",
+        <= 7 => "1–7 days",
+        <= 14 => "8–14 days",
+        _ => "15–30 days",
+    };
+
     /// <summary>Counts of <paramref name="rowVariable"/> × <paramref name="columnVariable"/> codes; a range such as POORHLTH 1–30 can be grouped by <paramref name="rowGroups"/>.</summary>
     public static CrossTab CrossTabulate(DataFrame frame, string rowVariable, string columnVariable, Func<double?, string>? rowGroups = null)
     {

@@ -55,6 +55,20 @@ public sealed class FeatureSet
     public const string InterviewMonth = "interview_month";
 
     /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
+    /// <summary>
+    /// The target and the features the model leans on most, under both recipes' names (<c>improved</c>'s, then <c>seed</c>'s):
+    /// the columns 05 compares real against synthetic.
+    /// </summary>
+    public static readonly IReadOnlyList<string> KeyColumns =
+        [Target, "condition_count", "num_conditions", "age_group", "_AGEG5YR_clean", "bmi", "_BMI5", "income_bracket", "INCOME_clean", "poverty_ratio", "income_adj_pov"];
+
+    /// <summary>
+    /// The groups 06 reports predicted prevalence by: a feature of either recipe, the codebook variable that labels its codes (null:
+    /// the codes as they are) and what it is called. Where both recipes' names are present the first wins.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Feature, string? CodebookVariable, string Title)> PrevalenceGroups =
+        [("age_group", "_AGEG5YR", "age group"), ("_AGEG5YR_clean", "_AGEG5YR", "age group"), ("income_bracket", null, "income bracket"), ("INCOME_clean", null, "income bracket")];
+
     public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
         [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"), ("race/ethnicity", "group_race")];
     private const string Prefix = "pophealth.";

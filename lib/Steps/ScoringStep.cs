@@ -76,6 +76,11 @@ public sealed class ScoringResult
         return SurveyEstimates.Prevalence(Probabilities, weights, labels, Column(FeatureSet.Stratum)).OrderBy(e => codeOf[e.Group]).ToArray();
     }
 
+    /// <summary>Predicted prevalence by each of <see cref="FeatureSet.PrevalenceGroups"/> the input has, once per group title.</summary>
+    public IReadOnlyList<(string Title, IReadOnlyList<WeightedPrevalence> Groups)> PredictedPrevalenceByGroup() =>
+        FeatureSet.PrevalenceGroups.Select(g => (g.Title, Groups: PredictedPrevalenceBy(g.Feature, g.CodebookVariable))).Where(g => g.Groups is not null)
+            .DistinctBy(g => g.Title).Select(g => (g.Title, g.Groups!)).ToArray();
+
     /// <summary>Predicted prevalence by state (names from the codebook), when the input has a state column.</summary>
     public IReadOnlyList<WeightedPrevalence>? PredictedPrevalenceByState() => Column(FeatureSet.State) is null ? null : PredictedPrevalenceBy(FeatureSet.State, "_STATE");
 
