@@ -11,7 +11,8 @@ namespace PopHealth.Runner;
 /// the pipe stays open. On Linux it also records, every <see cref="SnapshotInterval"/>, every process under the runner,
 /// and kills those too: a process started and not yet watched, or one whose parent left it behind (orphans are
 /// re-parented away from the runner, so after the runner is gone only a record can find them). A process is identified
-/// by its id and start time, so a reused id is never killed.
+/// by its id and start time, so a reused id is never killed. Last, it removes the folders it was told to
+/// (<c>remove PATH</c>: the run's temporary folder, with the killed browser's profile).
 /// </summary>
 public static class Guardian
 {
@@ -23,18 +24,22 @@ public static class Guardian
         using var ignored = IgnoreSignals(); // Ctrl+C reaches the whole process group; the watchdog waits for the runner's end
         if (Identify(runnerId) is not { } runner) return 0; // the runner is already gone, and with it the pipe
         var known = new Dictionary<int, DateTime>();
+        var folders = new List<string>();
         using var done = new CancellationTokenSource();
         var watching = WatchRunnerAsync(runner, known, done);
         while (await ReadLineAsync(commands, done.Token) is { } line)
         {
             var parts = line.Split(' ', 2);
-            if (parts.Length != 2 || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
-            if (parts[0] == "watch" && Identify(pid) is { } process) lock (known) known[pid] = process.Started;
+            if (parts.Length != 2) continue;
+            if (parts[0] == "remove") folders.Add(parts[1]);
+            else if (!int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
+            else if (parts[0] == "watch" && Identify(pid) is { } process) lock (known) known[pid] = process.Started;
             else if (parts[0] == "forget") lock (known) known.Remove(pid);
         }
         await done.CancelAsync();
         await watching;
         var stopped = StopKnown(known);
+        folders.ForEach(RunTemporaryFolder.Remove);
         if (stopped.Count > 0)
             log.WriteLine($"pophealth runner watchdog: the runner (pid {runnerId}) ended and left {stopped.Count} process(es) running; stopped {string.Join(", ", stopped)}.");
         return 0;

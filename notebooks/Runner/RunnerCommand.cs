@@ -41,7 +41,9 @@ public static class RunnerCommand
     private static async Task<int> StartAsync(RunPlan plan, TextWriter output, TextWriter error)
     {
         using var signals = new StopSignals();
+        using var temporary = new RunTemporaryFolder(); // removed last, after the guard below has stopped every process
         await using var guard = RunnerGuard.Start(Environment.ProcessPath ?? "dotnet", ProgramArguments(), error);
+        guard.RemoveAtEnd(temporary.Path);
         StaticImages.BrowserLaunched += guard.Watch;
         try
         {

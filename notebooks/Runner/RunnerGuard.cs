@@ -78,6 +78,9 @@ public sealed class RunnerGuard : IAsyncDisposable
         Tell($"forget {process.Id}");
     }
 
+    /// <summary>Has the watchdog remove <paramref name="folder"/> if the runner ends without removing it itself.</summary>
+    public void RemoveAtEnd(string folder) => Tell($"remove {folder}");
+
     /// <summary>Kills every watched process that is still running, with its whole process tree; returns how many.</summary>
     public int StopAll()
     {

@@ -14,15 +14,29 @@ public class RunnerCleanupTests
 {
     private static readonly TimeSpan KernelStart = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Runs the sleeper with its data root in <paramref name="data"/> and the system's temporary folder (TMPDIR) at
+    /// <c>data/tmp</c>, where <see cref="TemporaryLeftovers"/> looks for what the run left.
+    /// </summary>
     private static async Task<RunnerProcess> StartSleeperAsync(TempFolder data, params string[] more)
     {
+        Directory.CreateDirectory(data.File("tmp"));
         var runner = new RunnerProcess(["--notebooks", Repo.Path("tests", "notebooks"), "sleeper", .. more],
-            new Dictionary<string, string> { ["POPHEALTH_DATA"] = data.Path });
+            new Dictionary<string, string> { ["POPHEALTH_DATA"] = data.Path, ["TMPDIR"] = data.File("tmp") });
         var deadline = DateTime.UtcNow + KernelStart;
         while (!File.Exists(data.File("sleeping")) && !runner.Process.HasExited && DateTime.UtcNow < deadline) await Task.Delay(200);
         await Task.Delay(300); // the file is written before the sampler's next look at the kernel's child
         return runner;
     }
+
+    /// <summary>
+    /// What the run left in its temporary folder, apart from the .NET runtime's own diagnostic pipes of a process killed
+    /// outright (removed by the runtime at any other exit): the browser's profile, its page, the kernels' files would be here.
+    /// </summary>
+    private static string[] TemporaryLeftovers(TempFolder data) =>
+        Directory.GetFileSystemEntries(data.File("tmp")).Select(Path.GetFileName)
+            .Where(n => !n!.StartsWith("clr-debug-pipe-", StringComparison.Ordinal) && !n.StartsWith("dotnet-diagnostic-", StringComparison.Ordinal))
+            .ToArray()!;
 
     /// <summary>The kernel's process id and its child's, as the sleeper notebook wrote them.</summary>
     private static int[] SleeperProcesses(TempFolder data) =>
@@ -40,12 +54,15 @@ public class RunnerCleanupTests
         var seen = runner.Seen();
         Assert.All(SleeperProcesses(data), pid => Assert.Contains(seen, s => s.EndsWith($"({pid})", StringComparison.Ordinal)));
         if (StaticImages.Browser is not null) Assert.Contains(seen, s => s.StartsWith("chromium", StringComparison.Ordinal));
+        var runTemporary = Assert.Single(Directory.GetDirectories(data.File("tmp"), "pophealth-run-*"));
+        if (StaticImages.Browser is not null) Assert.NotEmpty(Directory.GetFileSystemEntries(runTemporary)); // the browser's profile, at least
 
         runner.Signal(signal);
         Assert.Equal(exitCode, await runner.ExitCodeAsync(TimeSpan.FromMinutes(1)));
         var left = await runner.SurvivorsAfterAsync(TimeSpan.FromSeconds(30));
         Assert.True(left.Count == 0, $"left running after signal {signal}: {string.Join("; ", left)}\nseen: {string.Join(", ", runner.Seen())}\n{runner.Error}");
         Assert.Empty(Directory.GetFiles(data.File("rendered"), "*.raw.ipynb"));
+        Assert.Empty(TemporaryLeftovers(data));
         if (signal != 9) Assert.Contains("stopped by SIG", runner.Error);
     }
 
@@ -61,6 +78,7 @@ public class RunnerCleanupTests
         Assert.True(left.Count == 0, $"left running after the timeout: {string.Join("; ", left)}");
         Assert.Empty(Directory.GetFiles(data.File("rendered"), "*.raw.ipynb"));
         Assert.False(File.Exists(data.File("rendered/sleeper.ipynb")));
+        Assert.Empty(TemporaryLeftovers(data));
         Assert.True(File.Exists(data.File("sleeping")), "the kernel never reached the sleeping cell: the timeout stopped a kernel still starting");
         var seen = runner.Seen();
         Assert.All(SleeperProcesses(data), pid => Assert.Contains(seen, s => s.EndsWith($"({pid})", StringComparison.Ordinal)));
