@@ -84,16 +84,12 @@ public static class Guardian
         catch (OperationCanceledException) { }
     }
 
+    /// <summary>The next command, or null at the input's end or when <paramref name="cancel"/> fires (a console read cannot itself be cancelled).</summary>
     private static async Task<string?> ReadLineAsync(TextReader commands, CancellationToken cancel)
     {
-        try
-        {
-            return await commands.ReadLineAsync(cancel);
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
+        var read = commands.ReadLineAsync();
+        await Task.WhenAny(read, Task.Delay(Timeout.Infinite, cancel));
+        return read.IsCompletedSuccessfully ? read.Result : null; // a failed read ends the commands as their end does
     }
 
     /// <summary>Kills each recorded process still running as itself (same id, same start time), with its tree.</summary>

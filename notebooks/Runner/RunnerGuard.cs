@@ -31,9 +31,6 @@ public sealed class RunnerGuard : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit += StopAtExit;
     }
 
-    /// <summary>A guard without a watchdog process: cleanup only while this process runs code (tests that run notebooks in process).</summary>
-    public static RunnerGuard InProcess() => new(null);
-
     /// <summary>
     /// Starts the watchdog process (this program again: <paramref name="program"/> and its leading arguments, e.g. the
     /// dotnet host and the runner's DLL). When it cannot start, the guard still cleans up in process and says so on
