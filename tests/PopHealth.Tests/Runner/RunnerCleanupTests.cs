@@ -70,9 +70,9 @@ public class RunnerCleanupTests
     public async Task A_notebook_past_its_timeout_is_stopped_with_every_process_it_started_and_no_partial_file()
     {
         using var data = Repo.Temp();
-        await using var runner = await StartSleeperAsync(data, "--timeout", "0.75");
+        await using var runner = await StartSleeperAsync(data, "--timeout", "0.5");
         Assert.Equal(RunnerCommand.NotebookFailed, await runner.ExitCodeAsync(TimeSpan.FromMinutes(3)));
-        Assert.Contains("Notebook sleeper did not finish within 45 s (--timeout) and was stopped", runner.Error);
+        Assert.Contains("Notebook sleeper did not finish within 30 s (--timeout) and was stopped", runner.Error);
         Assert.DoesNotContain("   at ", runner.Error);
         var left = await runner.SurvivorsAfterAsync(TimeSpan.FromSeconds(30));
         Assert.True(left.Count == 0, $"left running after the timeout: {string.Join("; ", left)}");
