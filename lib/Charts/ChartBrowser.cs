@@ -32,6 +32,9 @@ internal sealed class ChartBrowser
     public static bool IsEndpoint(string browser) =>
         browser.StartsWith("ws://", StringComparison.Ordinal) || browser.StartsWith("http://", StringComparison.Ordinal);
 
+    /// <summary>Raised with each browser process this process launches (the runner watches it, see <see cref="StaticImages.BrowserLaunched"/>).</summary>
+    public static event Action<System.Diagnostics.Process>? Launched;
+
     /// <summary>Browsers started by this process so far.</summary>
     public static int Launches => Volatile.Read(ref launches);
 
@@ -181,6 +184,7 @@ internal sealed class ChartBrowser
             ProtocolTimeout = TimeoutMs,
             Args = port is { } p ? [.. args, $"--remote-debugging-port={p}"] : args,
         });
+        if (browser.Process is { } process) Launched?.Invoke(process);
         try
         {
             var (page, folder) = await OpenPlotlyPageAsync(browser);

@@ -100,6 +100,16 @@ public static class StaticImages
     /// </summary>
     public static string? ShareBrowser() => Browser is { } browser ? ChartBrowser.Share(browser) : null;
 
+    /// <summary>
+    /// Raised with the browser's process as soon as this process launches one: the runner watches it, so that the browser
+    /// is stopped however the runner ends.
+    /// </summary>
+    public static event Action<System.Diagnostics.Process>? BrowserLaunched
+    {
+        add => ChartBrowser.Launched += value;
+        remove => ChartBrowser.Launched -= value;
+    }
+
     /// <summary>Closes this process's headless browser now (the next image starts another); otherwise it closes at exit.</summary>
     public static void CloseBrowser() => ChartBrowser.Close();
 

@@ -10,13 +10,17 @@ public sealed record CellFailure(int CellNumber, string CellHead, string ErrorNa
 
 /// <summary>What happened to one notebook.</summary>
 /// <param name="PeakBytes">Peak resident memory of the notebook's kernel (its largest process), sampled from /proc; null elsewhere.</param>
-public sealed record NotebookResult(string Name, int ExitCode, TimeSpan Elapsed, string? RenderedPath, CellFailure? Failure, string? ProcessOutput, long? PeakBytes = null)
+/// <param name="TimedOutAfter">The timeout the notebook ran past (its kernel was then stopped), or null.</param>
+public sealed record NotebookResult(string Name, int ExitCode, TimeSpan Elapsed, string? RenderedPath, CellFailure? Failure, string? ProcessOutput,
+    long? PeakBytes = null, TimeSpan? TimedOutAfter = null)
 {
     public bool Succeeded => ExitCode == 0 && Failure is null && RenderedPath is not null;
 
     /// <summary>One line naming the notebook and what went wrong.</summary>
     public string Describe() => Succeeded
         ? $"{Name} succeeded in {Elapsed.TotalSeconds:F1} s"
+        : TimedOutAfter is { } timeout
+            ? $"{Name} did not finish within {NotebookRunner.Describe(timeout)} (--timeout) and was stopped, with every process it started. {ProcessOutput}".TrimEnd()
         : Failure is not null
             ? $"{Name} failed at {Failure}"
             : $"{Name} failed: dotnet-repl exited {ExitCode} without an executed notebook. {ProcessOutput}";

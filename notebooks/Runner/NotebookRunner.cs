@@ -22,28 +22,27 @@ public sealed record RunnerOptions(
 
 /// <summary>
 /// Runs notebooks headless with dotnet-repl (pinned in .config/dotnet-tools.json), one process each,
-/// writes the executed copies, and stops at the first notebook with a failing cell.
+/// writes the executed copies, and stops at the first notebook with a failing cell. A notebook past its timeout, or a
+/// run cancelled (the runner was asked to stop), has its kernel killed with every process under it, and its partial
+/// output removed. Every process started is watched by <paramref name="guard"/>, when given, until it ends.
 /// </summary>
-public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
+public sealed class NotebookRunner(RunnerOptions options, TextWriter log, RunnerGuard? guard = null)
 {
     private bool toolsRestored;
 
     /// <summary>Runs <paramref name="notebooks"/> in the order given; stops at the first failure.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired; the notebook then running was stopped.</exception>
     public async Task<IReadOnlyList<NotebookResult>> RunAsync(IReadOnlyList<string> notebooks, CancellationToken cancel = default)
     {
-        var missing = notebooks.Where(n => !File.Exists(NotebookPath(n))).ToList();
-        if (missing.Count > 0)
-        {
-            var available = Directory.GetFiles(options.NotebookDirectory, "*.dib").Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).Order(); // _setup.dib is imported, not run
-            throw new ArgumentException($"No notebook named {string.Join(", ", missing)} in {options.NotebookDirectory}. Available: {string.Join(", ", available)}.");
-        }
-        EnsureLibraryFeed();
+        CheckNotebooks(options.NotebookDirectory, notebooks);
+        CheckLibraryFeed(options.RepositoryRoot);
 
         var results = new List<NotebookResult>();
         for (var i = 0; i < notebooks.Count; i++)
         {
             log.WriteLine($"[{i + 1}/{notebooks.Count}] {notebooks[i]} ...");
             var result = await RunOneAsync(notebooks[i], cancel);
+            cancel.ThrowIfCancellationRequested(); // a kernel that ended on the same Ctrl+C as the runner did not fail
             results.Add(result);
             log.WriteLine(result.Succeeded
                 ? $"      done in {result.Elapsed.TotalSeconds:F1} s{KernelPeak(result)} -> {result.RenderedPath}"
@@ -58,12 +57,29 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
 
     private string NotebookPath(string name) => Path.Combine(options.NotebookDirectory, name + ".dib");
 
-    private void EnsureLibraryFeed()
+    /// <summary>
+    /// Refuses names with no <c>.dib</c> in <paramref name="folder"/>, naming them and the notebooks there; the
+    /// <see cref="RunnerUsageException.Argument"/> is the first missing name, or <paramref name="defaultsFrom"/> when the
+    /// names were not given (the workbook's, missing from the folder that option named).
+    /// </summary>
+    public static void CheckNotebooks(string folder, IReadOnlyList<string> names, string? defaultsFrom = null)
     {
-        var feed = Path.Combine(options.RepositoryRoot, "artifacts", "feed");
+        var missing = names.Where(n => !File.Exists(Path.Combine(folder, n + ".dib"))).Distinct().ToList();
+        if (missing.Count == 0) return;
+        var available = Directory.GetFiles(folder, "*.dib").Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).Order(); // _setup.dib is imported, not run
+        var quoted = string.Join(", ", missing.Select(n => $"'{n}'"));
+        throw new RunnerUsageException(defaultsFrom ?? missing[0], defaultsFrom is null
+            ? $"No notebook named {quoted} in {folder}. Available: {string.Join(", ", available)}."
+            : $"{defaultsFrom} names {folder}, which lacks the workbook's {quoted}: name the notebooks to run there ({string.Join(", ", available)}).");
+    }
+
+    /// <summary>Refuses to start without the library package the notebooks load (built by <c>dotnet build lib</c>).</summary>
+    public static void CheckLibraryFeed(string repositoryRoot)
+    {
+        var feed = Path.Combine(repositoryRoot, "artifacts", "feed");
         if (!Directory.Exists(feed) || Directory.GetFiles(feed, "PopHealth.Workbook.*.nupkg").Length == 0)
-            throw new InvalidOperationException(
-                $"No PopHealth.Workbook package in {feed}. Build the library first: dotnet build {Path.Combine(options.RepositoryRoot, "lib")}");
+            throw new RunnerSetupException(
+                $"No PopHealth.Workbook package in {feed}. Build the library first: dotnet build {Path.Combine(repositoryRoot, "lib")}");
     }
 
     private async Task<NotebookResult> RunOneAsync(string name, CancellationToken cancel)
@@ -80,8 +96,10 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
                  "--output-format", "ipynb", "--output-path", raw],
                 options.NotebookDirectory, options.NotebookTimeout, $"notebook {name}", cancel);
             watch.Stop();
+            if (exitCode is null)
+                return new NotebookResult(name, -1, watch.Elapsed, null, null, Tail(output), peak, TimedOutAfter: options.NotebookTimeout);
             if (!File.Exists(raw))
-                return new NotebookResult(name, exitCode == 0 ? -1 : exitCode, watch.Elapsed, null, null, Tail(output), peak);
+                return new NotebookResult(name, exitCode == 0 ? -1 : exitCode.Value, watch.Elapsed, null, null, Tail(output), peak);
 
             var executed = ExecutedNotebook.Load(raw);
             executed.TidyErrors();
@@ -92,10 +110,11 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
             executed.HideMachinePaths(options.RepositoryRoot, options.Environment.GetValueOrDefault(WorkbookVariables.Data));
             executed.NumberCells(name);
             AtomicFile.WriteAllText(rendered, executed.ToJson());
-            return new NotebookResult(name, exitCode, watch.Elapsed, rendered, failure, exitCode == 0 ? null : Tail(output), peak);
+            return new NotebookResult(name, exitCode.Value, watch.Elapsed, rendered, failure, exitCode == 0 ? null : Tail(output), peak);
         }
         finally
         {
+            // The kernel is gone (ended or killed with its tree) before this runs: nothing writes the partial file any more.
             if (File.Exists(raw)) File.Delete(raw);
         }
     }
@@ -104,17 +123,63 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
     {
         if (toolsRestored) return;
         var (exitCode, output, _) = await RunDotnetAsync(["tool", "restore"], options.RepositoryRoot, TimeSpan.FromMinutes(10), "dotnet tool restore", cancel);
+        if (exitCode is null)
+            throw new RunnerSetupException($"'dotnet tool restore' did not finish within 10 min in {options.RepositoryRoot} and was stopped: {Tail(output)}");
         if (exitCode != 0)
-            throw new InvalidOperationException($"'dotnet tool restore' failed in {options.RepositoryRoot} (exit {exitCode}): {Tail(output)}");
+            throw new RunnerSetupException($"'dotnet tool restore' failed in {options.RepositoryRoot} (exit {exitCode}): {Tail(output)}");
         toolsRestored = true;
     }
 
     /// <summary>
     /// Runs the dotnet host; prints a heartbeat, since dotnet-repl prints nothing while it runs. Also returns the peak
-    /// resident memory of the largest process it started (the kernel), where the system can tell.
+    /// resident memory of the largest process it started (the kernel), where the system can tell. Past
+    /// <paramref name="timeout"/> the process is killed with its whole tree and the exit code is null; on
+    /// <paramref name="cancel"/> it is killed the same way and <see cref="OperationCanceledException"/> thrown.
     /// </summary>
-    private async Task<(int ExitCode, string Output, long? PeakBytes)> RunDotnetAsync(IReadOnlyList<string> arguments, string workingDirectory,
+    private async Task<(int? ExitCode, string Output, long? PeakBytes)> RunDotnetAsync(IReadOnlyList<string> arguments, string workingDirectory,
         TimeSpan timeout, string what, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        using var process = Start(StartInfo(arguments, workingDirectory), what);
+        guard?.Watch(process);
+        try
+        {
+            await using var memory = ProcessTreeMemory.Start(process.Id);
+            process.StandardInput.Close();
+            var output = new ProcessOutput(process);
+            var ended = await WaitAsync(process, timeout, what, cancel);
+            if (!ended)
+            {
+                RunnerGuard.KillTree(process);
+                cancel.ThrowIfCancellationRequested();
+                await output.CompleteAsync(OutputGrace);
+                log.WriteLine($"      ... {what} did not finish within {Describe(timeout)}: stopped, with every process it started");
+                return (null, output.Text, memory?.PeakBytes);
+            }
+            var complete = await output.CompleteAsync(OutputGrace);
+            if (!complete) log.WriteLine($"      ... {what} exited but a process it started still holds its output open; going on without the rest of its output");
+            return (process.ExitCode, output.Text, memory?.PeakBytes);
+        }
+        finally
+        {
+            RunnerGuard.KillTree(process); // on every way out (an exception too): nothing the kernel started outlives its notebook
+            guard?.Forget(process);
+        }
+    }
+
+    private static Process Start(ProcessStartInfo start, string what)
+    {
+        try
+        {
+            return Process.Start(start) ?? throw new RunnerSetupException($"Could not start {start.FileName} for {what}.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new RunnerSetupException($"Could not start {start.FileName} for {what}: {e.Message}");
+        }
+    }
+
+    private ProcessStartInfo StartInfo(IReadOnlyList<string> arguments, string workingDirectory)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -127,11 +192,12 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (key, value) in options.Environment) start.Environment[key] = value;
+        return start;
+    }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName} for {what}.");
-        await using var memory = ProcessTreeMemory.Start(process.Id);
-        process.StandardInput.Close();
-        var output = new ProcessOutput(process);
+    /// <summary>True when the process exited; false past the timeout or on cancellation. Prints a heartbeat every 30 s.</summary>
+    private async Task<bool> WaitAsync(Process process, TimeSpan timeout, string what, CancellationToken cancel)
+    {
         var watch = Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(timeout);
@@ -144,16 +210,18 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log)
         try
         {
             await exited;
+            return true;
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{what} did not finish within {timeout.TotalMinutes:F0} min and was stopped.");
+            return false;
         }
-        var complete = await output.CompleteAsync(OutputGrace);
-        if (!complete) log.WriteLine($"      ... {what} exited but a process it started still holds its output open; going on without the rest of its output");
-        return (process.ExitCode, output.Text, memory?.PeakBytes);
     }
+
+    /// <summary>A timeout as a reader gives it: "30 min", "2.5 min", "20 s".</summary>
+    internal static string Describe(TimeSpan timeout) => timeout.TotalMinutes >= 1
+        ? $"{timeout.TotalMinutes.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} min"
+        : $"{timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s";
 
     /// <summary>How long the output of an exited process may still take to close (see <see cref="ProcessOutput"/>).</summary>
     internal static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(15);

@@ -25,8 +25,7 @@ public sealed class ProcessTreeMemory : IAsyncDisposable
     }
 
     /// <summary>Starts sampling the tree under <paramref name="rootProcessId"/>; null where <c>/proc</c> cannot tell (not Linux).</summary>
-    public static ProcessTreeMemory? Start(int rootProcessId) =>
-        OperatingSystem.IsLinux() && Directory.Exists("/proc/self") ? new ProcessTreeMemory(rootProcessId) : null;
+    public static ProcessTreeMemory? Start(int rootProcessId) => ProcFs.Available ? new ProcessTreeMemory(rootProcessId) : null;
 
     /// <summary>The largest high-water mark seen in one process of the tree, in bytes.</summary>
     public long PeakBytes => Interlocked.Read(ref peakBytes);
@@ -44,37 +43,8 @@ public sealed class ProcessTreeMemory : IAsyncDisposable
 
     private void Sample()
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ParentOf(pid) is { } parent)
-                parents[pid] = parent;
-        foreach (var pid in parents.Keys.Where(p => Descends(p, parents)))
+        foreach (var pid in ProcFs.Descendants(root).Append(root))
             if (HighWaterMark(pid) is { } bytes && bytes > PeakBytes) Interlocked.Exchange(ref peakBytes, bytes);
-    }
-
-    private bool Descends(int pid, Dictionary<int, int> parents)
-    {
-        for (var depth = 0; depth < 64; depth++)
-        {
-            if (pid == root) return true;
-            if (!parents.TryGetValue(pid, out pid)) return false;
-        }
-        return false;
-    }
-
-    /// <summary>The parent process id from <c>/proc/PID/stat</c> (the field after the parenthesised name, which may hold spaces).</summary>
-    private static int? ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException)
-        {
-            return null; // the process ended between listing and reading
-        }
     }
 
     /// <summary><c>VmHWM</c> from <c>/proc/PID/status</c> (kB), in bytes.</summary>

@@ -208,7 +208,8 @@ public class NotebookTests(NotebookSession session)
     [Fact]
     public async Task Unknown_notebook_names_are_refused_with_the_available_ones()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => session.Runner(Repo.Path("notebooks")).RunAsync(["07-nothing"]));
+        var error = await Assert.ThrowsAsync<RunnerUsageException>(() => session.Runner(Repo.Path("notebooks")).RunAsync(["07-nothing"]));
+        Assert.Equal("07-nothing", error.Argument);
         Assert.Contains("07-nothing", error.Message);
         Assert.Contains("01-convert", error.Message);
     }
