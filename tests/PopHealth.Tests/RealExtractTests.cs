@@ -5,6 +5,7 @@ namespace PopHealth.Tests;
 
 /// <summary>The shipped real extracts are whole: every file listed in data/brfss-real/SOURCES.md is present with its
 /// recorded size and sha256, and no unlisted data file sits beside them.</summary>
+[Trait("Category", "RealData")]
 public sealed partial class RealExtractTests
 {
     [GeneratedRegex(@"^\| `(?<file>[^`]+)` \|[^|]*\| (?<rows>[\d,]+) \| (?<bytes>[\d,]+) \| (?<sha>[0-9a-f]{64}) \|$", RegexOptions.Multiline)]

@@ -4,6 +4,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Architecture;
 
 /// <summary>No method in the library is much over 60 lines: a step is a short orchestration of named stages.</summary>
+[Trait("Category", "Unit")]
 public sealed class MethodLengthTests
 {
     /// <summary>Lines from a method's first statement to its last (the debug symbols' sequence points; lambdas count apart).</summary>

@@ -8,6 +8,7 @@ namespace PopHealth.Tests.Architecture;
 /// The library's stage folders depend one way (docs/design.md, "Architecture"). The rule is written once, here, and checked against the
 /// compiled assembly: every type a stage's code mentions (signatures, fields, attributes, method bodies, closures).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class StageDependencyTests
 {
     /// <summary>Each stage and the stages it may use. Sub-namespaces (Ingest.Xpt, Ingest.Census, Charts.Plotly …) belong to their stage.</summary>

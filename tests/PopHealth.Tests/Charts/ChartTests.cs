@@ -5,6 +5,7 @@ using PopHealth.Charts;
 
 namespace PopHealth.Tests.Charts;
 
+[Trait("Category", "Unit")]
 public class ChartTests
 {
     private static Chart Sample() => Plots.Lines("Sweep", [new LineSeries("GBT depth 4", [20, 40, 60], [0.81, 0.83, 0.84])],

@@ -4,6 +4,7 @@ namespace PopHealth.Tests.Charts;
 
 /// <summary>Static chart images. These tests set process-wide variables, so they run on their own.</summary>
 [Collection("environment")]
+[Trait("Category", "Unit")]
 public class StaticImagesTests : IDisposable
 {
     /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
@@ -41,10 +42,9 @@ public class StaticImagesTests : IDisposable
         });
     }
 
-    [Fact]
+    [FactWhere(Need.PosixShell)] // the stand-in browser is a shell script
     public void A_browser_that_cannot_be_driven_skips_images_without_failing()
     {
-        if (OperatingSystem.IsWindows()) return; // the stand-in browser is a shell script; CI runs on Linux
         using var temp = Repo.Temp();
         var fake = Repo.Path("tests", "fixtures", "browser", "fake-chromium.sh");
         With(fake, "1", () =>
@@ -59,17 +59,12 @@ public class StaticImagesTests : IDisposable
         });
     }
 
-    [Fact]
-    public void A_real_chromium_when_installed_draws_every_chart_from_one_browser()
+    [FactWhere(Need.Chromium)]
+    public void A_real_chromium_draws_every_chart_from_one_browser()
     {
         using var temp = Repo.Temp();
         With(null, "1", () =>
         {
-            if (StaticImages.Browser is null)
-            {
-                Assert.Null(Sample().SavePng(temp.File("x.png"))); // no browser here: images skipped, nothing written
-                return;
-            }
             var before = StaticImages.BrowserLaunches;
             var png = File.ReadAllBytes(Sample().SavePng(temp.File("plots/x.png"))!);
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.Take(4));
@@ -89,16 +84,12 @@ public class StaticImagesTests : IDisposable
         With(null, null, () => Assert.DoesNotContain("data:image/png", Sample().ToInlineHtml())); // only when the runner asks
     }
 
-    [Fact]
+    [FactWhere(Need.Chromium)]
     public void A_shared_browser_serves_another_process_and_stays_running_for_the_next()
     {
         With(null, "1", () =>
         {
-            if (StaticImages.Browser is not { } executable)
-            {
-                Assert.Null(StaticImages.ShareBrowser()); // nothing to share here
-                return;
-            }
+            var executable = StaticImages.Browser!;
             // The runner's side: its browser, shared by endpoint, opens the plotly.js page.
             var shared = StaticImages.ShareBrowser()!;
             Assert.StartsWith("http://127.0.0.1:", shared);

@@ -9,6 +9,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Features;
 
 /// <summary>The interview month as a candidate feature: read from IMONTH, and kept only when it helps on training respondents.</summary>
+[Trait("Category", "Unit")]
 public class CandidateFeatureTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Features;
 
+[Trait("Category", "Unit")]
 public class ExplorationTests
 {
     private static FeatureSet Set(double?[] feature, double?[] target, double?[]? weight = null, double?[]? state = null, double?[]? stratum = null)
@@ -93,23 +94,6 @@ public class ExplorationTests
         Assert.Throws<InvalidOperationException>(() => SurveyEstimates.FairPoorByState(Set([1], [1])));
     }
 
-    [Fact]
-    public async Task Missing_codes_counted_while_converting_equal_the_whole_table_count_and_the_head_is_the_first_rows()
-    {
-        using var temp = Repo.Temp();
-        var interim = temp.File("brfss.parquet");
-        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz"), interim);
-        var table = await BrfssTable.ReadAsync(interim);
-        var whole = Exploration.MissingCodeCounts(table.Frame, table.Profile.KeyVariables);
-        var converted = report.MissingCodes;
-        Assert.Equal(whole.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code),
-            converted.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code));
-        Assert.Contains(converted, m => m.Variable == "_AGEG5YR" && m.Code == "14" && m.Count == 4_632); // SOURCES.md
-        Assert.Contains(converted, m => m.Variable == "INCOME2" && m.Code == "77" && m.Count > 0);
-        var head = await ParquetFrames.ReadHeadAsync(interim, 8);
-        Assert.Equal(8, head.Rows.Count);
-        Assert.Equal(table.Frame.Columns.Select(c => c[7]), head.Columns.Select(c => c[7]));
-    }
 
     [Fact]
     public void Missing_codes_of_several_years_add_up_and_a_variable_one_year_lacks_is_blank_there()
@@ -131,5 +115,28 @@ public class ExplorationTests
         Assert.Equal(0, counts[("INCOME3", "99")]);
         Assert.Equal(4, counts[("INCOME3", "blank")]); // 2 blanks in the first year, both rows of the second
         Assert.Equal(4 / 6.0, MissingCodeTally.Combine([first, second]).Single(m => m.Variable == "INCOME3" && m.Code == "blank").Share, 12);
+    }
+}
+
+/// <summary>Exploration measures on the whole real 2016 extract.</summary>
+[Trait("Category", "RealData")]
+public class RealExplorationTests
+{
+    [Fact]
+    public async Task Missing_codes_counted_while_converting_equal_the_whole_table_count_and_the_head_is_the_first_rows()
+    {
+        using var temp = Repo.Temp();
+        var interim = temp.File("brfss.parquet");
+        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz"), interim);
+        var table = await BrfssTable.ReadAsync(interim);
+        var whole = Exploration.MissingCodeCounts(table.Frame, table.Profile.KeyVariables);
+        var converted = report.MissingCodes;
+        Assert.Equal(whole.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code),
+            converted.Select(m => (m.Variable, m.Code, m.Count)).OrderBy(x => x.Variable).ThenBy(x => x.Code));
+        Assert.Contains(converted, m => m.Variable == "_AGEG5YR" && m.Code == "14" && m.Count == 4_632); // SOURCES.md
+        Assert.Contains(converted, m => m.Variable == "INCOME2" && m.Code == "77" && m.Count > 0);
+        var head = await ParquetFrames.ReadHeadAsync(interim, 8);
+        Assert.Equal(8, head.Rows.Count);
+        Assert.Equal(table.Frame.Columns.Select(c => c[7]), head.Columns.Select(c => c[7]));
     }
 }

@@ -7,6 +7,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Features;
 
+[Trait("Category", "Unit")]
 public class FeatureRuleTests
 {
     private static readonly PovertyThresholdTable T2024 = PovertyThresholdTable.ForYear(2024);

@@ -4,6 +4,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Features;
 
+[Trait("Category", "Unit")]
 public class FeatureSetRowsTests
 {
     private static FeatureSet Set(params long[] ids) => new(Recipe.Improved, "test",

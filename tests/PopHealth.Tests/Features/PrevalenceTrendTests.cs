@@ -7,6 +7,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Features;
 
 /// <summary>02's prevalence by survey year and by interview month: the estimates, their intervals and the chart's inputs.</summary>
+[Trait("Category", "Unit")]
 public class PrevalenceTrendTests
 {
     private static FeatureSet Set(double?[] target, (string Name, double?[] Values)[] columns)

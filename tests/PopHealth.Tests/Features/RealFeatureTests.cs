@@ -4,6 +4,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Features;
 
 /// <summary>The recipes on the real 2016 extract: counts computed independently with pandas by crosschecks/seed_recipe.py.</summary>
+[Trait("Category", "RealData")]
 public class RealFeatureTests
 {
     [Fact]

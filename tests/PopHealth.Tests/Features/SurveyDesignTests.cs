@@ -3,6 +3,7 @@ using PopHealth.Features;
 namespace PopHealth.Tests.Features;
 
 /// <summary>The design-based domain means against hand computation and R survey 4.1.1 on small cases.</summary>
+[Trait("Category", "Unit")]
 public class SurveyDesignTests
 {
     // Nine respondents in four strata; row 6 has no outcome (it stays in the design: stratum 2 has n = 3); stratum 4 holds one

@@ -5,6 +5,7 @@ using PopHealth.Ingest;
 namespace PopHealth.Tests.Ingest;
 
 /// <summary>The opt-in CDC download, tested offline: a handler serves local bytes in place of CDC's server.</summary>
+[Trait("Category", "Unit")]
 public class CdcDownloadTests
 {
     private sealed class LocalFiles(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler

@@ -4,6 +4,7 @@ using PopHealth.Ingest.Census;
 namespace PopHealth.Tests.Ingest;
 
 /// <summary>The shipped Census adult tables: their checksums, the totals their sources state, the bands, and clear refusals.</summary>
+[Trait("Category", "Unit")]
 public class CensusPopulationTests
 {
     private static readonly CensusPopulation Census = CensusPopulation.Shipped;

@@ -6,10 +6,11 @@ using PopHealth.Ingest.Xpt;
 
 namespace PopHealth.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public class ConversionTests
 {
 
-    private static async Task<(long Rows, string[] Columns, Dictionary<string, object?[]> Values)> ReadParquet(string path)
+    internal static async Task<(long Rows, string[] Columns, Dictionary<string, object?[]> Values)> ReadParquet(string path)
     {
         await using var reader = await ParquetReader.CreateAsync(path);
         var fields = reader.Schema.GetDataFields();
@@ -39,7 +40,7 @@ public class ConversionTests
     }
 
     /// <summary>_RFHLTH counts: 1 good or better, 2 fair/poor, 9 unknown; nothing else, no blanks.</summary>
-    private static void AssertTargetCounts(object?[] target, int good, int fairOrPoor, int unknown)
+    internal static void AssertTargetCounts(object?[] target, int good, int fairOrPoor, int unknown)
     {
         var counts = target.GroupBy(v => v).ToDictionary(g => g.Key ?? "blank", g => g.Count());
         Assert.Equal(new Dictionary<object, int> { [1.0] = good, [2.0] = fairOrPoor, [9.0] = unknown }, counts);
@@ -175,6 +176,14 @@ public class ConversionTests
             + "LLCP2024-grouped needs HEALTH_STATUS, AGE_CATEGORIES, EDUCATION_LEVEL, INCOME (missing AGE_CATEGORIES, EDUCATION_LEVEL, INCOME).", error);
     }
 
+
+
+}
+
+/// <summary>Conversion of the shipped real extracts, whole.</summary>
+[Trait("Category", "RealData")]
+public class RealConversionTests
+{
     [Fact]
     public async Task The_real_2016_extract_converts_with_the_2016_profile()
     {
@@ -183,16 +192,15 @@ public class ConversionTests
         Assert.Equal("LLCP2016", report.Profile.Name);
         Assert.Equal(356_581, report.Rows);
         Assert.Equal("CHCSCNC1", report.Renamed["CHCSCNCR"]);
-        var (_, names, values) = await ReadParquet(temp.File("b.parquet"));
+        var (_, names, values) = await ConversionTests.ReadParquet(temp.File("b.parquet"));
         Assert.Contains("DRNKANY6", names);
         Assert.DoesNotContain("DRNKANY5", names);
         // Checks from SOURCES.md: _RFHLTH 1/2/9 = 288,827 / 66,852 / 902.
-        AssertTargetCounts(values["_RFHLTH"], 288_827, 66_852, 902);
+        ConversionTests.AssertTargetCounts(values["_RFHLTH"], 288_827, 66_852, 902);
         var features = report.Profile.Features(names);
         Assert.All(features.Where(f => f.Feature != "income"), f => Assert.Equal(FeatureSupport.Exact, f.Support));
         Assert.Equal(FeatureSupport.ClosestEquivalent, features.Single(f => f.Feature == "income").Support);
     }
-
     [Fact]
     public async Task The_real_2016_extract_as_xpt_converts_to_the_same_table_as_its_csv_cell_for_cell()
     {
@@ -210,8 +218,8 @@ public class ConversionTests
             foreach (var batch in batches) writer.Write(batch);
         var fromCsv = await BrfssConverter.ConvertAsync(csv, temp.File("csv.parquet"), new ConversionOptions(RowGroupSize: 30_000));
         var fromXpt = await BrfssConverter.ConvertAsync(xpt, temp.File("xpt.parquet"), new ConversionOptions(RowGroupSize: 30_000));
-        var (csvRows, csvNames, csvValues) = await ReadParquet(temp.File("csv.parquet"));
-        var (xptRows, xptNames, xptValues) = await ReadParquet(temp.File("xpt.parquet"));
+        var (csvRows, csvNames, csvValues) = await ConversionTests.ReadParquet(temp.File("csv.parquet"));
+        var (xptRows, xptNames, xptValues) = await ConversionTests.ReadParquet(temp.File("xpt.parquet"));
         Assert.Equal(356_581, xptRows);
         Assert.Equal(csvRows, xptRows);
         Assert.Equal(csvNames, xptNames);
@@ -227,7 +235,6 @@ public class ConversionTests
         await using var reader = await ParquetReader.CreateAsync(temp.File("xpt.parquet"));
         Assert.Equal(12, reader.RowGroupCount);
     }
-
     [Fact]
     public async Task The_real_2024_national_extract_converts_with_the_grouped_profile()
     {
@@ -237,9 +244,9 @@ public class ConversionTests
         Assert.Equal("LLCP2024-grouped", report.Profile.Name);
         Assert.Equal(457_670, report.Rows);
         Assert.Equal(["YEAR", "PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS"], report.Dropped);
-        var (_, names, values) = await ReadParquet(temp.File("b.parquet"));
+        var (_, names, values) = await ConversionTests.ReadParquet(temp.File("b.parquet"));
         // Codebook frequencies: _RFHLTH 1/2/9 = 366,237 / 90,123 / 1,310.
-        AssertTargetCounts(values["_RFHLTH"], 366_237, 90_123, 1_310);
+        ConversionTests.AssertTargetCounts(values["_RFHLTH"], 366_237, 90_123, 1_310);
         var features = report.Profile.Features(names).ToDictionary(f => f.Feature);
         Assert.Equal(FeatureSupport.ClosestEquivalent, features["education"].Support);
         Assert.Equal(FeatureSupport.ClosestEquivalent, features["BMI"].Support);

@@ -5,6 +5,7 @@ using PopHealth.Ingest;
 namespace PopHealth.Tests.Ingest;
 
 /// <summary>Issue 12's CSV, gzip and zip findings, each reproduced with a file of our own.</summary>
+[Trait("Category", "Unit")]
 public class CsvSourceTests
 {
     private static List<ColumnBatch> ReadAll(IColumnSource source, int batch = 50_000)

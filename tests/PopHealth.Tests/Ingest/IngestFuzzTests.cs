@@ -11,6 +11,7 @@ namespace PopHealth.Tests.Ingest;
 /// clean read or our format error, within a memory bound set by the file's size. <c>fuzz/fuzz-long.sh</c>
 /// runs the same test with more cases (POPHEALTH_FUZZ_CASES, POPHEALTH_FUZZ_SEED) and a report file (POPHEALTH_FUZZ_REPORT).
 /// </summary>
+[Trait("Category", "Unit")]
 public class IngestFuzzTests(ITestOutputHelper output)
 {
     private const int DefaultCases = 4_000;

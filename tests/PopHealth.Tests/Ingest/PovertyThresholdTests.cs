@@ -4,6 +4,7 @@ using PopHealth.Ingest.Census;
 
 namespace PopHealth.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public class PovertyThresholdTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Ingest;
 
 /// <summary>Sources with few rows, or none: 01 shows what a short table has, and refuses one with no data rows by name.</summary>
+[Trait("Category", "Unit")]
 public class SmallSourceTests
 {
     private static string FiveRows(TempFolder temp, string name, int rows = 5) =>

@@ -9,6 +9,7 @@ namespace PopHealth.Tests.Ingest;
 /// The survey year comes from POPHEALTH_YEAR or from the file itself (a non-empty YEAR, or IYEAR), never from the
 /// variables' names; and a refused conversion leaves every earlier output as it was.
 /// </summary>
+[Trait("Category", "Unit")]
 public class SurveyYearTests
 {
     internal static WorkbookParameters Parameters(TempFolder temp, string input, string? year = null)

@@ -5,6 +5,7 @@ using PopHealth.Ingest.Xpt;
 
 namespace PopHealth.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public class IbmFloatTests
 {
     [Theory]
@@ -82,6 +83,7 @@ public class IbmFloatTests
     }
 }
 
+[Trait("Category", "Unit")]
 public class XptReaderTests
 {
     private static string Fixture(string name) => Repo.Path("tests", "fixtures", "xpt", name);

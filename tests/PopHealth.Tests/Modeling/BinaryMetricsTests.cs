@@ -3,6 +3,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Modeling;
 
+[Trait("Category", "Unit")]
 public class BinaryMetricsTests
 {
     private static readonly double[] Scores = [0.1, 0.4, 0.35, 0.8];

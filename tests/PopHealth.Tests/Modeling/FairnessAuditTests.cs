@@ -2,6 +2,7 @@ using PopHealth.Modeling;
 
 namespace PopHealth.Tests.Modeling;
 
+[Trait("Category", "Unit")]
 public class FairnessAuditTests
 {
     /// <summary>Two sexes × two age bands; in "female · 65+" the scores carry no information (AUC ≈ 0.5), elsewhere they separate well; a tiny age band (every 100th respondent, all female).</summary>

@@ -2,6 +2,7 @@ using PopHealth.Modeling;
 
 namespace PopHealth.Tests.Modeling;
 
+[Trait("Category", "Unit")]
 public class ModelingTests
 {
     [Fact]

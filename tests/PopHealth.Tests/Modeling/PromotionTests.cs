@@ -84,6 +84,7 @@ public sealed class TrainedFixture : IDisposable
 /// Issue 24's training findings (items 11, 12, 14): a model trained on 80 rows replaced prod; 04 ignored a different
 /// POPHEALTH_RECIPE; a corrupt old version made every 04 register a version it could not tag.
 /// </summary>
+[Trait("Category", "Integration")]
 public class PromotionTests(TrainedFixture fixture) : IClassFixture<TrainedFixture>
 {
     private const string Model = WorkbookModel.Name;

@@ -8,6 +8,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Modeling;
 
 /// <summary>The whole train step on the real 2016 extract with the seed recipe (scikit-learn's gradient boosting: 0.843 on the same rows and split rule).</summary>
+[Trait("Category", "RealData")]
 public class RealTrainingTests
 {
     [Fact]

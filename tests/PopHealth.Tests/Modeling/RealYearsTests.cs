@@ -10,6 +10,7 @@ namespace PopHealth.Tests.Modeling;
 /// The three shipped national extracts (2022–2024) as users run them: 01 with several sources and their years, 03, and
 /// the train step's plan; then a fixed LightGBM setting judged within 2024 and a year later (trained on 2022+2023).
 /// </summary>
+[Trait("Category", "RealData")]
 public class RealYearsTests
 {
     private static readonly string[] Files = ["brfss2022_llcp_national_20vars.zip", "brfss2023_llcp_national_20vars.zip", "brfss2024_llcp_national_20vars.zip"];

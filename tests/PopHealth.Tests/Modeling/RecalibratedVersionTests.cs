@@ -14,6 +14,7 @@ namespace PopHealth.Tests.Modeling;
 /// With several survey years 04 registers the model as trained and, as the next version, the model recalibrated for the
 /// latest year: its tags say what was done, prod points at it, and its model.onnx carries the shift in the graph.
 /// </summary>
+[Trait("Category", "Integration")]
 public class RecalibratedVersionTests
 {
     /// <summary>Two survey years of a made-up problem; fair/poor health is more common in the second (its intercept is higher).</summary>

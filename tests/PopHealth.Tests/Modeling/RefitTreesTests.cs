@@ -9,6 +9,7 @@ namespace PopHealth.Tests.Modeling;
 /// The refit's tree count on large data (<see cref="RefitTrees"/>): a boosted setting with too few trees for its rows
 /// gets more, chosen on held-out training rows by the staged scores of one longer fit; forests are left alone.
 /// </summary>
+[Trait("Category", "Unit")]
 public class RefitTreesTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using PopHealth.Tracking;
 
 namespace PopHealth.Tests.Modeling;
 
+[Trait("Category", "Unit")]
 public class ShapSummaryTests
 {
     private static ShapSummary Summary()

@@ -12,6 +12,7 @@ namespace PopHealth.Tests.Modeling;
 /// the embedded sample keeps its 60,000 rows and three rungs; large data sweeps on a share of its rows, up to a cap, with
 /// every rung larger.
 /// </summary>
+[Trait("Category", "Unit")]
 public class SweepRowsTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace PopHealth.Tests.Modeling;
 /// Every way a batch is scored — blocks walked level by level (eight rows per instruction where AVX2 is there), row by
 /// row — gives each tree's own routing, bit for bit.
 /// </summary>
+[Trait("Category", "Unit")]
 public class TreeBlocksTests
 {
     /// <summary>The definition: walk every tree (NaN follows the missing direction), add leaf values in tree order, then the link in single precision.</summary>

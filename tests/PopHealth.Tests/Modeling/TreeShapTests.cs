@@ -10,6 +10,7 @@ namespace PopHealth.Tests.Modeling;
 /// cover-weighted tree-path expectations), and against the model it explains (additivity to the margin; the margin's
 /// probability equal to ONNX Runtime's, missing values included).
 /// </summary>
+[Trait("Category", "Unit")]
 public class TreeShapTests
 {
     public static TheoryData<TrainerKind> Trainers => new(Enum.GetValues<TrainerKind>());
@@ -98,37 +99,6 @@ public class TreeShapTests
         Assert.Equal(compiled.Margins(ModelMatrix.RowMajor(training.Rows).Buffer, training.Count, width).Average(), shap.BaseValue, 1e-9);
     }
 
-    [Fact]
-    public async Task A_lightgbm_model_on_real_2016_data_adds_up_on_every_row()
-    {
-        using var temp = Repo.Temp();
-        var features = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Improved);
-        var matrix = ModelMatrix.From(features);
-        var random = new Random(2016);
-        var picks = Enumerable.Range(0, 6000).Select(_ => random.Next(matrix.Count)).ToArray();
-        var training = matrix.Subset(picks[..3000]);
-        var model = TrainedModel.Fit(training, new ModelSpec(TrainerKind.LightGbm, 40, 14), seed: 7);
-        var path = temp.File("model.onnx");
-        OnnxModel.Export(model, path);
-        var compiled = CompiledTrees.TryCompile(path)!;
-        var trees = compiled.Trees.WithCover(compiled.Trees.CountCover(training.Rows));
-
-        var rows = matrix.Subset(picks).Rows; // the training rows and as many others
-        Assert.Contains(rows, r => r.Any(float.IsNaN)); // the improved recipe keeps unknown answers
-        var shap = TreeShap.Explain(trees, rows);
-        var (buffer, width) = ModelMatrix.RowMajor(rows);
-        var margins = compiled.Margins(buffer, rows.Length, width);
-        var probabilities = compiled.Score(buffer, rows.Length, width);
-        Assert.Equal(matrix.FeatureNames.Count, shap.Features);
-        for (var r = 0; r < rows.Length; r++)
-        {
-            Assert.Equal(margins[r], shap.Total(r), 1e-6);
-            Assert.InRange(trees.ProbabilityOfMargin(shap.Total(r)) - probabilities[r], -1e-6, 1e-6);
-        }
-        // Every feature the trees split on gets a non-zero contribution somewhere.
-        var used = Enumerable.Range(0, trees.Nodes).Where(i => trees.Rule[i] != SplitRule.Leaf).Select(i => trees.Feature[i]).ToHashSet();
-        Assert.All(used, j => Assert.Contains(Enumerable.Range(0, rows.Length), r => shap.Row(r)[j] != 0));
-    }
 
     [Fact]
     public void Probability_scaled_contributions_sum_to_the_change_in_probability_and_keep_signs()
@@ -168,6 +138,7 @@ public class TreeShapTests
     }
 }
 
+[Trait("Category", "Unit")]
 public class TreeCoverTests
 {
     [Fact]
@@ -298,4 +269,41 @@ internal static class BruteForce
     }
 
     private static double Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
+}
+
+/// <summary>TreeSHAP on a model of the whole real 2016 extract.</summary>
+[Trait("Category", "RealData")]
+public class RealTreeShapTests
+{
+    [Fact]
+    public async Task A_lightgbm_model_on_real_2016_data_adds_up_on_every_row()
+    {
+        using var temp = Repo.Temp();
+        var features = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Improved);
+        var matrix = ModelMatrix.From(features);
+        var random = new Random(2016);
+        var picks = Enumerable.Range(0, 6000).Select(_ => random.Next(matrix.Count)).ToArray();
+        var training = matrix.Subset(picks[..3000]);
+        var model = TrainedModel.Fit(training, new ModelSpec(TrainerKind.LightGbm, 40, 14), seed: 7);
+        var path = temp.File("model.onnx");
+        OnnxModel.Export(model, path);
+        var compiled = CompiledTrees.TryCompile(path)!;
+        var trees = compiled.Trees.WithCover(compiled.Trees.CountCover(training.Rows));
+
+        var rows = matrix.Subset(picks).Rows; // the training rows and as many others
+        Assert.Contains(rows, r => r.Any(float.IsNaN)); // the improved recipe keeps unknown answers
+        var shap = TreeShap.Explain(trees, rows);
+        var (buffer, width) = ModelMatrix.RowMajor(rows);
+        var margins = compiled.Margins(buffer, rows.Length, width);
+        var probabilities = compiled.Score(buffer, rows.Length, width);
+        Assert.Equal(matrix.FeatureNames.Count, shap.Features);
+        for (var r = 0; r < rows.Length; r++)
+        {
+            Assert.Equal(margins[r], shap.Total(r), 1e-6);
+            Assert.InRange(trees.ProbabilityOfMargin(shap.Total(r)) - probabilities[r], -1e-6, 1e-6);
+        }
+        // Every feature the trees split on gets a non-zero contribution somewhere.
+        var used = Enumerable.Range(0, trees.Nodes).Where(i => trees.Rule[i] != SplitRule.Leaf).Select(i => trees.Feature[i]).ToHashSet();
+        Assert.All(used, j => Assert.Contains(Enumerable.Range(0, rows.Length), r => shap.Row(r)[j] != 0));
+    }
 }

@@ -3,6 +3,7 @@ using PopHealth.Modeling;
 namespace PopHealth.Tests.Modeling;
 
 /// <summary>The prepared check the scorer runs on every value agrees with the domain's own rule (codes, or range and margin).</summary>
+[Trait("Category", "Unit")]
 public class ValueCheckTests
 {
     public static TheoryData<FeatureDomain> Domains() =>

@@ -6,6 +6,7 @@ namespace PopHealth.Tests.Notebooks;
 
 /// <summary>Runs notebooks headless through the runner; any cell error fails the test.</summary>
 [Collection("notebooks")]
+[Trait("Category", "Notebook")]
 public class NotebookTests(NotebookSession session)
 {
     public static TheoryData<string> WorkbookNotebooks => new(RunnerOptions.Workbook);

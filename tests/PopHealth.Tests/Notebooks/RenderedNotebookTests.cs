@@ -4,6 +4,7 @@ using PopHealth.Runner;
 namespace PopHealth.Tests.Notebooks;
 
 /// <summary>The executed copies kept in notebooks/rendered/ for reviewers.</summary>
+[Trait("Category", "Notebook")]
 public class RenderedNotebookTests
 {
     public static TheoryData<string> Notebooks => new(RunnerOptions.Workbook);

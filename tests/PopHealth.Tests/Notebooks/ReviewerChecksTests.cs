@@ -5,6 +5,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Notebooks;
 
 /// <summary>The reviewer checks catch what issue 16 found, and the runner's post-processing satisfies them.</summary>
+[Trait("Category", "Unit")]
 public class ReviewerChecksTests
 {
     private const string Png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";

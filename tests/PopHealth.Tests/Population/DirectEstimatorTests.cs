@@ -7,6 +7,7 @@ using PopHealth.Population;
 namespace PopHealth.Tests.Population;
 
 /// <summary>The direct estimates on hand-made respondents: design, suppression, intervals, coverage and what a poor source gets.</summary>
+[Trait("Category", "Unit")]
 public class DirectEstimatorTests
 {
     private static readonly GroupDimension[] NoGroups = [];

@@ -5,6 +5,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Population;
 
 /// <summary>The BI extract: its exact columns and types, both files reading back to the rows, bad rows refused, nothing half-written.</summary>
+[Trait("Category", "Unit")]
 public class PopulationExtractTests
 {
     private static readonly PopulationEstimate[] Rows =

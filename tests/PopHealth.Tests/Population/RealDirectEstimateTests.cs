@@ -7,6 +7,7 @@ namespace PopHealth.Tests.Population;
 /// Real data (the shipped 2016 extract, 356,581 respondents; runs in CI): the direct estimates equal R survey's svyby to 1e-8
 /// (tests/fixtures/population: the fixture and the R script that made it), and coverage against the Census Bureau's adults.
 /// </summary>
+[Trait("Category", "RealData")]
 public class RealDirectEstimateTests
 {
     private static readonly Lazy<Task<DirectEstimates>> Default = new(async () => await DirectEstimator.EstimateAsync(await RealData.Interim2016()));

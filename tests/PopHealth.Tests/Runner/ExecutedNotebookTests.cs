@@ -3,6 +3,7 @@ using PopHealth.Runner;
 
 namespace PopHealth.Tests.Runner;
 
+[Trait("Category", "Unit")]
 public class ExecutedNotebookTests
 {
     private static string Write(TempFolder temp, JsonArray cells)

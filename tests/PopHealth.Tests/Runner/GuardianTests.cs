@@ -4,16 +4,8 @@ using PopHealth.Runner;
 
 namespace PopHealth.Tests.Runner;
 
-/// <summary>A test that starts <c>sleep</c> processes as stand-ins (skipped on Windows, which has no such command).</summary>
-public sealed class UnixFactAttribute : FactAttribute
-{
-    public UnixFactAttribute()
-    {
-        if (OperatingSystem.IsWindows()) Skip = "uses the sleep command as a stand-in process";
-    }
-}
-
 /// <summary>The runner's watchdog (<see cref="Guardian"/>), run in process against stand-in processes.</summary>
+[Trait("Category", "Unit")]
 public class GuardianTests
 {
     private static Process Sleep() => Process.Start(new ProcessStartInfo("sleep", "120") { RedirectStandardOutput = true })!;
@@ -24,7 +16,7 @@ public class GuardianTests
         return !process.HasExited;
     }
 
-    [UnixFact]
+    [FactWhere(Need.PosixShell)]
     public async Task At_the_end_of_its_input_it_stops_the_watched_processes_not_the_forgotten_ones_and_removes_the_folders()
     {
         using var runner = Sleep();
@@ -49,7 +41,7 @@ public class GuardianTests
         }
     }
 
-    [UnixFact]
+    [FactWhere(Need.PosixShell)]
     public async Task When_the_runner_ends_but_its_pipe_stays_open_the_watchdog_notices_by_its_process_id()
     {
         using var runner = Sleep();

@@ -3,6 +3,7 @@ using PopHealth.Runner;
 
 namespace PopHealth.Tests.Runner;
 
+[Trait("Category", "Unit")]
 public class ProcessOutputTests
 {
     private static Process Shell(string script)
@@ -13,10 +14,9 @@ public class ProcessOutputTests
         return Process.Start(start)!;
     }
 
-    [Fact]
+    [FactWhere(Need.PosixShell)]
     public async Task Output_of_a_process_is_gathered_to_its_end()
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // needs /bin/sh
         using var process = Shell("echo out; echo err >&2");
         var output = new ProcessOutput(process);
         await process.WaitForExitAsync();
@@ -24,10 +24,9 @@ public class ProcessOutputTests
         Assert.Equal("out\nerr\n", output.Text);
     }
 
-    [Fact]
+    [FactWhere(Need.PosixShell)]
     public async Task A_grandchild_holding_the_pipes_open_does_not_make_the_reader_wait_for_it()
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // needs /bin/sh
         // The background subshell inherits stdout and stderr and outlives its parent by a minute, as a browser a kernel
         // started can outlive the kernel.
         using var process = Shell("(sleep 60) & echo before-exit");

@@ -12,6 +12,7 @@ namespace PopHealth.Tests.Runner;
 /// a plan with the expected notebooks, folder and timeout, or a usage error naming the first piece at fault. Any other
 /// exception fails the case.
 /// </summary>
+[Trait("Category", "Unit")]
 public class RunnerArgumentFuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 500;

@@ -8,6 +8,7 @@ namespace PopHealth.Tests.Runner;
 /// The runner's command line (<see cref="RunnerArguments"/>) and its checks against the file system
 /// (<see cref="RunPlan"/>), in process: no kernel, no browser.
 /// </summary>
+[Trait("Category", "Unit")]
 public class RunnerArgumentsTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace PopHealth.Tests.Runner;
 /// through /proc (<see cref="RunnerProcess"/>). In the notebook collection: a kernel takes a core while it starts.
 /// </summary>
 [Collection("notebooks")]
+[Trait("Category", "Notebook")]
 public class RunnerCleanupTests
 {
     private static readonly TimeSpan KernelStart = TimeSpan.FromMinutes(3);
@@ -42,7 +43,7 @@ public class RunnerCleanupTests
     private static int[] SleeperProcesses(TempFolder data) =>
         File.ReadAllText(data.File("sleeping")).Split(' ').Select(int.Parse).ToArray();
 
-    [LinuxTheory]
+    [TheoryWhere(Need.Linux)]
     [InlineData(15, 143)] // SIGTERM: a service manager, `kill`, a CI job's timeout
     [InlineData(2, 130)]  // SIGINT: Ctrl+C
     [InlineData(9, 137)]  // SIGKILL: nothing in the runner runs; its watchdog stops what it left
@@ -66,7 +67,7 @@ public class RunnerCleanupTests
         if (signal != 9) Assert.Contains("stopped by SIG", runner.Error);
     }
 
-    [LinuxFact]
+    [FactWhere(Need.Linux)]
     public async Task A_notebook_past_its_timeout_is_stopped_with_every_process_it_started_and_no_partial_file()
     {
         using var data = Repo.Temp();

@@ -7,6 +7,7 @@ namespace PopHealth.Tests.Runner;
 /// starts the headless browser or any kernel (issue 24, item 8: each of these exited 134 with a stack trace, or 2 with
 /// the kernel still running, and left Chromium behind).
 /// </summary>
+[Trait("Category", "Unit")]
 public class RunnerCommandTests
 {
     public static TheoryData<string> Refusals => new(["read-only data root", "data root under a regular file", "missing --notebooks folder",

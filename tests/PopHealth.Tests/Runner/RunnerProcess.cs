@@ -5,24 +5,6 @@ using PopHealth.Runner;
 
 namespace PopHealth.Tests.Runner;
 
-/// <summary>A test that needs Linux's /proc to find every process a runner started (a dynamic skip with a stated reason elsewhere).</summary>
-public sealed class LinuxFactAttribute : FactAttribute
-{
-    public LinuxFactAttribute()
-    {
-        if (!ProcFs.Available) Skip = "finding every process the runner started needs Linux's /proc";
-    }
-}
-
-/// <inheritdoc cref="LinuxFactAttribute"/>
-public sealed class LinuxTheoryAttribute : TheoryAttribute
-{
-    public LinuxTheoryAttribute()
-    {
-        if (!ProcFs.Available) Skip = "finding every process the runner started needs Linux's /proc";
-    }
-}
-
 /// <summary>
 /// The runner command (<c>PopHealth.Runner.dll</c>) started as a user starts it, and every process it leads to: a
 /// background sampler records, every 100 ms, each process under the runner (from /proc parents) and each carrying this

@@ -44,6 +44,7 @@ public sealed class ScoringFixture : IDisposable
     public void Dispose() => temp.Dispose();
 }
 
+[Trait("Category", "Unit")]
 public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFixture>
 {
     private string Output(string name) => Path.Combine(fixture.Folder, "predictions", name);

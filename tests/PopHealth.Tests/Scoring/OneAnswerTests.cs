@@ -13,6 +13,7 @@ namespace PopHealth.Tests.Scoring;
 /// One model, one answer: the registered model.onnx, run by ONNX Runtime with nothing of the workbook around it, gives
 /// the workbook's published probability (prior shift inside the graph) and label (at the model's threshold).
 /// </summary>
+[Trait("Category", "Unit")]
 public class OneAnswerTests
 {
     [Theory]

@@ -15,6 +15,7 @@ namespace PopHealth.Tests.Scoring;
 /// Issue 24's scoring findings (items 4, 6, 9 and 10), each reproduced with the scoring fixture: a summary paired with another
 /// run's rows, a feature arriving empty that training never lacked, refusals that printed as crashes, and kill -9 leftovers.
 /// </summary>
+[Trait("Category", "Unit")]
 public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFixture>
 {
     private static WorkbookParameters Parameters(TempFolder data, string input) =>
@@ -214,10 +215,19 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Equal("POPHEALTH_DATA", error.Variable);
         Assert.DoesNotContain(".tmp", error.Message);
 
-        File.Delete(data.File("predictions"));
+    }
+
+    [FactWhere(Need.ReadOnlyFolders)]
+    public async Task A_read_only_predictions_folder_names_POPHEALTH_DATA_not_a_temporary_file()
+    {
+        using var data = Repo.Temp();
+        var input = await fixture.Input("readonly.parquet", 100);
+        using var model = ScoringModel.Load(fixture.Store);
+        var parameters = Parameters(data, input);
+        var checkedInput = await ScoringStep.CheckAsync(parameters, model);
         using var folder = ReadOnlyFolder.Make(data.File("predictions"));
-        if (!folder.IsReadOnly) return; // this machine lets this user write anywhere (root without chattr): the case above stands
-        error = await Assert.ThrowsAsync<WorkbookParameterException>(() => ScoringStep.ScoreAsync(parameters, model, checkedInput));
+        Assert.True(folder.IsReadOnly);
+        var error = await Assert.ThrowsAsync<WorkbookParameterException>(() => ScoringStep.ScoreAsync(parameters, model, checkedInput));
         Assert.Equal("POPHEALTH_DATA", error.Variable);
         Assert.Contains($"{data.File("predictions")} cannot be written", error.Message);
         Assert.DoesNotContain(".tmp", error.Message);
@@ -295,6 +305,9 @@ internal sealed class ReadOnlyFolder : IDisposable
     private readonly string path;
     private bool immutable;
 
+    private const string Unwritable = "/sys/kernel";
+    private bool linked;
+
     private ReadOnlyFolder(string path) => this.path = path;
 
     public bool IsReadOnly { get; private set; }
@@ -305,7 +318,14 @@ internal sealed class ReadOnlyFolder : IDisposable
         var folder = new ReadOnlyFolder(path);
         if (OperatingSystem.IsWindows()) return folder;
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        if (!folder.Probe() && OperatingSystem.IsLinux()) folder.immutable = Run("chattr", "+i", path);
+        if (folder.Probe() && OperatingSystem.IsLinux()) folder.immutable = Run("chattr", "+i", path);
+        if (folder.Probe() && OperatingSystem.IsLinux() && Directory.Exists(Unwritable))
+        {
+            // Root in a container may be refused chattr: the folder becomes a link to a sysfs folder, which nobody can add files to.
+            Directory.Delete(path);
+            Directory.CreateSymbolicLink(path, Unwritable);
+            folder.linked = true;
+        }
         folder.IsReadOnly = !folder.Probe();
         return folder;
     }
@@ -341,6 +361,7 @@ internal sealed class ReadOnlyFolder : IDisposable
 
     public void Dispose()
     {
+        if (linked) { File.Delete(path); return; } // the link only, never what it points at
         if (immutable) Run("chattr", "-i", path);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }

@@ -8,6 +8,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Scoring;
 
 /// <summary>Issue 13's findings on scoring inputs: ids carried exactly, out-of-range values flagged, nothing written before every check passed.</summary>
+[Trait("Category", "Unit")]
 public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFixture>
 {
     private string Output(string name) => Path.Combine(fixture.Folder, "ids", name);

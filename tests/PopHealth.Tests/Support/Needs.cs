@@ -13,6 +13,8 @@ public enum Need
     Chromium,
     /// <summary>Python 3 with Jupyter's nbclient (Debian's <c>python3-nbclient</c>).</summary>
     Jupyter,
+    /// <summary>A folder can be made unwritable for this user (mode 0555; for root, who ignores modes, the immutable attribute).</summary>
+    ReadOnlyFolders,
 }
 
 /// <summary>
@@ -22,6 +24,12 @@ public enum Need
 public static class Needs
 {
     private static readonly Lazy<string?> Python = new(FindJupyterPython);
+    private static readonly Lazy<bool> ReadOnly = new(() =>
+    {
+        var probe = Directory.CreateTempSubdirectory("pophealth-readonly-").FullName;
+        try { using var folder = Scoring.ReadOnlyFolder.Make(Path.Combine(probe, "f")); return folder.IsReadOnly; }
+        finally { Directory.Delete(probe, recursive: true); }
+    });
 
     public static string? Missing(Need need) => need switch
     {
@@ -30,6 +38,7 @@ public static class Needs
         Need.Chromium => PopHealth.Charts.StaticImages.Browser is null
             ? "needs a headless Chromium (apt-get install chromium, or set POPHEALTH_CHROMIUM)" : null,
         Need.Jupyter => Python.Value is null ? "needs Python 3 with nbclient (apt-get install python3-nbclient)" : null,
+        Need.ReadOnlyFolders => ReadOnly.Value ? null : "this user can write to any folder (root where chattr +i is refused, or Windows)",
         _ => throw new ArgumentOutOfRangeException(nameof(need)),
     };
 

@@ -6,6 +6,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Synthesis;
 
+[Trait("Category", "Integration")]
 public class BrfssSampleTests
 {
     private const int Rows = 100_000;

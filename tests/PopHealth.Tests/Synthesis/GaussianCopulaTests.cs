@@ -3,6 +3,7 @@ using PopHealth.Synthesis;
 
 namespace PopHealth.Tests.Synthesis;
 
+[Trait("Category", "Unit")]
 public class GaussianCopulaTests
 {
     /// <summary>x continuous, level = a 3-level code rising with x, flag = 1/2 independent, y missing whenever x &gt; 1.</summary>

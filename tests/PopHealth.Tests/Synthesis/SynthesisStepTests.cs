@@ -8,6 +8,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Synthesis;
 
+[Trait("Category", "Unit")]
 public class SynthesisStepTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace PopHealth.Tests.Tracking;
 /// The registry faults of issue 13 ("What was found", item 6), each reproduced with our own store: concurrent experiment
 /// creation, malformed files, stale claim markers, temporary files where MLflow lists files, and runs left RUNNING.
 /// </summary>
+[Trait("Category", "Unit")]
 public class MlflowStoreFaultTests
 {
     private const string Model = "pophealth-rfhlth";

@@ -7,6 +7,7 @@ namespace PopHealth.Tests.Tracking;
 /// experiment and run meta.yaml, params/metrics/tags files; mlflow/store/model_registry/file_store.py:
 /// models/&lt;name&gt;/meta.yaml, version-N/meta.yaml, aliases/&lt;alias&gt;).
 /// </summary>
+[Trait("Category", "Unit")]
 public class MlflowStoreTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using YamlDotNet.Serialization;
 namespace PopHealth.Tests.Tracking;
 
 /// <summary>The logged model as MLflow records it: the <c>mlflow.log-model.history</c> run tag and the <c>MLmodel</c> file.</summary>
+[Trait("Category", "Unit")]
 public class ModelArtifactsTests
 {
     /// <summary>

@@ -4,6 +4,7 @@ using PopHealth.Tests.Modeling;
 
 namespace PopHealth.Tests.Tracking;
 
+[Trait("Category", "Unit")]
 public class OnnxModelTests
 {
     public static TheoryData<TrainerKind> Trainers => new(Enum.GetValues<TrainerKind>());
@@ -33,6 +34,7 @@ public class OnnxModelTests
     }
 }
 
+[Trait("Category", "Unit")]
 public class CompiledTreesTests
 {
     public static TheoryData<TrainerKind> Trainers => new(Enum.GetValues<TrainerKind>());

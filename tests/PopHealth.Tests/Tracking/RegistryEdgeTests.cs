@@ -6,6 +6,7 @@ namespace PopHealth.Tests.Tracking;
 /// Issue 24's registry findings (items 10, 13, 14): kill -9 leftovers of meta.yaml writes, a copied store that would read
 /// another store's model, and a corrupt old version that made every 04 leave an untagged version behind.
 /// </summary>
+[Trait("Category", "Unit")]
 public class RegistryEdgeTests
 {
     private const string Model = "pophealth-rfhlth";

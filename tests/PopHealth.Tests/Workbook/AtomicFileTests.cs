@@ -2,6 +2,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Workbook;
 
+[Trait("Category", "Unit")]
 public class AtomicFileTests
 {
     [Fact]

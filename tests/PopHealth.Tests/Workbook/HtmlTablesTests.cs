@@ -4,6 +4,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Workbook;
 
+[Trait("Category", "Unit")]
 public class HtmlTablesTests
 {
     private sealed record Line(string Name, int Count, double? Share, long Respondents, string RespondentId);

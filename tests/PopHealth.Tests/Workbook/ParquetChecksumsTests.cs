@@ -6,6 +6,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Workbook;
 
 /// <summary>Page checksums: every page the workbook writes carries its CRC-32, and a damaged page is refused by name.</summary>
+[Trait("Category", "Unit")]
 public class ParquetChecksumsTests
 {
     /// <summary>A table of every column kind the workbook writes, 3 row groups, nulls included.</summary>

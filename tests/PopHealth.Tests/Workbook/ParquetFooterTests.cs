@@ -10,6 +10,7 @@ namespace PopHealth.Tests.Workbook;
 /// The Parquet footer, which page checksums do not cover: a footer that disagrees with its pages, or a changed byte in
 /// a footer the workbook wrote, is refused by name; a footer mutant of another writer's file is refused or reads the same.
 /// </summary>
+[Trait("Category", "Unit")]
 public class ParquetFooterTests(ITestOutputHelper output)
 {
     private static readonly DataField[] Fields = [new DataField<double?>("x"), new DataField<string>("s")];

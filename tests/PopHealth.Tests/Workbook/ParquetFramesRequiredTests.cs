@@ -9,6 +9,7 @@ namespace PopHealth.Tests.Workbook;
 /// sets, so whatever a pooled buffer last held decided which values came back null (the population extract's required
 /// <c>year</c> read back with 61-257 nulls of 2,805 after other work in the same process).
 /// </summary>
+[Trait("Category", "Unit")]
 public class ParquetFramesRequiredTests
 {
     [Fact]

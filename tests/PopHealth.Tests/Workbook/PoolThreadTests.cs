@@ -2,6 +2,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Workbook;
 
+[Trait("Category", "Unit")]
 public sealed class PoolThreadTests
 {
     /// <summary>Runs <paramref name="body"/> on a dedicated thread, as a notebook kernel runs a cell, and returns what it returned.</summary>

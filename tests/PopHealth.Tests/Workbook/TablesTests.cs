@@ -3,6 +3,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Workbook;
 
+[Trait("Category", "Unit")]
 public class TablesTests
 {
     private sealed record Row(string Name, int Count, double? Share, bool Flag, long Big, Recipe Recipe);

@@ -3,6 +3,7 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Workbook;
 
+[Trait("Category", "Unit")]
 public class WorkbookParametersTests
 {
     private static WorkbookParameters Read(params (string Key, string Value)[] variables)

@@ -4,6 +4,7 @@ using PopHealth.Workbook;
 namespace PopHealth.Tests.Workbook;
 
 /// <summary>Every POPHEALTH_* variable is listed once in <see cref="WorkbookVariables"/>, documented (README or docs/testing.md), and no other name is read.</summary>
+[Trait("Category", "Unit")]
 public sealed partial class WorkbookVariablesTests
 {
     [GeneratedRegex(@"POPHEALTH_[A-Z_]*[A-Z]")]
