@@ -132,6 +132,54 @@ internal sealed class ChartBrowser
         }
     }
 
+    /// <summary>
+    /// A screenshot (PNG) of the local page at <paramref name="htmlPath"/>, <paramref name="width"/> pixels wide and as tall as
+    /// its content, opened in a new tab of the process's browser with every request that would leave the machine refused (a page
+    /// for offline use must draw without them); null when the browser cannot be started or fails (see <see cref="LastFailure"/>).
+    /// </summary>
+    public static byte[]? Screenshot(string executable, string htmlPath, int width)
+    {
+        lock (Gate)
+        {
+            if (executable == unusable) return null;
+            var starting = Session(executable);
+            try
+            {
+                var started = starting.GetAwaiter().GetResult();
+                var png = Task.Run(() => started.ShootAsync(new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri, width)).GetAwaiter().GetResult();
+                LastFailure = null;
+                return png;
+            }
+            catch (Exception e) when (e is PuppeteerException or ProcessException or TimeoutException or IOException or InvalidOperationException
+                                        or HttpRequestException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+            {
+                if (starting.IsFaulted) unusable = executable;
+                LastFailure = $"the browser at {executable} could not {(starting.IsFaulted ? "start" : "draw the page")} ({Reason(e)})";
+                return null;
+            }
+        }
+    }
+
+    private async Task<byte[]> ShootAsync(string url, int width)
+    {
+        var tab = await browser.NewPageAsync();
+        try
+        {
+            tab.DefaultTimeout = TimeoutMs;
+            await tab.SetViewportAsync(new ViewPortOptions { Width = width, Height = 900 });
+            await tab.SetRequestInterceptionAsync(true);
+            tab.Request += async (_, e) =>
+            {
+                if (e.Request.Url.StartsWith("file:", StringComparison.Ordinal) || e.Request.Url.StartsWith("data:", StringComparison.Ordinal)) await e.Request.ContinueAsync();
+                else await e.Request.AbortAsync();
+            };
+            await tab.GoToAsync(url, WaitUntilNavigation.Load);
+            await Task.Delay(500); // plotly.js draws after load; its transitions settle within this
+            return await tab.ScreenshotDataAsync(new ScreenshotOptions { FullPage = true, Type = ScreenshotType.Png });
+        }
+        finally { await tab.CloseAsync(); }
+    }
+
     /// <summary>Closes the browser (the next image starts a new one).</summary>
     public static void Close()
     {

@@ -124,6 +124,18 @@ public static class StaticImages
         return ChartBrowser.Draw(browser, chart.ImageSource, format, width, height);
     }
 
+    /// <summary>
+    /// Saves a screenshot of a local page (a dashboard) as PNG, atomically: <paramref name="width"/> pixels wide, the page's whole
+    /// height, drawn offline (every request that would leave the machine is refused). The full path, or null without a browser.
+    /// </summary>
+    public static string? SavePageScreenshot(string htmlPath, string pngPath, int width = 1280)
+    {
+        if (Browser is not { } browser || ChartBrowser.Screenshot(browser, htmlPath, width) is not { } png) return null;
+        var full = Path.GetFullPath(pngPath);
+        AtomicFile.Write(full, (Stream stream) => stream.Write(png));
+        return full;
+    }
+
     /// <summary>Saves the chart as PNG (atomically); returns the full path, or null without a browser.</summary>
     public static string? SavePng(Chart chart, string path)
     {
