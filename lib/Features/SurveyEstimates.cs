@@ -20,43 +20,31 @@ public sealed record PrevalenceSeries(string Column, bool Weighted, string Metho
 /// <summary>
 /// Design-based estimates from BRFSS weights: the weighted share (a ratio estimator) with a Taylor-linearised
 /// standard error within strata (<c>_STSTR</c> where present; one stratum otherwise). BRFSS's public files carry
-/// no PSU beyond the respondent, so each respondent is its own PSU, as CDC's own guidance does for this design.
+/// no PSU beyond the respondent, so each respondent is its own PSU, as CDC's own guidance does for this design
+/// (<see cref="SurveyDesign"/> computes them; PopHealth.Population's direct estimates use the same).
 /// </summary>
 public static class SurveyEstimates
 {
     /// <summary>
-    /// Weighted prevalence of <paramref name="outcome"/> (1 = yes) in each group; rows lacking group, outcome or weight are left
-    /// out. Each group is a domain of the whole sample: its standard error counts, in every stratum, the respondents outside
-    /// the group as zeros (a group that cuts across strata, such as an interview month, has a random sample size there).
+    /// Weighted prevalence of <paramref name="outcome"/> (1 = yes) in each group (groups with no respondent left out). Each
+    /// group is a domain of the whole design (<see cref="SurveyDesign"/>: every row with a positive weight, within
+    /// <paramref name="stratum"/>): its standard error counts, in every stratum, the respondents outside the group, or with
+    /// no outcome, as zeros, as R survey's <c>svyby(..., svymean, na.rm = TRUE)</c> does (a group that cuts across strata,
+    /// such as an interview month, has a random sample size there).
     /// </summary>
     public static IReadOnlyList<WeightedPrevalence> Prevalence(IReadOnlyList<double?> outcome, IReadOnlyList<double?> weight,
-        IReadOnlyList<string?> group, IReadOnlyList<double?>? stratum = null)
+        IReadOnlyList<string?> group, IReadOnlyList<double?>? stratum = null, LonelyStratum lonely = LonelyStratum.Adjust)
     {
         if (weight.Count != outcome.Count || group.Count != outcome.Count || (stratum is not null && stratum.Count != outcome.Count))
             throw new ArgumentException("Outcome, weight, group and stratum must have one value per respondent.");
-        var rows = Enumerable.Range(0, outcome.Count).Where(i => outcome[i] is not null && weight[i] is > 0 && group[i] is not null).ToArray();
-        var groups = rows.GroupBy(i => group[i]!).ToDictionary(g => g.Key, g => (Rows: g.Count(),
-            Total: g.Sum(i => weight[i]!.Value), Positive: g.Sum(i => weight[i]!.Value * outcome[i]!.Value)));
-        // Linearised values z_i = w_i (y_i − p_g) / W_g inside group g, 0 outside; variance = Σ_h n_h/(n_h − 1) [Σ z² − (Σ z)²/n_h].
-        var perStratum = new Dictionary<double, (int Rows, Dictionary<string, (double Sum, double Squares)> Sums)>();
-        foreach (var i in rows)
+        var keys = group.Where(g => g is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var index = keys.Select((k, d) => (k, d)).ToDictionary(x => x.k!, x => x.d);
+        var domain = group.Select(g => g is null ? -1 : index[g]).ToArray();
+        var means = SurveyDesign.Create(weight, stratum, lonely).Means(outcome, domain, keys.Length);
+        return keys.Select((k, d) => (Key: k!, Mean: means[d])).Where(g => g.Mean.Respondents > 0).Select(g =>
         {
-            var h = stratum?[i] ?? 0;
-            if (!perStratum.TryGetValue(h, out var s)) s = (0, new Dictionary<string, (double, double)>());
-            var g = groups[group[i]!];
-            var z = weight[i]!.Value * (outcome[i]!.Value - g.Positive / g.Total) / g.Total;
-            var (sum, squares) = s.Sums.GetValueOrDefault(group[i]!);
-            s.Sums[group[i]!] = (sum + z, squares + z * z);
-            perStratum[h] = (s.Rows + 1, s.Sums);
-        }
-        var variance = groups.Keys.ToDictionary(k => k, _ => 0.0);
-        foreach (var (n, sums) in perStratum.Values)
-            if (n >= 2)
-                foreach (var (key, (sum, squares)) in sums) variance[key] += n / (n - 1.0) * (squares - sum * sum / n);
-        return groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
-        {
-            double p = g.Value.Positive / g.Value.Total, se = Math.Sqrt(Math.Max(0, variance[g.Key]));
-            return new WeightedPrevalence(g.Key, g.Value.Rows, g.Value.Total, p, se, Math.Max(0, p - 1.959964 * se), Math.Min(1, p + 1.959964 * se));
+            var (p, se) = (g.Mean.Mean, g.Mean.StandardError);
+            return new WeightedPrevalence(g.Key, g.Mean.Respondents, g.Mean.WeightTotal, p, se, Math.Max(0, p - 1.959964 * se), Math.Min(1, p + 1.959964 * se));
         }).ToArray();
     }
 

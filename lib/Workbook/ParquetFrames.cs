@@ -248,6 +248,15 @@ public static class ParquetFrames
 
     private static async Task Copy<T>(ParquetRowGroupReader group, DataField field, int n, Action<int, T?> set) where T : struct
     {
+        if (!field.IsNullable)
+        {
+            // Parquet.Net 6.1 reads a required column into nullable memory through definition levels it never sets (stale pooled
+            // memory decides which values come back null): a required column is read as plain values.
+            var plain = new T[n];
+            await group.ReadAsync<T>(field, plain.AsMemory());
+            for (var i = 0; i < n; i++) set(i, plain[i]);
+            return;
+        }
         var values = new T?[n];
         await group.ReadAsync<T>(field, values.AsMemory());
         for (var i = 0; i < n; i++) set(i, values[i]);

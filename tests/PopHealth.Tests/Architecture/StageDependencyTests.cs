@@ -22,8 +22,11 @@ public sealed class StageDependencyTests
         // Beside the chain: used by the steps, using only the workbook's basics (and Ingest's readers/writers for Synthesis).
         ["Synthesis"] = ["Workbook", "Ingest"],
         ["Charts"] = ["Workbook"],
+        // Population estimates (direct and small-area): from the survey's respondents and the Census tables; the small-area
+        // model may fit with Modeling's learners. Used by the steps only.
+        ["Population"] = ["Workbook", "Ingest", "Features", "Modeling"],
         // The steps orchestrate the stages, one per notebook; nothing in the library uses them.
-        ["Steps"] = ["Workbook", "Ingest", "Features", "Modeling", "Tracking", "Scoring", "Synthesis", "Charts"],
+        ["Steps"] = ["Workbook", "Ingest", "Features", "Modeling", "Tracking", "Scoring", "Synthesis", "Charts", "Population"],
     };
 
     private static string? StageOf(string? ns)
@@ -115,5 +118,6 @@ public sealed class StageDependencyTests
         Assert.Contains(("Steps", "Modeling"), edges);
         Assert.Contains(("Scoring", "Tracking"), edges);
         Assert.Contains(("Features", "Ingest"), edges);
+        Assert.Contains(("Population", "Features"), edges);
     }
 }
