@@ -20,16 +20,15 @@ internal static class SmallAreaStudy
         var options = Arguments(args);
         string work = options.GetValueOrDefault("work", "studies/small-area/work"), results = options.GetValueOrDefault("results", "studies/small-area/results");
         var extract = options.GetValueOrDefault("extract", "data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz");
-        var census = options.GetValueOrDefault("census", "/work/shared/data/census");
         var seed = int.Parse(options.GetValueOrDefault("seed", Environment.GetEnvironmentVariable(WorkbookVariables.Seed) ?? "20240611"), Invariant);
         var draws = int.Parse(options.GetValueOrDefault("draws", "20"), Invariant);
         var sizes = options.GetValueOrDefault("n", "100,300,1000").Split(',').Select(s => int.Parse(s, Invariant)).ToArray();
         switch (command)
         {
-            case "prepare": Prepare(await SmallAreaData.LoadAsync(extract, census, work), work, sizes, draws, seed); return 0;
-            case "run": Run(await SmallAreaData.LoadAsync(extract, census, work), work, sizes, draws, seed, ModelOptions(options)); return 0;
+            case "prepare": Prepare(await SmallAreaData.LoadAsync(extract, work), work, sizes, draws, seed); return 0;
+            case "run": Run(await SmallAreaData.LoadAsync(extract, work), work, sizes, draws, seed, ModelOptions(options)); return 0;
             case "report": SmallAreaReport.Write(work, results, options.GetValueOrDefault("tag", "")); return 0;
-            case "full": SmallAreaFull.Run(await SmallAreaData.LoadAsync(extract, census, work), results, seed); return 0;
+            case "full": SmallAreaFull.Run(await SmallAreaData.LoadAsync(extract, work), results, seed); return 0;
             default: Console.Error.WriteLine($"unknown command '{command}'"); return 2;
         }
     }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using PopHealth.Ingest;
+using PopHealth.Ingest.Census;
 
 namespace PopHealth.Population.SmallArea;
 
@@ -26,25 +26,21 @@ public sealed class CellScheme
     /// <summary>The census-type variables a scheme may use, in the order cells are indexed.</summary>
     public static IReadOnlyList<string> CensusVariables { get; } = [Age, Sex, Education, Income];
 
-    /// <summary>Five-year age bands as CDC's <c>_AGEG5YR</c> codes them (1 = 18–24 … 13 = 80+); finer bands than 18–24/25–34/…
-    /// leave less of the age gradient inside a cell, where only the weights could correct it.</summary>
-    public static IReadOnlyList<string> AgeBands { get; } =
-        ["18–24", "25–29", "30–34", "35–39", "40–44", "45–49", "50–54", "55–59", "60–64", "65–69", "70–74", "75–79", "80+"];
+    /// <summary>Five-year age bands as CDC's <c>_AGEG5YR</c> codes them (1 = 18-24 … 13 = 80+; <see cref="AgeBand.FiveYear"/>):
+    /// finer than the report's six, they leave less of the age gradient inside a cell, where only the weights could correct it.</summary>
+    public static IReadOnlyList<string> AgeBands { get; } = AgeBand.FiveYear.Select(b => b.Label).ToArray();
 
-    public static IReadOnlyList<string> SexLevels { get; } = ["male", "female"];
-
-    /// <summary>CDC's <c>_EDUCAG</c> groups.</summary>
-    public static IReadOnlyList<string> EducationLevels { get; } = ["no high-school diploma", "high school", "some college", "college graduate"];
-
-    /// <summary>Dollar cut points for income bands; a profile uses those that are boundaries of its own brackets.</summary>
-    private static readonly double[] IncomeCuts = [15_000, 25_000, 35_000, 50_000, 75_000, 100_000];
+    /// <summary>The label of the income level for respondents who did not give their income.</summary>
+    public const string UnknownIncome = "unknown";
 
     private readonly int[] strides;
+    private readonly IReadOnlyList<(int Code, string Label)> incomeBands;
 
-    private CellScheme(IReadOnlyList<CellVariable> variables, IReadOnlyList<double> incomeBandLowers)
+    private CellScheme(IReadOnlyList<CellVariable> variables, IReadOnlyList<(int Code, string Label)> incomeBands, IReadOnlyList<double?> incomeUppers)
     {
         Variables = variables;
-        IncomeBandLowers = incomeBandLowers;
+        this.incomeBands = incomeBands;
+        IncomeUppers = incomeUppers;
         strides = new int[variables.Count];
         var stride = 1;
         for (var v = variables.Count - 1; v >= 0; v--) { strides[v] = stride; stride *= variables[v].Count; }
@@ -56,27 +52,30 @@ public sealed class CellScheme
     /// <summary>Cells (combinations of the variables' levels).</summary>
     public int CellCount { get; }
 
-    /// <summary>The lower dollar bound of each known income band (the last level, "unknown", has none).</summary>
-    public IReadOnlyList<double> IncomeBandLowers { get; }
+    /// <summary>The upper dollar bound of each known income level (null: open); the last level, <see cref="UnknownIncome"/>, is not listed.</summary>
+    public IReadOnlyList<double?> IncomeUppers { get; }
 
     /// <summary>
-    /// The scheme for a BRFSS year profile over <paramref name="variables"/> (default: all four). Income bands are the
-    /// profile's brackets merged at $15k, 25k, 35k, 50k, 75k and 100k where those are bracket boundaries (2016's INCOME2:
-    /// six bands up to 75k+), plus an own level for "don't know / refused" (about 16 % of adults, who differ from the rest;
-    /// the frame, built from raked weights, carries their share, so no imputation is needed).
+    /// The scheme for a BRFSS year profile over <paramref name="variables"/> (default: all four). Income levels are the report's
+    /// income bands for the profile's brackets (<see cref="RespondentGroups.IncomeBands"/>: 2016's INCOME2 gives six, up to
+    /// $75k+), plus an own level for "don't know / refused" (about 16 % of adults, who differ from the rest; the frame, built from
+    /// raked weights, carries their share, so no imputation is needed). Sex and education levels are the report's too.
     /// </summary>
     public static CellScheme For(BrfssYearProfile profile, IEnumerable<string>? variables = null)
     {
         var names = CheckVariables(variables ?? CensusVariables);
-        var lowers = IncomeLowers(profile.IncomeBrackets);
+        var bands = RespondentGroups.IncomeBands(profile.IncomeBrackets);
+        var labels = bands.Select(b => b.Label).Distinct().ToArray();
+        var uppers = labels.Select(l => profile.IncomeBrackets.Where(b => bands.First(x => x.Code == b.Code).Label == l)
+            .Select(b => b.Upper).Aggregate((double?)0, (m, u) => m is null || u is null ? null : Math.Max(m.Value, u.Value))).ToArray();
         var all = new Dictionary<string, CellVariable>
         {
             [Age] = new(Age, AgeBands),
-            [Sex] = new(Sex, SexLevels),
-            [Education] = new(Education, EducationLevels),
-            [Income] = new(Income, [.. IncomeLabels(lowers), "unknown"]),
+            [Sex] = new(Sex, RespondentGroups.Sexes),
+            [Education] = new(Education, RespondentGroups.EducationLevels),
+            [Income] = new(Income, [.. labels, UnknownIncome]),
         };
-        return new CellScheme(CensusVariables.Where(names.Contains).Select(n => all[n]).ToArray(), lowers);
+        return new CellScheme(CensusVariables.Where(names.Contains).Select(n => all[n]).ToArray(), bands, uppers);
     }
 
     /// <summary>
@@ -115,30 +114,19 @@ public sealed class CellScheme
     /// <summary>The 1-based level of <paramref name="variable"/> (an index into <see cref="Variables"/>) in a cell.</summary>
     public int Level(int cell, int variable) => cell / strides[variable] % Variables[variable].Count + 1;
 
-    /// <summary>The income band (1-based) of a profile's bracket code, or the "unknown" level for a missing answer.</summary>
-    public int IncomeBand(BrfssYearProfile profile, double? bracketCode)
+    /// <summary>The income level (1-based) of a bracket code of the scheme's profile, or the unknown level for a missing answer.</summary>
+    public int IncomeLevel(double? bracketCode)
     {
-        var bracket = bracketCode is { } code ? profile.IncomeBrackets.FirstOrDefault(b => b.Code == code) : null;
-        if (bracket is null) return IncomeBandLowers.Count + 1;
-        var band = 0;
-        while (band + 1 < IncomeBandLowers.Count && IncomeBandLowers[band + 1] <= bracket.Lower) band++;
-        return band + 1;
+        var known = IncomeUppers.Count;
+        if (bracketCode is not { } code || incomeBands.FirstOrDefault(b => b.Code == code).Label is not { } label) return known + 1;
+        var labels = incomeBands.Select(b => b.Label).Distinct().ToList();
+        return labels.IndexOf(label) + 1;
     }
 
-    /// <summary>The five-year age band (1–13) of a single year of age 18+ (Census tables), or null under 18.</summary>
-    public static int? AgeBandOfYears(int years) => years < 18 ? null : years < 25 ? 1 : Math.Min(13, (years - 25) / 5 + 2);
-
-    private static double[] IncomeLowers(IReadOnlyList<IncomeBracket> brackets)
+    /// <summary>The five-year age band (1–13) of a Census age band label (<see cref="AgeBand.FiveYear"/>), or null for another label.</summary>
+    public static int? AgeBandOf(string label)
     {
-        var boundaries = brackets.Select(b => b.Lower).ToHashSet();
-        return [0, .. IncomeCuts.Where(boundaries.Contains)];
-    }
-
-    private static IEnumerable<string> IncomeLabels(double[] lowers)
-    {
-        static string K(double d) => (d / 1000).ToString("0", CultureInfo.InvariantCulture);
-        if (lowers.Length == 1) yield return "known";
-        for (var i = 0; i < lowers.Length && lowers.Length > 1; i++)
-            yield return i == 0 ? $"<${K(lowers[1])}k" : i == lowers.Length - 1 ? $"${K(lowers[i])}k+" : $"${K(lowers[i])}–{K(lowers[i + 1])}k";
+        for (var b = 0; b < AgeBands.Count; b++) if (AgeBands[b] == label) return b + 1;
+        return null;
     }
 }

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text;
+using PopHealth.Ingest.Census;
 using PopHealth.Workbook;
 
 namespace PopHealth.Population.SmallArea;
-
-/// <summary>A Census count of one state's civilian population at one single year of age (85 = 85 and over) and sex (1 male, 2 female).</summary>
-public sealed record CensusAgeSexCount(int State, int Age, int Sex, double Population);
 
 /// <summary>Where a state's cell counts come from.</summary>
 public enum FrameSource
@@ -68,12 +66,30 @@ public sealed class PostStratificationFrame
     public StateFrame? this[int state] => states.GetValueOrDefault(state);
 
     /// <summary>
-    /// Builds the frame for every state with respondents or Census counts. <paramref name="adults"/> (Census adults 18+ by
-    /// state) decides which states are fully present (the sum of all their respondents' weights over their adults); <paramref name="census"/> gives age × sex counts. Respondents with an
-    /// unknown age, sex or education add nothing to the composition (their share is spread over the known cells).
+    /// The frame of <paramref name="year"/> from the Census tables: adults by five-year age band and sex where the tables have
+    /// them for the year (otherwise every state's cells come from weights, scaled to its Census adults where known), and
+    /// adults 18+ for coverage.
+    /// </summary>
+    public static PostStratificationFrame Build(CellScheme scheme, IReadOnlyList<SmallAreaRespondent> respondents, CensusPopulation census, int year,
+        FrameOptions? options = null)
+    {
+        IReadOnlyList<AdultsCell> ageSex;
+        try { ageSex = census.AdultsByAgeSex(year, AgeBand.FiveYear); }
+        catch (KeyNotFoundException) { ageSex = []; }
+        var adults = new Dictionary<int, double>();
+        foreach (var state in respondents.Select(r => r.State).Concat(ageSex.Select(c => c.StateFips)).Distinct())
+            if (census.FindAdults(year, state, out _) is { } found) adults[state] = found.Adults;
+        return Build(scheme, respondents, ageSex, adults, options);
+    }
+
+    /// <summary>
+    /// Builds the frame for every state (a BRFSS state code, <see cref="UsStates"/>) with respondents or Census counts. <paramref name="adults"/> (Census adults 18+ by
+    /// state) decides which states are fully present (the sum of all their respondents' weights over their adults);
+    /// <paramref name="census"/> gives adults by five-year age band (<see cref="AgeBand.FiveYear"/> labels) and sex. Respondents
+    /// with an unknown age, sex or education add nothing to the composition (their share is spread over the known cells).
     /// </summary>
     public static PostStratificationFrame Build(CellScheme scheme, IReadOnlyList<SmallAreaRespondent> respondents,
-        IReadOnlyList<CensusAgeSexCount> census, IReadOnlyDictionary<int, double> adults, FrameOptions? options = null)
+        IReadOnlyList<AdultsCell> census, IReadOnlyDictionary<int, double> adults, FrameOptions? options = null)
     {
         options ??= new FrameOptions();
         var composition = new Composition(scheme);
@@ -85,7 +101,7 @@ public sealed class PostStratificationFrame
         foreach (var s in full) for (var c = 0; c < pooled.Length; c++) pooled[c] += weighted[s][c];
         var censusCells = composition.CensusCells(census);
         var frames = new List<StateFrame>();
-        foreach (var state in weighted.Keys.Union(censusCells.Keys).Order())
+        foreach (var state in weighted.Keys.Union(censusCells.Keys).Where(s => UsStates.Find(s) is not null).Order())
         {
             var own = weighted.GetValueOrDefault(state);
             var cover = coverage.TryGetValue(state, out var c) ? c : adults.ContainsKey(state) ? 0 : double.NaN;
@@ -137,17 +153,18 @@ public sealed class PostStratificationFrame
             return sums;
         }
 
-        /// <summary>Census adults per state and margin (single years of age 18+ summed into the scheme's bands).</summary>
-        public Dictionary<int, Dictionary<(int, int), double>> CensusCells(IReadOnlyList<CensusAgeSexCount> census)
+        /// <summary>Census adults per state and margin (the scheme's age band and sex; 0 for one the scheme lacks).</summary>
+        public Dictionary<int, Dictionary<(int, int), double>> CensusCells(IReadOnlyList<AdultsCell> census)
         {
             var cells = new Dictionary<int, Dictionary<(int, int), double>>();
             foreach (var row in census)
             {
-                if (CellScheme.AgeBandOfYears(row.Age) is not { } band) continue;
-                if (row.Sex is not (1 or 2)) throw new ArgumentException($"Census row for state {row.State}, age {row.Age}: sex {row.Sex} is not 1 or 2.", nameof(census));
-                if (!cells.TryGetValue(row.State, out var margins)) cells[row.State] = margins = [];
-                var key = (age < 0 ? 0 : band, sex < 0 ? 0 : row.Sex);
-                margins[key] = margins.GetValueOrDefault(key) + row.Population;
+                var band = CellScheme.AgeBandOf(row.AgeBand)
+                    ?? throw new ArgumentException($"Census cell of state {row.StateFips}: age band '{row.AgeBand}' is not a five-year band ({string.Join(", ", CellScheme.AgeBands)}).", nameof(census));
+                var level = row.Sex switch { "male" => 1, "female" => 2, _ => throw new ArgumentException($"Census cell of state {row.StateFips}, age {row.AgeBand}: sex '{row.Sex}' is not male or female.", nameof(census)) };
+                if (!cells.TryGetValue(row.StateFips, out var margins)) cells[row.StateFips] = margins = [];
+                var key = (age < 0 ? 0 : band, sex < 0 ? 0 : level);
+                margins[key] = margins.GetValueOrDefault(key) + row.Adults;
             }
             return cells;
         }

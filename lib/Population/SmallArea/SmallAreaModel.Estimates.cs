@@ -29,6 +29,31 @@ public sealed partial class SmallAreaModel
         return results;
     }
 
+    /// <summary>
+    /// The estimates as rows of the population extract (method <c>model</c>, percent, the model's <see cref="Version"/>):
+    /// <c>n</c> is the group's respondents in the fit, <c>population</c> its adults in the frame. Model-based rows are not
+    /// suppressed (every state and group gets an estimate with its interval); a state whose weights cover less than
+    /// <paramref name="partialCoverageBelow"/> of its adults is flagged partial, since its own respondents are not its whole sample.
+    /// </summary>
+    public IReadOnlyList<PopulationEstimate> ExtractRows(int year, IReadOnlyList<SmallAreaEstimate>? estimates = null, double partialCoverageBelow = 0.9)
+    {
+        estimates ??= Estimate();
+        return estimates.Select(e =>
+        {
+            var state = UsStates.Find(e.State);
+            var coverage = Frame[e.State]!.Coverage;
+            return new PopulationEstimate(year, PopulationEstimate.StateLevel, state?.FipsText ?? e.State.ToString("00", System.Globalization.CultureInfo.InvariantCulture),
+                state?.Abbreviation, e.Dimension, e.Group, PopulationEstimate.FairPoorHealth, PopulationEstimate.Model, 100 * e.Estimate, 100 * e.Lower,
+                100 * e.Upper, 100 * e.StandardError, e.Respondents, e.Adults, false, null, double.IsNaN(coverage) ? null : coverage,
+                double.IsNaN(coverage) ? null : coverage < partialCoverageBelow, Version);
+        }).ToArray();
+    }
+
+    /// <summary>What model made the estimates, in one line (the extract's <c>model_version</c>).</summary>
+    public string Version => $"small-area MRP 1: logit, cells {string.Join(" x ", Frame.Scheme.Variables.Select(v => v.Name))}; random {string.Join(" + ", design.Terms.Select(t => t.Name))}; " +
+        $"covariates {(Options.Covariates.Count == 0 ? "none" : string.Join(", ", Options.Covariates))}; {(Options.CalibrateToWeights ? "calibrated to weights" : "uncalibrated")}; " +
+        $"{(Options.BlendDirect ? "blended with direct" : "not blended")}; {draws.Count} draws, seed {Options.Seed}";
+
     /// <summary>Draws of each (state, group) prevalence, [(state × groups + group) × draws + draw], and each group's adults.
     /// With <paramref name="blends"/>, each draw's state is moved by its blend (a logit offset on all its cells).</summary>
     internal (double[] Values, double[,] Adults) PostStratify(IReadOnlyList<SmallAreaGroup> groups, IReadOnlyList<StateBlend?>? blends)

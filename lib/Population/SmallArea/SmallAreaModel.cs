@@ -85,7 +85,7 @@ public sealed partial class SmallAreaModel
     /// <summary>The blend of each fully present state's model draws with its direct estimate (<see cref="DirectBlend"/>).</summary>
     private (StateBlend?[] Blends, double Tau2) Blends()
     {
-        var all = new SmallAreaGroup(SmallAreaGroup.All, "all adults", Enumerable.Range(0, Frame.Scheme.CellCount).ToArray());
+        var all = new SmallAreaGroup(PopulationEstimate.AllGroups, PopulationEstimate.AllGroups, Enumerable.Range(0, Frame.Scheme.CellCount).ToArray());
         var (values, _) = PostStratify([all], null);
         var fully = Respondents.Where(r => Frame[r.State]?.FullyPresent == true && r.FairPoor is not null && r.Weight is > 0).ToArray();
         var direct = SurveyEstimates.Prevalence(fully.Select(r => (double?)(r.FairPoor == true ? 1 : 0)).ToArray(), fully.Select(r => r.Weight).ToArray(),
@@ -162,7 +162,7 @@ public sealed partial class SmallAreaModel
         var education = scheme.IndexOf(CellScheme.Education);
         var income = scheme.IndexOf(CellScheme.Income);
         var unknownIncome = income < 0 ? 0 : scheme.Variables[income].Count;
-        var lowBands = income < 0 ? 0 : scheme.IncomeBandLowers.Count(l => l < 25_000);
+        var lowBands = income < 0 ? 0 : scheme.IncomeUppers.Count(u => u is <= 25_000);
         for (var c = 0; c < counts.Count; c++)
         {
             if (covariate == SmallAreaOptions.LowEducationShare)

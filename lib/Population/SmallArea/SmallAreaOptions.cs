@@ -1,3 +1,5 @@
+using PopHealth.Ingest.Census;
+
 namespace PopHealth.Population.SmallArea;
 
 /// <summary>How the small-area model is fitted and its uncertainty drawn.</summary>
@@ -57,33 +59,64 @@ public sealed record SmallAreaOptions(
     }
 }
 
-/// <summary>A group of cells a state estimate is made for (all adults, a sex, an age group …).</summary>
-/// <param name="Dimension">What the group divides by: <c>all</c>, <c>sex</c>, <c>age group</c>, <c>education</c>, <c>income</c>.</param>
+/// <summary>A group of cells a state estimate is made for (all adults, an age band, a sex, a crossing …).</summary>
+/// <param name="Dimension">What the group divides by, as the population extract names it: <c>all</c>, <c>age</c>, <c>sex</c>,
+/// <c>income</c>, <c>education</c>, or a crossing such as <c>sex x age</c>.</param>
+/// <param name="Label">The group's level as the extract writes it (<c>25-34</c>, <c>female x 25-34</c>).</param>
 /// <param name="Cells">The scheme's cells in the group.</param>
 public sealed record SmallAreaGroup(string Dimension, string Label, IReadOnlyList<int> Cells)
 {
-    public const string All = "all";
+    /// <summary>The crossings estimated by default, as the direct estimates' (<see cref="DirectEstimateOptions.Crossings"/>).</summary>
+    public static IReadOnlyList<string> DefaultCrossings { get; } = new DirectEstimateOptions().Crossings;
 
-    /// <summary>All adults, then each sex, age group (18–44, 45–64, 65+, as the workbook's subgroups), education level and income band.</summary>
-    public static IReadOnlyList<SmallAreaGroup> Defaults(CellScheme scheme)
+    /// <summary>
+    /// All adults; each level of age (the report's six bands, <see cref="AgeBand.Report"/>), sex, income (known bands) and
+    /// education; and each cell of <paramref name="crossings"/> (default <see cref="DefaultCrossings"/>). The same dimensions
+    /// and labels as the direct estimates, so both methods' rows line up in the extract (a default crossing over a variable the
+    /// scheme lacks is skipped; a requested one is an error).
+    /// </summary>
+    public static IReadOnlyList<SmallAreaGroup> Defaults(CellScheme scheme, IReadOnlyList<string>? crossings = null)
     {
         var cells = Enumerable.Range(0, scheme.CellCount).ToArray();
-        var groups = new List<SmallAreaGroup> { new(All, "all adults", cells) };
+        var dimensions = Dimensions(scheme);
+        var groups = new List<SmallAreaGroup> { new(PopulationEstimate.AllGroups, PopulationEstimate.AllGroups, cells) };
+        foreach (var (name, levels) in dimensions)
+            groups.AddRange(levels.Select(l => new SmallAreaGroup(name, l.Label, cells.Where(l.Has).ToArray())));
+        crossings ??= DefaultCrossings.Where(c => c.Split(PopulationEstimate.CrossingSeparator).All(dimensions.ContainsKey)).ToArray();
+        foreach (var crossing in crossings)
+        {
+            var parts = crossing.Split(PopulationEstimate.CrossingSeparator, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !dimensions.ContainsKey(parts[0]) || !dimensions.ContainsKey(parts[1]) || parts[0] == parts[1])
+                throw new ArgumentException($"Crossing '{crossing}': two different dimensions of {string.Join(", ", dimensions.Keys)} joined by \"{PopulationEstimate.CrossingSeparator}\".", nameof(crossings));
+            foreach (var first in dimensions[parts[0]])
+                foreach (var second in dimensions[parts[1]])
+                    groups.Add(new(crossing, first.Label + PopulationEstimate.CrossingSeparator + second.Label, cells.Where(c => first.Has(c) && second.Has(c)).ToArray()));
+        }
+        return groups;
+    }
+
+    /// <summary>Each reportable dimension of the scheme and its levels as cell predicates (age folded to the report's bands,
+    /// income without its unknown level).</summary>
+    private static Dictionary<string, List<(string Label, Func<int, bool> Has)>> Dimensions(CellScheme scheme)
+    {
+        var dimensions = new Dictionary<string, List<(string, Func<int, bool>)>>();
         for (var v = 0; v < scheme.Variables.Count; v++)
         {
-            var variable = scheme.Variables[v];
-            var index = v;
+            var (variable, index) = (scheme.Variables[v], v);
+            var levels = new List<(string, Func<int, bool>)>();
             if (variable.Name == CellScheme.Age)
-                foreach (var (label, low, high) in new[] { ("18–44", 1, 5), ("45–64", 6, 9), ("65+", 10, 13) })
-                    groups.Add(new("age group", label, cells.Where(c => scheme.Level(c, index) >= low && scheme.Level(c, index) <= high).ToArray()));
+                foreach (var band in AgeBand.Report)
+                    levels.Add((band.Label, c => band.Covers(AgeBand.FiveYear[scheme.Level(c, index) - 1].Low)));
             else
                 for (var l = 1; l <= variable.Count; l++)
                 {
                     var level = l;
-                    groups.Add(new(variable.Name, variable.Levels[l - 1], cells.Where(c => scheme.Level(c, index) == level).ToArray()));
+                    if (variable.Name == CellScheme.Income && variable.Levels[l - 1] == CellScheme.UnknownIncome) continue;
+                    levels.Add((variable.Levels[l - 1], c => scheme.Level(c, index) == level));
                 }
+            dimensions[variable.Name] = levels;
         }
-        return groups;
+        return dimensions;
     }
 }
 

@@ -42,7 +42,7 @@ public static class SmallAreaRespondents
     /// <summary>
     /// Every row of <paramref name="table"/> as a respondent (none is dropped here; unknown values stay null): state from
     /// <c>_STATE</c>, age band from <c>_AGEG5YR</c>, sex from <c>_SEX</c>, education from <c>_EDUCAG</c> (else <c>EDUCA</c>
-    /// grouped the same way), income band from the profile's income variable (missing answers → the "unknown" band), outcome
+    /// grouped the same way), income level from the profile's income variable (missing answers → the "unknown" level), outcome
     /// from <c>_RFHLTH</c>, weight <c>_LLCPWT</c>, stratum <c>_STSTR</c> (a single stratum when absent).
     /// </summary>
     public static IReadOnlyList<SmallAreaRespondent> FromBrfss(BrfssTable table, CellScheme scheme)
@@ -63,7 +63,7 @@ public static class SmallAreaRespondents
         {
             if (state[i] is not { } s) throw new InvalidDataException($"{table.Source}: row {i + 1} has no _STATE; every respondent needs a state.");
             rows[i] = new SmallAreaRespondent((int)s, Level(age[i], 13), Level(sex[i], 2), Level(education[i], 4),
-                scheme.IncomeBand(table.Profile, BrfssCodes.Clean(table.Profile.IncomeVariable, income[i])),
+                scheme.IncomeLevel(BrfssCodes.Clean(table.Profile.IncomeVariable, income[i])),
                 outcome[i] switch { 2 => true, 1 => false, _ => null }, weight[i] is > 0 ? weight[i] : null, stratum?[i] ?? 0);
         }
         return rows;
