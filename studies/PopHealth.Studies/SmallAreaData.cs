@@ -32,13 +32,27 @@ internal sealed record SmallAreaData(
     /// <summary>The frame restricted to <paramref name="states"/>.</summary>
     public PostStratificationFrame FrameOf(IEnumerable<int> states) => new(Scheme, states.Select(s => Frame[s]!));
 
-    /// <summary>Direct (design-based) estimates by state of the given respondents (workbook's Taylor-linearised estimator).</summary>
-    public static IReadOnlyDictionary<int, WeightedPrevalence> Direct(IReadOnlyList<SmallAreaRespondent> respondents)
+    /// <summary>The key of a direct estimate: state, dimension and group ("6|all|all", "6|age|65+", "6|sex|female").</summary>
+    public static string Key(int state, string dimension, string group) => string.Create(CultureInfo.InvariantCulture, $"{state}|{dimension}|{group}");
+
+    /// <summary>
+    /// Direct (design-based) estimates of the given respondents (the workbook's Taylor-linearised estimator; each group a domain
+    /// of the whole design): by state, and by state × report age band and state × sex.
+    /// </summary>
+    public static IReadOnlyDictionary<string, WeightedPrevalence> Direct(IReadOnlyList<SmallAreaRespondent> respondents, CellScheme scheme)
     {
         var outcome = respondents.Select(r => r.FairPoor is { } y ? y ? 1.0 : 0.0 : (double?)null).ToArray();
         var weight = respondents.Select(r => r.Weight).ToArray();
-        var state = respondents.Select(r => (string?)r.State.ToString(CultureInfo.InvariantCulture)).ToArray();
         var stratum = respondents.Select(r => r.Stratum).ToArray();
-        return SurveyEstimates.Prevalence(outcome, weight, state, stratum).ToDictionary(e => int.Parse(e.Group, CultureInfo.InvariantCulture));
+        var result = new Dictionary<string, WeightedPrevalence>();
+        void Add(string dimension, Func<SmallAreaRespondent, string?> label)
+        {
+            var keys = respondents.Select(r => label(r) is { } l ? Key(r.State, dimension, l) : null).ToArray();
+            foreach (var e in SurveyEstimates.Prevalence(outcome, weight, keys, stratum)) result[e.Group] = e;
+        }
+        Add("all", _ => "all");
+        Add("age", r => r.Age is { } a ? AgeBand.Report.First(b => b.Covers(AgeBand.FiveYear[a - 1].Low)).Label : null);
+        Add("sex", r => r.Sex is { } s ? scheme.Variables[scheme.IndexOf(CellScheme.Sex)].Levels[s - 1] : null);
+        return result;
     }
 }

@@ -1,35 +1,55 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using PopHealth.Population;
 using PopHealth.Population.SmallArea;
 using PopHealth.Workbook;
 
 namespace PopHealth.Studies;
 
-/// <summary>The whole 2016 extract, every state and state × group: what 07-report's small-area step costs, and its estimates.</summary>
+/// <summary>
+/// The whole 2016 extract, every state and state × group: what 07-report's small-area step costs, its estimates beside the
+/// direct ones in the population extract (work/extract-2016), and a state table (results/states_2016.csv).
+/// </summary>
 internal static class SmallAreaFull
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static void Run(SmallAreaData data, string results, int seed)
+    public static async Task RunAsync(SmallAreaData data, string work, string results, int seed)
     {
         var progress = new Progress<string>(m => Console.WriteLine("  " + m));
         var watch = Stopwatch.StartNew();
         var model = SmallAreaModel.Fit(data.Respondents, data.Frame, new SmallAreaOptions(Seed: seed), progress);
         var fitSeconds = watch.Elapsed.TotalSeconds;
-        var estimates = model.Estimate();
+        var rows = model.ExtractRows(2016);
         var totalSeconds = watch.Elapsed.TotalSeconds;
-        var text = new StringBuilder("state,dimension,group,estimate,se,lower,upper,adults,respondents,frame_source\n");
-        foreach (var e in estimates)
-            text.Append(Invariant, $"{e.State},{e.Dimension},\"{e.Group}\",{e.Estimate:0.00000},{e.StandardError:0.00000},{e.Lower:0.00000},{e.Upper:0.00000},{e.Adults:0},{e.Respondents},{e.FrameSource}\n");
-        Directory.CreateDirectory(results);
-        AtomicFile.WriteAllText(Path.Combine(results, "estimates_2016.csv"), text.ToString());
         var summary = model.Summary;
-        Console.WriteLine(string.Create(Invariant, $"full 2016: {summary.Respondents:N0} respondents in the fit, {summary.FittingCells:N0} cells, {data.Frame.States.Count} states, {estimates.Count:N0} estimates"));
-        Console.WriteLine(string.Create(Invariant, $"  fit + σ draws: {fitSeconds:0.00} s; with post-stratification of every state × group: {totalSeconds:0.00} s; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB"));
+        Console.WriteLine(string.Create(Invariant, $"full 2016: {summary.Respondents:N0} respondents in the fit, {summary.FittingCells:N0} cells, {data.Frame.States.Count} states, {rows.Count:N0} estimates"));
+        Console.WriteLine(string.Create(Invariant, $"  fit, σ draws and blend: {fitSeconds:0.00} s; with every state × group post-stratified: {totalSeconds:0.00} s; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB"));
         Console.WriteLine($"  left out: {string.Join("; ", summary.LeftOut.Select(l => $"{l.Key} {l.Value:N0}"))}");
-        Console.WriteLine($"  σ: {string.Join(", ", summary.RandomTerms.Zip(summary.Sigma, (t, s) => $"{t} {s.ToString("0.0000", Invariant)}"))}; effective proposals {summary.EffectiveProposals:0}");
+        Console.WriteLine(string.Create(Invariant, $"  σ: {string.Join(", ", summary.RandomTerms.Zip(summary.Sigma, (t, s) => $"{t} {s:0.0000}"))}; effective proposals {summary.EffectiveProposals:0}; " +
+            $"weight shift {summary.WeightShift.Shift:0.0000} ± {summary.WeightShift.StandardError:0.0000}; τ {100 * Math.Sqrt(summary.BlendVariance):0.00} points over {summary.BlendedStates} states"));
         foreach (var (name, value) in summary.FixedNames.Zip(summary.FixedEffects)) Console.WriteLine(string.Create(Invariant, $"    {name,-40} {value,9:0.0000}"));
-        foreach (var s in data.Frame.States) Console.WriteLine(string.Create(Invariant, $"  state {s.State,2}: {s.Source} (coverage {s.Coverage:0.000})"));
+        var direct = DirectEstimator.Estimate(RespondentTable.FromInterim(data.Table));
+        await PopulationExtract.WriteAsync(Path.Combine(work, "extract-2016"), [.. direct.Rows, .. rows]);
+        WriteStates(data, rows, direct.Rows, Path.Combine(results, "states_2016.csv"));
+    }
+
+    /// <summary>One line per state: its frame source and coverage, the direct estimate and the model's, with their intervals.</summary>
+    private static void WriteStates(SmallAreaData data, IReadOnlyList<PopulationEstimate> model, IReadOnlyList<PopulationEstimate> direct, string path)
+    {
+        var text = new StringBuilder("state,abbr,frame_source,coverage,respondents,direct,direct_low,direct_high,direct_suppressed,model,model_low,model_high\n");
+        var directByState = direct.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups).ToDictionary(r => r.GeoFips!);
+        double absolute = 0;
+        var fully = 0;
+        foreach (var m in model.Where(r => r.GroupDim == PopulationEstimate.AllGroups))
+        {
+            var frame = data.Frame[int.Parse(m.GeoFips!, Invariant)]!;
+            var d = directByState.GetValueOrDefault(m.GeoFips!);
+            text.Append(Invariant, $"{m.GeoFips},{m.GeoAbbr},{frame.Source},{frame.Coverage:0.000},{d?.N},{d?.Value:0.00},{d?.CiLow:0.00},{d?.CiHigh:0.00},{d?.Suppressed},{m.Value:0.00},{m.CiLow:0.00},{m.CiHigh:0.00}\n");
+            if (frame.FullyPresent && d?.Value is { } v) { absolute += Math.Abs(m.Value!.Value - v); fully++; }
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
+        Console.WriteLine(string.Create(Invariant, $"  fully present states: mean |model − direct| {absolute / fully:0.00} points over {fully}; states table: {path}"));
     }
 }

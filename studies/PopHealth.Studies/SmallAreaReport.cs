@@ -9,7 +9,7 @@ internal static class SmallAreaReport
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    private sealed record Row(int N, int Draw, int State, double Truth, double Estimate, double Lower, double Upper, double Seconds);
+    private sealed record Row(int N, int Draw, int State, string Dimension, double Truth, double Estimate, double Lower, double Upper, double Seconds);
 
     public static void Write(string work, string results, string tag = "")
     {
@@ -30,6 +30,23 @@ internal static class SmallAreaReport
                 Add(n, "ours (lme4's draws)", ours.Where(r => same.Contains(r.Draw)).ToList(), direct.Where(r => same.Contains(r.Draw)).ToList());
                 Add(n, "lme4 (classic MRP)", lme4, direct.Where(r => same.Contains(r.Draw)).ToList());
             }
+        }
+        var groupsPath = Path.Combine(work, $"results_groups{tag}.csv");
+        if (File.Exists(groupsPath))
+        {
+            var groupOurs = Read(groupsPath, "ours");
+            var groupDirect = Read(groupsPath, "direct");
+            markdown.Append("\nState × group (report age bands, sex) against the full sample's domain estimates (a direct estimate is missing where the draw has no respondent in the group):\n\n");
+            markdown.Append("| n | group | method | estimates | RMSE (points) | bias (points) | 95 % coverage | mean width |\n|---|---|---|---|---|---|---|---|\n");
+            foreach (var n in groupOurs.Select(r => r.N).Distinct().Order())
+                foreach (var dimension in new[] { "age", "sex" })
+                    foreach (var (method, rows) in new[] { ("direct", groupDirect), ("ours", groupOurs) })
+                    {
+                        var chosen = rows.Where(r => r.N == n && r.Dimension == dimension).ToList();
+                        if (chosen.Count == 0) continue;
+                        markdown.Append(Invariant, $"| {n:N0} | {dimension} | {method} | {chosen.Count:N0} | {Rmse(chosen):0.00} | {chosen.Average(r => r.Estimate - r.Truth) * 100:+0.00;-0.00} | " +
+                            $"{chosen.Average(r => r.Lower <= r.Truth && r.Truth <= r.Upper ? 1.0 : 0.0):P1} | {chosen.Average(r => r.Upper - r.Lower) * 100:0.00} |\n");
+                    }
         }
         Directory.CreateDirectory(results);
         AtomicFile.WriteAllText(Path.Combine(results, "validation.csv"), table.ToString());
@@ -62,11 +79,11 @@ internal static class SmallAreaReport
         var header = lines[0].Split(',').ToList();
         int Col(string name) => header.IndexOf(name);
         int n = Col("n"), draw = Col("draw"), state = Col("state"), truth = Col("truth"), estimate = Col(method), lower = Col(method + "_lower"),
-            upper = Col(method + "_upper"), seconds = Col("fit_seconds");
+            upper = Col(method + "_upper"), seconds = Col("fit_seconds"), dimension = Col("dimension");
         if (new[] { n, draw, state, truth, estimate }.Any(i => i < 0)) throw new InvalidDataException($"{path}: needs n, draw, state, truth and {method} columns.");
-        double Number(string[] f, int i) => i < 0 ? double.NaN : double.Parse(f[i], Invariant);
+        double Number(string[] f, int i) => i < 0 || f[i].Length == 0 ? double.NaN : double.Parse(f[i], Invariant);
         return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).Select(f => new Row(int.Parse(f[n], Invariant), int.Parse(f[draw], Invariant),
-            int.Parse(f[state], Invariant), Number(f, truth), Number(f, estimate), Number(f, lower), Number(f, upper),
-            method == "direct" ? 0 : Number(f, seconds))).ToList();
+            int.Parse(f[state], Invariant), dimension < 0 ? "all" : f[dimension], Number(f, truth), Number(f, estimate), Number(f, lower), Number(f, upper),
+            method == "direct" ? 0 : Number(f, seconds))).Where(r => !double.IsNaN(r.Estimate)).ToList();
     }
 }

@@ -28,7 +28,7 @@ internal static class SmallAreaStudy
             case "prepare": Prepare(await SmallAreaData.LoadAsync(extract, work), work, sizes, draws, seed); return 0;
             case "run": Run(await SmallAreaData.LoadAsync(extract, work), work, sizes, draws, seed, ModelOptions(options)); return 0;
             case "report": SmallAreaReport.Write(work, results, options.GetValueOrDefault("tag", "")); return 0;
-            case "full": SmallAreaFull.Run(await SmallAreaData.LoadAsync(extract, work), results, seed); return 0;
+            case "full": await SmallAreaFull.RunAsync(await SmallAreaData.LoadAsync(extract, work), work, results, seed); return 0;
             default: Console.Error.WriteLine($"unknown command '{command}'"); return 2;
         }
     }
@@ -72,10 +72,10 @@ internal static class SmallAreaStudy
         }
         AtomicFile.WriteAllText(Path.Combine(work, "respondents.csv"), text.ToString());
         data.FrameOf(data.FullyPresent).WriteCsv(Path.Combine(work, "frame.csv"));
-        var truth = SmallAreaData.Direct(eligible);
+        var truth = SmallAreaData.Direct(eligible, data.Scheme);
         var states = new StringBuilder("state,source,coverage,respondents,truth,truth_se\n");
         foreach (var s in data.Frame.States)
-            states.Append(Invariant, $"{s.State},{s.Source},{s.Coverage:0.0000},{data.Respondents.Count(r => r.State == s.State)},{(truth.TryGetValue(s.State, out var t) ? t.Prevalence : double.NaN):R},{(t?.StandardError ?? double.NaN):R}\n");
+            states.Append(Invariant, $"{s.State},{s.Source},{s.Coverage:0.0000},{data.Respondents.Count(r => r.State == s.State)},{(truth.TryGetValue(SmallAreaData.Key(s.State, "all", "all"), out var t) ? t.Prevalence : double.NaN):R},{(t?.StandardError ?? double.NaN):R}\n");
         AtomicFile.WriteAllText(Path.Combine(work, "states.csv"), states.ToString());
         Directory.CreateDirectory(Path.Combine(work, "draws"));
         foreach (var n in sizes)
@@ -100,30 +100,41 @@ internal static class SmallAreaStudy
         return rows.ToArray();
     }
 
-    /// <summary>Fits ours and computes the direct estimate on every draw; one row per (n, draw, state).</summary>
+    /// <summary>
+    /// Fits ours and computes the direct estimates on every draw: one row per (n, draw, state) in results_ours, and per
+    /// (n, draw, state, age band or sex) in results_groups (the state × group estimates against the full sample's domain estimates).
+    /// </summary>
     private static void Run(SmallAreaData data, string work, int[] sizes, int draws, int seed, (SmallAreaOptions Options, string Tag) model)
     {
         var eligible = Eligible(data);
         var frame = data.FrameOf(data.FullyPresent);
-        var truth = SmallAreaData.Direct(eligible);
-        var all = new[] { SmallAreaGroup.Defaults(data.Scheme)[0] };
+        var truth = SmallAreaData.Direct(eligible, data.Scheme);
+        var groups = SmallAreaGroup.Defaults(data.Scheme, []).Where(g => g.Dimension is "all" or "age" or "sex").ToArray();
         var text = new StringBuilder("n,draw,state,truth,direct,direct_lower,direct_upper,ours,ours_se,ours_lower,ours_upper,fit_seconds\n");
+        var byGroup = new StringBuilder("n,draw,state,dimension,group,truth,direct,direct_lower,direct_upper,ours,ours_lower,ours_upper\n");
         foreach (var n in sizes)
             for (var d = 1; d <= draws; d++)
             {
                 var rows = File.ReadAllLines(DrawFile(work, n, d)).Where(l => l.Length > 0).Select(l => eligible[int.Parse(l, Invariant)]).ToArray();
-                var direct = SmallAreaData.Direct(rows);
+                var direct = SmallAreaData.Direct(rows, data.Scheme);
                 var watch = Stopwatch.StartNew();
                 var fitted = SmallAreaModel.Fit(rows, frame, model.Options with { Seed = seed + d });
-                var estimates = fitted.Estimate(all);
+                var estimates = fitted.Estimate(groups);
                 var seconds = watch.Elapsed.TotalSeconds;
                 foreach (var e in estimates)
                 {
-                    var dir = direct[e.State];
-                    text.Append(Invariant, $"{n},{d},{e.State},{truth[e.State].Prevalence:R},{dir.Prevalence:R},{dir.Lower:R},{dir.Upper:R},{e.Estimate:R},{e.StandardError:R},{e.Lower:R},{e.Upper:R},{seconds:0.000}\n");
+                    var key = SmallAreaData.Key(e.State, e.Dimension, e.Group);
+                    if (!truth.TryGetValue(key, out var t)) continue;
+                    var dir = direct.GetValueOrDefault(key);
+                    string Direct(Func<PopHealth.Features.WeightedPrevalence, double> f) => dir is null ? "" : f(dir).ToString("R", Invariant);
+                    if (e.Dimension == "all")
+                        text.Append(Invariant, $"{n},{d},{e.State},{t.Prevalence:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.StandardError:R},{e.Lower:R},{e.Upper:R},{seconds:0.000}\n");
+                    else
+                        byGroup.Append(Invariant, $"{n},{d},{e.State},{e.Dimension},{e.Group},{t.Prevalence:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.Lower:R},{e.Upper:R}\n");
                 }
                 Console.WriteLine(string.Create(Invariant, $"n={n} draw {d}: {seconds:0.00} s, σ = {string.Join(", ", fitted.Summary.Sigma.Select(s => s.ToString("0.000", Invariant)))}, ESS {fitted.Summary.EffectiveProposals:0}, δ {fitted.Summary.WeightShift.Shift:0.000} ± {fitted.Summary.WeightShift.StandardError:0.000}, τ {Math.Sqrt(fitted.Summary.BlendVariance) * 100:0.00}"));
             }
         AtomicFile.WriteAllText(Path.Combine(work, $"results_ours{model.Tag}.csv"), text.ToString());
+        AtomicFile.WriteAllText(Path.Combine(work, $"results_groups{model.Tag}.csv"), byGroup.ToString());
     }
 }

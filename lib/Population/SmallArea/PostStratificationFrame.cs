@@ -10,13 +10,18 @@ public enum FrameSource
 {
     /// <summary>Census age × sex counts; education × income within age × sex from the state's own weights (its whole sample is present).</summary>
     CensusWithOwnWeights,
+    /// <summary>Census age × sex counts; education × income within age × sex from the state's partial sample's weights, shrunk
+    /// towards the pooled weights of the fully present states (<see cref="FrameOptions.PartialShrinkage"/>).</summary>
+    CensusWithPartialWeights,
     /// <summary>Census age × sex counts; education × income within age × sex from the pooled weights of the fully present states
-    /// (the state's sample is partial, so its own weights are not its population, or it has no respondents).</summary>
+    /// (the state has no respondents).</summary>
     CensusWithPooledWeights,
     /// <summary>No Census age × sex table for the state: every cell from its own weights, scaled to the Census adult count
     /// (Puerto Rico in 2016).</summary>
     OwnWeightsScaledToCensusAdults,
-    /// <summary>No Census age × sex table and a partial sample: the pooled composition scaled to the Census adult count.</summary>
+    /// <summary>No Census age × sex table and a partial sample: its cells shrunk towards the pooled ones, scaled to the Census adults.</summary>
+    PartialWeightsScaledToCensusAdults,
+    /// <summary>No Census age × sex table and no respondents: the pooled cells scaled to the Census adult count.</summary>
     PooledWeightsScaledToCensusAdults,
     /// <summary>No Census count at all (Guam, the US Virgin Islands): the state's own weights as they are, unchecked.</summary>
     OwnWeightsOnly,
@@ -33,18 +38,31 @@ public sealed record StateFrame(int State, FrameSource Source, double Coverage, 
     public double Adults => Counts.Sum();
 }
 
-/// <summary>Which states count as fully present: weights summing to within [Low, High] of the Census adults 18+.</summary>
-public sealed record FrameOptions(double FullCoverageLow = 0.97, double FullCoverageHigh = 1.05);
+/// <summary>How the frame is built.</summary>
+/// <param name="FullCoverageLow">A state is fully present when its weights sum to at least this share of its Census adults 18+ …</param>
+/// <param name="FullCoverageHigh">… and at most this share.</param>
+/// <param name="PartialShrinkage">Pseudo-respondents of the pooled composition added to each age × sex margin of a partial
+/// state's own. Measured on the fully present 2016 states: the share without a high-school diploma from only their cell-phone
+/// respondents (as a partial state that lost its landline sample) misses the whole sample's by 1.6–2.3 points with 300–3,000
+/// respondents and 20 pseudo-respondents (2.2–1.8 with none), against 3.2 points for the pooled composition.</param>
+public sealed record FrameOptions(double FullCoverageLow = 0.97, double FullCoverageHigh = 1.05, double PartialShrinkage = 20);
 
 /// <summary>
 /// The population of each state by demographic cell, onto which model predictions are post-stratified. Census age × sex
 /// counts are used where the Census has them; the rest of the cell (education × income, and the unknown-income share) comes
-/// from BRFSS weights within age × sex, which are raked to census margins: the state's own when its whole sample is present,
-/// otherwise the pooled weights of the fully present states. <see cref="StateFrame.Source"/> records which, per state.
+/// from BRFSS weights within age × sex, which are raked to census margins: the state's own when its whole sample is present;
+/// its own shrunk towards the pooled weights of the fully present states when only part of its sample is (a part's weights
+/// do not add up to the state, but its mix within age × sex is still far closer to the state's than the pooled mix); the
+/// pooled weights when it has no respondents. <see cref="StateFrame.Source"/> records which, per state.
 /// </summary>
 public sealed class PostStratificationFrame
 {
     private readonly Dictionary<int, StateFrame> states;
+
+    /// <summary>The sources of a fully present, a partial and a respondent-less state, with a Census age × sex table or with adults only.</summary>
+    private static readonly FrameSource[] WithCensus = [FrameSource.CensusWithOwnWeights, FrameSource.CensusWithPartialWeights, FrameSource.CensusWithPooledWeights];
+    private static readonly FrameSource[] WithAdultsOnly =
+        [FrameSource.OwnWeightsScaledToCensusAdults, FrameSource.PartialWeightsScaledToCensusAdults, FrameSource.PooledWeightsScaledToCensusAdults];
 
     public PostStratificationFrame(CellScheme scheme, IEnumerable<StateFrame> frames)
     {
@@ -93,7 +111,7 @@ public sealed class PostStratificationFrame
     {
         options ??= new FrameOptions();
         var composition = new Composition(scheme);
-        var weighted = Composition.Weigh(scheme, respondents);
+        var (weighted, counted) = Composition.Weigh(scheme, respondents);
         var totals = respondents.Where(r => r.Weight is > 0).GroupBy(r => r.State).ToDictionary(g => g.Key, g => g.Sum(r => r.Weight!.Value));
         var coverage = weighted.Keys.ToDictionary(s => s, s => adults.TryGetValue(s, out var a) && a > 0 ? totals.GetValueOrDefault(s) / a : double.NaN);
         var full = coverage.Where(c => c.Value >= options.FullCoverageLow && c.Value <= options.FullCoverageHigh).Select(c => c.Key).ToHashSet();
@@ -105,13 +123,14 @@ public sealed class PostStratificationFrame
         {
             var own = weighted.GetValueOrDefault(state);
             var cover = coverage.TryGetValue(state, out var c) ? c : adults.ContainsKey(state) ? 0 : double.NaN;
-            var isFull = full.Contains(state);
+            var kind = full.Contains(state) ? 0 : own is not null && own.Sum() > 0 ? 1 : 2; // fully present, partial, no respondents
+            var shrinkage = kind == 0 ? 0 : options.PartialShrinkage;
+            var (ownWeights, ownCounts) = kind == 2 ? (pooled, new double[pooled.Length]) : (own!, counted[state]);
             if (censusCells.TryGetValue(state, out var margins))
-                frames.Add(new StateFrame(state, isFull ? FrameSource.CensusWithOwnWeights : FrameSource.CensusWithPooledWeights, cover,
-                    composition.Within(margins, isFull ? own! : pooled, pooled)));
+                frames.Add(new StateFrame(state, WithCensus[kind], cover,
+                    composition.Within(composition.Margin, m => margins.GetValueOrDefault(m), ownWeights, ownCounts, pooled, shrinkage)));
             else if (adults.TryGetValue(state, out var total))
-                frames.Add(new StateFrame(state, isFull ? FrameSource.OwnWeightsScaledToCensusAdults : FrameSource.PooledWeightsScaledToCensusAdults, cover,
-                    Composition.Scaled(isFull ? own! : pooled, total)));
+                frames.Add(new StateFrame(state, WithAdultsOnly[kind], cover, composition.Within(_ => (0, 0), _ => total, ownWeights, ownCounts, pooled, shrinkage)));
             else if (own is not null)
                 frames.Add(new StateFrame(state, FrameSource.OwnWeightsOnly, double.NaN, own));
         }
@@ -141,16 +160,25 @@ public sealed class PostStratificationFrame
         /// <summary>The census margin a cell belongs to: (age band, sex), 0 for a variable the scheme lacks.</summary>
         public (int Age, int Sex) Margin(int cell) => (age < 0 ? 0 : scheme.Level(cell, age), sex < 0 ? 0 : scheme.Level(cell, sex));
 
-        /// <summary>Sum of weights per state and cell over respondents with a known cell and a weight.</summary>
-        public static Dictionary<int, double[]> Weigh(CellScheme scheme, IReadOnlyList<SmallAreaRespondent> respondents)
+        /// <summary>Sum of weights, and respondents, per state and cell over respondents with a known cell and a weight.</summary>
+        public static (Dictionary<int, double[]> Weights, Dictionary<int, double[]> Respondents) Weigh(CellScheme scheme, IReadOnlyList<SmallAreaRespondent> respondents)
         {
             var sums = new Dictionary<int, double[]>();
+            var counts = new Dictionary<int, double[]>();
             foreach (var r in respondents)
             {
-                if (!sums.TryGetValue(r.State, out var cells)) sums[r.State] = cells = new double[scheme.CellCount];
-                if (r.Weight is { } w && r.CellIn(scheme) is { } c) cells[c] += w;
+                if (!sums.TryGetValue(r.State, out var cells))
+                {
+                    sums[r.State] = cells = new double[scheme.CellCount];
+                    counts[r.State] = new double[scheme.CellCount];
+                }
+                if (r.Weight is > 0 and var w && r.CellIn(scheme) is { } c)
+                {
+                    cells[c] += w;
+                    counts[r.State][c]++;
+                }
             }
-            return sums;
+            return (sums, counts);
         }
 
         /// <summary>Census adults per state and margin (the scheme's age band and sex; 0 for one the scheme lacks).</summary>
@@ -169,30 +197,28 @@ public sealed class PostStratificationFrame
             return cells;
         }
 
-        /// <summary>Census margins spread over cells by <paramref name="weights"/>' composition within each margin (falling back to
-        /// <paramref name="fallback"/> for a margin where <paramref name="weights"/> has no one).</summary>
-        public double[] Within(Dictionary<(int, int), double> margins, double[] weights, double[] fallback)
+        /// <summary>
+        /// Each margin's <paramref name="population"/> spread over its cells by a mix: the state's own weighted shares, from its
+        /// n respondents in the margin, and the pooled shares counted as <paramref name="shrinkage"/> more respondents
+        /// ((n · own + k · pooled) / (n + k)); the pooled shares alone where the state has no one in the margin.
+        /// </summary>
+        public double[] Within(Func<int, (int, int)> marginOf, Func<(int, int), double> population, double[] own, double[] respondents, double[] pooled, double shrinkage)
         {
-            var totals = new Dictionary<(int, int), (double Own, double Fallback)>();
-            for (var c = 0; c < weights.Length; c++)
+            var totals = new Dictionary<(int, int), (double Own, double Respondents, double Pooled)>();
+            for (var c = 0; c < own.Length; c++)
             {
-                var (own, back) = totals.GetValueOrDefault(Margin(c));
-                totals[Margin(c)] = (own + weights[c], back + fallback[c]);
+                var (w, n, p) = totals.GetValueOrDefault(marginOf(c));
+                totals[marginOf(c)] = (w + own[c], n + respondents[c], p + pooled[c]);
             }
-            var counts = new double[weights.Length];
+            var counts = new double[own.Length];
             for (var c = 0; c < counts.Length; c++)
             {
-                var (own, back) = totals[Margin(c)];
-                var population = margins.GetValueOrDefault(Margin(c));
-                counts[c] = own > 0 ? population * weights[c] / own : back > 0 ? population * fallback[c] / back : 0;
+                var (w, n, p) = totals[marginOf(c)];
+                double ownShare = w > 0 ? own[c] / w : 0, pooledShare = p > 0 ? pooled[c] / p : 0;
+                var share = w > 0 && n + shrinkage > 0 ? (n * ownShare + shrinkage * pooledShare) / (n + shrinkage) : p > 0 ? pooledShare : 0;
+                counts[c] = population(marginOf(c)) * share;
             }
             return counts;
-        }
-
-        public static double[] Scaled(double[] weights, double total)
-        {
-            var sum = weights.Sum();
-            return sum > 0 ? weights.Select(w => w * total / sum).ToArray() : new double[weights.Length];
         }
     }
 }

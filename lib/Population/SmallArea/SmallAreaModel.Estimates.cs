@@ -148,7 +148,9 @@ public sealed partial class SmallAreaModel
     private static string Method(StateFrame frame) => frame.Source switch
     {
         FrameSource.CensusWithOwnWeights => "multilevel model post-stratified on Census age × sex with the state's own education × income mix",
+        FrameSource.CensusWithPartialWeights => "multilevel model post-stratified on Census age × sex with the education × income mix of the state's partial sample, shrunk towards the fully present states'",
         FrameSource.CensusWithPooledWeights => "multilevel model post-stratified on Census age × sex with the pooled education × income mix of fully present states",
+        FrameSource.PartialWeightsScaledToCensusAdults => "multilevel model post-stratified on the partial sample's weighted cells, shrunk towards the pooled mix, scaled to Census adults",
         FrameSource.OwnWeightsScaledToCensusAdults => "multilevel model post-stratified on the state's own weighted cells, scaled to Census adults",
         FrameSource.PooledWeightsScaledToCensusAdults => "multilevel model post-stratified on the pooled cell mix, scaled to Census adults",
         _ => "multilevel model post-stratified on the state's own weighted cells (no Census count)",

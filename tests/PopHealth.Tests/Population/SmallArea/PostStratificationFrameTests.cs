@@ -51,22 +51,31 @@ public class PostStratificationFrameTests
     }
 
     [Fact]
-    public void A_partial_state_or_one_without_respondents_uses_the_pooled_weights_of_the_fully_present_states()
+    public void A_partial_state_mixes_its_own_weights_with_20_pooled_pseudo_respondents_per_margin()
     {
-        var frame = Frame();
-        // Pooled over Alabama and Puerto Rico: male education 1: 100 + 250, education 4: 300; female education 2: 600, education 4: 250.
-        var alaska = frame[2]!;
-        Assert.Equal(FrameSource.CensusWithPooledWeights, alaska.Source);
+        var alaska = Frame()[2]!;
+        Assert.Equal(FrameSource.CensusWithPartialWeights, alaska.Source);
         Assert.Equal(0.1, alaska.Coverage, 12);
-        Assert.Equal(1000 * 350 / 650.0, alaska.Counts[Cell(1, 1)], 9);
-        Assert.Equal(1000 * 300 / 650.0, alaska.Counts[Cell(1, 4)], 9);
+        Assert.False(alaska.FullyPresent);
+        // Pooled over Alabama and Puerto Rico: male education 1: 100 + 250, education 4: 300; female education 2: 600, education 4: 250.
+        // Males: its one respondent (education 3) against 20 pooled; females: none of its own, so the pooled mix.
+        Assert.Equal(1000 * 1 / 21.0, alaska.Counts[Cell(1, 3)], 9);
+        Assert.Equal(1000 * (20 * 350 / 650.0) / 21, alaska.Counts[Cell(1, 1)], 9);
+        Assert.Equal(1000 * (20 * 300 / 650.0) / 21, alaska.Counts[Cell(1, 4)], 9);
         Assert.Equal(1000 * 600 / 850.0, alaska.Counts[Cell(2, 2)], 9);
         Assert.Equal(1000 * 250 / 850.0, alaska.Counts[Cell(2, 4)], 9);
-        Assert.Equal(0, alaska.Counts[Cell(1, 3)]); // its own respondent's cell counts for nothing: its weights are not its population
-        var arkansas = frame[5]!;
+        Assert.Equal(2000, alaska.Adults, 9);
+    }
+
+    [Fact]
+    public void A_state_without_respondents_uses_the_pooled_weights_of_the_fully_present_states()
+    {
+        var arkansas = Frame()[5]!;
         Assert.Equal(FrameSource.CensusWithPooledWeights, arkansas.Source);
         Assert.Equal(0, arkansas.Coverage);
         Assert.Equal(50 * 350 / 650.0, arkansas.Counts[Cell(1, 1)], 9);
+        Assert.Equal(50 * 300 / 650.0, arkansas.Counts[Cell(1, 4)], 9);
+        Assert.Equal(150 * 600 / 850.0, arkansas.Counts[Cell(2, 2)], 9);
         Assert.Equal(150 * 250 / 850.0, arkansas.Counts[Cell(2, 4)], 9);
         Assert.Equal(200, arkansas.Adults, 9);
     }
@@ -97,7 +106,7 @@ public class PostStratificationFrameTests
         Assert.Equal("state,source,sex,education,adults", lines[0]);
         Assert.Contains("1,CensusWithOwnWeights,1,4,300", lines);
         Assert.Contains("66,OwnWeightsOnly,1,2,10", lines);
-        Assert.Equal(3 + 4 + 4 + 2 + 1, lines.Length - 1);
+        Assert.Equal(3 + 5 + 4 + 2 + 1, lines.Length - 1);
     }
 
     [Fact]

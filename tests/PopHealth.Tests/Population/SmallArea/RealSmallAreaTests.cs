@@ -40,12 +40,12 @@ public class RealSmallAreaTests
         var (_, frame) = await Data.Value;
         Assert.Equal(54, frame.States.Count);
         Assert.Equal(FullyPresent2016, frame.States.Where(s => s.FullyPresent).Select(s => s.State));
-        Assert.Equal(FrameSource.CensusWithPooledWeights, frame[24]!.Source); // Maryland: 2.6 % of its adults' weights
+        Assert.Equal(FrameSource.CensusWithPartialWeights, frame[24]!.Source); // Maryland: 2.6 % of its adults' weights
         Assert.Equal(FrameSource.OwnWeightsScaledToCensusAdults, frame[72]!.Source);
         Assert.Equal(FrameSource.OwnWeightsOnly, frame[66]!.Source);
         Assert.Equal(FrameSource.OwnWeightsOnly, frame[78]!.Source);
         Assert.Equal(0.0256, frame[24]!.Coverage, 3);
-        foreach (var state in frame.States.Where(s => s.Source is FrameSource.CensusWithOwnWeights or FrameSource.CensusWithPooledWeights))
+        foreach (var state in frame.States.Where(s => s.Source is FrameSource.CensusWithOwnWeights or FrameSource.CensusWithPartialWeights))
             Assert.Equal(CensusPopulation.Shipped.AdultsByAgeSex(2016, state.State).Sum(c => c.Adults), state.Adults, 3);
         Assert.Equal(CensusPopulation.Shipped.Adults(2016, 72).Adults, frame[72]!.Adults, 3);
     }

@@ -67,7 +67,7 @@ public class SmallAreaEstimateTests
         var (frame, respondents) = WeightedCells(seed: 8);
         // Make one state partial: its own weights are not its population, so its direct estimate is not blended in.
         var partialState = frame.States[0].State;
-        frame = new PostStratificationFrame(frame.Scheme, frame.States.Select(s => s.State == partialState ? s with { Source = FrameSource.CensusWithPooledWeights, Coverage = 0.5 } : s));
+        frame = new PostStratificationFrame(frame.Scheme, frame.States.Select(s => s.State == partialState ? s with { Source = FrameSource.CensusWithPartialWeights, Coverage = 0.5 } : s));
         var options = SmallAreaFixtures.Quick();
         var plain = SmallAreaModel.Fit(respondents, frame, options).Estimate().Where(e => e.Dimension == "all").ToDictionary(e => e.State);
         var model = SmallAreaModel.Fit(respondents, frame, options with { BlendDirect = true });
