@@ -23,6 +23,7 @@ internal static class SmallAreaFull
         var fitSeconds = watch.Elapsed.TotalSeconds;
         var rows = model.ExtractRows(2016);
         var totalSeconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(Invariant, $"  group blends: {string.Join(", ", model.GroupDiscrepancies.Select(d => $"{d.Key} τ {100 * d.Value:0.00}"))} points"));
         var summary = model.Summary;
         Console.WriteLine(string.Create(Invariant, $"full 2016: {summary.Respondents:N0} respondents in the fit, {summary.FittingCells:N0} cells, {data.Frame.States.Count} states, {rows.Count:N0} estimates"));
         Console.WriteLine(string.Create(Invariant, $"  fit, σ draws and blend: {fitSeconds:0.00} s; with every state × group post-stratified: {totalSeconds:0.00} s; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB"));
@@ -33,6 +34,21 @@ internal static class SmallAreaFull
         var direct = DirectEstimator.Estimate(RespondentTable.FromInterim(data.Table));
         await PopulationExtract.WriteAsync(Path.Combine(work, "extract-2016"), [.. direct.Rows, .. rows]);
         WriteStates(data, rows, direct.Rows, Path.Combine(results, "states_2016.csv"));
+        Discrepancies(data, rows, direct.Rows);
+    }
+
+    /// <summary>By group dimension, over the fully present states: τ² by moments, mean of (model − direct)² − SE_direct² + SE_model².</summary>
+    private static void Discrepancies(SmallAreaData data, IReadOnlyList<PopulationEstimate> model, IReadOnlyList<PopulationEstimate> direct)
+    {
+        var byKey = direct.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.Value is not null).ToDictionary(r => (r.GeoFips, r.GroupDim, r.GroupValue));
+        foreach (var dimension in model.Select(r => r.GroupDim).Distinct())
+        {
+            var terms = model.Where(m => m.GroupDim == dimension && data.Frame[int.Parse(m.GeoFips!, Invariant)]!.FullyPresent)
+                .Select(m => byKey.TryGetValue((m.GeoFips, m.GroupDim, m.GroupValue), out var d) ? (double?)(Math.Pow(m.Value!.Value - d.Value!.Value, 2) - d.Se!.Value * d.Se.Value + m.Se!.Value * m.Se.Value) : null)
+                .OfType<double>().ToArray();
+            var moment = terms.Average();
+            Console.WriteLine(string.Create(Invariant, $"  discrepancy {dimension,-16}: τ² by moments {moment:0.000} points² (τ {Math.Sqrt(Math.Max(0, moment)):0.00}) over {terms.Length} state × group estimates"));
+        }
     }
 
     /// <summary>One line per state: its frame source and coverage, the direct estimate and the model's, with their intervals.</summary>

@@ -110,8 +110,8 @@ internal static class SmallAreaStudy
         var frame = data.FrameOf(data.FullyPresent);
         var truth = SmallAreaData.Direct(eligible, data.Scheme);
         var groups = SmallAreaGroup.Defaults(data.Scheme, []).Where(g => g.Dimension is "all" or "age" or "sex").ToArray();
-        var text = new StringBuilder("n,draw,state,truth,direct,direct_lower,direct_upper,ours,ours_se,ours_lower,ours_upper,fit_seconds\n");
-        var byGroup = new StringBuilder("n,draw,state,dimension,group,truth,direct,direct_lower,direct_upper,ours,ours_lower,ours_upper\n");
+        var text = new StringBuilder("n,draw,state,truth,truth_se,direct,direct_lower,direct_upper,ours,ours_se,ours_lower,ours_upper,fit_seconds\n");
+        var byGroup = new StringBuilder("n,draw,state,dimension,group,truth,truth_se,direct,direct_lower,direct_upper,ours,ours_lower,ours_upper\n");
         foreach (var n in sizes)
             for (var d = 1; d <= draws; d++)
             {
@@ -128,9 +128,9 @@ internal static class SmallAreaStudy
                     var dir = direct.GetValueOrDefault(key);
                     string Direct(Func<PopHealth.Features.WeightedPrevalence, double> f) => dir is null ? "" : f(dir).ToString("R", Invariant);
                     if (e.Dimension == "all")
-                        text.Append(Invariant, $"{n},{d},{e.State},{t.Prevalence:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.StandardError:R},{e.Lower:R},{e.Upper:R},{seconds:0.000}\n");
+                        text.Append(Invariant, $"{n},{d},{e.State},{t.Prevalence:R},{t.StandardError:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.StandardError:R},{e.Lower:R},{e.Upper:R},{seconds:0.000}\n");
                     else
-                        byGroup.Append(Invariant, $"{n},{d},{e.State},{e.Dimension},{e.Group},{t.Prevalence:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.Lower:R},{e.Upper:R}\n");
+                        byGroup.Append(Invariant, $"{n},{d},{e.State},{e.Dimension},{e.Group},{t.Prevalence:R},{t.StandardError:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.Lower:R},{e.Upper:R}\n");
                 }
                 Console.WriteLine(string.Create(Invariant, $"n={n} draw {d}: {seconds:0.00} s, σ = {string.Join(", ", fitted.Summary.Sigma.Select(s => s.ToString("0.000", Invariant)))}, ESS {fitted.Summary.EffectiveProposals:0}, δ {fitted.Summary.WeightShift.Shift:0.000} ± {fitted.Summary.WeightShift.StandardError:0.000}, τ {Math.Sqrt(fitted.Summary.BlendVariance) * 100:0.00}"));
             }

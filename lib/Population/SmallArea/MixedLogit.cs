@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PopHealth.Population.SmallArea;
 
 /// <summary>The joint mode of fixed and spherical random effects at given standard deviations, with what drawing around it needs.</summary>
@@ -49,9 +51,34 @@ internal sealed class MixedLogit
         var k = design.Successes.Sum();
         var m = design.Trials.Sum();
         beta[0] = m > 0 ? Math.Log((k + 0.5) / (m - k + 0.5)) : 0;
+        passes = new StrongBox<int>();
     }
 
+    /// <summary>A second solver on the same design (its own current effects, the layout shared), starting at <paramref name="start"/>.</summary>
+    private MixedLogit(MixedLogit other, LogitMode start)
+    {
+        (design, p, q, terms, ones) = (other.design, other.p, other.q, other.terms, other.ones);
+        (cellOnes, cellOnesCount, cellBlock, covariates, passes) = (other.cellOnes, other.cellOnesCount, other.cellBlock, other.covariates, other.passes);
+        beta = (double[])start.Beta.Clone();
+        b = (double[])start.B.Clone();
+    }
+
+    private readonly StrongBox<int> passes;
+
     public LogitDesign Design => design;
+
+    /// <summary>Passes over the fitting cells so far by this solver and its forks (each a Newton step or a step taken back), for progress reports.</summary>
+    public int Passes => passes.Value;
+
+    /// <summary>A solver for another thread, starting at <paramref name="start"/>.</summary>
+    public MixedLogit Fork(LogitMode start) => new(this, start);
+
+    /// <summary>Makes <paramref name="start"/> the starting point of the next <see cref="Mode"/>.</summary>
+    public void StartAt(LogitMode start)
+    {
+        start.Beta.CopyTo(beta, 0);
+        start.B.CopyTo(b, 0);
+    }
 
     /// <summary>The linear predictor of every fitting cell at a mode.</summary>
     public double[] LinearPredictors(LogitMode mode)
@@ -86,6 +113,7 @@ internal sealed class MixedLogit
         var factor = 1.0;
         for (var iteration = 1; iteration <= MaxIterations; iteration++)
         {
+            Interlocked.Increment(ref passes.Value);
             var value = Accumulate(system, sigma);
             if (value < previous - 1e-10 * (1 + Math.Abs(previous)))
             {

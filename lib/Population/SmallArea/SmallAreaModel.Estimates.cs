@@ -6,11 +6,14 @@ public sealed partial class SmallAreaModel
     /// The estimate for every state of the frame and every group (default: <see cref="SmallAreaGroup.Defaults"/>): each draw's
     /// predicted prevalence in each cell, weighted by the cell's adults in the state (post-stratification); the point is the mean
     /// of the draws, the interval their 2.5th and 97.5th percentiles. Groups with no adults in a state are left out for it.
+    /// With <see cref="SmallAreaOptions.BlendDirect"/>, states are blended with their direct estimates and then each group
+    /// dimension's estimates with theirs (<see cref="GroupDiscrepancies"/> gives each dimension's τ).
     /// </summary>
     public IReadOnlyList<SmallAreaEstimate> Estimate(IReadOnlyList<SmallAreaGroup>? groups = null)
     {
         groups ??= SmallAreaGroup.Defaults(Frame.Scheme);
         var (values, adults) = PostStratify(groups, blends);
+        GroupDiscrepancies = Options.BlendDirect ? BlendGroups(groups, values) : new Dictionary<string, double>();
         var results = new List<SmallAreaEstimate>();
         var sorted = new double[draws.Count];
         for (var s = 0; s < stateCodes.Length; s++)
@@ -28,6 +31,9 @@ public sealed partial class SmallAreaModel
         }
         return results;
     }
+
+    /// <summary>τ of each group dimension in the last <see cref="Estimate"/> (prevalence scale; empty when not blended).</summary>
+    public IReadOnlyDictionary<string, double> GroupDiscrepancies { get; private set; } = new Dictionary<string, double>();
 
     /// <summary>
     /// The estimates as rows of the population extract (method <c>model</c>, percent, the model's <see cref="Version"/>):

@@ -66,12 +66,14 @@ public sealed partial class SmallAreaModel
         progress?.Report($"small-area fit: {fitted:N0} respondents in {cells.Count:N0} cells, {stateCodes.Length} states, {design.FixedCount} fixed effects, " +
                          $"random effects: {string.Join(", ", design.Terms.Select(t => t.Name))}");
         var model = new MixedLogit(design);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var maximum = VarianceSearch.Maximise(model, design.Terms.Select((_, t) => t == 0 ? 0.1 : 0.05).ToArray(), progress);
+        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"variance search: {watch.Elapsed.TotalSeconds:0.0} s, {model.Passes:N0} passes over the cells"));
         var shift = options.CalibrateToWeights ? WeightCalibration.Estimate(design, model.LinearPredictors(maximum)) : new WeightShift(0, 0);
         var random = new Random(options.Seed);
         var sigmas = VarianceSearch.Sample(model, maximum, options.VarianceProposals, random);
         var effective = VarianceSearch.EffectiveSize(sigmas);
-        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"σ drawn from {options.VarianceProposals} proposals (effective {effective:0})"));
+        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"σ drawn from {options.VarianceProposals} proposals (effective {effective:0}): {watch.Elapsed.TotalSeconds:0.0} s, {model.Passes:N0} passes"));
         var posterior = PosteriorDraws.Draw(design, sigmas, shift, options.Draws, random);
         var fittedModel = new SmallAreaModel(frame, options, design, posterior, stateCodes, byCell, respondents);
         var (blends, tau2) = options.BlendDirect ? fittedModel.Blends() : (null, 0);
@@ -80,27 +82,6 @@ public sealed partial class SmallAreaModel
             design.FixedNames, maximum.Beta, maximum.LogLikelihood, effective, shift, tau2, blends?.Count(b => b is not null) ?? 0);
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"blend with direct estimates: τ = {Math.Sqrt(tau2) * 100:0.00} points, {fittedModel.Summary.BlendedStates} states"));
         return fittedModel;
-    }
-
-    /// <summary>The blend of each fully present state's model draws with its direct estimate (<see cref="DirectBlend"/>).</summary>
-    private (StateBlend?[] Blends, double Tau2) Blends()
-    {
-        var all = new SmallAreaGroup(PopulationEstimate.AllGroups, PopulationEstimate.AllGroups, Enumerable.Range(0, Frame.Scheme.CellCount).ToArray());
-        var (values, _) = PostStratify([all], null);
-        var fully = Respondents.Where(r => Frame[r.State]?.FullyPresent == true && r.FairPoor is not null && r.Weight is > 0).ToArray();
-        var direct = SurveyEstimates.Prevalence(fully.Select(r => (double?)(r.FairPoor == true ? 1 : 0)).ToArray(), fully.Select(r => r.Weight).ToArray(),
-            fully.Select(r => (string?)r.State.ToString(CultureInfo.InvariantCulture)).ToArray(), fully.Select(r => r.Stratum).ToArray())
-            .ToDictionary(e => int.Parse(e.Group, CultureInfo.InvariantCulture));
-        var effects = fully.GroupBy(r => r.State).ToDictionary(g => g.Key, g => DesignEffect(g.Select(r => r.Weight!.Value).ToArray()));
-        var byState = stateCodes.Select(code => direct.TryGetValue(code, out var e) ? new DirectEstimate(e.Prevalence, e.Respondents, effects[code]) : null).ToArray();
-        return DirectBlend.Estimate(values, draws.Count, byState, Options.MinimumDiscrepancy);
-    }
-
-    /// <summary>Kish's design effect of unequal weights, 1 + CV².</summary>
-    private static double DesignEffect(double[] weights)
-    {
-        double mean = weights.Average(), squares = weights.Average(w => w * w);
-        return squares / (mean * mean);
     }
 
     /// <summary>Fitting cells (unweighted and normalised-weight sums); respondents per state and cell; who was left out and why.</summary>

@@ -19,19 +19,37 @@ internal static class VarianceSearch
     public static LogitMode Maximise(MixedLogit model, double[] start, IProgress<string>? progress = null)
     {
         var sigma = (double[])start.Clone();
+        var moves = sigma.Select(_ => double.NaN).ToArray();
         for (var cycle = 0; cycle < 40; cycle++)
         {
             var moved = 0.0;
             for (var t = 0; t < sigma.Length; t++)
             {
                 var before = sigma[t];
-                sigma[t] = LineMaximum(s => Likelihood(model, sigma, t, s), 0, Math.Max(1.5, 3 * before), 1e-6);
-                moved = Math.Max(moved, Math.Abs(sigma[t] - before));
+                sigma[t] = Coordinate(model, sigma, t, moves[t]);
+                moves[t] = Math.Abs(sigma[t] - before);
+                moved = Math.Max(moved, moves[t]);
             }
             progress?.Report($"variance search cycle {cycle + 1}: σ = {string.Join(", ", sigma.Select(s => s.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)))}");
-            if (moved < 1e-5) break;
+            if (moved < 1e-4) break;
         }
         return model.Mode(sigma);
+    }
+
+    /// <summary>The best σ_t with the others fixed: first over [0, max(1.5, 3σ_t)]; in later cycles within a few times the
+    /// coordinate's last move of where it is (far fewer evaluations), searching the wide interval again if the best is at an edge.</summary>
+    private static double Coordinate(MixedLogit model, double[] sigma, int t, double lastMove)
+    {
+        double F(double s) => Likelihood(model, sigma, t, s);
+        var current = sigma[t];
+        if (!double.IsNaN(lastMove))
+        {
+            var width = Math.Max(4 * lastMove, 0.005);
+            double low = Math.Max(0, current - width), high = current + width;
+            var best = LineMaximum(F, low, high, 1e-6, widen: false);
+            if (best < high - width / 100 && (best > low + width / 100 || low == 0)) return best;
+        }
+        return LineMaximum(F, 0, Math.Max(1.5, 3 * current), 1e-6);
     }
 
     private static double Likelihood(MixedLogit model, double[] sigma, int t, double value)
@@ -46,9 +64,9 @@ internal static class VarianceSearch
     /// when a parabola misbehaves), widening the interval while the maximum sits at its top, and taking <paramref name="low"/>
     /// itself when it beats the interior maximum (a standard deviation at zero).
     /// </summary>
-    public static double LineMaximum(Func<double, double> f, double low, double high, double tolerance)
+    public static double LineMaximum(Func<double, double> f, double low, double high, double tolerance, bool widen = true)
     {
-        while (f(high) > f(high * 0.9) && high < 50) high *= 2;
+        while (widen && f(high) > f(high * 0.9) && high < 50) high *= 2;
         double a = low, c = high, x = a + Golden * (c - a), w = x, v = x, fx = -f(x), fw = fx, fv = fx, d = 0, e = 0;
         for (var iteration = 0; iteration < 100; iteration++)
         {
@@ -96,20 +114,27 @@ internal static class VarianceSearch
         var k = maximum.Sigma.Length;
         var scale = new double[k];
         for (var t = 0; t < k; t++) scale[t] = 1.5 * HalfWidth(model, maximum, t) / 2;
-        var draws = new List<SigmaDraw>(proposals);
+        var sigmas = new double[proposals][];
+        var logProposal = new double[proposals];
         for (var i = 0; i < proposals; i++)
         {
-            var sigma = new double[k];
-            var logProposal = 0.0;
+            sigmas[i] = new double[k];
             for (var t = 0; t < k; t++)
             {
-                sigma[t] = Math.Abs(maximum.Sigma[t] + scale[t] * Gaussian.Next(random));
-                logProposal += Math.Log(FoldedNormal(sigma[t], maximum.Sigma[t], scale[t]));
+                sigmas[i][t] = Math.Abs(maximum.Sigma[t] + scale[t] * Gaussian.Next(random));
+                logProposal[i] += Math.Log(FoldedNormal(sigmas[i][t], maximum.Sigma[t], scale[t]));
             }
-            var mode = model.Mode(sigma);
-            draws.Add(new SigmaDraw(mode, mode.LogLikelihood - maximum.LogLikelihood - logProposal));
         }
-        model.Mode(maximum.Sigma);
+        // Each proposal's mode starts from the maximum's, so the result does not depend on which thread took which proposal.
+        var draws = new SigmaDraw[proposals];
+        Parallel.For(0, proposals, () => model.Fork(maximum), (i, _, solver) =>
+        {
+            solver.StartAt(maximum);
+            var mode = solver.Mode(sigmas[i]);
+            draws[i] = new SigmaDraw(mode, mode.LogLikelihood - maximum.LogLikelihood - logProposal[i]);
+            return solver;
+        }, _ => { });
+        model.StartAt(maximum);
         return draws;
     }
 
