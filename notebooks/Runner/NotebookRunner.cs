@@ -17,7 +17,7 @@ public sealed record RunnerOptions(
 {
     /// <summary>The workbook's notebooks, in pipeline order.</summary>
     public static readonly IReadOnlyList<string> Workbook =
-        ["01-convert", "02-explore", "03-transform", "04-train", "05-synthesize", "06-infer"];
+        ["01-convert", "02-explore", "03-transform", "04-train", "05-synthesize", "06-infer", "07-report"];
 }
 
 /// <summary>

@@ -29,10 +29,10 @@ public sealed record RunnerArguments(IReadOnlyList<string> Notebooks, string? No
 
     public static readonly string Usage = string.Join(Environment.NewLine,
         "Usage: dotnet run --project notebooks/Runner [-- [NOTEBOOK ...] [--notebooks DIR] [--timeout MINUTES] [--refresh-rendered]]",
-        "Runs the workbook's notebooks headless: all six in order, or the ones named (e.g. 01-convert 03-transform), in the order given.",
+        "Runs the workbook's notebooks headless: all seven in order, or the ones named (e.g. 01-convert 03-transform), in the order given.",
         $"  {NotebooksOption} DIR       folder of the .dib files (default: notebooks/)",
         $"  {TimeoutOption} MINUTES     per notebook, more than 0 and at most {MaxTimeoutMinutes:0} (default {DefaultTimeoutMinutes:0}); a notebook past it is stopped",
-        $"  {RefreshOption}    a default run of all six kept in notebooks/rendered/, real-2016 chart images in plots/",
+        $"  {RefreshOption}    a default run of all seven kept in notebooks/rendered/, real-2016 chart images in plots/",
         "  -h, --help             this text",
         "Parameters come from POPHEALTH_* variables (see the README). Exit codes: 0 all ran; 1 a notebook failed or timed out;",
         "2 bad arguments, parameters or setup (nothing was started); 3 the runner itself failed; 128+N stopped by signal N.");
@@ -69,7 +69,7 @@ public sealed record RunnerArguments(IReadOnlyList<string> Notebooks, string? No
                 : throw new RunnerUsageException(option, $"{option} '{value}' is empty: {Expected(option)}.");
         }
         if (given.ContainsKey(RefreshOption) && names.Count > 0)
-            throw new RunnerUsageException(RefreshOption, $"{RefreshOption} runs all six notebooks; do not name notebooks ('{string.Join("', '", names)}').");
+            throw new RunnerUsageException(RefreshOption, $"{RefreshOption} runs all seven notebooks; do not name notebooks ('{string.Join("', '", names)}').");
         return new RunnerArguments(names, folder, timeout, given.ContainsKey(RefreshOption), Help: false);
     }
 

@@ -48,6 +48,8 @@ public sealed record WorkbookParameters
     public string SyntheticRespondents => Path.Combine(DataRoot, "synthetic", "synthetic.parquet");
     public string Predictions => Path.Combine(DataRoot, "predictions", "predictions.parquet");
     public string RenderedNotebooks => Path.Combine(DataRoot, "rendered");
+    /// <summary>07-report's folder: the population estimates extract and the offline dashboard.</summary>
+    public string ReportDirectory => Path.Combine(DataRoot, "report");
     /// <summary>Where charts meant to be read outside the notebooks go: the repository's <c>plots/</c> for the default data root, else <c>&lt;data&gt;/plots</c>.</summary>
     public string PlotsDirectory
     {

@@ -52,6 +52,17 @@ public class NotebookTests(NotebookSession session)
             var predictions = await PopHealth.Workbook.ParquetFrames.ReadAsync(Path.Combine(session.DataRoot, "predictions", "predictions.parquet"));
             Assert.Equal(500, predictions.Rows.Count); // POPHEALTH_SYNTH_ROWS: one prediction per input row
         }
+        if (name == "07-report")
+        {
+            var report = Path.Combine(session.DataRoot, "report");
+            var extract = await PopHealth.Population.PopulationExtract.ReadAsync(Path.Combine(report, PopHealth.Population.PopulationExtract.ParquetFileName));
+            Assert.Contains(extract, e => e.Method == PopHealth.Population.PopulationEstimate.Model && e.GeoLevel == PopHealth.Population.PopulationEstimate.StateLevel);
+            Assert.Equal(extract.Count, PopHealth.Population.PopulationExtract.ReadCsv(Path.Combine(report, PopHealth.Population.PopulationExtract.CsvFileName)).Count);
+            var dashboard = File.ReadAllText(Path.Combine(report, "dashboard.html"));
+            Assert.Contains("Synthetic data.", dashboard); // the default run's respondents are the embedded sample, and the page says so
+            Assert.Contains("id=\"scoring\"", dashboard); // 06 ran before it in this session: its risk tiers are on the page
+            Assert.Contains(outputs, o => o.Contains("Small-area estimates for 2024"));
+        }
         // Restore chatter is stripped from the executed copy.
         Assert.DoesNotContain(outputs, o => o.Contains("Installing Packages"));
     }

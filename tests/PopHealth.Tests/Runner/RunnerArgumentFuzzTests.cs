@@ -107,7 +107,7 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
             if (piece.Fault is { } fault) return ("error", fault);
         }
         var names = pieces.Where(p => p.Notebook is not null).Select(p => p.Notebook!).ToList();
-        if (given.Contains("--refresh-rendered") && names.Count > 0) return ("error", "--refresh-rendered runs all six notebooks");
+        if (given.Contains("--refresh-rendered") && names.Count > 0) return ("error", "--refresh-rendered runs all seven notebooks");
         var folder = pieces.LastOrDefault(p => p.Folder is not null)?.Folder;
         if (folder is not null && !Directory.Exists(Path.Combine(root, folder))) return ("error", $"--notebooks '{folder}'");
         var available = folder == "other" ? ["only"] : new[] { "01-convert", "02-explore", "03-transform", "04-train", "05-synthesize", "06-infer", "extra" };

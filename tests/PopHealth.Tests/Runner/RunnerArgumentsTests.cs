@@ -71,7 +71,7 @@ public class RunnerArgumentsTests
         Assert.Contains(message, error.Message);
     }
 
-    /// <summary>A stand-in repository: a solution file, a library package in the feed, the six notebooks, and a data root.</summary>
+    /// <summary>A stand-in repository: a solution file, a library package in the feed, the seven notebooks, and a data root.</summary>
     internal sealed class FakeRepository : IDisposable
     {
         private readonly TempFolder temp = Repo.Temp();

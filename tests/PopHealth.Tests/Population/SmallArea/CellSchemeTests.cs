@@ -4,6 +4,7 @@ using PopHealth.Population.SmallArea;
 namespace PopHealth.Tests.Population.SmallArea;
 
 /// <summary>The census-type cells: only variables population tables count, income bands per profile, cell indexing.</summary>
+[Trait("Category", "Unit")]
 public class CellSchemeTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using PopHealth.Population.SmallArea;
 namespace PopHealth.Tests.Population.SmallArea;
 
 /// <summary>The post-stratification frame: cell counts from Census margins and weights, per state's source, checked by hand.</summary>
+[Trait("Category", "Unit")]
 public class PostStratificationFrameTests
 {
     private static readonly CellScheme Scheme = SmallAreaFixtures.SexEducation;

@@ -9,6 +9,7 @@ namespace PopHealth.Tests.Population.SmallArea;
 /// Real data (the shipped 2016 extract and Census tables; runs in CI): the frame's sources and totals, and the model's state
 /// estimates against the direct ones where the whole sample is present. Fewer draws than the default keep it to seconds.
 /// </summary>
+[Trait("Category", "RealData")]
 public class RealSmallAreaTests
 {
     private static readonly Lazy<Task<(IReadOnlyList<SmallAreaRespondent> Respondents, PostStratificationFrame Frame)>> Data = new(async () =>

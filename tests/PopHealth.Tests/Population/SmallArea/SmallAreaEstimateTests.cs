@@ -4,6 +4,7 @@ using PopHealth.Population.SmallArea;
 namespace PopHealth.Tests.Population.SmallArea;
 
 /// <summary>Post-stratification, the calibration to the weights, the blend with direct estimates, and the extract's rows.</summary>
+[Trait("Category", "Unit")]
 public class SmallAreaEstimateTests
 {
     private static readonly double[] Beta = [-1.0, 0.2, -0.4, -0.7, -1.0];

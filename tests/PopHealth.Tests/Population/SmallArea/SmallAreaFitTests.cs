@@ -7,6 +7,7 @@ namespace PopHealth.Tests.Population.SmallArea;
 /// with its script), recovering known parameters on simulated data, deterministic under a seed, and giving a state without
 /// respondents an estimate from the fixed part with a wide interval.
 /// </summary>
+[Trait("Category", "Unit")]
 public class SmallAreaFitTests
 {
     private static readonly string[] FixedLme4 = ["(Intercept)", "factor(sex)2", "factor(education)2", "factor(education)3", "factor(education)4"];
