@@ -36,7 +36,16 @@ public static partial class Plots
                 new JsonArray(0.75, "#d7301f"), new JsonArray(1, "#7f0000")),
             ["colorbar"] = new JsonObject { ["title"] = new JsonObject { ["text"] = valueTitle } },
         };
-        return Build(title, new JsonArray(trace), new ChartLayout(Width: 760, Height: 520), extra: l =>
+        // Tiles without a value (suppressed, no respondents) are still drawn, in grey, so the map has no holes.
+        var empty = Enumerable.Range(0, rows).Select(_ => Enumerable.Repeat(double.NaN, columns).ToArray()).ToArray();
+        foreach (var t in tiles.Where(t => !double.IsFinite(t.Value))) empty[t.Row][t.Column] = 0;
+        var missing = new JsonObject
+        {
+            ["type"] = "heatmap", ["z"] = new JsonArray(empty.Select(row => (JsonNode?)Array(row)).ToArray()),
+            ["text"] = new JsonArray(text.Select(row => (JsonNode?)Array(row)).ToArray()), ["texttemplate"] = "%{text}", ["hoverinfo"] = "text",
+            ["xgap"] = 3, ["ygap"] = 3, ["showscale"] = false, ["colorscale"] = new JsonArray(new JsonArray(0, "#e4e7eb"), new JsonArray(1, "#e4e7eb")),
+        };
+        return Build(title, new JsonArray(missing, trace), new ChartLayout(Width: 760, Height: 520), extra: l =>
         {
             l["xaxis"] = new JsonObject { ["visible"] = false, ["constrain"] = "domain" };
             l["yaxis"] = new JsonObject { ["visible"] = false, ["autorange"] = "reversed", ["scaleanchor"] = "x" };

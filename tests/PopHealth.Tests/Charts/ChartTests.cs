@@ -83,6 +83,23 @@ public class ChartTests
     }
 
     [Fact]
+    public void Tiles_place_labels_and_values_on_a_grid_and_draw_tiles_without_a_value_in_grey()
+    {
+        var chart = Plots.Tiles("map", [new Tile(0, 0, "AK", 13.8), new Tile(1, 2, "MD", 12.7, Flagged: true), new Tile(1, 0, "GU", double.NaN)], "%", note: "a note");
+        var (missing, valued) = (chart.Traces[0]!, chart.Traces[1]!);
+        Assert.Equal("AK<br>13.8", (string)valued["text"]![0]![0]!);
+        Assert.Equal("MD*<br>12.7", (string)valued["text"]![1]![2]!); // a flagged tile is starred
+        Assert.Equal("GU<br>–", (string)valued["text"]![1]![0]!);
+        Assert.Equal(12.7, (double)valued["z"]![1]![2]!);
+        Assert.Null(valued["z"]![1]![0]); // no value: not coloured by the scale ...
+        Assert.Equal(0, (double)missing["z"]![1]![0]!); // ... but drawn, in grey
+        Assert.Null(missing["z"]![0]![0]);
+        Assert.Equal((12.0, 14.0), ((double)valued["zmin"]!, (double)valued["zmax"]!));
+        Assert.Contains("a note", JsonNode.Parse(chart.FigureJson)!["layout"]!["annotations"]![0]!["text"]!.ToString());
+        Assert.Throws<ArgumentException>(() => Plots.Tiles("map", [new Tile(0, 0, "A", 1), new Tile(0, 0, "B", 2)], "%"));
+    }
+
+    [Fact]
     public void The_embedded_plotly_js_and_its_licence_are_available_for_offline_pages()
     {
         var script = PlotlyHost.PlotlyJs();
