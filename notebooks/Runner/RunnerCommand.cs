@@ -1,5 +1,6 @@
 using PopHealth.Charts;
 using PopHealth.Workbook;
+using PopHealth.Steps;
 
 namespace PopHealth.Runner;
 
@@ -106,7 +107,8 @@ public static class RunnerCommand
 
     /// <summary>
     /// --refresh-rendered's second part: the seed recipe's charts on the shipped real 2016 extract (data/brfss-real), as
-    /// images in plots/real-2016-seed/ (aggregates only, no respondent rows).
+    /// images in plots/real-2016-seed/, and 07-report's maps and dashboard of it in plots/real-2016-report/ (aggregates only,
+    /// no respondent rows).
     /// </summary>
     private static async Task<int> RefreshRealImagesAsync(RunnerOptions options, RunnerGuard guard, TextWriter output, TextWriter error, CancellationToken cancel)
     {
@@ -126,17 +128,19 @@ public static class RunnerCommand
                 Environment = new Dictionary<string, string>(options.Environment) { [WorkbookVariables.Data] = realData, [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Original.Name() },
             };
             output.WriteLine($"Real 2016 extract, seed recipe: data in {realData}");
-            var realResults = await new NotebookRunner(realOptions, output, guard).RunAsync(["01-convert", "03-transform", "04-train"], cancel);
+            var realResults = await new NotebookRunner(realOptions, output, guard).RunAsync(["01-convert", "03-transform", "04-train", "07-report"], cancel);
             if (realResults.FirstOrDefault(r => !r.Succeeded) is { } realFailure)
             {
                 error.WriteLine($"Notebook {realFailure.Describe()}");
                 return NotebookFailed;
             }
-            var images = Path.Combine(root, "plots", "real-2016-seed");
-            Directory.CreateDirectory(images);
             foreach (var image in Directory.GetFiles(Path.Combine(realData, "plots")).Where(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".svg", StringComparison.Ordinal)))
-                File.Copy(image, Path.Combine(images, Path.GetFileName(image)), overwrite: true);
-            output.WriteLine($"real-data chart images (aggregates only, no respondent rows) in {images}");
+            {
+                var folder = Path.Combine(root, "plots", ReportStep.ReaderImages.Contains(Path.GetFileName(image)) ? "real-2016-report" : "real-2016-seed");
+                Directory.CreateDirectory(folder);
+                File.Copy(image, Path.Combine(folder, Path.GetFileName(image)), overwrite: true);
+            }
+            output.WriteLine($"real-data chart images (aggregates only, no respondent rows) in {Path.Combine(root, "plots")}: real-2016-seed/, real-2016-report/");
             return Success;
         }
         finally

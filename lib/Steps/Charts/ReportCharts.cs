@@ -25,7 +25,7 @@ public static class ReportCharts
     }
 
     /// <summary>The tile map of one method's state estimates (all groups); a partial state's direct estimate is starred.</summary>
-    public static Chart StateMap(IReadOnlyList<PopulationEstimate> rows, string method, double? min = null, double? max = null)
+    public static Chart StateMap(IReadOnlyList<PopulationEstimate> rows, string method, double? min = null, double? max = null, bool synthetic = false)
     {
         var states = rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups && r.Method == method).ToArray();
         var tiles = states.Where(r => TileGrid.Tile(r.GeoAbbr!) is not null).Select(r =>
@@ -34,30 +34,31 @@ public static class ReportCharts
             return new Tile(row, column, r.GeoAbbr!, r.Value ?? double.NaN, Flagged: r.Partial == true);
         }).ToArray();
         var year = states.Select(r => r.Year).DefaultIfEmpty().Max();
-        var title = method == PopulationEstimate.Model ? $"Fair or poor health, {year}: model-based (small-area) estimate, %" : $"Fair or poor health, {year}: direct (survey-weighted) estimate, %";
+        var title = (method == PopulationEstimate.Model ? $"Fair or poor health, {year}: model-based (small-area) estimate, %" : $"Fair or poor health, {year}: direct (survey-weighted) estimate, %")
+            + (synthetic ? " (SYNTHETIC sample)" : "");
         var note = method == PopulationEstimate.Direct ? "* partial: the weights cover under 90 % of the state's adults; not the state's figure. – suppressed." : null;
         return Plots.Tiles(title, tiles, "%", note, min, max);
     }
 
     /// <summary>The model-based and the direct state maps on one colour scale (the states' estimates' range), model-based first.</summary>
-    public static IReadOnlyList<Chart> StateMaps(IReadOnlyList<PopulationEstimate> rows)
+    public static IReadOnlyList<Chart> StateMaps(IReadOnlyList<PopulationEstimate> rows, bool synthetic = false)
     {
         var values = rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups && r.Value is not null)
             .Select(r => r.Value!.Value).DefaultIfEmpty(0).ToArray();
         double min = Math.Floor(values.Min()), max = Math.Ceiling(values.Max());
         return rows.Any(r => r.Method == PopulationEstimate.Model)
-            ? [StateMap(rows, PopulationEstimate.Model, min, max), StateMap(rows, PopulationEstimate.Direct, min, max)]
-            : [StateMap(rows, PopulationEstimate.Direct, min, max)];
+            ? [StateMap(rows, PopulationEstimate.Model, min, max, synthetic), StateMap(rows, PopulationEstimate.Direct, min, max, synthetic)]
+            : [StateMap(rows, PopulationEstimate.Direct, min, max, synthetic)];
     }
 
     /// <summary>Each state's model-based and direct estimates with their 95 % intervals, partial states starred, ordered by the model's.</summary>
-    public static Chart ModelAgainstDirect(IReadOnlyList<StateLine> states)
+    public static Chart ModelAgainstDirect(IReadOnlyList<StateLine> states, bool synthetic = false)
     {
         var ordered = states.Where(s => s.Model is not null || s.Direct is not null).OrderBy(s => s.Model ?? s.Direct).ToArray();
         var labels = ordered.Select(s => s.State).ToArray();
         BarSeries Series(string name, Func<StateLine, double?> value, Func<StateLine, double?> low, Func<StateLine, double?> high) =>
             new(name, labels, ordered.Select(s => value(s) ?? double.NaN).ToArray(), ordered.Select(s => low(s) ?? double.NaN).ToArray(), ordered.Select(s => high(s) ?? double.NaN).ToArray());
-        return Plots.Bars("Model-based against direct estimates by state (95 % intervals; * partial sample)",
+        return Plots.Bars("Model-based against direct estimates by state (95 % intervals; * partial sample)" + (synthetic ? " (SYNTHETIC sample)" : ""),
             [Series("direct", s => s.Direct, s => s.DirectLow, s => s.DirectHigh), Series("model-based", s => s.Model, s => s.ModelLow, s => s.ModelHigh)],
             new ChartLayout(XTitle: "fair or poor health, %", Height: Math.Max(480, 22 * ordered.Length + 120), LegendBelow: true), horizontal: true, categoryOrder: labels);
     }

@@ -109,7 +109,19 @@ public static class ReportStep
         var notes = direct.Statements.Append(model.Statement).ToArray();
         var page = PopulationDashboard.Write(parameters.ReportDirectory,
             new DashboardContent([.. direct.Rows, .. model.Rows], source.Description, source.Synthetic, notes, scoring));
-        var screenshot = StaticImages.SavePageScreenshot(page, Path.Combine(parameters.PlotsDirectory, "dashboard.png"), options.ScreenshotWidth);
+        var screenshot = StaticImages.SavePageScreenshot(page, Path.Combine(parameters.PlotsDirectory, ReaderImages[0]), options.ScreenshotWidth);
+        SaveCharts(parameters, [.. direct.Rows, .. model.Rows], source.Synthetic);
         return new DashboardFiles(page, screenshot, scoring);
+    }
+
+    /// <summary>The images 07 keeps for readers in the plots folder (where a headless browser draws them): the dashboard, the maps, the comparison.</summary>
+    public static IReadOnlyList<string> ReaderImages { get; } = ["dashboard.png", "state-map-model.png", "state-map-direct.png", "model-vs-direct.png"];
+
+    private static void SaveCharts(WorkbookParameters parameters, IReadOnlyList<PopulationEstimate> rows, bool synthetic)
+    {
+        var maps = ReportCharts.StateMaps(rows, synthetic);
+        if (maps.Count == 2) maps[0].SavePng(Path.Combine(parameters.PlotsDirectory, ReaderImages[1]));
+        maps[^1].SavePng(Path.Combine(parameters.PlotsDirectory, ReaderImages[2]));
+        ReportCharts.ModelAgainstDirect(ReportCharts.States(rows), synthetic).SavePng(Path.Combine(parameters.PlotsDirectory, ReaderImages[3]));
     }
 }
