@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using PopHealth.Features;
 using PopHealth.Ingest;
 using Microsoft.Data.Analysis;
@@ -88,7 +89,7 @@ switch (args)
     }
     case ["grid", var extract, ..]:
     {
-        var seed = args.Length > 2 ? int.Parse(args[2]) : WorkbookParameters.DefaultSeed;
+        var seed = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : WorkbookParameters.DefaultSeed;
         var watch = Stopwatch.StartNew();
         var interim = Path.Combine(Path.GetTempPath(), $"pophealth-bench-{Environment.ProcessId}.parquet");
         await BrfssConverter.ConvertAsync(extract, interim);
@@ -116,7 +117,7 @@ switch (args)
     }
     case ["score-prepare", var extract, var dir, ..]:
     {
-        var rows = args.Length > 3 ? int.Parse(args[3]) : 1_000_000;
+        var rows = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1_000_000;
         var seed = WorkbookParameters.DefaultSeed;
         Directory.CreateDirectory(dir);
         var interim = Path.Combine(dir, "interim.parquet");
@@ -248,9 +249,9 @@ switch (args)
     }
     case ["shap", var extract, ..]:
     {
-        var rows = args.Length > 2 ? int.Parse(args[2]) : 100_000;
-        var treeCount = args.Length > 3 ? int.Parse(args[3]) : 105;
-        var leaves = args.Length > 4 ? int.Parse(args[4]) : 14;
+        var rows = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000;
+        var treeCount = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 105;
+        var leaves = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 14;
         var seed = WorkbookParameters.DefaultSeed;
         var dir = Directory.CreateTempSubdirectory("pophealth-shap-bench-").FullName;
         try

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Parquet;
 using Parquet.Schema;
@@ -64,15 +65,15 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
 
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
-        new("input", Input), new("model", $"models:/{ModelName}/{ModelVersion}"), new("scored by", Engine), new("rows in", Rows.ToString("N0")),
-        new("rows scored", Scored.ToString("N0")), new("rows with a reason instead of a score", (Rows - Scored).ToString("N0")),
+        new("input", Input), new("model", $"models:/{ModelName}/{ModelVersion}"), new("scored by", Engine), new("rows in", Rows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("rows scored", Scored.ToString("N0", CultureInfo.InvariantCulture)), new("rows with a reason instead of a score", (Rows - Scored).ToString("N0", CultureInfo.InvariantCulture)),
         new("features missing far more than in training (their rows not scored)", MissingBeyondTraining.Count == 0 ? "(none)"
-            : string.Join("; ", MissingBeyondTraining.Select(m => $"{m.Feature}: {m.InputShare:P1} of rows against {m.TrainingShare:P1}"))),
-        new("rows out of the training range (refused, flagged)", OutOfRange.ToString("N0")),
-        new("duplicate respondent ids", DuplicateIds == 0 ? "0" : $"{DuplicateIds:N0} (e.g. {string.Join(", ", DuplicateExamples ?? [])})"),
+            : string.Join("; ", MissingBeyondTraining.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Feature}: {m.InputShare:P1} of rows against {m.TrainingShare:P1}")))),
+        new("rows out of the training range (refused, flagged)", OutOfRange.ToString("N0", CultureInfo.InvariantCulture)),
+        new("duplicate respondent ids", DuplicateIds == 0 ? "0" : string.Create(CultureInfo.InvariantCulture, $"{DuplicateIds:N0} (e.g. {string.Join(", ", DuplicateExamples ?? [])})")),
         new("columns ignored (not model features)", IgnoredColumns.Count == 0 ? "(none)" : string.Join(", ", IgnoredColumns)),
-        new("output", Output), new("seconds", Elapsed.TotalSeconds.ToString("F1")),
-        new("rows per second", (Rows / Math.Max(1e-9, Elapsed.TotalSeconds)).ToString("N0")),
+        new("output", Output), new("seconds", Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)),
+        new("rows per second", (Rows / Math.Max(1e-9, Elapsed.TotalSeconds)).ToString("N0", CultureInfo.InvariantCulture)),
     ];
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Analysis;
 using PopHealth.Workbook;
 
@@ -28,14 +29,14 @@ public sealed record PrivacyReport(int SyntheticRows, int HoldoutRows, double Sy
 {
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
-        new("synthetic rows compared", SyntheticRows.ToString("N0")),
-        new("real holdout rows compared", HoldoutRows.ToString("N0")),
-        new("median distance to closest training row: synthetic", SyntheticMedianDistance.ToString("F4")),
-        new("median distance to closest training row: real holdout", HoldoutMedianDistance.ToString("F4")),
-        new("5th percentile: synthetic / holdout", $"{SyntheticFifthPercentile:F4} / {HoldoutFifthPercentile:F4}"),
-        new("synthetic rows closer than the holdout's 5th percentile", ShareCloserThanHoldoutFifth.ToString("P1")),
-        new("exact copies of a training row (synthetic)", ExactCopies.ToString("N0")),
-        new("exact matches of a training row (real holdout, for scale)", HoldoutExactMatches.ToString("N0")),
+        new("synthetic rows compared", SyntheticRows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("real holdout rows compared", HoldoutRows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("median distance to closest training row: synthetic", SyntheticMedianDistance.ToString("F4", CultureInfo.InvariantCulture)),
+        new("median distance to closest training row: real holdout", HoldoutMedianDistance.ToString("F4", CultureInfo.InvariantCulture)),
+        new("5th percentile: synthetic / holdout", string.Create(CultureInfo.InvariantCulture, $"{SyntheticFifthPercentile:F4} / {HoldoutFifthPercentile:F4}")),
+        new("synthetic rows closer than the holdout's 5th percentile", ShareCloserThanHoldoutFifth.ToString("P1", CultureInfo.InvariantCulture)),
+        new("exact copies of a training row (synthetic)", ExactCopies.ToString("N0", CultureInfo.InvariantCulture)),
+        new("exact matches of a training row (real holdout, for scale)", HoldoutExactMatches.ToString("N0", CultureInfo.InvariantCulture)),
     ];
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PopHealth.Features;
 using PopHealth.Charts;
 using PopHealth.Modeling;
@@ -17,7 +18,8 @@ public static class ScoringCharts
         var features = drift.Features.Where(f => double.IsFinite(f.StabilityIndex)).OrderBy(f => f.StabilityIndex).ToArray();
         BarSeries Series(string reading) => new(reading, features.Where(f => f.Reading == reading).Select(f => f.Feature).ToArray(),
             features.Where(f => f.Reading == reading).Select(f => f.StabilityIndex).ToArray());
-        return Plots.Bars($"Drift against the training data (PSI; predicted prevalence {drift.PredictedPrevalence:P1} vs training {drift.TrainingPrevalence?.ToString("P1") ?? "n/a"})",
+        return Plots.Bars(string.Create(CultureInfo.InvariantCulture,
+                $"Drift against the training data (PSI; predicted prevalence {drift.PredictedPrevalence:P1} vs training {drift.TrainingPrevalence?.ToString("P1", CultureInfo.InvariantCulture) ?? "n/a"})"),
             [Series("stable"), Series("moderate shift"), Series("major shift")],
             new ChartLayout(XTitle: "population stability index (0.1 moderate, 0.25 major)", Width: 800, Height: Math.Max(320, 22 * features.Length + 160)), horizontal: true);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -142,7 +143,7 @@ public static class ParquetChecksums
                 (values, rows, anyV2) = (values + n, rows + r, true);
                 break;
             case 1 or 2: break; // INDEX_PAGE, DICTIONARY_PAGE
-            default: throw Damaged(path, chunk, page.Offset, $"its page type {page.Header.Number(1)?.ToString() ?? "(none)"} is not one Parquet has");
+            default: throw Damaged(path, chunk, page.Offset, $"its page type {page.Header.Number(1)?.ToString(CultureInfo.InvariantCulture) ?? "(none)"} is not one Parquet has");
         }
     }
 
@@ -220,14 +221,14 @@ public static class ParquetChecksums
     internal static void SealFooter(ThriftStruct metadata)
     {
         var entry = FooterChecksumEntry(metadata, create: true)!;
-        entry.Put(2, ThriftStruct.Binary, Encoding.ASCII.GetBytes(FooterChecksum(metadata, entry).ToString("x8")));
+        entry.Put(2, ThriftStruct.Binary, Encoding.ASCII.GetBytes(FooterChecksum(metadata, entry).ToString("x8", CultureInfo.InvariantCulture)));
     }
 
     /// <summary>A footer that carries its own checksum must match it; footers from other writers carry none.</summary>
     private static void CheckFooterChecksum(ThriftStruct metadata, string path)
     {
         if (FooterChecksumEntry(metadata, create: false) is not { } entry) return;
-        var computed = FooterChecksum(metadata, entry).ToString("x8");
+        var computed = FooterChecksum(metadata, entry).ToString("x8", CultureInfo.InvariantCulture);
         var stored = entry[2] is byte[] value ? Encoding.ASCII.GetString(value) : "(none)";
         if (stored != computed || entry[1] is not byte[] key || Encoding.ASCII.GetString(key) != FooterChecksumKey)
             throw FooterDamaged(path, $"its CRC-32 is 0x{computed}, but it says 0x{stored}");
@@ -267,7 +268,8 @@ public static class ParquetChecksums
             }
         }
         if (metadata.Number(3) != total)
-            throw FooterDamaged(path, $"the file says it has {metadata.Number(3)?.ToString("N0") ?? "no number of"} rows, but its row groups {total:N0}");
+            throw FooterDamaged(path, string.Create(CultureInfo.InvariantCulture,
+                $"the file says it has {metadata.Number(3)?.ToString("N0", CultureInfo.InvariantCulture) ?? "no number of"} rows, but its row groups {total:N0}"));
     }
 
     /// <summary>The schema's leaves (list 2 of elements: type 1, repetition 3, name 4, children 5), depth first, below its root.</summary>
@@ -317,7 +319,7 @@ public static class ParquetChecksums
             try { header = ThriftStruct.Read(bytes.AsSpan(0, length), ref position); }
             catch (InvalidDataException e) { throw Damaged(path, chunk, start, $"its page header cannot be read ({e.Message})"); }
             if (header.Number(3) is not { } size || size < 0 || size > length - position)
-                throw Damaged(path, chunk, start, $"its page header gives {header.Number(3)?.ToString("N0") ?? "no"} bytes of data, which do not fit the column chunk");
+                throw Damaged(path, chunk, start, $"its page header gives {header.Number(3)?.ToString("N0", CultureInfo.InvariantCulture) ?? "no"} bytes of data, which do not fit the column chunk");
             pages.Add(new Page(start, position - start, header, (int)size));
             position += (int)size;
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Analysis;
 using Parquet;
 using Parquet.Schema;
@@ -70,7 +71,7 @@ public class ParquetChecksumsTests
         Assert.Contains("column 'x' (row group 2)", error.Message);
         Assert.Contains("CRC-32", error.Message);
         Assert.Matches(@"byte offset [\d,]+", error.Message);
-        Assert.True(long.Parse(System.Text.RegularExpressions.Regex.Match(error.Message, @"byte offset ([\d,]+)").Groups[1].Value.Replace(",", "")) < offset);
+        Assert.True(long.Parse(System.Text.RegularExpressions.Regex.Match(error.Message, @"byte offset ([\d,]+)").Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture) < offset);
         await Assert.ThrowsAsync<InvalidDataException>(async () => { await foreach (var _ in ParquetFrames.ReadRowGroupsAsync(path)) { } });
     }
 
