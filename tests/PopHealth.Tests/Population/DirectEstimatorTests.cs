@@ -126,7 +126,7 @@ public class DirectEstimatorTests
         Assert.Equal((alabama / 2 + delaware) / census.Adults(2016, 0).Adults, all.Coverage!.Value, 12);
         var later = DirectEstimator.Estimate(Table(y, w, state, state, years: y.Select(_ => 2024).ToArray()));
         Assert.All(later.Rows, r => Assert.Null(r.Coverage));
-        Assert.Contains(later.Statements, s => s.StartsWith("2024: the Census tables shipped here have no adults for 2024"));
+        Assert.Contains(later.Statements, s => s.StartsWith("2024: the Census tables shipped here have no adults for 2024", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -186,17 +186,17 @@ public class DirectEstimatorTests
     {
         var table = RespondentTable.FromInterim(Interim(("GENHLTH", [1, 4, 5, 7, 3])));
         Assert.Equal([0, 1, 1, null, 0], table.FairPoor);
-        Assert.Contains(table.Notes, n => n.StartsWith("No _RFHLTH: fair or poor health derived from GENHLTH"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No survey weight (_LLCPWT)"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No state (_STATE)"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No age"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No income variable"));
+        Assert.Contains(table.Notes, n => n.StartsWith("No _RFHLTH: fair or poor health derived from GENHLTH", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No survey weight (_LLCPWT)", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No state (_STATE)", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No age", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No income variable", StringComparison.Ordinal));
         var e = DirectEstimator.Estimate(table, new DirectEstimateOptions { MinRespondents = 1, MaxRelativeStandardError = 1 });
         var row = Assert.Single(e.Rows);
         Assert.Equal((PopulationEstimate.AllLevel, 50.0, 4L), (row.GeoLevel, row.Value!.Value, row.N!.Value));
         Assert.Equal(table.Notes, e.Statements.Take(table.Notes.Count));
         var weightedOnly = RespondentTable.FromInterim(Interim(("_RFHLTH", [1, 2]), ("_LLCPWT", [1, 2])));
-        Assert.Contains(weightedOnly.Notes, n => n.StartsWith("Weights but no strata (_STSTR)"));
+        Assert.Contains(weightedOnly.Notes, n => n.StartsWith("Weights but no strata (_STSTR)", StringComparison.Ordinal));
         var none = Assert.Throws<InvalidDataException>(() => RespondentTable.FromInterim(Interim(("_AGEG5YR", [1, 2]))));
         Assert.Contains("interim.parquet: no _RFHLTH or GENHLTH column", none.Message);
     }

@@ -126,7 +126,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Equal(("b", 2000L, 0.0), (missing.Feature, missing.MissingRows, missing.TrainingShare));
         var summary = await ScoringStep.SummariseAsync(parameters, model, await ScoringStep.ScoreAsync(parameters, model, checkedInput));
         Assert.StartsWith("b is missing in 2,000 of 2,000 rows (100.0 %) against 0.0 % of the training rows", Assert.Single(summary.Warnings));
-        Assert.Contains(summary.Report.Describe(), kv => kv.Key.StartsWith("features missing far more") && kv.Value.StartsWith("b: 100.0 %"));
+        Assert.Contains(summary.Report.Describe(), kv => kv.Key.StartsWith("features missing far more", StringComparison.Ordinal) && kv.Value.StartsWith("b: 100.0 %", StringComparison.Ordinal));
         Assert.Equal("(no row was scored)", summary.Drift().Describe()[1].Value);
         Assert.All(summary.Tiers(), t => Assert.Equal(0, t.Respondents));
         Assert.Null(summary.PredictedVsActual());
