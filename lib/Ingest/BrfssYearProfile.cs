@@ -39,7 +39,10 @@ public sealed record BrfssYearProfile(
     /// <summary>The variables the workbook's features read (2024 names): the ones whose missing codes 01-convert counts.</summary>
     public IReadOnlyList<string> KeyVariables =>
         ["_RFHLTH", "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "_EDUCAG", IncomeVariable, "_BMI5", "_BMI5CAT", "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT",
-         .. ConditionItems, "_MICHD", "_DRDXAR2"];
+         .. ConditionItems, .. GroupedConditionItems];
+
+    /// <summary>CDC's grouped variables that stand in for some condition items in extracts without them.</summary>
+    private static readonly string[] GroupedConditionItems = ["_MICHD", "_DRDXAR2"];
 
     private static readonly IncomeBracket[] Income3 =
     [
@@ -195,8 +198,8 @@ public sealed record BrfssYearProfile(
             Pick("household size", (["HHADULT", "CHILDREN"], FeatureSupport.Exact, "adults + children")),
             conditions.Length == ConditionItems.Count
                 ? new("condition count", FeatureSupport.Exact, string.Join(", ", conditions), "all eleven items")
-                : conditions.Length > 0 || has.Contains("_MICHD") || has.Contains("_DRDXAR2")
-                    ? new("condition count", FeatureSupport.ClosestEquivalent, string.Join(", ", conditions.Concat(new[] { "_MICHD", "_DRDXAR2" }.Where(has.Contains)).Distinct()),
+                : conditions.Length > 0 || GroupedConditionItems.Any(has.Contains)
+                    ? new("condition count", FeatureSupport.ClosestEquivalent, string.Join(", ", conditions.Concat(GroupedConditionItems.Where(has.Contains)).Distinct()),
                         $"{conditions.Length} of 11 items (grouped items stand in where present)")
                     : new("condition count", FeatureSupport.Unavailable, "", "no chronic-condition items"),
         ];

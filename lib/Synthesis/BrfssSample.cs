@@ -158,7 +158,7 @@ public static class BrfssSample
             var lo = q[i - 1];
             return (i - 1 + (q[i] == lo ? 0 : (bmi - lo) / (q[i] - lo))) / (q.Length - 1);
         }
-        var source = new[] { 0.0 }.Concat(BmiCategoryBounds.Select(FittedCdf)).Append(1.0).ToArray();
+        var source = BmiCategoryBounds.Select(FittedCdf).Prepend(0.0).Append(1.0).ToArray();
         var points = fitted.Values.Length;
         var quantiles = Enumerable.Range(0, points).Select(j =>
         {

@@ -70,13 +70,15 @@ public static class Splits
         return negatives.Take((int)Math.Round(negatives.Length * negativeShare)).Concat(rows.Where(i => labels[i])).Order().ToArray();
     }
 
+    private static readonly bool[] BothLabels = [false, true];
+
     /// <summary>At most <paramref name="max"/> of <paramref name="rows"/>, stratified by label (all of them when fewer).</summary>
     public static int[] Subsample(IReadOnlyList<int> rows, bool[] labels, int max, int seed)
     {
         if (rows.Count <= max) return rows.ToArray();
         var random = new Random(seed);
         var share = max / (double)rows.Count;
-        return new[] { false, true }
+        return BothLabels
             .SelectMany(label => { var members = Statistics.Shuffle(rows.Where(i => labels[i] == label), random); return members.Take((int)Math.Round(members.Length * share)); })
             .Order().ToArray();
     }

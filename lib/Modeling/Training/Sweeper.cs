@@ -104,9 +104,13 @@ public static class Sweeper
     /// <summary>The original project's grid: random forest trees {100, 200, 300} × depth {4, 6, 8}; gradient-boosted trees iterations {20, 40, 60, 80} × depth {4, 6, 8}.</summary>
     public static IReadOnlyList<ModelSpec> OriginalGrid() =>
     [
-        .. from trees in new[] { 100, 200, 300 } from depth in new[] { 4, 6, 8 } select ModelSpec.FromDepth(TrainerKind.FastForest, trees, depth),
-        .. from iterations in new[] { 20, 40, 60, 80 } from depth in new[] { 4, 6, 8 } select ModelSpec.FromDepth(TrainerKind.LightGbm, iterations, depth),
+        .. from trees in OriginalForestTrees from depth in OriginalDepths select ModelSpec.FromDepth(TrainerKind.FastForest, trees, depth),
+        .. from iterations in OriginalBoostingIterations from depth in OriginalDepths select ModelSpec.FromDepth(TrainerKind.LightGbm, iterations, depth),
     ];
+
+    private static readonly int[] OriginalForestTrees = [100, 200, 300];
+    private static readonly int[] OriginalBoostingIterations = [20, 40, 60, 80];
+    private static readonly int[] OriginalDepths = [4, 6, 8];
 
     /// <summary>
     /// <paramref name="trials"/> settings drawn at random (seeded) over LightGBM (half), FastTree (three in ten) and
