@@ -100,7 +100,7 @@ public sealed class CsvSource : IColumnSource
     private InvalidDataException Changed(long line) =>
         new($"{SourceName}: line {line:N0}: the first pass counted {RowCount:N0} rows but the second read a different number: {ChangedAdvice}");
 
-    private TextReader OpenText() => new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+    private StreamReader OpenText() => new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
 
     /// <summary>Empty, <c>NA</c> (R's) or <c>.</c> (SAS's): a missing value.</summary>
     private static bool IsMissing(ReadOnlySpan<char> text) => text.Length == 0 || text is "NA" || text is ".";

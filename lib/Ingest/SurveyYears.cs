@@ -42,7 +42,7 @@ public static class SurveyYears
         }, MergedMetadata(parts, metadata));
     }
 
-    private static void CheckOneKind(IReadOnlyList<SurveyYearPart> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
+    private static void CheckOneKind(IReadOnlyList<SurveyYearPart> parts, List<IReadOnlyDictionary<string, string>> metadata)
     {
         string Renames(int i) => metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "renamed", "{}");
         for (var i = 1; i < parts.Count; i++)
@@ -52,7 +52,7 @@ public static class SurveyYears
                     $"{parts[0].Source} ({metadata[0].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}): their columns would not mean the same; pool extracts of one kind.");
     }
 
-    private static Dictionary<string, string> MergedMetadata(IReadOnlyList<SurveyYearPart> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
+    private static Dictionary<string, string> MergedMetadata(IReadOnlyList<SurveyYearPart> parts, List<IReadOnlyDictionary<string, string>> metadata)
     {
         var latest = Enumerable.Range(0, parts.Count).MaxBy(i => parts[i].Year);
         var merged = new Dictionary<string, string>(metadata[latest]);

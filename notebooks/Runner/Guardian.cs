@@ -110,7 +110,7 @@ public static class Guardian
         return stopped;
     }
 
-    private static IDisposable IgnoreSignals()
+    private static Registrations IgnoreSignals()
     {
         var registrations = new List<PosixSignalRegistration>();
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })

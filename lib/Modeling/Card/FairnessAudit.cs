@@ -116,7 +116,7 @@ public static class FairnessAudit
         return [positive / weight, auc, positive > 0 ? tp / positive : double.NaN, negative > 0 ? fp / negative : double.NaN, (predicted - positive) / weight];
     }
 
-    private static IReadOnlyList<AuditGap> Gaps(AuditGroup overall, IReadOnlyList<AuditGroup> groups)
+    private static AuditGap[] Gaps(AuditGroup overall, IReadOnlyList<AuditGroup> groups)
     {
         var gaps = new List<AuditGap>();
         foreach (var g in groups)

@@ -208,7 +208,7 @@ public static class TrainStep
             chosen.Threshold, plan.Data.FeatureNames, plan.Shift, chosen.Trial.MeanAuc, tests, candidate, plan.Features.Candidates, chosen.RefitTrees);
 
     /// <summary>The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where a browser is available; rendered once, here.</summary>
-    private static IReadOnlyList<(string Name, string Folder)> SaveCharts(MlflowRun run, IEnumerable<(string Name, Chart Chart)> charts)
+    private static List<(string Name, string Folder)> SaveCharts(MlflowRun run, IEnumerable<(string Name, Chart Chart)> charts)
     {
         var folder = Path.Combine(run.ArtifactDirectory, "charts");
         var written = new List<(string, string)>();

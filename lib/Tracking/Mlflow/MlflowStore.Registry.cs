@@ -168,7 +168,7 @@ public sealed partial class MlflowStore
         Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>The tags of a version (<c>version-N/tags/</c>; keys may hold '/', as MLflow's do), by key.</summary>
-    private IReadOnlyDictionary<string, string> VersionTags(string name, int version)
+    private Dictionary<string, string> VersionTags(string name, int version)
     {
         var folder = Path.Combine(ModelFolder(name), $"version-{version}", "tags");
         if (!Directory.Exists(folder)) return new Dictionary<string, string>();
