@@ -13,7 +13,7 @@ public static class ExploreCharts
 {
     /// <summary>Bars of each code's share, labelled from CDC's codebook.</summary>
     public static Chart Distribution(IReadOnlyList<CodeFrequency> frequencies, string? title = null) =>
-        Plots.Bar(title ?? $"{frequencies.FirstOrDefault()?.Variable}: share of respondents by answer",
+        Plots.Bar(title ?? $"{(frequencies.Count > 0 ? frequencies[0].Variable : null)}: share of respondents by answer",
             frequencies.Select(f => f.Label).ToArray(), frequencies.Select(f => f.Share).ToArray(), new ChartLayout(YTitle: "share of respondents", YPercent: true));
 
     /// <summary>A heatmap of a cross-tabulation (counts).</summary>
@@ -22,10 +22,13 @@ public static class ExploreCharts
             new ChartLayout(XTitle: table.ColumnVariable, YTitle: table.RowVariable, Width: 820, Height: 480));
 
     /// <summary>Share in fair or poor health by level (with 95 % intervals) above the respondents per level.</summary>
-    public static Chart RiskByLevel(IReadOnlyList<LevelRisk> levels) =>
-        Plots.ShareAndCount($"{levels.FirstOrDefault()?.Feature}: share in fair or poor health by level", levels.Select(l => l.Level).ToArray(),
+    public static Chart RiskByLevel(IReadOnlyList<LevelRisk> levels)
+    {
+        var feature = levels.Count > 0 ? levels[0].Feature : null;
+        return Plots.ShareAndCount($"{feature}: share in fair or poor health by level", levels.Select(l => l.Level).ToArray(),
             levels.Select(l => l.FairPoorShare).ToArray(), levels.Select(l => l.Lower).ToArray(), levels.Select(l => l.Upper).ToArray(),
-            levels.Select(l => (double)l.Count).ToArray(), "fair/poor health", new ChartLayout(XTitle: levels.FirstOrDefault()?.Feature, Height: 480));
+            levels.Select(l => (double)l.Count).ToArray(), "fair/poor health", new ChartLayout(XTitle: feature, Height: 480));
+    }
 
     /// <summary>Single-feature AUC of every feature, strongest at the top.</summary>
     public static Chart Associations(IReadOnlyList<FeatureAssociation> associations) =>

@@ -181,7 +181,7 @@ public sealed class OnnxScorer : IDisposable
         if (rows == 0) return [];
         var tensor = new DenseTensor<float>(buffer.AsMemory(0, rows * features), [rows, features]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxModel.InputName, tensor)], ["probability"]);
-        return results.First().AsEnumerable<float>().ToArray();
+        return results[0].AsEnumerable<float>().ToArray();
     }
 
     public void Dispose() => session.Dispose();
