@@ -59,7 +59,7 @@ public sealed class CsvSource : IColumnSource
 
     public ColumnBatch? ReadBatch(int maxRows)
     {
-        if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (records is null)
         {
             records = new CsvRecords(OpenText(), SourceName);

@@ -120,7 +120,7 @@ public sealed partial class XptReader : IColumnSource
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RowBlock ReadBlock(RowBlock block, int maxRows)
     {
-        if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (block.Columns.Count != Columns.Count) throw new ArgumentException("The block was made for another source's columns.", nameof(block));
         block.Clear();
         var tileRows = 0;
