@@ -18,6 +18,8 @@ public sealed record SweepOptions(int Folds = 3, int Parallelism = 0);
 public sealed record HalvingOptions(int Rate = 3, int MinRungRows = 5_000)
 {
     /// <summary>Rows of each rung, smallest first, ending with all <paramref name="rows"/>; one rung for a single setting.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208:Instantiate argument exceptions correctly",
+        Justification = "Rate is the record's own positional parameter: the options are the argument at fault.")]
     public IReadOnlyList<int> RungRows(int rows, int settings)
     {
         if (Rate < 2) throw new ArgumentOutOfRangeException(nameof(Rate), Rate, "Halving needs a rate of at least 2.");
