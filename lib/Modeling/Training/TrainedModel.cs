@@ -13,6 +13,7 @@ public sealed class TrainedModel
 {
     public const string ModelFile = "mlnet_model.zip";
     public const string SignatureFile = "features.json";
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private readonly MLContext context;
     private readonly ITransformer transformer;
@@ -129,7 +130,7 @@ public sealed class TrainedModel
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, ModelFile), (Stream stream) => context.Model.Save(transformer, null, stream));
-        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(Signature, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(Signature, Indented));
     }
 
     /// <summary>What scoring needs to know about the model besides its trees.</summary>
