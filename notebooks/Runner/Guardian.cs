@@ -87,7 +87,7 @@ public static class Guardian
     /// <summary>The next command, or null at the input's end or when <paramref name="cancel"/> fires (a console read cannot itself be cancelled).</summary>
     private static async Task<string?> ReadLineAsync(TextReader commands, CancellationToken cancel)
     {
-        var read = commands.ReadLineAsync();
+        var read = commands.ReadLineAsync(CancellationToken.None).AsTask();
         await Task.WhenAny(read, Task.Delay(Timeout.Infinite, cancel));
         return read.IsCompletedSuccessfully ? read.Result : null; // a failed read ends the commands as their end does
     }
