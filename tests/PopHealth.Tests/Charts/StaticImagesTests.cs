@@ -5,7 +5,7 @@ namespace PopHealth.Tests.Charts;
 /// <summary>Static chart images. These tests set process-wide variables, so they run on their own.</summary>
 [Collection("environment")]
 [Trait("Category", "Unit")]
-public class StaticImagesTests : IDisposable
+public sealed class StaticImagesTests : IDisposable
 {
     /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
     public void Dispose() => StaticImages.CloseBrowser();

@@ -9,7 +9,7 @@ namespace PopHealth.Tests.Charts;
 /// <summary>The charts a reader has to be able to read at their rendered size (issue 16). Draws with the process's browser, so beside the tests that change it.</summary>
 [Collection("environment")]
 [Trait("Category", "Unit")]
-public class StepChartsTests : IDisposable
+public sealed class StepChartsTests : IDisposable
 {
     /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
     public void Dispose() => StaticImages.CloseBrowser();

@@ -36,7 +36,7 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
     private static readonly string[] GoodFolders = ["notebooks", "notebooks/", "./notebooks", "other"];
     private static readonly string[] MissingFolders = ["missing", "a-file.txt", "notebooks/01-convert.dib", "nowhere/notebooks"];
 
-    private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+    private static T Pick<T>(Random random, T[] items) => items[random.Next(items.Length)];
 
     private static Piece NamePiece(Random random, bool valid)
     {

@@ -248,7 +248,7 @@ public class MlflowStoreFaultTests
         var legacyTemp = Path.Combine(run.RunDirectory, "metrics", $".cv_auc.4242.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(legacyTemp, "17000");
 
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
         var meta = MlflowStore.ReadYaml(Path.Combine(run.RunDirectory, "meta.yaml"));
         Assert.Equal("4", meta["status"]); // FAILED
         Assert.True(long.Parse(meta["end_time"]!, CultureInfo.InvariantCulture) >= long.Parse(meta["start_time"]!, CultureInfo.InvariantCulture));
@@ -265,7 +265,7 @@ public class MlflowStoreFaultTests
         var store = new MlflowStore(root);
         var run = store.StartRun(store.GetOrCreateExperiment("pophealth"), "final");
         PlantOwner(run.RunDirectory, Environment.MachineName, Environment.ProcessId, Process.GetCurrentProcess().StartTime.AddDays(-1));
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
         Assert.Equal("4", MlflowStore.ReadYaml(Path.Combine(run.RunDirectory, "meta.yaml"))["status"]);
     }
 
@@ -280,7 +280,7 @@ public class MlflowStoreFaultTests
         var elsewhere = store.StartRun(experiment, "elsewhere");
         PlantOwner(elsewhere.RunDirectory, "another-machine-" + Guid.NewGuid().ToString("N"), DeadPid, DateTime.UtcNow.AddHours(-1));
 
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
         Assert.Equal("1", MlflowStore.ReadYaml(Path.Combine(live.RunDirectory, "meta.yaml"))["status"]);
         Assert.Equal("1", MlflowStore.ReadYaml(Path.Combine(elsewhere.RunDirectory, "meta.yaml"))["status"]);
         live.LogMetric("cv_auc", 0.8).End();

@@ -93,7 +93,7 @@ public class RegistryEdgeTests
         var liveVersion = Plant(version, Environment.ProcessId); // a write of this (live) process, perhaps under way
         var liveOther = Plant(version, 1);                        // pid 1 (init) lives and started before this was written
 
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
 
         Assert.False(File.Exists(deadVersion));
         Assert.False(File.Exists(deadModel));
