@@ -19,15 +19,15 @@ public sealed record RiskTier(string Name, double Lower, double Upper);
 /// </summary>
 public static class RiskTiers
 {
-    private static readonly RiskTier[] tiers =
+    private static readonly RiskTier[] Tiers =
         [new("low", 0, 0.10), new("moderate", 0.10, 0.25), new("high", 0.25, 0.50), new("very high", 0.50, 1.0000001)];
 
-    public static IReadOnlyList<RiskTier> All { get; } = tiers;
+    public static IReadOnlyList<RiskTier> All { get; } = Tiers;
 
     public static string Of(double probability)
     {
-        for (var t = 0; t < tiers.Length; t++)
-            if (probability >= tiers[t].Lower && probability < tiers[t].Upper) return tiers[t].Name;
+        for (var t = 0; t < Tiers.Length; t++)
+            if (probability >= Tiers[t].Lower && probability < Tiers[t].Upper) return Tiers[t].Name;
         throw new InvalidOperationException($"No risk tier holds the probability {probability}.");
     }
 }

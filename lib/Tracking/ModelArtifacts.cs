@@ -84,8 +84,8 @@ public static class ModelArtifacts
     /// </summary>
     private static void AppendHistory(MlflowRun run, Dictionary<string, object?> identity, Dictionary<string, object?> flavors)
     {
-        const string Tag = "mlflow.log-model.history";
-        var existing = run.GetTag(Tag);
+        const string tag = "mlflow.log-model.history";
+        var existing = run.GetTag(tag);
         JsonArray history;
         try
         {
@@ -93,13 +93,13 @@ public static class ModelArtifacts
         }
         catch (JsonException e)
         {
-            throw StoreError.Malformed(Path.Combine(run.RunDirectory, "tags", Tag), $"not MLflow's JSON list of logged models ({e.Message}); delete the tag file to start a new history.", e);
+            throw StoreError.Malformed(Path.Combine(run.RunDirectory, "tags", tag), $"not MLflow's JSON list of logged models ({e.Message}); delete the tag file to start a new history.", e);
         }
         var entry = JsonSerializer.SerializeToNode(identity)!.AsObject();
         entry["flavors"] = JsonSerializer.SerializeToNode(flavors.ToDictionary(f => f.Key,
             f => f.Value is Dictionary<string, object?> config ? config.Where(c => c.Key != "config").ToDictionary() : f.Value));
         history.Add(entry);
-        run.SetTag(Tag, history.ToJsonString());
+        run.SetTag(tag, history.ToJsonString());
     }
 
     /// <summary>Loads the ML.NET model of a registered version.</summary>
