@@ -35,7 +35,7 @@ copula.Save(output);
 Console.WriteLine($"fitted on {real.Rows:N0} rows ({real.Profile.Name}) and {genhlth.Count:N0} proxy rows: {copula.LatentColumns.Count} latent columns -> {output}");
 return 0;
 
-sealed class TemporaryFolder : IDisposable
+internal sealed class TemporaryFolder : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("pophealth-fit-").FullName;
     public void Dispose() => Directory.Delete(Path, recursive: true);
