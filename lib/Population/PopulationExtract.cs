@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Data.Analysis;
 using Parquet.Schema;
 using PopHealth.Ingest;
 using PopHealth.Workbook;

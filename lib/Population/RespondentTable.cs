@@ -1,4 +1,3 @@
-using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Ingest;
 using PopHealth.Ingest.Census;

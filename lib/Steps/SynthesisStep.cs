@@ -1,6 +1,5 @@
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
-using PopHealth.Modeling;
 using PopHealth.Synthesis;
 using PopHealth.Workbook;
 

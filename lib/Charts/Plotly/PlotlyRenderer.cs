@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DynamicObj;
 using global::Plotly.NET;
 using Microsoft.FSharp.Core;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using MiniExcelLibs;
-using Parquet;
 using Parquet.Schema;
 using PopHealth.Workbook;
 

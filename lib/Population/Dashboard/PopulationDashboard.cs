@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using PopHealth.Charts;
 using PopHealth.Workbook;
 

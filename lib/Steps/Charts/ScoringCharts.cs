@@ -1,11 +1,6 @@
 using System.Globalization;
-using PopHealth.Features;
 using PopHealth.Charts;
-using PopHealth.Modeling;
 using PopHealth.Scoring;
-using PopHealth.Synthesis;
-using Microsoft.Data.Analysis;
-using PopHealth.Workbook;
 
 namespace PopHealth.Steps;
 

@@ -1,7 +1,4 @@
-using PopHealth.Features;
 using PopHealth.Charts;
-using PopHealth.Modeling;
-using PopHealth.Scoring;
 using PopHealth.Synthesis;
 using Microsoft.Data.Analysis;
 using PopHealth.Workbook;

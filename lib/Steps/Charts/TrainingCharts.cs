@@ -1,9 +1,5 @@
-using PopHealth.Features;
 using PopHealth.Charts;
 using PopHealth.Modeling;
-using PopHealth.Scoring;
-using PopHealth.Synthesis;
-using Microsoft.Data.Analysis;
 using PopHealth.Tracking;
 using PopHealth.Workbook;
 

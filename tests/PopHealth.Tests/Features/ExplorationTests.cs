@@ -1,7 +1,6 @@
 using PopHealth.Ingest;
 using Microsoft.Data.Analysis;
 using PopHealth.Steps;
-using PopHealth.Charts;
 using PopHealth.Features;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Workbook;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Steps;

@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using PopHealth.Features;
 using PopHealth.Modeling;
 using PopHealth.Scoring;
 using PopHealth.Tests.Modeling;
