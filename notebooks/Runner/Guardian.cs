@@ -41,7 +41,8 @@ public static class Guardian
         var stopped = StopKnown(known);
         folders.ForEach(RunTemporaryFolder.Remove);
         if (stopped.Count > 0)
-            log.WriteLine($"pophealth runner watchdog: the runner (pid {runnerId}) ended and left {stopped.Count} process(es) running; stopped {string.Join(", ", stopped)}.");
+            log.WriteLine($"pophealth runner watchdog: the runner (pid {runnerId}) ended and left {stopped.Count} process(es) running; " +
+                $"stopped {string.Join(", ", stopped)}.");
         return 0;
     }
 
@@ -54,7 +55,8 @@ public static class Guardian
             using var process = Process.GetProcessById(pid);
             return Ended(process) ? null : new Identity(pid, process.StartTime);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        catch (Exception e)
+            when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
         {
             return null;
         }
@@ -84,7 +86,10 @@ public static class Guardian
         catch (OperationCanceledException) { }
     }
 
-    /// <summary>The next command, or null at the input's end or when <paramref name="cancel"/> fires (a console read cannot itself be cancelled).</summary>
+    /// <summary>
+    /// The next command, or null at the input's end or when <paramref name="cancel"/> fires (a console read cannot
+    /// itself be cancelled).
+    /// </summary>
     private static async Task<string?> ReadLineAsync(TextReader commands, CancellationToken cancel)
     {
         var read = commands.ReadLineAsync(CancellationToken.None).AsTask();
@@ -105,7 +110,8 @@ public static class Guardian
                 var name = process.ProcessName;
                 if (RunnerGuard.KillTree(process, wait: false)) stopped.Add($"{name} ({pid})");
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+            catch (Exception e)
+                when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
         }
         return stopped;
     }

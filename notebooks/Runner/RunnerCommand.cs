@@ -26,7 +26,8 @@ public static class RunnerCommand
                 return Success;
             }
             var root = WorkbookLocation.FindRoot(AppContext.BaseDirectory) ?? WorkbookLocation.FindRoot(Directory.GetCurrentDirectory())
-                ?? throw new RunnerSetupException($"Cannot find the workbook root ({WorkbookLocation.SolutionFile}) above {AppContext.BaseDirectory} or the current folder.");
+                ?? throw new RunnerSetupException($"Cannot find the workbook root ({WorkbookLocation.SolutionFile}) " +
+                    $"above {AppContext.BaseDirectory} or the current folder.");
             plan = RunPlan.Check(arguments, Environment.GetEnvironmentVariables(), Directory.GetCurrentDirectory(), root);
         }
         catch (Exception e) when (e is ArgumentException or WorkbookParameterException or RunnerSetupException)
@@ -54,7 +55,8 @@ public static class RunnerCommand
         }
         catch (OperationCanceledException) when (signals.Signal is { } signal)
         {
-            error.WriteLine($"error: stopped by {StopSignals.Name(signal)}; the running notebook's kernel (with every process it started) and the browser were stopped.");
+            error.WriteLine($"error: stopped by {StopSignals.Name(signal)}; the running notebook's kernel (with every process it started) " +
+                $"and the browser were stopped.");
             return signals.ExitCode;
         }
         catch (Exception e) when (e is RunnerSetupException or WorkbookParameterException)
@@ -100,7 +102,8 @@ public static class RunnerCommand
 
         var kept = Path.Combine(options.NotebookDirectory, RenderedNotebooks.Folder);
         foreach (var result in results)
-            output.WriteLine($"kept {RenderedNotebooks.Keep(result.RenderedPath!, Path.Combine(options.NotebookDirectory, result.Name + ".dib"), kept)}");
+            output.WriteLine(
+                $"kept {RenderedNotebooks.Keep(result.RenderedPath!, Path.Combine(options.NotebookDirectory, result.Name + ".dib"), kept)}");
         return await RefreshRealImagesAsync(options, guard, output, error, cancel);
     }
 
@@ -108,7 +111,8 @@ public static class RunnerCommand
     /// --refresh-rendered's second part: the seed recipe's charts on the shipped real 2016 extract (data/brfss-real), as
     /// images in plots/real-2016-seed/ (aggregates only, no respondent rows).
     /// </summary>
-    private static async Task<int> RefreshRealImagesAsync(RunnerOptions options, RunnerGuard guard, TextWriter output, TextWriter error, CancellationToken cancel)
+    private static async Task<int> RefreshRealImagesAsync(RunnerOptions options, RunnerGuard guard, TextWriter output, TextWriter error,
+        CancellationToken cancel)
     {
         var root = options.RepositoryRoot;
         var extract = Path.Combine(root, "data", "brfss-real", "brfss2016_llcp_statesubset_39vars.csv.gz");
@@ -123,7 +127,8 @@ public static class RunnerCommand
             var realOptions = options with
             {
                 RenderedDirectory = Path.Combine(realData, "rendered"),
-                Environment = new Dictionary<string, string>(options.Environment) { [WorkbookVariables.Data] = realData, [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Original.Name() },
+                Environment = new Dictionary<string, string>(options.Environment) { [WorkbookVariables.Data] = realData,
+                    [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Original.Name() },
             };
             output.WriteLine($"Real 2016 extract, seed recipe: data in {realData}");
             var realResults = await new NotebookRunner(realOptions, output, guard).RunAsync(["01-convert", "03-transform", "04-train"], cancel);
@@ -134,7 +139,8 @@ public static class RunnerCommand
             }
             var images = Path.Combine(root, "plots", "real-2016-seed");
             Directory.CreateDirectory(images);
-            foreach (var image in Directory.GetFiles(Path.Combine(realData, "plots")).Where(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".svg", StringComparison.Ordinal)))
+            foreach (var image in Directory.GetFiles(Path.Combine(realData, "plots"))
+                .Where(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".svg", StringComparison.Ordinal)))
                 File.Copy(image, Path.Combine(images, Path.GetFileName(image)), overwrite: true);
             output.WriteLine($"real-data chart images (aggregates only, no respondent rows) in {images}");
             return Success;
