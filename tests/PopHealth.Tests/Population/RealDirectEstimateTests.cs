@@ -17,7 +17,8 @@ public class RealDirectEstimateTests
     private static SurveyRow[] Fixture() =>
         File.ReadLines(Repo.Path("tests", "fixtures", "population", "direct_2016_survey.csv")).Skip(1)
             .Select(line => line.Split(',').Select(f => f.Trim('"')).ToArray()) // no field holds a comma
-            .Select(f => new SurveyRow(f[0], f[1].Length == 0 ? null : f[1], f[2], f[3], Parse(f[4]), Parse(f[5]), long.Parse(f[6], CultureInfo.InvariantCulture)))
+            .Select(f => new SurveyRow(f[0], f[1].Length == 0 ? null : f[1], f[2], f[3], Parse(f[4]), Parse(f[5]),
+                long.Parse(f[6], CultureInfo.InvariantCulture)))
             .ToArray();
 
     private static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
@@ -94,6 +95,7 @@ public class RealDirectEstimateTests
         Assert.Equal(estimates.Rows, await PopulationExtract.ReadAsync(parquet));
         Assert.Equal(estimates.Rows, PopulationExtract.ReadCsv(csv));
         Assert.Equal(1 + 6 + 2 + 6 + 4 + 12 + 2 * 4 + 2 * 6, estimates.Rows.Count(r => r.GeoLevel == "all"));
-        Assert.Contains("1,349 strata", (await PopHealth.Workbook.ParquetFrames.ReadMetadataAsync(parquet))[DirectEstimates.MetadataPrefix + "design"]);
+        Assert.Contains("1,349 strata",
+            (await PopHealth.Workbook.ParquetFrames.ReadMetadataAsync(parquet))[DirectEstimates.MetadataPrefix + "design"]);
     }
 }
