@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using PopHealth.Features;
 using PopHealth.Ingest;
 using Microsoft.Data.Analysis;
@@ -15,15 +16,17 @@ using PopHealth.Workbook;
 //   PopHealth.Benchmarks score <dir>                            batch-scores <dir>/input.parquet with models:/pophealth-rfhlth@prod
 //   PopHealth.Benchmarks seed-parity <2016 extract .csv.gz> <dump.csv>   our seed features against seed_recipe.py --dump
 //   PopHealth.Benchmarks shap <2016 extract .csv.gz> [rows] [trees] [leaves]   TreeSHAP of [rows] rows on a LightGbm model (improved recipe)
-//   PopHealth.Benchmarks crc-sample <dir>   ours.parquet (page checksums), ours.csv (the values as the workbook reads them), damaged.parquet (64 bytes of one data page flipped)
-//   PopHealth.Benchmarks crc-cost <dir> [rounds]   time of writing and of verifying <dir>/input.parquet's page checksums
+// PopHealth.Benchmarks crc-sample <dir> ours.parquet (page checksums), ours.csv (the values as the workbook reads
+// them), damaged.parquet (64 bytes of one data page flipped) PopHealth.Benchmarks crc-cost <dir> [rounds] time of
+// writing and of verifying <dir>/input.parquet's page checksums
 switch (args)
 {
     case ["convert", var input, var output]:
     {
         var report = await BrfssConverter.ConvertAsync(input, output);
         using var self = Process.GetCurrentProcess();
-        Console.WriteLine($"converted {report.Rows:N0} rows x {report.Columns} columns ({report.Profile.Name}) in {report.Elapsed.TotalSeconds:F1} s; peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
+        Console.WriteLine($"converted {report.Rows:N0} rows x {report.Columns} columns ({report.Profile.Name}) " +
+            $"in {report.Elapsed.TotalSeconds:F1} s; peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
         return 0;
     }
     case ["convert-profile", var input, var output]:
@@ -48,10 +51,14 @@ switch (args)
             var cpuBefore = self.TotalProcessorTime;
             var report = await BrfssConverter.ConvertAsync(input, output);
             self.Refresh();
-            Console.WriteLine($"whole conversion ({when}): {report.Elapsed.TotalSeconds:F2} s wall, {(self.TotalProcessorTime - cpuBefore).TotalSeconds:F2} s CPU ({Environment.ProcessorCount} cores); output {new FileInfo(output).Length / 1e6:F1} MB");
+            Console.WriteLine($"whole conversion " +
+                $"({when}): {report.Elapsed.TotalSeconds:F2} s wall, {(self.TotalProcessorTime - cpuBefore).TotalSeconds:F2} s CPU " +
+                $"({Environment.ProcessorCount} cores); output {new FileInfo(output).Length / 1e6:F1} MB");
         }
         await Whole("first in the process, as a notebook runs it");
-        Show("sha256 alone", Timed(() => { using var file = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20); System.Security.Cryptography.SHA256.HashData(file); }));
+        Show("sha256 alone",
+            Timed(() => { using var file = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read,
+                1 << 20); System.Security.Cryptography.SHA256.HashData(file); }));
         var rowGroup = new ConversionOptions().RowGroupSize;
         long rows = 0;
         RowBlock? first = null;
@@ -64,23 +71,30 @@ switch (args)
             while (reader.ReadBlock(block, rowGroup).RowCount > 0) rows += block.RowCount;
         }));
         var groups = (int)(rows / first!.RowCount);
-        var fields = first.Columns.Select(c => c.Kind == ColumnKind.Numeric ? (Parquet.Schema.DataField)new Parquet.Schema.DataField<double?>(c.Name) : new Parquet.Schema.DataField<string>(c.Name)).ToArray();
+        var fields = first.Columns
+            .Select(c => c.Kind == ColumnKind.Numeric ? (Parquet.Schema.DataField)new Parquet.Schema.DataField<double?>(c.Name)
+                : new Parquet.Schema.DataField<string>(c.Name)).ToArray();
         var plain = output + ".parquet-net";
-        Show($"Parquet.Net writing alone ({groups} row groups of the same {first.RowCount:N0} rows, Snappy, no page checksums)", Timed(() => Task.Run(async () =>
+        Show($"Parquet.Net writing alone ({groups} row groups of the same {first.RowCount:N0} rows, Snappy, no page checksums)",
+            Timed(() => Task.Run(async () =>
         {
             await using var stream = File.Create(plain);
-            await using var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(fields), stream, new Parquet.ParquetOptions { CompressionMethod = Parquet.CompressionMethod.Snappy });
+            await using var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(fields), stream,
+                new Parquet.ParquetOptions { CompressionMethod = Parquet.CompressionMethod.Snappy });
             for (var g = 0; g < groups; g++)
             {
                 using var group = writer.CreateRowGroup();
                 for (var c = 0; c < fields.Length; c++)
-                    if (first.Present[c] is { } present) await group.WriteAllPartsAsync<double>(fields[c], present.AsMemory(0, first.PresentCount[c]), first.Defined[c].AsMemory(0, first.RowCount), null, CancellationToken.None);
+                    if (first.Present[c] is { } present)
+                        await group.WriteAllPartsAsync<double>(fields[c], present.AsMemory(0, first.PresentCount[c]),
+                            first.Defined[c].AsMemory(0, first.RowCount), null, CancellationToken.None);
                     else await group.WriteAsync(fields[c], new ArraySegment<string>(first.Texts[c]!, 0, first.RowCount));
             }
         }).GetAwaiter().GetResult()));
         var withChecksums = output + ".checksums";
         File.Delete(withChecksums);
-        Show($"page-checksum pass alone over that file ({new FileInfo(plain).Length / 1e6:F1} MB, with its flush to disk)", Timed(() => ParquetChecksums.Add(plain, withChecksums)));
+        Show($"page-checksum pass alone over that file ({new FileInfo(plain).Length / 1e6:F1} MB, with its flush to disk)",
+            Timed(() => ParquetChecksums.Add(plain, withChecksums)));
         File.Delete(plain);
         File.Delete(withChecksums);
         await Whole("again, its code compiled by now");
@@ -88,7 +102,7 @@ switch (args)
     }
     case ["grid", var extract, ..]:
     {
-        var seed = args.Length > 2 ? int.Parse(args[2]) : WorkbookParameters.DefaultSeed;
+        var seed = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : WorkbookParameters.DefaultSeed;
         var watch = Stopwatch.StartNew();
         var interim = Path.Combine(Path.GetTempPath(), $"pophealth-bench-{Environment.ProcessId}.parquet");
         await BrfssConverter.ConvertAsync(extract, interim);
@@ -96,7 +110,8 @@ switch (args)
         File.Delete(interim);
         var matrix = ModelMatrix.From(features);
         var split = Splits.OriginalBalanced(matrix.Labels, seed);
-        Console.WriteLine($"seed recipe: {matrix.Count:N0} rows; training set {split.Train.Length:N0}, test {split.Test.Length:N0} ({watch.Elapsed.TotalSeconds:F1} s to here)");
+        Console.WriteLine($"seed recipe: {matrix.Count:N0} rows; training set {split.Train.Length:N0}, test {split.Test.Length:N0} " +
+            $"({watch.Elapsed.TotalSeconds:F1} s to here)");
         var sweepWatch = Stopwatch.StartNew();
         var sweep = Sweeper.Run(matrix, split.Train, Sweeper.OriginalGrid(), seed);
         foreach (var kind in new[] { TrainerKind.FastForest, TrainerKind.LightGbm })
@@ -106,17 +121,19 @@ switch (args)
         }
         foreach (var kind in new[] { TrainerKind.FastForest, TrainerKind.LightGbm })
             Console.WriteLine($"{kind}: {sweep.Trials.Where(t => t.Spec.Trainer == kind).Sum(t => t.Seconds):F1} s of fitting (summed over fits)");
-        Console.WriteLine($"grid (21 settings x 3 folds): {sweepWatch.Elapsed.TotalSeconds:F1} s; whole run {watch.Elapsed.TotalSeconds:F1} s; best CV AUC {sweep.Best.MeanAuc:F4} ({sweep.Best.Name})");
+        Console.WriteLine($"grid (21 settings x 3 folds): {sweepWatch.Elapsed.TotalSeconds:F1} s; whole run {watch.Elapsed.TotalSeconds:F1} s; " +
+            $"best CV AUC {sweep.Best.MeanAuc:F4} ({sweep.Best.Name})");
         var model = TrainedModel.Fit(matrix.Subset(split.Train), sweep.Best.Spec, seed);
         var test = matrix.Subset(split.Test);
         var p = model.Probabilities(test.Rows);
         var m = BinaryMetrics.AtThreshold(p, test.Labels);
-        Console.WriteLine($"best refit: test AUC {Statistics.Auc(p, test.Labels):F4} accuracy {m.Accuracy:F3} precision {m.Precision:F3} recall {m.Recall:F3} F1 {m.F1:F3}");
+        Console.WriteLine($"best refit: test AUC {Statistics.Auc(p, test.Labels):F4} accuracy {m.Accuracy:F3} precision {m.Precision:F3} " +
+            $"recall {m.Recall:F3} F1 {m.F1:F3}");
         return 0;
     }
     case ["score-prepare", var extract, var dir, ..]:
     {
-        var rows = args.Length > 3 ? int.Parse(args[3]) : 1_000_000;
+        var rows = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1_000_000;
         var seed = WorkbookParameters.DefaultSeed;
         Directory.CreateDirectory(dir);
         var interim = Path.Combine(dir, "interim.parquet");
@@ -132,7 +149,9 @@ switch (args)
         ModelArtifacts.LogModel(run, model, trainingRows: train.Rows);
         run.End();
         store.SetAlias(WorkbookModel.Name, WorkbookModel.Alias, store.RegisterModel(WorkbookModel.Name, run).Version);
-        await File.WriteAllLinesAsync(Path.Combine(dir, "train.csv"), train.Rows.Select((r, i) => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "," + (train.Labels[i] ? 1 : 0))
+        await File.WriteAllLinesAsync(Path.Combine(dir, "train.csv"),
+            train.Rows.Select((r, i) => string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "," +
+                (train.Labels[i] ? 1 : 0))
             .Prepend(string.Join(",", matrix.FeatureNames) + ",label"));
         var random = new Random(seed);
         var picks = Enumerable.Range(0, rows).Select(_ => random.Next(matrix.Count)).ToArray();
@@ -140,7 +159,8 @@ switch (args)
         for (var j = 0; j < matrix.FeatureNames.Count; j++)
             input.Columns.Add(new DoubleDataFrameColumn(matrix.FeatureNames[j], picks.Select(p => (double?)matrix.Rows[p][j])));
         await ParquetFrames.WriteAsync(input, Path.Combine(dir, "input.parquet"), rowGroupSize: 100_000);
-        await File.WriteAllLinesAsync(Path.Combine(dir, "input.csv"), picks.Select(p => string.Join(",", matrix.Rows[p].Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))
+        await File.WriteAllLinesAsync(Path.Combine(dir, "input.csv"),
+            picks.Select(p => string.Join(",", matrix.Rows[p].Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))
             .Prepend(string.Join(",", matrix.FeatureNames)));
         Console.WriteLine($"prepared {rows:N0} rows to score, model trained on {train.Count:N0} rows, in {dir}");
         return 0;
@@ -153,14 +173,17 @@ switch (args)
         var sinceStart = DateTime.Now - self.StartTime; // process start (runtime, host) up to here
         var watch = Stopwatch.StartNew();
         // Store, model, input check and scoring as BatchScorer runs them together (the model loads while the input's pages are checked).
-        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"), new MlflowStore(Path.Combine(dir, "mlruns")),
-            new ScoringOptions(Drivers: drivers));
+        var report = await BatchScorer.ScoreAsync(Path.Combine(dir, "input.parquet"), Path.Combine(dir, "predictions.parquet"),
+            new MlflowStore(Path.Combine(dir, "mlruns")), new ScoringOptions(Drivers: drivers));
         var total = watch.Elapsed;
         self.Refresh();
-        Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s ({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
-        Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, store + model + input check {(total - report.Elapsed).TotalSeconds:F2} s, read + score + write {report.Elapsed.TotalSeconds:F2} s; " +
+        Console.WriteLine($"scored {report.Scored:N0} of {report.Rows:N0} rows in {report.Elapsed.TotalSeconds:F2} s " +
+            $"({report.Rows / report.Elapsed.TotalSeconds:N0} rows/s; {report.Engine}); peak working set {self.PeakWorkingSet64 / (1 << 20):N0} MiB");
+        Console.WriteLine($"   stages: start to Main {sinceStart.TotalSeconds:F2} s, " +
+            $"store + model + input check {(total - report.Elapsed).TotalSeconds:F2} s, read + score + write {report.Elapsed.TotalSeconds:F2} s; " +
             $"CPU {self.TotalProcessorTime.TotalSeconds:F2} s; pipeline stages (overlapping) {report.Stages}; " +
-            $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
+            $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen 0/1/2), " +
+            $"paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / (1 << 20):N0} MiB");
         return 0;
     }
     case ["crc-sample", var dir]:
@@ -177,8 +200,11 @@ switch (args)
         var ours = Path.Combine(dir, "ours.parquet");
         await ParquetFrames.WriteAsync(frame, ours, rowGroupSize: 12_500);
         var back = await ParquetFrames.ReadAsync(ours);
-        string Cell(object? v) => v switch { null => "", double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), bool b => b ? "true" : "false", _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)! };
-        await File.WriteAllLinesAsync(Path.Combine(dir, "ours.csv"), Enumerable.Range(0, rows).Select(i => string.Join(",", back.Columns.Select(c => Cell(c[i]))))
+        string Cell(object? v) =>
+            v switch { null => "", double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), bool b => b ? "true" : "false",
+                _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)! };
+        await File.WriteAllLinesAsync(Path.Combine(dir, "ours.csv"),
+            Enumerable.Range(0, rows).Select(i => string.Join(",", back.Columns.Select(c => Cell(c[i]))))
             .Prepend(string.Join(",", back.Columns.Select(c => c.Name))));
         var damaged = Path.Combine(dir, "damaged.parquet");
         File.Copy(ours, damaged, overwrite: true);
@@ -220,7 +246,9 @@ switch (args)
             var added = add.Elapsed;
             var verify = Stopwatch.StartNew();
             var (pages, verified) = ParquetChecksums.Verify(copy);
-            Console.WriteLine($"round {round}: write {new FileInfo(copy).Length / 1e6:F1} MB {written.TotalMilliseconds:F0} ms (of which the checksum pass {added.TotalMilliseconds:F0} ms); verify {pages} pages ({verified} checked) {verify.Elapsed.TotalMilliseconds:F0} ms");
+            Console.WriteLine($"round {round}: write {new FileInfo(copy).Length / 1e6:F1} MB {written.TotalMilliseconds:F0} ms " +
+                $"(of which the checksum pass {added.TotalMilliseconds:F0} ms); verify {pages} pages " +
+                $"({verified} checked) {verify.Elapsed.TotalMilliseconds:F0} ms");
             File.Delete(temporary);
         }
         File.Delete(copy);
@@ -248,9 +276,9 @@ switch (args)
     }
     case ["shap", var extract, ..]:
     {
-        var rows = args.Length > 2 ? int.Parse(args[2]) : 100_000;
-        var treeCount = args.Length > 3 ? int.Parse(args[3]) : 105;
-        var leaves = args.Length > 4 ? int.Parse(args[4]) : 14;
+        var rows = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000;
+        var treeCount = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 105;
+        var leaves = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 14;
         var seed = WorkbookParameters.DefaultSeed;
         var dir = Directory.CreateTempSubdirectory("pophealth-shap-bench-").FullName;
         try
@@ -261,8 +289,11 @@ switch (args)
             var fit = Stopwatch.StartNew();
             var model = TrainedModel.Fit(train, new ModelSpec(TrainerKind.LightGbm, treeCount, leaves), seed);
             OnnxModel.Export(model, Path.Combine(dir, OnnxModel.FileName));
-            var compiled = CompiledTrees.TryCompile(Path.Combine(dir, OnnxModel.FileName)) ?? throw new InvalidOperationException("the export did not compile");
-            Console.WriteLine($"improved recipe: {matrix.Count:N0} rows x {matrix.FeatureNames.Count} features; LightGbm {compiled.Trees.Trees} trees, {compiled.Trees.Nodes:N0} nodes, fitted on {train.Count:N0} rows and compiled in {fit.Elapsed.TotalSeconds:F1} s");
+            var compiled = CompiledTrees.TryCompile(Path.Combine(dir, OnnxModel.FileName))
+                ?? throw new InvalidOperationException("the export did not compile");
+            Console.WriteLine($"improved recipe: {matrix.Count:N0} rows x {matrix.FeatureNames.Count} features; " +
+                $"LightGbm {compiled.Trees.Trees} trees, {compiled.Trees.Nodes:N0} nodes, " +
+                $"fitted on {train.Count:N0} rows and compiled in {fit.Elapsed.TotalSeconds:F1} s");
             var coverWatch = Stopwatch.StartNew();
             var trees = compiled.Trees.WithCover(TreeCover.Count(compiled.Trees, train.Rows).Cover);
             Console.WriteLine($"cover counted on {train.Count:N0} training rows in {coverWatch.Elapsed.TotalSeconds:F2} s");
@@ -279,7 +310,8 @@ switch (args)
                 self.Refresh();
                 var cpuSeconds = (self.TotalProcessorTime - cpu).TotalSeconds;
                 var worst = Enumerable.Range(0, rows).Max(r => Math.Abs(shap.Total(r) - margins[r]));
-                Console.WriteLine($"round {round}: SHAP of {rows:N0} rows x {width} features in {seconds:F2} s wall, {cpuSeconds:F2} s CPU ({rows / seconds:N0} rows/s, {Environment.ProcessorCount} cores); largest |base + sum - margin| {worst:E1}");
+                Console.WriteLine($"round {round}: SHAP of {rows:N0} rows x {width} features in {seconds:F2} s wall, {cpuSeconds:F2} s CPU " +
+                    $"({rows / seconds:N0} rows/s, {Environment.ProcessorCount} cores); largest |base + sum - margin| {worst:E1}");
             }
             return 0;
         }
@@ -289,6 +321,8 @@ switch (args)
         }
     }
     default:
-        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv> | shap <2016 extract .csv.gz> [rows] [trees] [leaves] | crc-sample <dir> | crc-cost <dir> [rounds]");
+        Console.Error.WriteLine("usage: PopHealth.Benchmarks convert <source> <output.parquet> | grid <2016 extract .csv.gz> [seed] | " +
+            "score-prepare <2016 extract .csv.gz> <dir> [rows] | score <dir> | seed-parity <2016 extract .csv.gz> <dump.csv> | shap <2016 extract " +
+            ".csv.gz> [rows] [trees] [leaves] | crc-sample <dir> | crc-cost <dir> [rounds]");
         return 2;
 }

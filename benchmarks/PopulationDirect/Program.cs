@@ -27,7 +27,8 @@ switch (args)
                 watch.Restart();
                 var estimates = DirectEstimator.Estimate(respondents, options);
                 var seconds = watch.Elapsed.TotalSeconds;
-                Console.WriteLine($"round {round}: {estimates.Rows.Count:N0} estimates ({estimates.Rows.Count(r => r.GeoLevel == "state"):N0} state rows) in {seconds:F3} s");
+                Console.WriteLine($"round {round}: {estimates.Rows.Count:N0} estimates " +
+                    $"({estimates.Rows.Count(r => r.GeoLevel == "state"):N0} state rows) in {seconds:F3} s");
             }
             return 0;
         }
@@ -38,7 +39,8 @@ switch (args)
         var interim = await Interim(source);
         try
         {
-            var options = args.Length == 4 ? new DirectEstimateOptions { Crossings = args[3].Split(';', StringSplitOptions.RemoveEmptyEntries) } : new DirectEstimateOptions();
+            var options = args.Length == 4 ? new DirectEstimateOptions { Crossings = args[3].Split(';', StringSplitOptions.RemoveEmptyEntries) }
+                : new DirectEstimateOptions();
             var estimates = await DirectEstimator.EstimateAsync(interim, options);
             var (parquet, csv) = await PopulationExtract.WriteAsync(folder, estimates.Rows, estimates.Metadata());
             Console.WriteLine($"{estimates.Rows.Count:N0} rows -> {parquet}, {csv}");

@@ -32,7 +32,10 @@ internal sealed class ChartBrowser
     public static bool IsEndpoint(string browser) =>
         browser.StartsWith("ws://", StringComparison.Ordinal) || browser.StartsWith("http://", StringComparison.Ordinal);
 
-    /// <summary>Raised with each browser process this process launches (the runner watches it, see <see cref="StaticImages.BrowserLaunched"/>).</summary>
+    /// <summary>
+    /// Raised with each browser process this process launches (the runner watches it, see
+    /// <see cref="StaticImages.BrowserLaunched"/>).
+    /// </summary>
     public static event Action<System.Diagnostics.Process>? Launched;
 
     /// <summary>Browsers started by this process so far.</summary>
@@ -116,7 +119,8 @@ internal sealed class ChartBrowser
             try
             {
                 var started = starting.GetAwaiter().GetResult();
-                var url = Task.Run(() => started.page.EvaluateFunctionAsync<string?>(Export, inlineHtml, format, width, height)).GetAwaiter().GetResult();
+                var url = Task.Run(() => started.page.EvaluateFunctionAsync<string?>(Export, inlineHtml, format, width, height)).GetAwaiter()
+                    .GetResult();
                 LastFailure = null;
                 return url;
             }
@@ -170,7 +174,8 @@ internal sealed class ChartBrowser
             await tab.SetRequestInterceptionAsync(true);
             tab.Request += async (_, e) =>
             {
-                if (e.Request.Url.StartsWith("file:", StringComparison.Ordinal) || e.Request.Url.StartsWith("data:", StringComparison.Ordinal)) await e.Request.ContinueAsync();
+                if (e.Request.Url.StartsWith("file:", StringComparison.Ordinal) || e.Request.Url.StartsWith("data:", StringComparison.Ordinal))
+                    await e.Request.ContinueAsync();
                 else await e.Request.AbortAsync();
             };
             await tab.GoToAsync(url, WaitUntilNavigation.Load);
@@ -304,7 +309,8 @@ internal sealed class ChartBrowser
         while (true)
         {
             try { return await Puppeteer.ConnectAsync(options); }
-            catch (Exception e) when (e is ProcessException or HttpRequestException or System.Net.WebSockets.WebSocketException && DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is ProcessException or HttpRequestException or System.Net.WebSockets.WebSocketException
+                && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(250);
             }
@@ -353,8 +359,8 @@ internal sealed class ChartBrowser
     private static string Reason(Exception e)
     {
         var reasons = new List<string>();
-        for (Exception? x = e is AggregateException { InnerException: { } inner } ? inner : e; x is not null && reasons.Count < 4; x = x.InnerException)
-            reasons.Add($"{x.GetType().Name}: {x.Message.Split('\n', 2)[0].Trim()}");
+        for (Exception? x = e is AggregateException { InnerException: { } inner } ? inner : e; x is not null && reasons.Count < 4;
+            x = x.InnerException) reasons.Add($"{x.GetType().Name}: {x.Message.Split('\n', 2)[0].Trim()}");
         return string.Join(" ← ", reasons);
     }
 }

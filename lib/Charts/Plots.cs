@@ -36,8 +36,10 @@ public sealed record ChartLayout(string? XTitle = null, string? YTitle = null, i
 public static partial class Plots
 {
     /// <summary>Bars (vertical, or horizontal with <paramref name="horizontal"/>), one trace per series, grouped.</summary>
-    /// <param name="categoryOrder">The categories' order along their axis (first at the bottom of a horizontal chart); else plotly's (by first appearance).</param>
-    public static Chart Bars(string title, IEnumerable<BarSeries> series, ChartLayout? layout = null, bool horizontal = false, IReadOnlyList<string>? categoryOrder = null)
+    /// <param name="categoryOrder">The categories' order along their axis (first at the bottom of a horizontal chart);
+    /// else plotly's (by first appearance).</param>
+    public static Chart Bars(string title, IEnumerable<BarSeries> series, ChartLayout? layout = null, bool horizontal = false,
+        IReadOnlyList<string>? categoryOrder = null)
     {
         var traces = new JsonArray();
         foreach (var s in series)
@@ -53,7 +55,8 @@ public static partial class Plots
             if (horizontal) trace["orientation"] = "h";
             if (s.Lower is not null && s.Upper is not null)
             {
-                Require(s.Lower.Count == s.Values.Count && s.Upper.Count == s.Values.Count, $"bar series '{s.Name}': error bounds must match the values");
+                Require(s.Lower.Count == s.Values.Count && s.Upper.Count == s.Values.Count,
+                    $"bar series '{s.Name}': error bounds must match the values");
                 trace[horizontal ? "error_x" : "error_y"] = new JsonObject
                 {
                     ["type"] = "data",
@@ -77,7 +80,8 @@ public static partial class Plots
     }
 
     /// <summary>One bar series.</summary>
-    public static Chart Bar(string title, IReadOnlyList<string> categories, IReadOnlyList<double> values, ChartLayout? layout = null, bool horizontal = false) =>
+    public static Chart Bar(string title, IReadOnlyList<string> categories, IReadOnlyList<double> values, ChartLayout? layout = null,
+        bool horizontal = false) =>
         Bars(title, [new BarSeries(title, categories, values)], layout, horizontal);
 
     /// <summary>Lines with markers, one trace per series.</summary>
@@ -102,7 +106,8 @@ public static partial class Plots
                 trace["line"] = line;
                 if (style.Marker is not null)
                 {
-                    trace["marker"] = new JsonObject { ["symbol"] = style.Marker, ["size"] = 8, ["color"] = style.Color is null ? null : JsonValue.Create(style.Color) };
+                    trace["marker"] = new JsonObject { ["symbol"] = style.Marker, ["size"] = 8,
+                        ["color"] = style.Color is null ? null : JsonValue.Create(style.Color) };
                     trace["cliponaxis"] = false; // a point on the axis range's edge (an observed share of 1) shows whole
                 }
             }
@@ -161,7 +166,8 @@ public static partial class Plots
     public static Chart ShareAndCount(string title, IReadOnlyList<string> categories, IReadOnlyList<double> share,
         IReadOnlyList<double> lower, IReadOnlyList<double> upper, IReadOnlyList<double> counts, string shareTitle, ChartLayout? layout = null)
     {
-        Require(share.Count == categories.Count && lower.Count == categories.Count && upper.Count == categories.Count && counts.Count == categories.Count,
+        Require(share.Count == categories.Count && lower.Count == categories.Count && upper.Count == categories.Count
+            && counts.Count == categories.Count,
             "share-and-count: every series needs one value per category");
         var top = new JsonObject
         {
@@ -172,15 +178,19 @@ public static partial class Plots
                 ["array"] = Array(share.Select((v, i) => upper[i] - v)), ["arrayminus"] = Array(share.Select((v, i) => v - lower[i])),
             },
         };
-        var bottom = new JsonObject { ["type"] = "bar", ["name"] = "respondents", ["x"] = Array(categories), ["y"] = Array(counts), ["xaxis"] = "x2", ["yaxis"] = "y2", ["marker"] = new JsonObject { ["color"] = "#9aa5b1" } };
+        var bottom = new JsonObject { ["type"] = "bar", ["name"] = "respondents", ["x"] = Array(categories), ["y"] = Array(counts), ["xaxis"] = "x2",
+            ["yaxis"] = "y2", ["marker"] = new JsonObject { ["color"] = "#9aa5b1" } };
         layout ??= new ChartLayout(Height: 520);
         return Build(title, new JsonArray(top, bottom), layout, extra: l =>
         {
             l["showlegend"] = false;
-            l["yaxis"] = new JsonObject { ["domain"] = new JsonArray(0.45, 1.0), ["tickformat"] = ".0%", ["title"] = new JsonObject { ["text"] = shareTitle } };
+            l["yaxis"] = new JsonObject { ["domain"] = new JsonArray(0.45, 1.0), ["tickformat"] = ".0%",
+                ["title"] = new JsonObject { ["text"] = shareTitle } };
             l["xaxis"] = new JsonObject { ["anchor"] = "y", ["showticklabels"] = false, ["type"] = "category" };
-            l["yaxis2"] = new JsonObject { ["domain"] = new JsonArray(0.0, 0.38), ["anchor"] = "x2", ["title"] = new JsonObject { ["text"] = "respondents" } };
-            l["xaxis2"] = new JsonObject { ["anchor"] = "y2", ["matches"] = "x", ["type"] = "category", ["title"] = new JsonObject { ["text"] = layout.XTitle ?? "" } };
+            l["yaxis2"] = new JsonObject { ["domain"] = new JsonArray(0.0, 0.38), ["anchor"] = "x2",
+                ["title"] = new JsonObject { ["text"] = "respondents" } };
+            l["xaxis2"] = new JsonObject { ["anchor"] = "y2", ["matches"] = "x", ["type"] = "category",
+                ["title"] = new JsonObject { ["text"] = layout.XTitle ?? "" } };
         });
     }
 

@@ -19,7 +19,8 @@ public static partial class Plots
         var first = true;
         foreach (var s in series)
         {
-            Require(s.X.Count == s.Y.Count && (s.Color is null || s.Color.Count == s.X.Count), $"point series '{s.Name}': x, y and colour need one value per point");
+            Require(s.X.Count == s.Y.Count && (s.Color is null || s.Color.Count == s.X.Count),
+                $"point series '{s.Name}': x, y and colour need one value per point");
             var marker = new JsonObject { ["size"] = 5, ["opacity"] = 0.7 };
             if (s.Color is not null)
             {
@@ -29,10 +30,12 @@ public static partial class Plots
                 marker["cmin"] = 0;
                 marker["cmax"] = 1;
                 marker["showscale"] = first;
-                if (first) marker["colorbar"] = new JsonObject { ["title"] = new JsonObject { ["text"] = colorTitle ?? "" }, ["tickvals"] = new JsonArray(0, 1), ["ticktext"] = new JsonArray("low", "high") };
+                if (first) marker["colorbar"] = new JsonObject { ["title"] = new JsonObject { ["text"] = colorTitle ?? "" },
+                    ["tickvals"] = new JsonArray(0, 1), ["ticktext"] = new JsonArray("low", "high") };
                 first = false;
             }
-            traces.Add(new JsonObject { ["type"] = "scatter", ["mode"] = "markers", ["name"] = s.Name, ["x"] = Array(s.X), ["y"] = Array(s.Y), ["marker"] = marker });
+            traces.Add(new JsonObject { ["type"] = "scatter", ["mode"] = "markers", ["name"] = s.Name, ["x"] = Array(s.X), ["y"] = Array(s.Y),
+                ["marker"] = marker });
         }
         return Build(title, traces, layout, extra: l =>
         {

@@ -22,7 +22,8 @@ public static partial class Plots
         foreach (var t in tiles)
         {
             z[t.Row][t.Column] = t.Value;
-            text[t.Row][t.Column] = t.Label + (t.Flagged ? "*" : "") + "<br>" + (double.IsFinite(t.Value) ? t.Value.ToString("0.0", CultureInfo.InvariantCulture) : "–");
+            text[t.Row][t.Column] = t.Label + (t.Flagged ? "*" : "") + "<br>" +
+                (double.IsFinite(t.Value) ? t.Value.ToString("0.0", CultureInfo.InvariantCulture) : "–");
         }
         var values = tiles.Select(t => t.Value).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
         var trace = new JsonObject
@@ -43,7 +44,8 @@ public static partial class Plots
         {
             ["type"] = "heatmap", ["z"] = new JsonArray(empty.Select(row => (JsonNode?)Array(row)).ToArray()),
             ["text"] = new JsonArray(text.Select(row => (JsonNode?)Array(row)).ToArray()), ["texttemplate"] = "%{text}", ["hoverinfo"] = "text",
-            ["xgap"] = 3, ["ygap"] = 3, ["showscale"] = false, ["colorscale"] = new JsonArray(new JsonArray(0, "#e4e7eb"), new JsonArray(1, "#e4e7eb")),
+            ["xgap"] = 3, ["ygap"] = 3, ["showscale"] = false,
+            ["colorscale"] = new JsonArray(new JsonArray(0, "#e4e7eb"), new JsonArray(1, "#e4e7eb")),
         };
         return Build(title, new JsonArray(missing, trace), new ChartLayout(Width: 760, Height: 520), extra: l =>
         {

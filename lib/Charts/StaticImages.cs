@@ -18,7 +18,10 @@ public static class StaticImages
 
     private static int noticeShown;
 
-    /// <summary>The headless browser used (an executable, or a running browser's DevTools address given by the runner), or null when none is installed.</summary>
+    /// <summary>
+    /// The headless browser used (an executable, or a running browser's DevTools address given by the runner), or null
+    /// when none is installed.
+    /// </summary>
     public static string? Browser => FindBrowser();
 
     public static bool Available => Browser is not null;
@@ -26,14 +29,18 @@ public static class StaticImages
     /// <summary>Whether inline charts should embed a static image (the runner asks for it and a browser exists).</summary>
     public static bool EmbedInline => WorkbookVariables.Read(EmbedVariable) is not null && Available;
 
-    /// <summary>A one-time notice when images were asked for but no browser exists or it could not draw (null after the first call, or when not needed).</summary>
+    /// <summary>
+    /// A one-time notice when images were asked for but no browser exists or it could not draw (null after the first
+    /// call, or when not needed).
+    /// </summary>
     public static string? SkipNotice()
     {
         if (Available && ChartBrowser.LastFailure is null) return null;
         if (Interlocked.Exchange(ref noticeShown, 1) == 1) return null;
         return Available
             ? $"Static chart images skipped: {ChartBrowser.LastFailure}. Charts stay interactive."
-            : "Static chart images skipped: no headless Chromium found (install Debian's chromium package, or set POPHEALTH_CHROMIUM). Charts stay interactive.";
+            : "Static chart images skipped: no headless Chromium found (install Debian's chromium package, or set POPHEALTH_CHROMIUM). " +
+                "Charts stay interactive.";
     }
 
     private static (string? Named, string Path, string? Found)? lastLookup;
@@ -163,10 +170,12 @@ public static class StaticImages
     internal static string WithStaticImage(string inlineHtml, byte[] png) =>
         $"<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"/></div>" +
         "<script>(function(){var img=document.currentScript.previousElementSibling,tries=0;var t=setInterval(function(){" +
-        "var host=img.parentElement;if((host&&host.querySelector('.main-svg'))||++tries>100){clearInterval(t);if(tries<=100)img.remove();}},200);})();</script>" +
+        "var host=img.parentElement;if((host&&host.querySelector('.main-svg'))||++tries>100)" +
+        "{clearInterval(t);if(tries<=100)img.remove();}},200);})();</script>" +
         inlineHtml;
 
-    private static readonly Regex InlineImage = new("^<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"", RegexOptions.CultureInvariant);
+    private static readonly Regex InlineImage =
+        new("^<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"", RegexOptions.CultureInvariant);
 
     /// <summary>The PNG (base64) an inline chart carries in front (<see cref="Chart.ToInlineHtml"/>), or null when it has none.</summary>
     public static string? InlinePng(string? inlineHtml) =>

@@ -18,7 +18,8 @@ public sealed record LevelRisk(string Feature, string Level, long Count, double 
 public sealed record FeatureAssociation(string Feature, double Auc, string Direction, double ShareMissing, double FairPoorWhenMissing);
 
 /// <summary>A cross-tabulation of two variables' codes (counts), rows × columns.</summary>
-public sealed record CrossTab(string RowVariable, string ColumnVariable, IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels, IReadOnlyList<IReadOnlyList<double>> Counts);
+public sealed record CrossTab(string RowVariable, string ColumnVariable, IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels,
+    IReadOnlyList<IReadOnlyList<double>> Counts);
 
 /// <summary>What 02-explore computes: distributions, cross-tabulations, per-feature risk and association.</summary>
 public static class Exploration
@@ -29,7 +30,8 @@ public static class Exploration
         var values = frame.Numbers(variable);
         var codebook = BrfssCodebook.Year2024;
         return values.GroupBy(v => v).OrderBy(g => g.Key ?? double.MaxValue)
-            .Select(g => new CodeFrequency(variable, g.Key, codebook.Label(variable, g.Key), g.LongCount(), g.LongCount() / (double)Math.Max(1, values.Length)))
+            .Select(g => new CodeFrequency(variable, g.Key, codebook.Label(variable, g.Key), g.LongCount(),
+                g.LongCount() / (double)Math.Max(1, values.Length)))
             .ToArray();
     }
 
@@ -61,7 +63,10 @@ public static class Exploration
         _ => "15–30 days",
     };
 
-    /// <summary>Counts of <paramref name="rowVariable"/> × <paramref name="columnVariable"/> codes; a range such as POORHLTH 1–30 can be grouped by <paramref name="rowGroups"/>.</summary>
+    /// <summary>
+    /// Counts of <paramref name="rowVariable"/> × <paramref name="columnVariable"/> codes; a range such as POORHLTH
+    /// 1–30 can be grouped by <paramref name="rowGroups"/>.
+    /// </summary>
     public static CrossTab CrossTabulate(DataFrame frame, string rowVariable, string columnVariable, Func<double?, string>? rowGroups = null)
     {
         var codebook = BrfssCodebook.Year2024;

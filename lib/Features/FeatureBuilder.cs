@@ -8,7 +8,8 @@ namespace PopHealth.Features;
 
 /// <summary>Options for <see cref="FeatureBuilder"/>.</summary>
 /// <param name="OriginalThresholdYear">Census table the <c>seed</c> recipe's quirky lookup uses (the original used thresh24 on every input).</param>
-/// <param name="Thresholds">Thresholds for the corrected poverty ratio; null takes the survey year's (<see cref="PovertyThresholdTable.ForSurveyYear"/>).</param>
+/// <param name="Thresholds">Thresholds for the corrected poverty ratio; null takes the survey year's
+/// (<see cref="PovertyThresholdTable.ForSurveyYear"/>).</param>
 public sealed record FeatureOptions(int OriginalThresholdYear = 2024, PovertyThresholdTable? Thresholds = null);
 
 /// <summary>
@@ -55,7 +56,9 @@ public static class FeatureBuilder
         {
             if (!Has(name)) return null;
             var values = frame.Columns[name] is StringDataFrameColumn text
-                ? Enumerable.Range(0, Rows).Select(i => double.TryParse(text[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var m) ? m : (double?)null).ToArray()
+                ? Enumerable.Range(0, Rows)
+                    .Select(i => double.TryParse(text[i], System.Globalization.NumberStyles.Integer,
+                        System.Globalization.CultureInfo.InvariantCulture, out var m) ? m : (double?)null).ToArray()
                 : Raw(name);
             return values.Select(v => v is >= 1 and <= 12 && v == Math.Floor(v.Value) ? v : null).ToArray();
         }
@@ -66,10 +69,12 @@ public static class FeatureBuilder
 
     private static FeatureSet Seed(SourceColumns src, BrfssYearProfile profile, FeatureOptions options, bool synthetic)
     {
-        string[] needed = ["_RFHLTH", "_AGEG5YR", "EDUCA", "_BMI5", "_SMOKER3", "DRNKANY6", profile.IncomeVariable, "CHILDREN", "HHADULT", .. BrfssYearProfile.ConditionItems];
+        string[] needed = ["_RFHLTH", "_AGEG5YR", "EDUCA", "_BMI5", "_SMOKER3", "DRNKANY6", profile.IncomeVariable, "CHILDREN", "HHADULT",
+            .. BrfssYearProfile.ConditionItems];
         var absent = needed.Where(n => !src.Has(n)).ToArray();
         if (absent.Length > 0)
-            throw new InvalidDataException($"The seed recipe (the original's eight features) needs {string.Join(", ", absent)}, which this source ({profile.Name}) lacks; use POPHEALTH_RECIPE=improved, which takes the closest equivalents.");
+            throw new InvalidDataException($"The seed recipe (the original's eight features) needs {string.Join(", ", absent)}, which this source " +
+                $"({profile.Name}) lacks; use POPHEALTH_RECIPE=improved, which takes the closest equivalents.");
 
         // The original's cleaning, code lists as it wrote them (note HHADULT also drops 0 and 88).
         static double? Drop(double? v, params double[] codes) => v is { } x && Array.IndexOf(codes, x) < 0 ? x : null;
@@ -88,10 +93,11 @@ public static class FeatureBuilder
 
         var columns = new (string Name, double?[] Values)[]
         {
-            ("_AGEG5YR_clean", age), ("EDUCA_clean", educa), ("_BMI5", bmi), ("_SMOKER3_clean", smoker), ("DRNKANY_clean", drinks), ("INCOME_clean", income),
-            ("num_conditions", Enumerable.Range(0, n).Select(i => (double?)items.Count(item => item[i] == 1)).ToArray()),
+            ("_AGEG5YR_clean", age), ("EDUCA_clean", educa), ("_BMI5", bmi), ("_SMOKER3_clean", smoker), ("DRNKANY_clean", drinks),
+            ("INCOME_clean", income), ("num_conditions", Enumerable.Range(0, n).Select(i => (double?)items.Count(item => item[i] == 1)).ToArray()),
             ("income_adj_pov", Enumerable.Range(0, n).Select(i =>
-                income[i] is { } inc && adults[i] is { } a && children[i] is { } c && codes.TryGetValue(((int)a, (int)c), out var conv) ? inc - conv : (double?)null).ToArray()),
+                income[i] is { } inc && adults[i] is { } a && children[i] is { } c && codes.TryGetValue(((int)a, (int)c), out var conv) ? inc - conv
+                    : (double?)null).ToArray()),
         };
         var keep = Enumerable.Range(0, n).Where(i => target[i] is not null && columns.All(c => c.Values[i] is not null)).ToArray();
         var unknownTarget = target.Count(t => t is null);
@@ -114,7 +120,8 @@ public static class FeatureBuilder
             new("dropped: target unknown", unknownTarget, "_RFHLTH is 9 (don't know / refused) or blank"),
         };
         foreach (var (name, values) in columns)
-            accounting.Add(new($"  missing {name}", Enumerable.Range(0, n).Count(i => target[i] is not null && values[i] is null), "rows with a known target lacking this feature (they overlap)"));
+            accounting.Add(new($"  missing {name}", Enumerable.Range(0, n).Count(i => target[i] is not null && values[i] is null),
+                "rows with a known target lacking this feature (they overlap)"));
         accounting.Add(new("dropped: any feature missing", n - unknownTarget - keep.Length, "the original's dropna over its eight features"));
         accounting.Add(new("kept", keep.Length, "complete rows with a known target"));
 
@@ -130,12 +137,16 @@ public static class FeatureBuilder
 
     private static readonly (string Item, string Feature, string Label)[] ConditionFeatures =
     [
-        ("CVDINFR4", "heart_attack", "ever told: heart attack"), ("CVDCRHD4", "coronary_heart_disease", "ever told: angina or coronary heart disease"),
-        ("CVDSTRK3", "stroke", "ever told: stroke"), ("ASTHMA3", "asthma", "ever told: asthma"), ("CHCSCNC1", "skin_cancer", "ever told: skin cancer"),
+        ("CVDINFR4", "heart_attack", "ever told: heart attack"),
+        ("CVDCRHD4", "coronary_heart_disease", "ever told: angina or coronary heart disease"),
+        ("CVDSTRK3", "stroke", "ever told: stroke"), ("ASTHMA3", "asthma", "ever told: asthma"),
+        ("CHCSCNC1", "skin_cancer", "ever told: skin cancer"),
         ("CHCOCNC1", "other_cancer", "ever told: other cancer"), ("CHCCOPD3", "copd", "ever told: COPD, emphysema or chronic bronchitis"),
         ("ADDEPEV3", "depression", "ever told: depressive disorder"), ("CHCKDNY2", "kidney_disease", "ever told: kidney disease"),
-        ("HAVARTH4", "arthritis", "ever told: arthritis"), ("DIABETE4", "diabetes", "ever told: diabetes (1 only; pregnancy-only, pre-diabetes → no)"),
-        ("_MICHD", "heart_disease", "heart attack or coronary heart disease (grouped; 1 yes, 2 no)"), ("_DRDXAR2", "arthritis", "arthritis (grouped; 1 yes, 2 no)"),
+        ("HAVARTH4", "arthritis", "ever told: arthritis"),
+        ("DIABETE4", "diabetes", "ever told: diabetes (1 only; pregnancy-only, pre-diabetes → no)"),
+        ("_MICHD", "heart_disease", "heart attack or coronary heart disease (grouped; 1 yes, 2 no)"),
+        ("_DRDXAR2", "arthritis", "arthritis (grouped; 1 yes, 2 no)"),
     ];
 
     private static FeatureSet Improved(SourceColumns src, BrfssYearProfile profile, FeatureOptions options, bool synthetic)
@@ -198,10 +209,12 @@ public static class FeatureBuilder
             else Recode("bmi_category", "_BMI5CAT", "BMI category 1 underweight … 4 obese — closest equivalent of _BMI5");
             Recode("smoker_status", "_SMOKER3", "1 daily, 2 some days, 3 former, 4 never smoked; unknown → missing");
             Recode("drinks_alcohol", "DRNKANY6", "any alcohol in past 30 days: 1 yes, 0 no", YesNo);
-            Recode("binge_drinking", "_RFBING6", "binge drinking in past 30 days (men 5+, women 4+ drinks on one occasion; CDC's grouping): 1 yes, 0 no", TwoIsYes);
+            Recode("binge_drinking", "_RFBING6",
+                "binge drinking in past 30 days (men 5+, women 4+ drinks on one occasion; CDC's grouping): 1 yes, 0 no", TwoIsYes);
             Recode("heavy_drinking", "_RFDRHV9", "heavy drinking (men over 14, women over 7 drinks a week; CDC's grouping): 1 yes, 0 no", TwoIsYes);
             Recode("physically_active", "_TOTINDA", "any leisure-time physical activity: 1 yes, 0 no", YesNo);
-            Recode("health_coverage", "_HCVU654", "adults 18–64 with any health-care coverage: 1 yes, 0 no; 65+ and unknown → missing (age tells them apart)", YesNo);
+            Recode("health_coverage", "_HCVU654",
+                "adults 18–64 with any health-care coverage: 1 yes, 0 no; 65+ and unknown → missing (age tells them apart)", YesNo);
             Recode("employment", "EMPLOY1", "employment status code 1–8 (categorical as ordered codes)");
             Recode("marital_status", "MARITAL", "marital status code 1–6");
         }
@@ -212,7 +225,9 @@ public static class FeatureBuilder
             income = src.CleanIfPresent(profile.IncomeVariable);
             if (income is not null)
             {
-                Add("income_bracket", profile.IncomeVariable, $"income bracket 1 … {profile.IncomeBrackets.Count} ({profile.IncomeBrackets[^1].Lower:N0}+ top); refused / don't know → missing", income);
+                Add("income_bracket", profile.IncomeVariable,
+                    $"income bracket 1 … {profile.IncomeBrackets.Count} ({profile.IncomeBrackets[^1].Lower:N0}+ top); refused / don't know → missing",
+                    income);
                 Add("income_unknown", profile.IncomeVariable, "1 when income is refused or unknown (those respondents differ), else 0",
                     income.Select(v => (double?)(v is null ? 1 : 0)).ToArray());
             }
@@ -231,7 +246,8 @@ public static class FeatureBuilder
             var ratio = Enumerable.Range(0, n).Select(i => HouseholdPoverty.PovertyRatio(income[i], profile.IncomeBrackets, size[i], children[i],
                 age?[i] is { } g ? g >= 10 : null, thresholds)).ToArray();
             Add("poverty_ratio", $"{profile.IncomeVariable}, household size, CHILDREN, _AGEG5YR, {thresholds.Source}",
-                $"bracket midpoint (top: {HouseholdPoverty.TopBracketMultiple}× its floor) ÷ census threshold for family size, related children (capped 9+, 8+) and, for 1–2 people, respondent 65+",
+                $"bracket midpoint (top: {HouseholdPoverty.TopBracketMultiple}× its floor) ÷ census threshold for family size, related children " +
+                $"(capped 9+, 8+) and, for 1–2 people, respondent 65+",
                 ratio);
         }
 
@@ -242,7 +258,9 @@ public static class FeatureBuilder
         public void Interview()
         {
             if (src.MonthIfPresent("IMONTH") is { } month)
-                Add(FeatureSet.InterviewMonth, "IMONTH", "interview month 1 (January) … 12 (December); other values → missing. Candidate: kept only if it helps (see the decision)", month);
+                Add(FeatureSet.InterviewMonth, "IMONTH",
+                    "interview month 1 (January) … 12 (December); other values → missing. Candidate: kept only if it helps (see the decision)",
+                    month);
         }
 
         /// <summary>The chronic conditions: how many answered yes, how many unanswered, and each as an indicator.</summary>
@@ -251,7 +269,9 @@ public static class FeatureBuilder
             var conditionColumns = ConditionFeatures.Where(c => src.Has(c.Item)).GroupBy(c => c.Feature).Select(g => g.First()).ToArray();
             if (conditionColumns.Length == 0) return;
             var n = src.Rows;
-            var yes = conditionColumns.Select(c => src.Raw(c.Item).Select(v => BrfssCodes.ConditionYes(c.Item, v) is { } b ? (b ? 1.0 : 0.0) : (double?)null).ToArray()).ToArray();
+            var yes = conditionColumns
+                .Select(c => src.Raw(c.Item).Select(v => BrfssCodes.ConditionYes(c.Item, v) is { } b ? (b ? 1.0 : 0.0) : (double?)null).ToArray())
+                .ToArray();
             var items = string.Join(", ", conditionColumns.Select(c => c.Item));
             Add("condition_count", items, $"chronic conditions answered yes, of the {conditionColumns.Length} items present",
                 Enumerable.Range(0, n).Select(i => (double?)yes.Count(y => y[i] == 1)).ToArray());
@@ -261,7 +281,8 @@ public static class FeatureBuilder
                 Add(conditionColumns[k].Feature, conditionColumns[k].Item, conditionColumns[k].Label + ": 1 yes, 0 no, unknown → missing", yes[k]);
             // The diabetes indicator counts pre-diabetes as no; those respondents' health differs from both (AUC 0.8149 → 0.8140
             // without the distinction, next year on the national extracts, gradient boosting on the raw codes).
-            Recode("prediabetes", "DIABETE4", "ever told: pre-diabetes or borderline diabetes (code 4): 1 yes, 0 no (yes, pregnancy only, no); unknown → missing",
+            Recode("prediabetes", "DIABETE4",
+                "ever told: pre-diabetes or borderline diabetes (code 4): 1 yes, 0 no (yes, pregnancy only, no); unknown → missing",
                 v => v == 4 ? 1 : 0);
         }
     }
@@ -275,7 +296,8 @@ public static class FeatureBuilder
         var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, keep.Select(i => (long)i + 1)));
         foreach (var (name, values) in columns)
             frame.Columns.Add(new DoubleDataFrameColumn(name, keep.Select(i => values[i])));
-        foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum), (FeatureSet.SurveyYear, FeatureSet.SurveyYear) })
+        foreach (var (from, to) in new[] { ("_LLCPWT", FeatureSet.Weight), ("_STATE", FeatureSet.State), ("_STSTR", FeatureSet.Stratum),
+            (FeatureSet.SurveyYear, FeatureSet.SurveyYear) })
             if (src.Has(from)) frame.Columns.Add(new DoubleDataFrameColumn(to, keep.Select(i => src.Raw(from)[i])));
         foreach (var (column, labels) in Subgroups(src, profile))
             frame.Columns.Add(new StringDataFrameColumn(column, keep.Select(i => labels[i])));
@@ -287,20 +309,25 @@ public static class FeatureBuilder
         if (src.CleanIfPresent("_SEX") is { } sex)
             yield return ("group_sex", sex.Select(v => v switch { 1 => "male", 2 => "female", _ => null }).ToArray());
         if (src.CleanIfPresent("_AGEG5YR") is { } age)
-            yield return ("group_age", age.Select(v => v switch { >= 1 and <= 5 => "18–44", >= 6 and <= 9 => "45–64", >= 10 and <= 13 => "65+", _ => (string?)null }).ToArray());
+            yield return ("group_age",
+                age.Select(v => v switch { >= 1 and <= 5 => "18–44", >= 6 and <= 9 => "45–64", >= 10 and <= 13 => "65+", _ => (string?)null })
+                    .ToArray());
         if (src.CleanIfPresent(profile.IncomeVariable) is { } income)
             yield return ("group_income", income.Select(v => profile.IncomeBrackets.FirstOrDefault(b => b.Code == v) is { } b
                 ? b.Lower < 25_000 ? "under $25k" : b.Lower < 50_000 ? "$25k–50k" : b.Lower < 75_000 ? "$50k–75k" : "$75k+"
                 : null).ToArray());
-        if ((src.CleanIfPresent("EDUCA") is { } educa ? educa.Select(v => v switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => (double?)null }).ToArray()
+        if ((src.CleanIfPresent("EDUCA") is { } educa
+            ? educa.Select(v => v switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => (double?)null }).ToArray()
              : src.CleanIfPresent("_EDUCAG")) is { } education)
-            yield return ("group_education", education.Select(v => v switch { 1 => "no high-school diploma", 2 => "high school", 3 => "some college", 4 => "college graduate", _ => null }).ToArray());
+            yield return ("group_education",
+                education.Select(v => v switch { 1 => "no high-school diploma", 2 => "high school", 3 => "some college", 4 => "college graduate",
+                    _ => null }).ToArray());
         // CDC's imputed race/ethnicity (full LLCP files carry it; the extracts shipped here do not).
         if (src.CleanIfPresent("_IMPRACE") is { } race)
             yield return ("group_race", race.Select(v => v switch
             {
-                1 => "White, non-Hispanic", 2 => "Black, non-Hispanic", 3 => "Asian, non-Hispanic", 4 => "American Indian / Alaska Native, non-Hispanic",
-                5 => "Hispanic", 6 => "Other race, non-Hispanic", _ => (string?)null,
+                1 => "White, non-Hispanic", 2 => "Black, non-Hispanic", 3 => "Asian, non-Hispanic",
+                4 => "American Indian / Alaska Native, non-Hispanic", 5 => "Hispanic", 6 => "Other race, non-Hispanic", _ => (string?)null,
             }).ToArray());
     }
 }

@@ -31,8 +31,9 @@ public sealed record CandidateDecision(string Feature, bool Kept, double AucWith
     /// <summary>One sentence: what was decided and why.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string Reason => Untested is not null ? $"{Feature} dropped: {Untested}." : string.Create(CultureInfo.InvariantCulture,
-        $"{Feature} {(Kept ? "kept" : "dropped")}: cross-validated AUC on {Rows:N0} training respondents {AucWith:F4} with it, {AucWithout:F4} without " +
-        $"(gain {Gain:+0.0000;-0.0000}, folds {string.Join(" / ", FoldGains.Select(g => g.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)))}); " +
+        $"{Feature} {(Kept ? "kept" : "dropped")}: " +
+        $"cross-validated AUC on {Rows:N0} training respondents {AucWith:F4} with it, {AucWithout:F4} without (gain {Gain:+0.0000;-0.0000}, " +
+        $"folds {string.Join(" / ", FoldGains.Select(g => g.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)))}); " +
         $"the rule keeps a candidate whose mean gain is at least {MinimumGain:0.0000}.");
 }
 
@@ -60,21 +61,24 @@ public sealed class FeatureSet
     /// the columns 05 compares real against synthetic.
     /// </summary>
     public static readonly IReadOnlyList<string> KeyColumns =
-        [Target, "condition_count", "num_conditions", "age_group", "_AGEG5YR_clean", "bmi", "_BMI5", "income_bracket", "INCOME_clean", "poverty_ratio", "income_adj_pov"];
+        [Target, "condition_count", "num_conditions", "age_group", "_AGEG5YR_clean", "bmi", "_BMI5", "income_bracket", "INCOME_clean",
+            "poverty_ratio", "income_adj_pov"];
 
     /// <summary>
     /// The groups 06 reports predicted prevalence by: a feature of either recipe, the codebook variable that labels its codes (null:
     /// the codes as they are) and what it is called. Where both recipes' names are present the first wins.
     /// </summary>
     public static readonly IReadOnlyList<(string Feature, string? CodebookVariable, string Title)> PrevalenceGroups =
-        [("age_group", "_AGEG5YR", "age group"), ("_AGEG5YR_clean", "_AGEG5YR", "age group"), ("income_bracket", null, "income bracket"), ("INCOME_clean", null, "income bracket")];
+        [("age_group", "_AGEG5YR", "age group"), ("_AGEG5YR_clean", "_AGEG5YR", "age group"), ("income_bracket", null, "income bracket"),
+            ("INCOME_clean", null, "income bracket")];
 
     public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
-        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"), ("race/ethnicity", "group_race")];
+        [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"),
+            ("race/ethnicity", "group_race")];
     private const string Prefix = "pophealth.";
 
-    public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features, IReadOnlyList<RowAccount> accounting, bool synthetic,
-        IReadOnlyList<CandidateDecision>? candidates = null)
+    public FeatureSet(Recipe recipe, string profileName, DataFrame table, IReadOnlyList<FeatureDefinition> features,
+        IReadOnlyList<RowAccount> accounting, bool synthetic, IReadOnlyList<CandidateDecision>? candidates = null)
     {
         foreach (var required in new[] { RespondentId, Target }.Concat(features.Select(f => f.Name)))
             if (!table.Columns.Any(c => c.Name == required)) throw new InvalidDataException($"Feature table lacks column '{required}'.");
@@ -106,8 +110,8 @@ public sealed class FeatureSet
     {
         var table = Table.Clone();
         if (!decision.Kept) table.Columns.Remove(decision.Feature);
-        return new FeatureSet(Recipe, ProfileName, table, decision.Kept ? Features : Features.Where(f => f.Name != decision.Feature).ToArray(), Accounting, Synthetic,
-            [.. Candidates.Where(c => c.Feature != decision.Feature), decision]);
+        return new FeatureSet(Recipe, ProfileName, table, decision.Kept ? Features : Features.Where(f => f.Name != decision.Feature).ToArray(),
+            Accounting, Synthetic, [.. Candidates.Where(c => c.Feature != decision.Feature), decision]);
     }
     public long Rows => Table.Rows.Count;
     public bool HasColumn(string name) => Table.Columns.Any(c => c.Name == name);
@@ -136,7 +140,8 @@ public sealed class FeatureSet
         var ids = (Int64DataFrameColumn)Table.Columns[RespondentId];
         var index = new Dictionary<long, int>((int)ids.Length);
         for (var i = 0; i < ids.Length; i++)
-            if (!index.TryAdd(ids[i]!.Value, i)) throw new InvalidDataException($"Feature table repeats {RespondentId} {ids[i]} (rows {index[ids[i]!.Value]} and {i}).");
+            if (!index.TryAdd(ids[i]!.Value, i))
+                throw new InvalidDataException($"Feature table repeats {RespondentId} {ids[i]} (rows {index[ids[i]!.Value]} and {i}).");
         return index;
     }
 
@@ -175,10 +180,12 @@ public sealed class FeatureSet
         var metadata = await ParquetFrames.ReadMetadataAsync(path);
         string Meta(string key) => metadata.TryGetValue(Prefix + key, out var v) ? v
             : throw new InvalidDataException($"{path}: not a processed feature table (no '{Prefix}{key}' metadata); run 03-transform.");
-        var recipe = Recipes.Parse(Meta("recipe")) ?? throw new InvalidDataException($"{path}: unknown recipe '{Meta("recipe")}' (expected {Recipes.Expected}); re-run 03-transform.");
+        var recipe = Recipes.Parse(Meta("recipe"))
+            ?? throw new InvalidDataException($"{path}: unknown recipe '{Meta("recipe")}' (expected {Recipes.Expected}); re-run 03-transform.");
         var features = JsonSerializer.Deserialize<FeatureDefinition[]>(Meta("features")) ?? [];
         var accounting = JsonSerializer.Deserialize<RowAccount[]>(Meta("accounting")) ?? [];
-        var candidates = metadata.TryGetValue(Prefix + "candidates", out var decided) ? JsonSerializer.Deserialize<CandidateDecision[]>(decided) ?? [] : [];
+        var candidates = metadata.TryGetValue(Prefix + "candidates", out var decided) ? JsonSerializer.Deserialize<CandidateDecision[]>(decided) ?? []
+            : [];
         var table = await ParquetFrames.ReadAsync(path);
         table.Columns.Remove(RecipeColumn);
         return new FeatureSet(recipe, Meta("year_profile"), table, features, accounting, Meta("synthetic") == "true", candidates);

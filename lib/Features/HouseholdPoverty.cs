@@ -51,14 +51,16 @@ public static class HouseholdPoverty
     public static IReadOnlyDictionary<(int Adults, int Children), int> OriginalPovertyCodes(PovertyThresholdTable table)
     {
         double WeightedAverage(int size) => table.WeightedAverages.FirstOrDefault(w => w.FamilySize == size && w.Age == HouseholderAge.All)?.Dollars
-            ?? throw new InvalidDataException($"{table.Source}: the original's recipe needs the weighted average for {size} person(s), which this table lacks.");
+            ?? throw new InvalidDataException($"{table.Source}: the original's recipe needs the weighted average for {size} person(s), " +
+                $"which this table lacks.");
         var rows = new List<(int Adults, int Children, double Threshold)>
         {
             (1, 0, WeightedAverage(1)), (2, 0, WeightedAverage(2)), (2, 1, WeightedAverage(2)),
         };
         for (var children = 0; children <= PovertyThresholdTable.MaxRelatedChildren; children++)
             for (var size = 3; size <= PovertyThresholdTable.MaxFamilySize; size++)
-                if (table.Thresholds.FirstOrDefault(t => t.FamilySize == size && t.RelatedChildren == children && t.Age == HouseholderAge.All) is { } cell)
+                if (table.Thresholds.FirstOrDefault(t => t.FamilySize == size && t.RelatedChildren == children
+                    && t.Age == HouseholderAge.All) is { } cell)
                     rows.Add((size, children, cell.Dollars));
         double[] edges = [0, 10_000, 15_000, 20_000, 25_000, 35_000, 50_000, 75_000, 100_000, 150_000, 200_000, double.PositiveInfinity];
         var order = new List<int>();

@@ -11,7 +11,10 @@ public enum LonelyStratum
     /// <c>"adjust"</c>, as SUDAAN's MISSUNIT and Stata's <c>singleunit(centered)</c>). Conservative; the workbook's default.
     /// </summary>
     Adjust,
-    /// <summary>No contribution, as if the stratum were sampled with certainty (survey's <c>"certainty"</c> and <c>"remove"</c>, which agree for one stage).</summary>
+    /// <summary>
+    /// No contribution, as if the stratum were sampled with certainty (survey's <c>"certainty"</c> and <c>"remove"</c>,
+    /// which agree for one stage).
+    /// </summary>
     Certainty,
 }
 
@@ -66,7 +69,8 @@ public sealed class SurveyDesign
     /// The design of <paramref name="weight"/> (one per row) within <paramref name="stratum"/> (null: one stratum). Strata are
     /// told apart by value, so a caller whose strata repeat across survey years makes each year's its own.
     /// </summary>
-    public static SurveyDesign Create(IReadOnlyList<double?> weight, IReadOnlyList<double?>? stratum = null, LonelyStratum lonely = LonelyStratum.Adjust)
+    public static SurveyDesign Create(IReadOnlyList<double?> weight, IReadOnlyList<double?>? stratum = null,
+        LonelyStratum lonely = LonelyStratum.Adjust)
     {
         if (stratum is not null && stratum.Count != weight.Count)
             throw new ArgumentException($"{stratum.Count} strata for {weight.Count} weights: one value per respondent.", nameof(stratum));
@@ -101,7 +105,8 @@ public sealed class SurveyDesign
     public DomainMean[] Means(IReadOnlyList<double?> outcome, IReadOnlyList<int> domain, int domains)
     {
         if (outcome.Count != Rows || domain.Count != Rows)
-            throw new ArgumentException($"{outcome.Count} outcomes and {domain.Count} domains for a design of {Rows} rows: one value per respondent.");
+            throw new ArgumentException($"{outcome.Count} outcomes and {domain.Count} domains for a design of {Rows} rows: " +
+                $"one value per respondent.");
         var y = new double[Rows];
         var d = new int[Rows];
         for (var i = 0; i < Rows; i++)

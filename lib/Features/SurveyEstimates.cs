@@ -4,7 +4,8 @@ using PopHealth.Ingest.Codebook;
 namespace PopHealth.Features;
 
 /// <summary>A survey-weighted prevalence with its 95 % confidence interval.</summary>
-public sealed record WeightedPrevalence(string Group, long Respondents, double WeightTotal, double Prevalence, double StandardError, double Lower, double Upper);
+public sealed record WeightedPrevalence(string Group, long Respondents, double WeightTotal, double Prevalence, double StandardError, double Lower,
+    double Upper);
 
 /// <summary>Prevalence of fair or poor health at one value of a column (an interview month, a survey year), with its 95 % CI.</summary>
 /// <param name="Value">The column's value (month 1–12, year), which orders the groups.</param>
@@ -44,7 +45,8 @@ public static class SurveyEstimates
         return keys.Select((k, d) => (Key: k!, Mean: means[d])).Where(g => g.Mean.Respondents > 0).Select(g =>
         {
             var (p, se) = (g.Mean.Mean, g.Mean.StandardError);
-            return new WeightedPrevalence(g.Key, g.Mean.Respondents, g.Mean.WeightTotal, p, se, Math.Max(0, p - 1.959964 * se), Math.Min(1, p + 1.959964 * se));
+            return new WeightedPrevalence(g.Key, g.Mean.Respondents, g.Mean.WeightTotal, p, se, Math.Max(0, p - 1.959964 * se),
+                Math.Min(1, p + 1.959964 * se));
         }).ToArray();
     }
 
@@ -74,23 +76,28 @@ public static class SurveyEstimates
         if (set.HasColumn(FeatureSet.Weight))
         {
             var years = set.HasColumn(FeatureSet.SurveyYear) ? set.Values(FeatureSet.SurveyYear) : null;
+            // strata are a year's own
             var strata = set.HasColumn(FeatureSet.Stratum)
-                ? set.Values(FeatureSet.Stratum).Select((h, i) => h is { } s ? s + 1e7 * (years?[i] ?? 0) : (double?)null).ToArray() // strata are a year's own
+                ? set.Values(FeatureSet.Stratum).Select((h, i) => h is { } s ? s + 1e7 * (years?[i] ?? 0) : (double?)null).ToArray()
                 : null;
             var keys = values.Select(v => v?.ToString("R", CultureInfo.InvariantCulture)).ToArray();
             var groups = Prevalence(target, set.Values(FeatureSet.Weight), keys, strata)
                 .Select(e => (Value: double.Parse(e.Group, CultureInfo.InvariantCulture), Estimate: e)).OrderBy(e => e.Value)
-                .Select(e => new GroupPrevalence(label(e.Value), e.Value, e.Estimate.Respondents, e.Estimate.Prevalence, e.Estimate.Lower, e.Estimate.Upper)).ToArray();
-            return new PrevalenceSeries(column, true, "survey-weighted (final weight, strata within each year; Taylor-linearised 95 % CI)", groups, unknown);
+                .Select(e => new GroupPrevalence(label(e.Value), e.Value, e.Estimate.Respondents, e.Estimate.Prevalence, e.Estimate.Lower,
+                    e.Estimate.Upper)).ToArray();
+            return new PrevalenceSeries(column, true, "survey-weighted (final weight, strata within each year; Taylor-linearised 95 % CI)", groups,
+                unknown);
         }
-        var counts = Enumerable.Range(0, values.Length).Where(i => values[i] is not null && target[i] is not null).GroupBy(i => values[i]!.Value).OrderBy(g => g.Key)
+        var counts = Enumerable.Range(0, values.Length).Where(i => values[i] is not null && target[i] is not null).GroupBy(i => values[i]!.Value)
+            .OrderBy(g => g.Key)
             .Select(g =>
             {
                 long n = g.LongCount(), k = g.LongCount(i => target[i] == 1);
                 var (lower, upper) = Exploration.Wilson(k, n);
                 return new GroupPrevalence(label(g.Key), g.Key, n, k / (double)n, lower, upper);
             }).ToArray();
-        return new PrevalenceSeries(column, false, "unweighted: this source has no survey weight, so every respondent counts once (Wilson 95 % CI)", counts, unknown);
+        return new PrevalenceSeries(column, false, "unweighted: this source has no survey weight, so every respondent counts once (Wilson 95 % CI)",
+            counts, unknown);
     }
 
     /// <summary>Prevalence by survey year (<see cref="FairPoorBy"/>) when the table holds at least two years; else null.</summary>

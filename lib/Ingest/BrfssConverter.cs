@@ -11,7 +11,8 @@ using PopHealth.Workbook;
 namespace PopHealth.Ingest;
 
 /// <summary>Options for <see cref="BrfssConverter.ConvertAsync"/>.</summary>
-/// <param name="Year">Survey year (<c>POPHEALTH_YEAR</c>); null takes the year the file states (<see cref="StatedYear"/>), and refuses a file that states none.</param>
+/// <param name="Year">Survey year (<c>POPHEALTH_YEAR</c>); null takes the year the file states
+/// (<see cref="StatedYear"/>), and refuses a file that states none.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group and per read batch: memory follows this, not the file.</param>
 /// <param name="Synthetic">Whether the source is generated data (recorded in the file's metadata).</param>
 public sealed record ConversionOptions(int? Year = null, int RowGroupSize = 25_000, bool Synthetic = false);
@@ -62,7 +63,8 @@ public static class BrfssConverter
     /// codes its profile does not allow (<see cref="ProfileCodes"/>) is refused before <paramref name="output"/> is replaced,
     /// so an earlier good table stays.
     /// </summary>
-    public static async Task<ConversionReport> ConvertAsync(string input, string output, ConversionOptions? options = null, IProgress<long>? progress = null)
+    public static async Task<ConversionReport> ConvertAsync(string input, string output, ConversionOptions? options = null,
+        IProgress<long>? progress = null)
     {
         options ??= new ConversionOptions();
         if (options.RowGroupSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "RowGroupSize must be positive.");
@@ -71,7 +73,8 @@ public static class BrfssConverter
         using var source = BrfssSources.Open(input);
         var names = source.Columns.Select(c => c.Name).ToArray();
         // The names tell the kind of file (its renames and columns); its year, and so its profile, is known once it is read.
-        var profile = options.Year is { } given ? BrfssYearProfile.Detect(names, given, source.SourceName) : BrfssYearProfile.Fitting(names, source.SourceName)[0];
+        var profile = options.Year is { } given ? BrfssYearProfile.Detect(names, given, source.SourceName)
+            : BrfssYearProfile.Fitting(names, source.SourceName)[0];
         var layout = Layout.Of(source, profile);
         var tally = new MissingCodeTally(profile.KeyVariables.Where(v => layout.Fields.Any(f => f.Name == v && f.ClrType == typeof(double))));
         var stated = new StatedYear(source.Columns, source.SourceName);
@@ -81,10 +84,12 @@ public static class BrfssConverter
         {
             rows = await WriteRowGroupsAsync(source, layout, writer, tally, stated, options.RowGroupSize, progress);
             if (rows == 0)
-                throw new InvalidDataException($"{source.SourceName}: no data rows (only the names of its columns): there is nothing to convert. Point {WorkbookVariables.Input} at a file with respondents.");
+                throw new InvalidDataException($"{source.SourceName}: no data rows (only the names of its columns): there is nothing to convert. " +
+                    $"Point {WorkbookVariables.Input} at a file with respondents.");
             profile = YearProfile(names, profile, stated, options.Year, source.SourceName);
             if (source is XptReader reader) sasMissing = reader.MissingCounts; // counted while reading
-            writer.CustomMetadata = Provenance(source, profile, layout.Kept.Select(k => k.Column).ToArray(), options, rows, await hashing, layout.Renamed, layout.Dropped, sasMissing);
+            writer.CustomMetadata = Provenance(source, profile, layout.Kept.Select(k => k.Column).ToArray(), options, rows, await hashing,
+                layout.Renamed, layout.Dropped, sasMissing);
         }, options: WriterOptions, check: written => ProfileCodes.VerifyAsync(written, profile, source.SourceName));
         return new ConversionReport(source.SourceName, Path.GetFullPath(output), profile, rows, layout.Kept.Count, await hashing, options.Synthetic,
             watch.Elapsed, layout.Renamed, layout.Dropped, sasMissing, layout.Fields.Select(f => f.Name).ToArray(), tally);
@@ -101,7 +106,8 @@ public static class BrfssConverter
         var ofKind = BrfssYearProfile.Fitting(names, source);
         return ofKind.FirstOrDefault(p => p.Year == year)
             ?? throw new InvalidDataException($"{source} states survey year {year}, but the workbook has profiles for files like it only for " +
-                $"{string.Join(", ", ofKind.Select(p => p.Year).Order())}: it does not know {year}'s codes for them. Convert a file of one of those years.");
+                $"{string.Join(", ", ofKind.Select(p => p.Year).Order())}: it does not know {year}'s codes for them. " +
+                $"Convert a file of one of those years.");
     }
 
     /// <summary>Which source columns are written, under which names and Parquet types.</summary>
@@ -110,14 +116,17 @@ public static class BrfssConverter
     {
         public static Layout Of(IColumnSource source, BrfssYearProfile profile)
         {
-            var kept = source.Columns.Select((c, i) => (Column: c, Index: i)).Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+            var kept = source.Columns.Select((c, i) => (Column: c, Index: i))
+                .Where(x => !profile.Dropped.Contains(x.Column.Name, StringComparer.OrdinalIgnoreCase)).ToList();
             var fields = kept.Select(x => x.Column.Kind == ColumnKind.Numeric
                 ? (DataField)new DataField<double?>(profile.TargetName(x.Column.Name))
                 : new DataField<string>(profile.TargetName(x.Column.Name))).ToArray();
             var duplicate = fields.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null)
-                throw new InvalidDataException($"{source.SourceName}: after renaming by profile {profile.Name}, column '{duplicate.Key}' appears twice.");
-            var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name).ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
+                throw new InvalidDataException($"{source.SourceName}: after renaming by profile {profile.Name}, " +
+                    $"column '{duplicate.Key}' appears twice.");
+            var renamed = kept.Where(x => profile.TargetName(x.Column.Name) != x.Column.Name)
+                .ToDictionary(x => x.Column.Name, x => profile.TargetName(x.Column.Name));
             var dropped = source.Columns.Select(c => c.Name).Except(kept.Select(k => k.Column.Name)).ToArray();
             return new Layout(kept, fields, new ParquetSchema(fields), renamed, dropped);
         }
@@ -143,15 +152,16 @@ public static class BrfssConverter
     /// A bounded producer/consumer pipeline: one task decodes the source into row blocks, this one writes each as a row
     /// group (Parquet encoding and compression) and counts the key variables' missing codes; the same few blocks go round.
     /// </summary>
-    private static async Task<long> WriteRowGroupsAsync(IColumnSource source, Layout layout, ParquetWriter writer, MissingCodeTally tally, StatedYear stated,
-        int rowGroupSize, IProgress<long>? progress)
+    private static async Task<long> WriteRowGroupsAsync(IColumnSource source, Layout layout, ParquetWriter writer, MissingCodeTally tally,
+        StatedYear stated, int rowGroupSize, IProgress<long>? progress)
     {
         var empty = Channel.CreateBounded<RowBlock>(BlocksInFlight);
         var filled = Channel.CreateBounded<RowBlock>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
         for (var i = 0; i < BlocksInFlight; i++) empty.Writer.TryWrite(new RowBlock(source.Columns, 0));
         using var cancel = new CancellationTokenSource();
         var reading = Task.Run(() => ReadBlocksAsync(source, rowGroupSize, empty.Reader, filled.Writer, cancel.Token));
-        var tallied = tally.Variables.Select((v, t) => (Tally: t, Column: layout.Kept[Array.FindIndex(layout.Fields, f => f.Name == v)].Index)).ToArray();
+        var tallied = tally.Variables.Select((v, t) => (Tally: t, Column: layout.Kept[Array.FindIndex(layout.Fields, f => f.Name == v)].Index))
+            .ToArray();
         long rows = 0;
         try
         {
@@ -181,7 +191,8 @@ public static class BrfssConverter
         return rows;
     }
 
-    private static async Task ReadBlocksAsync(IColumnSource source, int rowGroupSize, ChannelReader<RowBlock> empty, ChannelWriter<RowBlock> filled, CancellationToken cancel)
+    private static async Task ReadBlocksAsync(IColumnSource source, int rowGroupSize, ChannelReader<RowBlock> empty, ChannelWriter<RowBlock> filled,
+        CancellationToken cancel)
     {
         try
         {
@@ -195,7 +206,10 @@ public static class BrfssConverter
         finally { filled.TryComplete(); }
     }
 
-    /// <summary>Refills <paramref name="block"/> from <paramref name="source"/>; false at the end. XPT decodes straight into it; other sources' batches are copied.</summary>
+    /// <summary>
+    /// Refills <paramref name="block"/> from <paramref name="source"/>; false at the end. XPT decodes straight into it;
+    /// other sources' batches are copied.
+    /// </summary>
     private static bool Fill(IColumnSource source, RowBlock block, int maxRows)
     {
         if (source is XptReader xpt) return xpt.ReadBlock(block, maxRows).RowCount > 0;
@@ -212,14 +226,16 @@ public static class BrfssConverter
         {
             var c = layout.Kept[k].Index;
             if (block.Present[c] is { } present)
-                await group.WriteAllPartsAsync<double>(layout.Fields[k], present.AsMemory(0, block.PresentCount[c]), block.Defined[c].AsMemory(0, block.RowCount), null, CancellationToken.None);
+                await group.WriteAllPartsAsync<double>(layout.Fields[k], present.AsMemory(0, block.PresentCount[c]),
+                    block.Defined[c].AsMemory(0, block.RowCount), null, CancellationToken.None);
             else await group.WriteAsync(layout.Fields[k], new ArraySegment<string>(block.Texts[c]!, 0, block.RowCount));
         }
     }
 
     /// <summary>The converted file's provenance, as <c>pophealth.*</c> key-value metadata.</summary>
-    private static Dictionary<string, string> Provenance(IColumnSource source, BrfssYearProfile profile, IReadOnlyList<SourceColumn> kept, ConversionOptions options,
-        long rows, string sha256, Dictionary<string, string> renamed, string[] dropped, IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing) => new()
+    private static Dictionary<string, string> Provenance(IColumnSource source, BrfssYearProfile profile, IReadOnlyList<SourceColumn> kept,
+        ConversionOptions options, long rows, string sha256, Dictionary<string, string> renamed, string[] dropped,
+        IReadOnlyDictionary<string, Dictionary<char, long>> sasMissing) => new()
     {
         [MetadataPrefix + "source"] = source.SourceName,
         [MetadataPrefix + "source_sha256"] = sha256,
@@ -229,15 +245,19 @@ public static class BrfssConverter
         [MetadataPrefix + "synthetic"] = options.Synthetic ? "true" : "false",
         [MetadataPrefix + "renamed"] = JsonSerializer.Serialize(renamed),
         [MetadataPrefix + "dropped"] = JsonSerializer.Serialize(dropped),
-        [MetadataPrefix + "labels"] = JsonSerializer.Serialize(kept.Where(c => c.Label is not null).ToDictionary(c => profile.TargetName(c.Name), c => c.Label)),
-        [MetadataPrefix + "formats"] = JsonSerializer.Serialize(kept.Where(c => c.Format is not null).ToDictionary(c => profile.TargetName(c.Name), c => c.Format)),
-        [MetadataPrefix + "sas_missing"] = JsonSerializer.Serialize(sasMissing.ToDictionary(kv => profile.TargetName(kv.Key), kv => kv.Value.ToDictionary(m => m.Key == '.' ? "." : "." + m.Key, m => m.Value))),
+        [MetadataPrefix + "labels"] =
+            JsonSerializer.Serialize(kept.Where(c => c.Label is not null).ToDictionary(c => profile.TargetName(c.Name), c => c.Label)),
+        [MetadataPrefix + "formats"] =
+            JsonSerializer.Serialize(kept.Where(c => c.Format is not null).ToDictionary(c => profile.TargetName(c.Name), c => c.Format)),
+        [MetadataPrefix + "sas_missing"] = JsonSerializer.Serialize(sasMissing.ToDictionary(kv => profile.TargetName(kv.Key),
+            kv => kv.Value.ToDictionary(m => m.Key == '.' ? "." : "." + m.Key, m => m.Value))),
     };
 
     /// <summary>The <c>pophealth.*</c> metadata of a converted file.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ReadMetadataAsync(string parquet)
     {
-        return (await ParquetFrames.ReadMetadataAsync(parquet)).Where(kv => kv.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal)).ToDictionary();
+        return (await ParquetFrames.ReadMetadataAsync(parquet)).Where(kv => kv.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal))
+            .ToDictionary();
     }
 
     private static string Sha256(string path)

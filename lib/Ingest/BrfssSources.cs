@@ -50,7 +50,8 @@ public static class BrfssSources
         {
             var entries = DataEntries(archive);
             if (entries.Count != 1)
-                throw new InvalidDataException($"{Path.GetFileName(path)}: a BRFSS zip must hold exactly one XPT or CSV file; it holds {entries.Count}: {string.Join(", ", entries.Select(e => e.FullName))}.");
+                throw new InvalidDataException($"{Path.GetFileName(path)}: a BRFSS zip must hold exactly one XPT or CSV file; " +
+                    $"it holds {entries.Count}: {string.Join(", ", entries.Select(e => e.FullName))}.");
             if (!IsDataFile(entries[0]))
                 throw new InvalidDataException($"{Path.GetFileName(path)}!{entries[0].FullName}: the zip holds neither an XPT nor a CSV file.");
             entryName = entries[0].FullName;
@@ -67,6 +68,7 @@ public static class BrfssSources
             }
             return CheckedStream.ZipEntry(archive, entry, sourceName);
         }
-        return FormatOf(entryName) == SourceFormat.Xpt ? XptReader.Open(OpenEntry(), sourceName, ownsStream: true) : CsvSource.Open(OpenEntry, sourceName);
+        return FormatOf(entryName) == SourceFormat.Xpt ? XptReader.Open(OpenEntry(), sourceName, ownsStream: true)
+            : CsvSource.Open(OpenEntry, sourceName);
     }
 }

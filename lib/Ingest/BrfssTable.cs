@@ -18,7 +18,8 @@ public sealed record BrfssTable(DataFrame Frame, BrfssYearProfile Profile, bool 
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist: run 01-convert first.", path);
         var metadata = await ParquetFrames.ReadMetadataAsync(path);
         if (!metadata.TryGetValue(BrfssConverter.MetadataPrefix + "year_profile", out var profileName))
-            throw new InvalidDataException($"{path}: no {BrfssConverter.MetadataPrefix}year_profile metadata; convert the source with 01-convert first.");
+            throw new InvalidDataException($"{path}: no {BrfssConverter.MetadataPrefix}year_profile metadata; " +
+                $"convert the source with 01-convert first.");
         var profile = BrfssYearProfile.All.FirstOrDefault(p => p.Name == profileName)
             ?? throw new InvalidDataException($"{path}: unknown year profile '{profileName}'.");
         string[]? present = null;

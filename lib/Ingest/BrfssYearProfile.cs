@@ -38,13 +38,17 @@ public sealed record BrfssYearProfile(
 
     /// <summary>The variables the workbook's features read (2024 names): the ones whose missing codes 01-convert counts.</summary>
     public IReadOnlyList<string> KeyVariables =>
-        ["_RFHLTH", "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "_EDUCAG", IncomeVariable, "_BMI5", "_BMI5CAT", "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT",
-         .. ConditionItems, "_MICHD", "_DRDXAR2"];
+        ["_RFHLTH", "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "_EDUCAG", IncomeVariable, "_BMI5", "_BMI5CAT", "_SMOKER3", "DRNKANY6", "CHILDREN",
+         "HHADULT", "NUMADULT", .. ConditionItems, .. GroupedConditionItems];
+
+    /// <summary>CDC's grouped variables that stand in for some condition items in extracts without them.</summary>
+    private static readonly string[] GroupedConditionItems = ["_MICHD", "_DRDXAR2"];
 
     private static readonly IncomeBracket[] Income3 =
     [
         new(1, 0, 10_000), new(2, 10_000, 15_000), new(3, 15_000, 20_000), new(4, 20_000, 25_000), new(5, 25_000, 35_000),
-        new(6, 35_000, 50_000), new(7, 50_000, 75_000), new(8, 75_000, 100_000), new(9, 100_000, 150_000), new(10, 150_000, 200_000), new(11, 200_000, null),
+        new(6, 35_000, 50_000), new(7, 50_000, 75_000), new(8, 75_000, 100_000), new(9, 100_000, 150_000), new(10, 150_000, 200_000),
+        new(11, 200_000, null),
     ];
 
     private static readonly IncomeBracket[] Income2 =
@@ -55,7 +59,8 @@ public sealed record BrfssYearProfile(
 
     private static readonly IncomeBracket[] IncomeGroup1 =
     [
-        new(1, 0, 15_000), new(2, 15_000, 25_000), new(3, 25_000, 35_000), new(4, 35_000, 50_000), new(5, 50_000, 100_000), new(6, 100_000, 200_000), new(7, 200_000, null),
+        new(1, 0, 15_000), new(2, 15_000, 25_000), new(3, 25_000, 35_000), new(4, 35_000, 50_000), new(5, 50_000, 100_000), new(6, 100_000, 200_000),
+        new(7, 200_000, null),
     ];
 
     private static readonly Dictionary<string, string> None = [];
@@ -67,7 +72,8 @@ public sealed record BrfssYearProfile(
     public static readonly BrfssYearProfile Llcp2023 = Llcp2024 with
     {
         Name = "LLCP2023", Year = 2023,
-        Notes = "CDC's 2023 file: the workbook's variables carry the 2024 names and codes (set POPHEALTH_YEAR=2023; the names alone cannot tell 2023 from 2024).",
+        Notes = "CDC's 2023 file: the workbook's variables carry the 2024 names and codes (set POPHEALTH_YEAR=2023; " +
+            "the names alone cannot tell 2023 from 2024).",
     };
 
     public static readonly BrfssYearProfile Llcp2016 = new("LLCP2016", 2016,
@@ -78,7 +84,8 @@ public sealed record BrfssYearProfile(
             ["SEX"] = "_SEX", ["_DRDXAR1"] = "_DRDXAR2",
         },
         ["INCOME2", "DRNKANY5", "CHCSCNCR"], [], "INCOME2", Income2, false,
-        "2016 names renamed to 2024 where the codes are the same. INCOME2 (8 brackets, top 75k+) differs from INCOME3 (11, top 200k+) and keeps its name; _INCOMG is the 5-level grouping.");
+        "2016 names renamed to 2024 where the codes are the same. INCOME2 (8 brackets, top 75k+) differs from INCOME3 (11, top 200k+) " +
+        "and keeps its name; _INCOMG is the 5-level grouping.");
 
     public static readonly BrfssYearProfile National2024Grouped = new("LLCP2024-grouped", 2024,
         new Dictionary<string, string>
@@ -93,7 +100,8 @@ public sealed record BrfssYearProfile(
         // Corrupted by the extract's own pipeline (codes 1-3 all mapped to 2), and an always-empty column.
         ["PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS", "YEAR"],
         "_INCOMG1", IncomeGroup1, true,
-        "A 20-variable extract of the full 2024 file with CDC's grouped variables only (_EDUCAG, _INCOMG1, _BMI5CAT, _MICHD, _DRDXAR2): features use the closest grouped equivalents. _PHYS14D and _MENT14D are corrupted in it and dropped.");
+        "A 20-variable extract of the full 2024 file with CDC's grouped variables only (_EDUCAG, _INCOMG1, _BMI5CAT, _MICHD, _DRDXAR2): " +
+        "features use the closest grouped equivalents. _PHYS14D and _MENT14D are corrupted in it and dropped.");
 
     /// <summary>CDC's 2024 codes of the grouped extract's variables (codebook; blank = missing is not a code).</summary>
     private static readonly Dictionary<string, double[]> GroupedCodes2024 = new()
@@ -105,20 +113,26 @@ public sealed record BrfssYearProfile(
         ["_INCOMG1"] = [1, 2, 3, 4, 5, 6, 7, 9],
     };
 
-    /// <summary>The same 20-variable extract for 2023 and 2022: same columns, checked against 2024's codes at conversion (choose with POPHEALTH_YEAR).</summary>
+    /// <summary>
+    /// The same 20-variable extract for 2023 and 2022: same columns, checked against 2024's codes at conversion (choose
+    /// with POPHEALTH_YEAR).
+    /// </summary>
     public static readonly BrfssYearProfile National2023Grouped = National2024Grouped with
     {
         Name = "LLCP2023-grouped", Year = 2023, CheckedCodes = GroupedCodes2024,
-        Notes = "The 20-variable extract of CDC's 2023 file (same columns as 2024's): mapped onto the 2024 names; every value is checked against 2024's codes, and a code outside them refuses the file. Choose it with POPHEALTH_YEAR=2023.",
+        Notes = "The 20-variable extract of CDC's 2023 file (same columns as 2024's): mapped onto the 2024 names; " +
+            "every value is checked against 2024's codes, and a code outside them refuses the file. Choose it with POPHEALTH_YEAR=2023.",
     };
 
     public static readonly BrfssYearProfile National2022Grouped = National2024Grouped with
     {
         Name = "LLCP2022-grouped", Year = 2022, CheckedCodes = GroupedCodes2024,
-        Notes = "The 20-variable extract of CDC's 2022 file (INCOME's codes 1–7/9 are _INCOMG1's): mapped onto the 2024 names; every value is checked against 2024's codes, and a code outside them refuses the file. Choose it with POPHEALTH_YEAR=2022.",
+        Notes = "The 20-variable extract of CDC's 2022 file (INCOME's codes 1–7/9 are _INCOMG1's): mapped onto the 2024 names; " +
+            "every value is checked against 2024's codes, and a code outside them refuses the file. Choose it with POPHEALTH_YEAR=2022.",
     };
 
-    public static IReadOnlyList<BrfssYearProfile> All { get; } = [Llcp2024, Llcp2023, Llcp2016, National2024Grouped, National2023Grouped, National2022Grouped];
+    public static IReadOnlyList<BrfssYearProfile> All { get; } = [Llcp2024, Llcp2023, Llcp2016, National2024Grouped, National2023Grouped,
+        National2022Grouped];
 
     /// <summary>The survey years the workbook has profiles for, in order.</summary>
     public static IReadOnlyList<int> KnownYears { get; } = All.Select(p => p.Year).Distinct().Order().ToArray();
@@ -134,8 +148,10 @@ public sealed record BrfssYearProfile(
         var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
         var fitting = All.Where(p => p.Signature.All(present.Contains)).ToList();
         if (fitting.Count == 0)
-            throw new InvalidDataException($"{source ?? "the source"}: cannot tell the BRFSS year: no year profile's marker variables are all present ({Requirements(All, present)}). "
-                + "Set POPHEALTH_INPUT to a BRFSS file (CDC's LLCPyyyy XPT, or an extract holding one of those sets of variables), or POPHEALTH_YEAR to its survey year.");
+            throw new InvalidDataException($"{source ?? "the source"}: cannot tell the BRFSS year: "
+                + $"no year profile's marker variables are all present ({Requirements(All, present)}). "
+                + "Set POPHEALTH_INPUT to a BRFSS file (CDC's LLCPyyyy XPT, or an extract holding one of those sets of variables), "
+                + "or POPHEALTH_YEAR to its survey year.");
         return fitting.Where(p => p.IsSameKindAs(fitting[0])).ToList();
     }
 
@@ -156,7 +172,8 @@ public sealed record BrfssYearProfile(
         var origin = yearOrigin ?? $"POPHEALTH_YEAR={year}";
         var ofYear = All.Where(p => p.Year == year).ToList();
         if (ofYear.Count == 0)
-            throw new InvalidDataException($"{origin}: no profile for that year (known: {string.Join(", ", KnownYears)}): the workbook does not know that year's codes. "
+            throw new InvalidDataException($"{origin}: no profile for that year (known: {string.Join(", ", KnownYears)}): "
+                + $"the workbook does not know that year's codes. "
                 + "Set POPHEALTH_YEAR to the file's survey year if it is one of those, or convert a file of one of those years.");
         return ofYear.FirstOrDefault(p => p.Signature.All(present.Contains))
             ?? throw new InvalidDataException($"{origin}, but {file} lacks that year's variables: {Requirements(ofYear, present)}. "
@@ -187,7 +204,8 @@ public sealed record BrfssYearProfile(
             Pick("target (_RFHLTH)", (["_RFHLTH"], FeatureSupport.Exact, "")),
             Pick("age group", (["_AGEG5YR"], FeatureSupport.Exact, "")),
             Pick("education", (["EDUCA"], FeatureSupport.Exact, ""), (["_EDUCAG"], FeatureSupport.ClosestEquivalent, "4 groups instead of 6 levels")),
-            Pick("BMI", (["_BMI5"], FeatureSupport.Exact, ""), (["_BMI5CAT"], FeatureSupport.ClosestEquivalent, "4 categories instead of continuous BMI")),
+            Pick("BMI", (["_BMI5"], FeatureSupport.Exact, ""),
+                (["_BMI5CAT"], FeatureSupport.ClosestEquivalent, "4 categories instead of continuous BMI")),
             Pick("smoking", (["_SMOKER3"], FeatureSupport.Exact, "")),
             Pick("drinking", (["DRNKANY6"], FeatureSupport.Exact, "")),
             Pick("income", ([IncomeVariable], IncomeVariable == "INCOME3" ? FeatureSupport.Exact : FeatureSupport.ClosestEquivalent,
@@ -195,8 +213,9 @@ public sealed record BrfssYearProfile(
             Pick("household size", (["HHADULT", "CHILDREN"], FeatureSupport.Exact, "adults + children")),
             conditions.Length == ConditionItems.Count
                 ? new("condition count", FeatureSupport.Exact, string.Join(", ", conditions), "all eleven items")
-                : conditions.Length > 0 || has.Contains("_MICHD") || has.Contains("_DRDXAR2")
-                    ? new("condition count", FeatureSupport.ClosestEquivalent, string.Join(", ", conditions.Concat(new[] { "_MICHD", "_DRDXAR2" }.Where(has.Contains)).Distinct()),
+                : conditions.Length > 0 || GroupedConditionItems.Any(has.Contains)
+                    ? new("condition count", FeatureSupport.ClosestEquivalent,
+                        string.Join(", ", conditions.Concat(GroupedConditionItems.Where(has.Contains)).Distinct()),
                         $"{conditions.Length} of 11 items (grouped items stand in where present)")
                     : new("condition count", FeatureSupport.Unavailable, "", "no chronic-condition items"),
         ];

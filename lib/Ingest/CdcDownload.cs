@@ -59,7 +59,8 @@ public static class CdcDownload
                 }
                 // The same rule as reading it later (BrfssSources): CDC's own entry name carries a trailing blank.
                 if (data.Count != 1 || !BrfssSources.IsDataFile(data[0]))
-                    throw new InvalidDataException($"{source}: expected a zip holding one XPT or CSV file, found {string.Join(", ", data.Select(e => e.FullName).DefaultIfEmpty("no files"))}.");
+                    throw new InvalidDataException($"{source}: expected a zip holding one XPT or CSV file, " +
+                        $"found {string.Join(", ", data.Select(e => e.FullName).DefaultIfEmpty("no files"))}.");
             });
             return target;
         }

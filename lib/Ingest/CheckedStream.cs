@@ -48,7 +48,10 @@ internal sealed class CheckedStream : Stream
         return new CheckedStream(new GZipStream(file, CompressionMode.Decompress), sourceName, null, null, null, path);
     }
 
-    /// <summary>The content of <paramref name="entry"/>, checked against the central directory; disposing it disposes <paramref name="archive"/>.</summary>
+    /// <summary>
+    /// The content of <paramref name="entry"/>, checked against the central directory; disposing it disposes
+    /// <paramref name="archive"/>.
+    /// </summary>
     public static Stream ZipEntry(ZipArchive archive, ZipArchiveEntry entry, string sourceName)
     {
         try
@@ -82,7 +85,8 @@ internal sealed class CheckedStream : Stream
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{name}: not a readable zip file ({e.Message}): it is cut short (an interrupted download?) or not a zip at all; download or copy it again.", e);
+            throw new InvalidDataException($"{name}: not a readable zip file ({e.Message}): it is cut short (an interrupted download?) " +
+                $"or not a zip at all; download or copy it again.", e);
         }
     }
 
@@ -111,9 +115,11 @@ internal sealed class CheckedStream : Stream
         if (verified) return;
         verified = true;
         if (expectedLength is { } expected && length != expected)
-            throw new InvalidDataException($"{sourceName}: the zip's directory says {expected:N0} bytes but the entry holds {length:N0}: the zip is damaged; download or copy it again.");
+            throw new InvalidDataException($"{sourceName}: the zip's directory says {expected:N0} bytes but the entry holds {length:N0}: " +
+                $"the zip is damaged; download or copy it again.");
         if (expectedCrc is { } expectedCrcValue && crc.GetCurrentHashAsUInt32() != expectedCrcValue)
-            throw new InvalidDataException($"{sourceName}: CRC-32 mismatch (the zip says {expectedCrcValue:x8}, the data is {crc.GetCurrentHashAsUInt32():x8}): the zip is damaged; download or copy it again.");
+            throw new InvalidDataException($"{sourceName}: CRC-32 mismatch (the zip says {expectedCrcValue:x8}, " +
+                $"the data is {crc.GetCurrentHashAsUInt32():x8}): the zip is damaged; download or copy it again.");
         if (gzipPath is not null && !MatchesTrailer(gzipPath) && ReadsToTheEnd(gzipPath) is { } problem)
             throw Damaged(sourceName, problem, null);
     }

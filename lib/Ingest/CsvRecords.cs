@@ -29,7 +29,10 @@ internal sealed class CsvRecords(TextReader input, string sourceName) : IDisposa
     /// <summary>Fields in the current record, kept or not.</summary>
     public int FieldCount { get; private set; }
 
-    /// <summary>Field <paramref name="index"/> of the current record, untrimmed (only the first fields asked for in <see cref="Next"/> are kept).</summary>
+    /// <summary>
+    /// Field <paramref name="index"/> of the current record, untrimmed (only the first fields asked for in
+    /// <see cref="Next"/> are kept).
+    /// </summary>
     public ReadOnlySpan<char> Field(int index)
     {
         var start = index == 0 ? 0 : ends[index - 1];
@@ -55,7 +58,8 @@ internal sealed class CsvRecords(TextReader input, string sourceName) : IDisposa
             if (blockStart == blockEnd && !Refill())
             {
                 if (quoted)
-                    throw new InvalidDataException($"{sourceName}: line {Line:N0}: a quoted field is not closed before the end of the file; the file is cut short or a quote is stray.");
+                    throw new InvalidDataException($"{sourceName}: line {Line:N0}: a quoted field is not closed before the end of the file; " +
+                        $"the file is cut short or a quote is stray.");
                 EndField(keep);
                 return true;
             }
@@ -115,7 +119,9 @@ internal sealed class CsvRecords(TextReader input, string sourceName) : IDisposa
     {
         fieldLength += chars.Length;
         if (fieldLength > CsvSource.MaxFieldLength)
-            throw new InvalidDataException($"{sourceName}: line {Line:N0}, field {FieldCount + 1:N0}: longer than {CsvSource.MaxFieldLength:N0} characters. A survey value is a few characters: this is not a CSV of BRFSS data, or a quote is not closed.");
+            throw new InvalidDataException($"{sourceName}: line {Line:N0}, field {FieldCount + 1:N0}: " +
+                $"longer than {CsvSource.MaxFieldLength:N0} characters. A survey value is a few characters: this is not a CSV of BRFSS data, " +
+                $"or a quote is not closed.");
         if (FieldCount >= keep || chars.IsEmpty) return;
         if (length + chars.Length > text.Length) Array.Resize(ref text, Math.Max(2 * text.Length, length + chars.Length));
         chars.CopyTo(text.AsSpan(length));

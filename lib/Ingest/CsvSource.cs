@@ -59,7 +59,7 @@ public sealed class CsvSource : IColumnSource
 
     public ColumnBatch? ReadBatch(int maxRows)
     {
-        if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (records is null)
         {
             records = new CsvRecords(OpenText(), SourceName);
@@ -93,14 +93,15 @@ public sealed class CsvSource : IColumnSource
     private double ParseNumber(ReadOnlySpan<char> text, long line, int column) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
             ? value
-            : throw new InvalidDataException($"{SourceName}: line {line:N0}, column '{header[column]}': '{Shorten(text)}' is not a finite number, though the first pass read one there: {ChangedAdvice}");
+            : throw new InvalidDataException($"{SourceName}: line {line:N0}, column '{header[column]}': '{Shorten(text)}' is not a finite number, " +
+                $"though the first pass read one there: {ChangedAdvice}");
 
     private const string ChangedAdvice = "the file changed while it was read; convert it again once it is complete.";
 
     private InvalidDataException Changed(long line) =>
         new($"{SourceName}: line {line:N0}: the first pass counted {RowCount:N0} rows but the second read a different number: {ChangedAdvice}");
 
-    private TextReader OpenText() => new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+    private StreamReader OpenText() => new StreamReader(open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
 
     /// <summary>Empty, <c>NA</c> (R's) or <c>.</c> (SAS's): a missing value.</summary>
     private static bool IsMissing(ReadOnlySpan<char> text) => text.Length == 0 || text is "NA" || text is ".";
@@ -113,11 +114,14 @@ public sealed class CsvSource : IColumnSource
             throw new InvalidDataException($"{SourceName}: empty file, no header row.");
         names = Enumerable.Range(0, scan.FieldCount).Select(i => scan.Field(i).Trim().ToString()).ToArray();
         if (names.Length == 1 && OtherSeparator(names[0]) is { } separator)
-            throw new InvalidDataException($"{SourceName}: its header is one column, '{Shorten(names[0])}', holding {separator}: the file looks separated by {separator}, not commas " +
-                "(as spreadsheets save \"CSV\" in some locales). The workbook reads comma-separated files: save it with commas as the separator (and '.' as the decimal mark).");
+            throw new InvalidDataException($"{SourceName}: its header is one column, '{Shorten(names[0])}', holding {separator}: " +
+                $"the file looks separated by {separator}, not commas " +
+                "(as spreadsheets save \"CSV\" in some locales). The workbook reads comma-separated files: save it with commas as the separator " +
+                "(and '.' as the decimal mark).");
         var duplicate = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1 || g.Key.Length == 0);
         if (duplicate is not null)
-            throw new InvalidDataException(duplicate.Key.Length == 0 ? $"{SourceName}: the header has an empty column name." : $"{SourceName}: column '{duplicate.Key}' appears twice in the header.");
+            throw new InvalidDataException(duplicate.Key.Length == 0 ? $"{SourceName}: the header has an empty column name."
+                : $"{SourceName}: column '{duplicate.Key}' appears twice in the header.");
         var census = names.Select(_ => new ColumnCensus()).ToArray();
         rows = 0;
         while (scan.Next(names.Length))
@@ -163,18 +167,21 @@ public sealed class CsvSource : IColumnSource
     internal static string? BinaryKind(ReadOnlySpan<byte> head)
     {
         if (head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B])) return "gzip-compressed data: name it .csv.gz if it holds a CSV";
-        if (head.StartsWith("PK\u0003\u0004"u8)) return "a zip archive (an .xlsx workbook is one too): name it .zip if it holds one XPT or CSV file, or export the spreadsheet as CSV";
+        if (head.StartsWith("PK\u0003\u0004"u8))
+            return "a zip archive (an .xlsx workbook is one too): name it .zip if it holds one XPT or CSV file, or export the spreadsheet as CSV";
         if (head.StartsWith("PAR1"u8)) return "a Parquet file: 01 reads XPT, CSV and zip sources (06 scores Parquet, through POPHEALTH_SCORE_INPUT)";
         if (head.StartsWith("HEADER RECORD*******"u8)) return "a SAS transport (XPT) file: name it .xpt";
         if (head.StartsWith((ReadOnlySpan<byte>)[0xD0, 0xCF, 0x11, 0xE0])) return "an Office document (an .xls workbook): export it as CSV";
-        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return null; // UTF-16 or -32 text, read by its byte-order mark
+        // UTF-16 or -32 text, read by its byte-order mark
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return null;
         return head.Contains((byte)0) ? "binary data (it holds NUL bytes, which no CSV text does): point POPHEALTH_INPUT at the CSV itself" : null;
     }
 
     private void CheckWidth(CsvRecords record, int headerWidth)
     {
         if (record.FieldCount != headerWidth)
-            throw new InvalidDataException($"{SourceName}: line {record.Line:N0} has {record.FieldCount:N0} fields but the header has {headerWidth:N0}.");
+            throw new InvalidDataException($"{SourceName}: " +
+                $"line {record.Line:N0} has {record.FieldCount:N0} fields but the header has {headerWidth:N0}.");
     }
 
     private static string Shorten(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() : string.Concat(text[..40], "…");
@@ -194,8 +201,10 @@ public sealed class CsvSource : IColumnSource
             : Math.Min(firstTextLine, firstNonFiniteLine);
 
         public string Problem => firstTextLine > 0 && firstTextLine == ProblemLine
-            ? $"'{firstText}' is not a number, but {numbers:N0} other values in this column are. Write a missing value as an empty field, NA or '.', or correct the value."
-            : $"'{firstNonFinite}' is not a finite number (infinity and NaN are no survey answer). Write a missing value as an empty field, NA or '.'.";
+            ? $"'{firstText}' is not a number, but {numbers:N0} other values in this column are. Write a missing value as an empty field, " +
+                $"NA or '.', or correct the value."
+            : $"'{firstNonFinite}' is not a finite number (infinity and NaN are no survey answer). Write a missing value as an empty field, " +
+                $"NA or '.'.";
 
         public void Add(ReadOnlySpan<char> text, long line)
         {
@@ -215,7 +224,8 @@ public sealed class CsvSource : IColumnSource
         {
             var unsigned = text.Length > 0 && text[0] is '+' or '-' ? text[1..] : text;
             value = text.Length > 0 && text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
-            if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase)) return true;
+            if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+                return true;
             value = double.NaN;
             return unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase);
         }

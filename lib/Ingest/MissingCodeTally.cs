@@ -33,10 +33,16 @@ public sealed class MissingCodeTally
     /// <summary>Rows counted so far.</summary>
     public long Rows => rows;
 
-    /// <summary>Adds <paramref name="count"/> rows; their values are added per variable by <see cref="AddValues"/> and <see cref="AddBlanks"/>.</summary>
+    /// <summary>
+    /// Adds <paramref name="count"/> rows; their values are added per variable by <see cref="AddValues"/> and
+    /// <see cref="AddBlanks"/>.
+    /// </summary>
     public void AddRows(long count) => rows += count;
 
-    /// <summary>Counts the missing codes among <paramref name="present"/> values of variable number <paramref name="variable"/> (blanks excluded).</summary>
+    /// <summary>
+    /// Counts the missing codes among <paramref name="present"/> values of variable number <paramref name="variable"/>
+    /// (blanks excluded).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddValues(int variable, ReadOnlySpan<double> present)
     {
@@ -69,7 +75,10 @@ public sealed class MissingCodeTally
     {
         var codebook = BrfssCodebook.Year2024;
         double Share(long n) => n / (double)Math.Max(1, rows);
-        return variables.SelectMany((v, i) => codes[i].Select((code, c) => new MissingCodeCount(v, code.ToString(CultureInfo.InvariantCulture), codebook.Label(v, code), counts[i][c], Share(counts[i][c])))
+        return variables
+            .SelectMany((v, i) => codes[i]
+                .Select((code, c) => new MissingCodeCount(v, code.ToString(CultureInfo.InvariantCulture), codebook.Label(v, code), counts[i][c],
+                    Share(counts[i][c])))
             .Append(new MissingCodeCount(v, "blank", "not asked or missing", blanks[i], Share(blanks[i])))).ToArray();
     }
 

@@ -99,7 +99,8 @@ public sealed class RowBlock
         {
             for (var i = 0; i < Columns.Count; i++)
             {
-                if (Columns[i].Kind == ColumnKind.Numeric) SetNumber(i, batch.Numeric(i)[r], batch.MissingKinds[i]?[r] is { } k and not '\0' ? k : '.');
+                if (Columns[i].Kind == ColumnKind.Numeric)
+                    SetNumber(i, batch.Numeric(i)[r], batch.MissingKinds[i]?[r] is { } k and not '\0' ? k : '.');
                 else SetText(i, batch.Text(i)[r]);
             }
             RowAdded();

@@ -54,10 +54,13 @@ public sealed class StatedYear
         if (surveyYears.Count > 0)
         {
             if (surveyYears.Count > 1)
-                throw new InvalidDataException($"{source}: its {survey!.Name} column holds several survey years ({Describe(surveyYears)}); convert each year's rows as a source of its own, with its year in {WorkbookVariables.Year}.");
+                throw new InvalidDataException($"{source}: its {survey!.Name} column holds several survey years ({Describe(surveyYears)}); " +
+                    $"convert each year's rows as a source of its own, with its year in {WorkbookVariables.Year}.");
             var year = surveyYears.Keys.Single();
             if (given is { } g && g != year)
-                throw new InvalidDataException($"{WorkbookVariables.Year}={g}, but {source} states survey year {year} in its {survey!.Name} column. Set {WorkbookVariables.Year} to {year}, or point {WorkbookVariables.Input} at the {g} file.");
+                throw new InvalidDataException($"{WorkbookVariables.Year}={g}, " +
+                    $"but {source} states survey year {year} in its {survey!.Name} column. Set {WorkbookVariables.Year} to {year}, " +
+                    $"or point {WorkbookVariables.Input} at the {g} file.");
             return year;
         }
         if (interviewYears.Count > 0)
@@ -66,20 +69,25 @@ public sealed class StatedYear
             if (given is { } g)
             {
                 if (years.All(y => y == g || y == g + 1)) return g;
-                throw new InvalidDataException($"{WorkbookVariables.Year}={g}, but {source}'s interviews ({interview!.Name}: {Describe(interviewYears)}) are not those of survey year {g} (held in {g} and early {g + 1}). " +
+                throw new InvalidDataException($"{WorkbookVariables.Year}={g}, but {source}'s interviews " +
+                    $"({interview!.Name}: {Describe(interviewYears)}) are not those of survey year {g} (held in {g} and early {g + 1}). " +
                     $"Set {WorkbookVariables.Year} to the file's survey year, or point {WorkbookVariables.Input} at the {g} file.");
             }
             if (years.Length == 1 || (years.Length == 2 && years[1] == years[0] + 1 && interviewYears[years[0]] > interviewYears[years[1]]))
                 return years[0];
-            throw new InvalidDataException($"{source}: its interview years ({interview!.Name}: {Describe(interviewYears)}) do not tell one survey year (year Y's survey interviews in Y and early Y+1). {setIt}");
+            throw new InvalidDataException($"{source}: its interview years ({interview!.Name}: {Describe(interviewYears)}) " +
+                $"do not tell one survey year (year Y's survey interviews in Y and early Y+1). {setIt}");
         }
         if (given is { } only) return only;
         var empty = survey is not null ? $" (its {survey.Name} column is empty)" : "";
-        throw new InvalidDataException($"{source}: the file does not state its survey year: no {InterviewYearColumn} column{(survey is null ? $" and no {SurveyYearColumn}" : "")}{empty}, and the variables' names do not tell the year (the same names carry different codes in different years). {setIt}");
+        throw new InvalidDataException($"{source}: the file does not state its survey year: " +
+            $"no {InterviewYearColumn} column{(survey is null ? $" and no {SurveyYearColumn}" : "")}{empty}, " +
+            $"and the variables' names do not tell the year (the same names carry different codes in different years). {setIt}");
     }
 
     private static string Describe(SortedDictionary<int, long> years) =>
-        string.Join(", ", years.Select(y => $"{y.Key.ToString(CultureInfo.InvariantCulture)} × {y.Value.ToString("N0", CultureInfo.InvariantCulture)}"));
+        string.Join(", ",
+            years.Select(y => $"{y.Key.ToString(CultureInfo.InvariantCulture)} × {y.Value.ToString("N0", CultureInfo.InvariantCulture)}"));
 
     /// <summary>One year column: its distinct values (numbers, or text as written) and how often each occurs.</summary>
     private sealed class Column(string name, int index, ColumnKind kind)
@@ -110,14 +118,16 @@ public sealed class StatedYear
         public SortedDictionary<int, long> Years(string source)
         {
             if (tooMany)
-                throw new InvalidDataException($"{source}: its {name} column holds more than {MaxDistinct} different values, so it does not hold survey or interview years; rename it, or remove it.");
+                throw new InvalidDataException($"{source}: its {name} column holds more than {MaxDistinct} different values, " +
+                    $"so it does not hold survey or interview years; rename it, or remove it.");
             var years = new SortedDictionary<int, long>();
             var values = numbers.Select(n => (Text: n.Key.ToString(CultureInfo.InvariantCulture), n.Value))
                 .Concat(texts.Select(t => (Text: t.Key, t.Value)));
             foreach (var (text, count) in values)
             {
                 if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < 1984 or > 2100)
-                    throw new InvalidDataException($"{source}: its {name} column holds '{text}', which is not a year (1984-2100); correct the column, or remove it.");
+                    throw new InvalidDataException($"{source}: its {name} column holds '{text}', which is not a year (1984-2100); " +
+                        $"correct the column, or remove it.");
                 years[year] = years.GetValueOrDefault(year) + count;
             }
             return years;

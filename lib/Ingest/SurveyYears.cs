@@ -24,7 +24,8 @@ public static class SurveyYears
     {
         if (parts.Count < 2) throw new ArgumentException("Merging needs at least two survey years.", nameof(parts));
         if (parts.GroupBy(p => p.Year).FirstOrDefault(g => g.Count() > 1) is { } same)
-            throw new InvalidDataException($"{string.Join(" and ", same.Select(p => p.Source))} are all of survey year {same.Key}: pool one source per year (each with its own year in {WorkbookVariables.Year}, or stated by its file).");
+            throw new InvalidDataException($"{string.Join(" and ", same.Select(p => p.Source))} are all of survey year {same.Key}: " +
+                $"pool one source per year (each with its own year in {WorkbookVariables.Year}, or stated by its file).");
         var metadata = new List<IReadOnlyDictionary<string, string>>();
         var fields = new List<DataField>();
         foreach (var (path, _, _) in parts)
@@ -42,26 +43,30 @@ public static class SurveyYears
         }, MergedMetadata(parts, metadata));
     }
 
-    private static void CheckOneKind(IReadOnlyList<SurveyYearPart> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
+    private static void CheckOneKind(IReadOnlyList<SurveyYearPart> parts, List<IReadOnlyDictionary<string, string>> metadata)
     {
         string Renames(int i) => metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "renamed", "{}");
         for (var i = 1; i < parts.Count; i++)
             if (Renames(i) != Renames(0))
                 throw new InvalidDataException(
-                    $"{parts[i].Source} ({metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}) is not the same kind of extract as " +
-                    $"{parts[0].Source} ({metadata[0].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}): their columns would not mean the same; pool extracts of one kind.");
+                    $"{parts[i].Source} ({metadata[i].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}) " +
+                    $"is not the same kind of extract as {parts[0].Source} " +
+                    $"({metadata[0].GetValueOrDefault(BrfssConverter.MetadataPrefix + "year_profile")}): their columns would not mean the same; " +
+                    $"pool extracts of one kind.");
     }
 
-    private static Dictionary<string, string> MergedMetadata(IReadOnlyList<SurveyYearPart> parts, IReadOnlyList<IReadOnlyDictionary<string, string>> metadata)
+    private static Dictionary<string, string> MergedMetadata(IReadOnlyList<SurveyYearPart> parts, List<IReadOnlyDictionary<string, string>> metadata)
     {
         var latest = Enumerable.Range(0, parts.Count).MaxBy(i => parts[i].Year);
         var merged = new Dictionary<string, string>(metadata[latest]);
         string P(string key) => BrfssConverter.MetadataPrefix + key;
         merged[P("source")] = string.Join(Path.PathSeparator, metadata.Select(m => m.GetValueOrDefault(P("source"), "")));
         merged[P("source_sha256")] = string.Join(",", metadata.Select(m => m.GetValueOrDefault(P("source_sha256"), "")));
-        merged[P("rows")] = metadata.Sum(m => long.Parse(m.GetValueOrDefault(P("rows"), "0"), CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture);
+        merged[P("rows")] = metadata.Sum(m => long.Parse(m.GetValueOrDefault(P("rows"), "0"), CultureInfo.InvariantCulture))
+            .ToString(CultureInfo.InvariantCulture);
         merged[P("synthetic")] = metadata.Any(m => m.GetValueOrDefault(P("synthetic")) == "true") ? "true" : "false";
-        merged[P("survey_years")] = JsonSerializer.Serialize(parts.Select((p, i) => new { p.Year, Profile = metadata[i].GetValueOrDefault(P("year_profile")), Rows = metadata[i].GetValueOrDefault(P("rows")) }));
+        merged[P("survey_years")] = JsonSerializer.Serialize(parts.Select((p, i) =>
+            new { p.Year, Profile = metadata[i].GetValueOrDefault(P("year_profile")), Rows = metadata[i].GetValueOrDefault(P("rows")) }));
         return merged;
     }
 
@@ -77,7 +82,8 @@ public static class SurveyYears
             foreach (var field in schema.GetDataFields())
             {
                 present.TryGetValue(field.Name, out var source);
-                if (field.Name == Column) await outGroup.WriteAsync(field, new ReadOnlyMemory<double?>(Enumerable.Repeat((double?)year, n).ToArray()));
+                if (field.Name == Column)
+                    await outGroup.WriteAsync(field, new ReadOnlyMemory<double?>(Enumerable.Repeat((double?)year, n).ToArray()));
                 else if (IsText(field))
                 {
                     var text = new string?[n];
@@ -95,5 +101,6 @@ public static class SurveyYears
     }
 
     /// <summary>Converted tables hold nullable doubles and text only (<see cref="BrfssConverter"/>).</summary>
-    private static bool IsText(DataField field) => (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) is var t && (t == typeof(string) || t == typeof(ReadOnlyMemory<char>));
+    private static bool IsText(DataField field) =>
+        (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) is var t && (t == typeof(string) || t == typeof(ReadOnlyMemory<char>));
 }

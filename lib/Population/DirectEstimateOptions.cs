@@ -49,14 +49,17 @@ public sealed record DirectEstimateOptions
     internal (string Name, string First, string Second)[] Check(IReadOnlyList<string> dimensions)
     {
         if (MinRespondents < 1) throw new ArgumentException($"MinRespondents = {MinRespondents}: at least 1.");
-        if (!(MaxRelativeStandardError > 0)) throw new ArgumentException($"MaxRelativeStandardError = {MaxRelativeStandardError}: a positive share (0.30 = 30 %).");
+        if (!(MaxRelativeStandardError > 0))
+            throw new ArgumentException($"MaxRelativeStandardError = {MaxRelativeStandardError}: a positive share (0.30 = 30 %).");
         if (!(Confidence is > 0 and < 1)) throw new ArgumentException($"Confidence = {Confidence}: between 0 and 1 (0.95).");
-        if (!(PartialCoverageBelow is > 0 and <= 1)) throw new ArgumentException($"PartialCoverageBelow = {PartialCoverageBelow}: a share in (0, 1] (0.90).");
+        if (!(PartialCoverageBelow is > 0 and <= 1))
+            throw new ArgumentException($"PartialCoverageBelow = {PartialCoverageBelow}: a share in (0, 1] (0.90).");
         return Crossings.Select(c =>
         {
             var parts = c.Split(PopulationEstimate.CrossingSeparator, StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || parts[0] == parts[1] || !ValidDimension(parts[0]) || !ValidDimension(parts[1]))
-                throw new ArgumentException($"Crossing '{c}': write two different group dimensions joined by \"{PopulationEstimate.CrossingSeparator}\", "
+                throw new ArgumentException($"Crossing '{c}': "
+                    + $"write two different group dimensions joined by \"{PopulationEstimate.CrossingSeparator}\", "
                     + $"each one of {string.Join(", ", KnownDimensions)} (e.g. \"sex x age\").");
             return (c, parts[0], parts[1]);
         }).Where(c => dimensions.Contains(c.Item2) && dimensions.Contains(c.Item3)).ToArray();

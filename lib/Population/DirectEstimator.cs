@@ -6,7 +6,8 @@ using PopHealth.Ingest.Census;
 namespace PopHealth.Population;
 
 /// <summary>How one survey year was estimated.</summary>
-/// <param name="Weighted">Design-based (weights, strata, Taylor-linearised SEs, Wald intervals) or unweighted (binomial SEs, Wilson intervals).</param>
+/// <param name="Weighted">Design-based (weights, strata, Taylor-linearised SEs, Wald intervals) or unweighted (binomial
+/// SEs, Wilson intervals).</param>
 /// <param name="Respondents">Rows of the year.</param>
 /// <param name="DesignRespondents">Rows with a positive weight (the design); equal to <paramref name="Respondents"/> when unweighted.</param>
 /// <param name="Design">One sentence saying how.</param>
@@ -22,7 +23,10 @@ public sealed record SurveyYearDesign(int Year, bool Weighted, long Respondents,
 public sealed record StateCoverage(int Year, string GeoLevel, string? GeoFips, string? GeoAbbr, string Name, long Respondents, double WeightSum,
     double? CensusAdults, double? Coverage, bool? Partial, string Basis);
 
-/// <summary>What <see cref="DirectEstimator.Estimate"/> produced: the extract's rows, the coverage of each state, how each year was estimated, and what the source lacked.</summary>
+/// <summary>
+/// What <see cref="DirectEstimator.Estimate"/> produced: the extract's rows, the coverage of each state, how each year
+/// was estimated, and what the source lacked.
+/// </summary>
 public sealed record DirectEstimates(string Source, IReadOnlyList<PopulationEstimate> Rows, IReadOnlyList<StateCoverage> Coverage,
     IReadOnlyList<SurveyYearDesign> Designs, IReadOnlyList<string> Statements, DirectEstimateOptions Options)
 {
@@ -90,7 +94,8 @@ public static class DirectEstimator
         public required (string Name, string[] Levels, int[] Level)[] Dimensions { get; init; }
         public int Rows => Outcome.Length;
 
-        public static YearPart Of(RespondentTable table, int year, (string Name, string First, string Second)[] crossings, LonelyStratum lonely, List<string> statements)
+        public static YearPart Of(RespondentTable table, int year, (string Name, string First, string Second)[] crossings, LonelyStratum lonely,
+            List<string> statements)
         {
             var rows = Enumerable.Range(0, table.Rows).Where(i => table.Year[i] == year).ToArray();
             T[]? Take<T>(IReadOnlyList<T>? column) => column is null ? null : rows.Select(i => column[i]).ToArray();
@@ -122,7 +127,8 @@ public static class DirectEstimator
             var known = codes.Select(UsStates.Find).ToArray();
             foreach (var stray in codes.Where((c, i) => c is not null && known[i] is null).GroupBy(c => c!.Value).OrderBy(g => g.Key))
                 statements.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{year}: _STATE code {stray.Key:R} ({stray.Count():N0} respondents) is not a US state or territory code: they count in the 'all' estimates and in no state's."));
+                    $"{year}: _STATE code {stray.Key:R} ({stray.Count():N0} respondents) is not a US state or territory code: " +
+                    $"they count in the 'all' estimates and in no state's."));
             if (codes.Count(c => c is null) is var none and > 0)
                 statements.Add($"{year}: {none:N0} respondents have no _STATE: they count in the 'all' estimates and in no state's.");
             var states = known.OfType<UsState>().Distinct().OrderBy(s => s.Fips).ToArray();
@@ -134,10 +140,13 @@ public static class DirectEstimator
         {
             if (Design is not { } d)
                 return new(Year, false, Rows, Rows, 0, 0, "unweighted: every respondent counts once; binomial standard errors and Wilson intervals");
-            var lonely = options.Lonely == LonelyStratum.Adjust ? "centred at the grand mean (R survey's lonely.psu = \"adjust\")" : "adding nothing (R survey's lonely.psu = \"certainty\")";
-            var strata = d.Stratified ? $"{d.Strata:N0} strata (_STSTR), {d.LonelyStrata:N0} with a single respondent, {lonely}" : "one stratum (no _STSTR)";
+            var lonely = options.Lonely == LonelyStratum.Adjust ? "centred at the grand mean (R survey's lonely.psu = \"adjust\")"
+                : "adding nothing (R survey's lonely.psu = \"certainty\")";
+            var strata = d.Stratified ? $"{d.Strata:N0} strata (_STSTR), {d.LonelyStrata:N0} with a single respondent, {lonely}"
+                : "one stratum (no _STSTR)";
             return new(Year, true, Rows, d.DesignRows, d.Strata, d.LonelyStrata,
-                $"design-based: weights _LLCPWT, {strata}, each respondent its own PSU; Taylor-linearised standard errors; Wald intervals clipped to 0-100 %"
+                $"design-based: weights _LLCPWT, {strata}, each respondent its own PSU; Taylor-linearised standard errors; "
+                + $"Wald intervals clipped to 0-100 %"
                 + (d.DesignRows < Rows ? $"; {Rows - d.DesignRows:N0} respondents without a positive weight left out" : ""));
         }
 
@@ -147,7 +156,9 @@ public static class DirectEstimator
             var ofState = coverage.Where(c => c.GeoLevel == PopulationEstimate.StateLevel).ToDictionary(c => c.GeoFips!);
             var geographies = new List<(int[] Geo, Func<int, (string Level, UsState? State, StateCoverage? Coverage)> Describe, int Count)>
                 { (new int[Rows], _ => (PopulationEstimate.AllLevel, null, all), 1) };
-            if (States.Length > 0) geographies.Add((StateOf, k => (PopulationEstimate.StateLevel, States[k], ofState.GetValueOrDefault(States[k].FipsText)), States.Length));
+            if (States.Length > 0)
+                geographies.Add((StateOf, k => (PopulationEstimate.StateLevel, States[k], ofState.GetValueOrDefault(States[k].FipsText)),
+                    States.Length));
             foreach (var (geo, describe, count) in geographies)
                 foreach (var (name, levels, level) in Dimensions)
                 {
@@ -190,15 +201,17 @@ public static class DirectEstimator
     /// <summary>One domain's numbers, made into an extract row with its interval and suppression.</summary>
     private readonly record struct DomainEstimate(long N, double Share, double Se, double? Population, bool Weighted, long Yes = 0)
     {
-        public PopulationEstimate Row(int year, string geoLevel, UsState? state, string dimension, string value, StateCoverage? coverage, DirectEstimateOptions options)
+        public PopulationEstimate Row(int year, string geoLevel, UsState? state, string dimension, string value, StateCoverage? coverage,
+            DirectEstimateOptions options)
         {
             var reason = options.SuppressionReason(N, Share, Se);
             double? low = null, high = null;
             if (reason is null)
-                (low, high) = Weighted ? (Math.Max(0, Share - options.Z * Se), Math.Min(1, Share + options.Z * Se)) : Exploration.Wilson(Yes, N, options.Z);
+                (low, high) = Weighted ? (Math.Max(0, Share - options.Z * Se), Math.Min(1, Share + options.Z * Se))
+                    : Exploration.Wilson(Yes, N, options.Z);
             return new PopulationEstimate(year, geoLevel, state?.FipsText, state?.Abbreviation, dimension, value, PopulationEstimate.FairPoorHealth,
-                PopulationEstimate.Direct, reason is null ? 100 * Share : null, 100 * low, 100 * high, reason is null ? 100 * Se : null, N, Population,
-                reason is not null, reason, coverage?.Coverage, coverage?.Partial, null);
+                PopulationEstimate.Direct, reason is null ? 100 * Share : null, 100 * low, 100 * high, reason is null ? 100 * Se : null, N,
+                Population, reason is not null, reason, coverage?.Coverage, coverage?.Partial, null);
         }
     }
 }

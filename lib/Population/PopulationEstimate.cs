@@ -18,11 +18,13 @@ namespace PopHealth.Population;
 /// <param name="CiLow">Lower end of the interval (the confidence of the options; 95 % by default), percent.</param>
 /// <param name="Se">Standard error, percentage points.</param>
 /// <param name="N">Respondents with a known answer in the group (the estimate's denominator).</param>
-/// <param name="Population">Weighted adults the group's respondents represent (every respondent of the group, whatever the answer); null when the source has no weights.</param>
+/// <param name="Population">Weighted adults the group's respondents represent (every respondent of the group, whatever
+/// the answer); null when the source has no weights.</param>
 /// <param name="Suppressed">Whether the value is withheld (too few respondents, or too imprecise).</param>
 /// <param name="SuppressionReason">Why, in words; null when not suppressed.</param>
 /// <param name="Coverage">The geography's weights over its Census adults (0-1+); null where unknown.</param>
-/// <param name="Partial">Coverage below the partial threshold (0.9 by default): the respondents are not the whole state's sample, and the estimate is not the state's figure. Null where coverage is unknown.</param>
+/// <param name="Partial">Coverage below the partial threshold (0.9 by default): the respondents are not the whole
+/// state's sample, and the estimate is not the state's figure. Null where coverage is unknown.</param>
 /// <param name="ModelVersion">The model's version for <see cref="Model"/> rows; null for direct rows.</param>
 public sealed record PopulationEstimate(
     int Year, string GeoLevel, string? GeoFips, string? GeoAbbr, string GroupDim, string GroupValue, string Measure, string Method,
@@ -47,7 +49,8 @@ public sealed record PopulationEstimate(
     /// </summary>
     public string Caveat => string.Join("; ", new[]
     {
-        Partial == true ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"partial: weights cover {100 * Coverage:0.0} % of the adults") : null,
+        Partial == true
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"partial: weights cover {100 * Coverage:0.0} % of the adults") : null,
         Partial is null && Method == Direct && GeoLevel == StateLevel && Population is not null ? "coverage unknown" : null,
         Method == Direct && Population is null ? "unweighted" : null,
     }.OfType<string>());

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Data.Analysis;
 using Parquet.Schema;
 using PopHealth.Ingest;
 using PopHealth.Workbook;
@@ -29,19 +28,31 @@ public static class PopulationExtract
         Text("geo_fips", true, "two-digit state FIPS code as text (\"06\"); empty for all", e => e.GeoFips),
         Text("geo_abbr", true, "USPS state abbreviation (\"CA\"); empty for all", e => e.GeoAbbr),
         Text("group_dim", false, "all, age, sex, income, education, or a crossing such as sex x age", e => e.GroupDim),
-        Text("group_value", false, "the group's level: all; 25-34; female; under $15k; college graduate; for a crossing the levels joined by \" x \" (female x 25-34)", e => e.GroupValue),
-        Text("measure", false, "fair_poor_health: CDC's _RFHLTH = 2 (fair or poor self-rated health) among respondents answering 1 or 2", e => e.Measure),
+        Text("group_value", false,
+            "the group's level: all; 25-34; female; under $15k; college graduate; for a crossing the levels joined by \" x \" (female x 25-34)",
+            e => e.GroupValue),
+        Text("measure", false, "fair_poor_health: CDC's _RFHLTH = 2 (fair or poor self-rated health) among respondents answering 1 or 2",
+            e => e.Measure),
         Text("method", false, "direct (design-based from the respondents) or model (small-area model)", e => e.Method),
         Number("value", "estimate, percent (0-100); empty when suppressed", e => e.Value),
         Number("ci_low", "lower end of the 95 % confidence interval, percent; empty when suppressed", e => e.CiLow),
         Number("ci_high", "upper end of the 95 % confidence interval, percent; empty when suppressed", e => e.CiHigh),
         Number("se", "standard error, percentage points; empty when suppressed", e => e.Se),
-        new(new("n", "INT64", true, "respondents with a known answer in the group (the estimate's denominator)"), new DataField<long?>("n"), e => e.N),
-        Number("population", "weighted adults the group's respondents represent (all of them, whatever their answer); empty when the source has no weights (unweighted estimate)", e => e.Population),
-        new(new("suppressed", "BOOLEAN", false, "true when the value is withheld (see suppression_reason)"), new DataField<bool>("suppressed"), e => e.Suppressed),
+        new(new("n", "INT64", true, "respondents with a known answer in the group (the estimate's denominator)"), new DataField<long?>("n"),
+            e => e.N),
+        Number("population",
+            "weighted adults the group's respondents represent (all of them, whatever their answer); empty when the source has no weights " +
+            "(unweighted estimate)", e => e.Population),
+        new(new("suppressed", "BOOLEAN", false, "true when the value is withheld (see suppression_reason)"), new DataField<bool>("suppressed"),
+            e => e.Suppressed),
         Text("suppression_reason", true, "why the value is withheld; empty when shown", e => e.SuppressionReason),
-        Number("coverage", "the geography's sum of weights over its Census adults (about 1 when a state's whole sample is present; for all, over the United States' adults); empty where unknown (no weights, Guam, the Virgin Islands, a year without a Census table)", e => e.Coverage),
-        new(new("partial", "BOOLEAN", true, "true when coverage is below 0.9: the respondents are part of the geography's sample and the estimate is not its figure; empty where coverage is unknown"),
+        Number("coverage",
+            "the geography's sum of weights over its Census adults (about 1 when a state's whole sample is present; for all, " +
+            "over the United States' adults); empty where unknown (no weights, Guam, the Virgin Islands, a year without a Census table)",
+            e => e.Coverage),
+        new(new("partial", "BOOLEAN", true,
+            "true when coverage is below 0.9: the respondents are part of the geography's sample and the estimate is not its figure; " +
+            "empty where coverage is unknown"),
             new DataField<bool?>("partial"), e => e.Partial),
         Text("model_version", true, "the model's version for model rows; empty for direct rows", e => e.ModelVersion),
     ];
@@ -79,7 +90,8 @@ public static class PopulationExtract
                 using var group = writer.CreateRowGroup();
                 foreach (var spec in All) await WriteColumn(group, spec, rows);
             }, metadata);
-            CsvText.WriteFile(csvPart, Columns.Select(c => c.Name).ToArray(), rows.Select(r => (IReadOnlyList<object?>)All.Select(s => s.Get(r)).ToArray()));
+            CsvText.WriteFile(csvPart, Columns.Select(c => c.Name).ToArray(),
+                rows.Select(r => (IReadOnlyList<object?>)All.Select(s => s.Get(r)).ToArray()));
             CommitPair(parquetPart, parquet, csvPart, csv);
             return (parquet, csv);
         }
@@ -119,12 +131,24 @@ public static class PopulationExtract
         var values = rows.Select(spec.Get).ToArray();
         switch (spec.Field.ClrType)
         {
-            case var t when t == typeof(int): await group.WriteAsync<int>(spec.Field, values.Select(v => (int)v!).ToArray()); break;
-            case var t when t == typeof(bool) && !spec.Field.IsNullable: await group.WriteAsync<bool>(spec.Field, values.Select(v => (bool)v!).ToArray()); break;
-            case var t when t == typeof(bool): await group.WriteAsync(spec.Field, new ReadOnlyMemory<bool?>(values.Select(v => (bool?)v).ToArray())); break;
-            case var t when t == typeof(long): await group.WriteAsync(spec.Field, new ReadOnlyMemory<long?>(values.Select(v => (long?)v).ToArray())); break;
-            case var t when t == typeof(double): await group.WriteAsync(spec.Field, new ReadOnlyMemory<double?>(values.Select(v => (double?)v).ToArray())); break;
-            default: await group.WriteAsync(spec.Field, values.Select(v => (string?)v).ToArray()); break;
+            case var t when t == typeof(int):
+                await group.WriteAsync<int>(spec.Field, values.Select(v => (int)v!).ToArray());
+                break;
+            case var t when t == typeof(bool) && !spec.Field.IsNullable:
+                await group.WriteAsync<bool>(spec.Field, values.Select(v => (bool)v!).ToArray());
+                break;
+            case var t when t == typeof(bool):
+                await group.WriteAsync(spec.Field, new ReadOnlyMemory<bool?>(values.Select(v => (bool?)v).ToArray()));
+                break;
+            case var t when t == typeof(long):
+                await group.WriteAsync(spec.Field, new ReadOnlyMemory<long?>(values.Select(v => (long?)v).ToArray()));
+                break;
+            case var t when t == typeof(double):
+                await group.WriteAsync(spec.Field, new ReadOnlyMemory<double?>(values.Select(v => (double?)v).ToArray()));
+                break;
+            default:
+                await group.WriteAsync(spec.Field, values.Select(v => (string?)v).ToArray());
+                break;
         }
     }
 
@@ -141,22 +165,29 @@ public static class PopulationExtract
             var r = rows[i];
             var key = $"{r.Year} {r.GeoLevel} {r.GeoFips} {r.GroupDim}={r.GroupValue} {r.Measure} {r.Method} {r.ModelVersion}".Trim();
             if (Problem(r) is { } problem) throw new InvalidDataException($"Population estimate row {i + 1} ({key}): {problem}.");
-            if (!keys.Add(key)) throw new InvalidDataException($"Population estimate row {i + 1} ({key}) repeats an earlier row's year, geography, group, measure, method and model version.");
+            if (!keys.Add(key))
+                throw new InvalidDataException($"Population estimate row {i + 1} ({key}) repeats an earlier row's year, geography, group, measure, " +
+                    $"method and model version.");
         }
     }
 
     private static string? Problem(PopulationEstimate r)
     {
         bool Bad(double? x, double low, double high) => x is { } v && (!double.IsFinite(v) || v < low || v > high);
-        if (r.GeoLevel == PopulationEstimate.StateLevel && (r.GeoFips is not { Length: 2 } fips || !fips.All(char.IsAsciiDigit) || string.IsNullOrEmpty(r.GeoAbbr)))
+        if (r.GeoLevel == PopulationEstimate.StateLevel
+            && (r.GeoFips is not { Length: 2 } fips || !fips.All(char.IsAsciiDigit) || string.IsNullOrEmpty(r.GeoAbbr)))
             return "a state row needs its two-digit geo_fips and its geo_abbr";
-        if (r.GeoLevel == PopulationEstimate.AllLevel && (r.GeoFips is not null || r.GeoAbbr is not null)) return "an 'all' row has no geo_fips or geo_abbr";
+        if (r.GeoLevel == PopulationEstimate.AllLevel && (r.GeoFips is not null || r.GeoAbbr is not null))
+            return "an 'all' row has no geo_fips or geo_abbr";
         if (r.GeoLevel is not (PopulationEstimate.AllLevel or PopulationEstimate.StateLevel)) return $"geo_level '{r.GeoLevel}' is not all or state";
         if (r.Method is not (PopulationEstimate.Direct or PopulationEstimate.Model)) return $"method '{r.Method}' is not direct or model";
-        if ((r.Method == PopulationEstimate.Model) != !string.IsNullOrEmpty(r.ModelVersion)) return "model rows, and only they, carry a model_version";
-        if (string.IsNullOrEmpty(r.GroupDim) || string.IsNullOrEmpty(r.GroupValue) || string.IsNullOrEmpty(r.Measure)) return "group_dim, group_value and measure are required";
+        if ((r.Method == PopulationEstimate.Model) != !string.IsNullOrEmpty(r.ModelVersion))
+            return "model rows, and only they, carry a model_version";
+        if (string.IsNullOrEmpty(r.GroupDim) || string.IsNullOrEmpty(r.GroupValue) || string.IsNullOrEmpty(r.Measure))
+            return "group_dim, group_value and measure are required";
         if (Bad(r.Value, 0, 100) || Bad(r.CiLow, 0, 100) || Bad(r.CiHigh, 0, 100)) return "value and interval are percentages between 0 and 100";
-        if (Bad(r.Se, 0, double.MaxValue) || Bad(r.Population, 0, double.MaxValue) || Bad(r.Coverage, 0, double.MaxValue) || r.N < 0) return "se, n, population and coverage are finite and not negative";
+        if (Bad(r.Se, 0, double.MaxValue) || Bad(r.Population, 0, double.MaxValue) || Bad(r.Coverage, 0, double.MaxValue) || r.N < 0)
+            return "se, n, population and coverage are finite and not negative";
         if (r.Value is { } v && (r.CiLow > v || r.CiHigh < v)) return "the interval does not hold the value";
         if (r.Suppressed && (r.Value ?? r.CiLow ?? r.CiHigh ?? r.Se) is not null) return "a suppressed row has no value, interval or standard error";
         if (r.Suppressed == string.IsNullOrEmpty(r.SuppressionReason)) return "a suppressed row, and only it, carries a suppression_reason";
@@ -170,7 +201,8 @@ public static class PopulationExtract
         var frame = await ParquetFrames.ReadAsync(parquetPath);
         var names = frame.Columns.Select(c => c.Name).ToArray();
         if (!names.SequenceEqual(Columns.Select(c => c.Name)))
-            throw new InvalidDataException($"{parquetPath}: columns {string.Join(", ", names)}; a population estimates extract has {string.Join(", ", Columns.Select(c => c.Name))}.");
+            throw new InvalidDataException($"{parquetPath}: columns {string.Join(", ", names)}; " +
+                $"a population estimates extract has {string.Join(", ", Columns.Select(c => c.Name))}.");
         var cells = Enumerable.Range(0, (int)frame.Rows.Count).Select(i => names.Select(n => frame.Columns[n][i]).ToArray());
         return cells.Select(c => FromCells(c, parquetPath)).ToArray();
     }
@@ -179,13 +211,16 @@ public static class PopulationExtract
     public static IReadOnlyList<PopulationEstimate> ReadCsv(string csvPath)
     {
         using var records = new CsvRecords(new StreamReader(csvPath), csvPath);
-        var header = records.Next(Columns.Count + 1) ? Enumerable.Range(0, records.FieldCount).Select(i => records.Field(i).ToString()).ToArray() : [];
+        var header = records.Next(Columns.Count + 1) ? Enumerable.Range(0, records.FieldCount).Select(i => records.Field(i).ToString()).ToArray()
+            : [];
         if (!header.SequenceEqual(Columns.Select(c => c.Name)))
-            throw new InvalidDataException($"{csvPath}: header {string.Join(",", header)}; a population estimates extract has {string.Join(",", Columns.Select(c => c.Name))}.");
+            throw new InvalidDataException($"{csvPath}: header {string.Join(",", header)}; " +
+                $"a population estimates extract has {string.Join(",", Columns.Select(c => c.Name))}.");
         var rows = new List<PopulationEstimate>();
         while (records.Next(Columns.Count))
         {
-            if (records.FieldCount != Columns.Count) throw new InvalidDataException($"{csvPath}: line {records.Line}: {records.FieldCount} fields for {Columns.Count} columns.");
+            if (records.FieldCount != Columns.Count)
+                throw new InvalidDataException($"{csvPath}: line {records.Line}: {records.FieldCount} fields for {Columns.Count} columns.");
             rows.Add(FromCells(Columns.Select((c, k) => ParseField(records.Field(k).ToString(), c, csvPath, records.Line)).ToArray(), csvPath));
         }
         return rows;
@@ -210,9 +245,10 @@ public static class PopulationExtract
     private static PopulationEstimate FromCells(object?[] c, string path)
     {
         T? As<T>(int k) => c[k] is T v ? v : default;
-        if (c[0] is not int year || c[14] is not bool suppressed) throw new InvalidDataException($"{path}: a row without its year or suppressed flag.");
-        return new PopulationEstimate(year, As<string>(1)!, As<string>(2), As<string>(3), As<string>(4)!, As<string>(5)!, As<string>(6)!, As<string>(7)!,
-            c[8] as double?, c[9] as double?, c[10] as double?, c[11] as double?, c[12] as long?, c[13] as double?, suppressed, As<string>(15),
-            c[16] as double?, c[17] as bool?, As<string>(18));
+        if (c[0] is not int year || c[14] is not bool suppressed)
+            throw new InvalidDataException($"{path}: a row without its year or suppressed flag.");
+        return new PopulationEstimate(year, As<string>(1)!, As<string>(2), As<string>(3), As<string>(4)!, As<string>(5)!, As<string>(6)!,
+            As<string>(7)!, c[8] as double?, c[9] as double?, c[10] as double?, c[11] as double?, c[12] as long?, c[13] as double?, suppressed,
+            As<string>(15), c[16] as double?, c[17] as bool?, As<string>(18));
     }
 }

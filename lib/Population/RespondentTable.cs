@@ -1,4 +1,3 @@
-using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Ingest;
 using PopHealth.Ingest.Census;
@@ -7,7 +6,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Population;
 
-/// <summary>One way respondents are grouped: its name in the extract, its levels in order, each respondent's level (null = unknown) and the source column.</summary>
+/// <summary>
+/// One way respondents are grouped: its name in the extract, its levels in order, each respondent's level (null =
+/// unknown) and the source column.
+/// </summary>
 public sealed record GroupDimension(string Name, IReadOnlyList<string> Levels, IReadOnlyList<string?> Values, string Source);
 
 /// <summary>
@@ -23,7 +25,8 @@ public sealed class RespondentTable
         var n = fairPoor.Count;
         void Check<T>(IReadOnlyList<T>? column, string name)
         {
-            if (column is not null && column.Count != n) throw new ArgumentException($"{source}: {name} has {column.Count} values for {n} respondents.", name);
+            if (column is not null && column.Count != n)
+                throw new ArgumentException($"{source}: {name} has {column.Count} values for {n} respondents.", name);
         }
         Check(year, nameof(year));
         Check(weight, nameof(weight));
@@ -33,7 +36,8 @@ public sealed class RespondentTable
         {
             Check(g.Values, g.Name);
             if (g.Values.FirstOrDefault(v => v is not null && !g.Levels.Contains(v)) is { } stray)
-                throw new ArgumentException($"{source}: group '{g.Name}' has the value '{stray}', which is not one of its levels ({string.Join(", ", g.Levels)}).");
+                throw new ArgumentException($"{source}: group '{g.Name}' has the value '{stray}', which is not one of its levels " +
+                    $"({string.Join(", ", g.Levels)}).");
         }
         if (groups.Select(g => g.Name).GroupBy(x => x).FirstOrDefault(x => x.Count() > 1) is { } twice)
             throw new ArgumentException($"{source}: two group dimensions are named '{twice.Key}'.");
@@ -63,14 +67,18 @@ public sealed class RespondentTable
         double?[]? Column(string name) => frame.Columns.IndexOf(name) >= 0 ? frame.Numbers(name) : null;
         var rows = (int)table.Rows;
         var years = Column(FeatureSet.SurveyYear) is { } y
-            ? y.Select((v, i) => v is { } year ? (int)year : throw new InvalidDataException($"{table.Source}: row {i + 1} has no {FeatureSet.SurveyYear}; re-run 01-convert.")).ToArray()
+            ? y.Select((v, i) => v is { } year ? (int)year
+                : throw new InvalidDataException($"{table.Source}: row {i + 1} has no {FeatureSet.SurveyYear}; re-run 01-convert.")).ToArray()
             : Enumerable.Repeat(table.Profile.Year, rows).ToArray();
         var fairPoor = Outcome(Column, table.Source, notes);
         var weight = Column("_LLCPWT");
         var stratum = Column("_STSTR");
         var state = Column("_STATE");
-        if (weight is null) notes.Add("No survey weight (_LLCPWT): every respondent counts once (unweighted estimates, Wilson intervals); no weighted population and no coverage.");
-        else if (stratum is null) notes.Add("Weights but no strata (_STSTR): the design is taken as one stratum, so the standard errors ignore the stratification.");
+        if (weight is null)
+            notes.Add("No survey weight (_LLCPWT): every respondent counts once (unweighted estimates, Wilson intervals); " +
+                "no weighted population and no coverage.");
+        else if (stratum is null)
+            notes.Add("Weights but no strata (_STSTR): the design is taken as one stratum, so the standard errors ignore the stratification.");
         if (state is null) notes.Add("No state (_STATE): estimates for all respondents and their groups only, no state rows.");
         var groups = RespondentGroups.Of(Column, table.Profile, notes);
         return new RespondentTable(table.Source, years, fairPoor, weight, stratum, state, groups, notes);
@@ -78,9 +86,13 @@ public sealed class RespondentTable
 
     /// <summary>The interim table's columns the estimates may read (those a source lacks are left out).</summary>
     public static IReadOnlyList<string> InterimColumns { get; } =
-        ["_RFHLTH", "GENHLTH", FeatureSet.SurveyYear, "_LLCPWT", "_STSTR", "_STATE", "_AGEG5YR", "_AGE_G", "_SEX", "INCOME3", "INCOME2", "_INCOMG1", "_INCOMG", "_EDUCAG", "EDUCA"];
+        ["_RFHLTH", "GENHLTH", FeatureSet.SurveyYear, "_LLCPWT", "_STSTR", "_STATE", "_AGEG5YR", "_AGE_G", "_SEX", "INCOME3", "INCOME2", "_INCOMG1",
+            "_INCOMG", "_EDUCAG", "EDUCA"];
 
-    /// <summary>Reads the interim table at <paramref name="interimPath"/> (01-convert's <c>interim/brfss.parquet</c>), only the columns it needs.</summary>
+    /// <summary>
+    /// Reads the interim table at <paramref name="interimPath"/> (01-convert's <c>interim/brfss.parquet</c>), only the
+    /// columns it needs.
+    /// </summary>
     public static async Task<RespondentTable> ReadAsync(string interimPath) => FromInterim(await BrfssTable.ReadAsync(interimPath, InterimColumns));
 
     /// <summary>CDC's <c>_RFHLTH</c> (2 = fair or poor among 1 and 2; 9 and blank unknown), or, lacking it, the same rule on GENHLTH.</summary>
@@ -89,10 +101,12 @@ public sealed class RespondentTable
         if (column("_RFHLTH") is { } rfhlth) return rfhlth.Select(v => v switch { 2 => 1, 1 => 0, _ => (double?)null }).ToArray();
         if (column("GENHLTH") is { } general)
         {
-            notes.Add("No _RFHLTH: fair or poor health derived from GENHLTH as CDC derives _RFHLTH (4-5 fair or poor, 1-3 good or better, 7 and 9 unknown).");
+            notes.Add("No _RFHLTH: fair or poor health derived from GENHLTH as CDC derives _RFHLTH (4-5 fair or poor, 1-3 good or better, " +
+                "7 and 9 unknown).");
             return general.Select(v => v switch { 4 or 5 => 1, 1 or 2 or 3 => 0, _ => (double?)null }).ToArray();
         }
-        throw new InvalidDataException($"{source}: no _RFHLTH or GENHLTH column: fair or poor health cannot be estimated. Convert a BRFSS file that has them (01-convert).");
+        throw new InvalidDataException($"{source}: no _RFHLTH or GENHLTH column: fair or poor health cannot be estimated. " +
+            $"Convert a BRFSS file that has them (01-convert).");
     }
 }
 
@@ -110,7 +124,8 @@ public static class RespondentGroups
     public static IReadOnlyList<double> IncomeCuts { get; } = [15_000, 25_000, 35_000, 50_000, 75_000, 100_000];
 
     /// <summary>CDC's 2016 five-level <c>_INCOMG</c>.</summary>
-    private static readonly IncomeBracket[] IncomeGroup2016 = [new(1, 0, 15_000), new(2, 15_000, 25_000), new(3, 25_000, 35_000), new(4, 35_000, 50_000), new(5, 50_000, null)];
+    private static readonly IncomeBracket[] IncomeGroup2016 = [new(1, 0, 15_000), new(2, 15_000, 25_000), new(3, 25_000, 35_000),
+        new(4, 35_000, 50_000), new(5, 50_000, null)];
 
     internal static List<GroupDimension> Of(Func<string, double?[]?> column, BrfssYearProfile profile, List<string> notes)
     {
@@ -121,7 +136,9 @@ public static class RespondentGroups
             else groups.Add(g);
         }
         Add(Age(column), "No age (_AGEG5YR or _AGE_G): no age groups.");
-        Add(column("_SEX") is { } sex ? new("sex", Sexes, sex.Select(v => BrfssCodes.Clean("_SEX", v) switch { 1 => "male", 2 => "female", _ => null }).ToArray(), "_SEX") : null,
+        Add(column("_SEX") is { } sex
+            ? new("sex", Sexes, sex.Select(v => BrfssCodes.Clean("_SEX", v) switch { 1 => "male", 2 => "female", _ => null }).ToArray(), "_SEX")
+            : null,
             "No sex (_SEX): no sex groups.");
         Add(Income(column, profile), "No income variable (INCOME3, INCOME2, _INCOMG1 or _INCOMG): no income groups.");
         Add(Education(column), "No education (_EDUCAG or EDUCA): no education groups.");
@@ -132,9 +149,12 @@ public static class RespondentGroups
     {
         var labels = AgeBand.Report.Select(b => b.Label).ToArray();
         if (column("_AGEG5YR") is { } five) // 1 = 18-24, 2-3 = 25-34, …, 10-13 = 65+, 14 unknown
-            return new("age", labels, five.Select(v => v is { } c && c == Math.Floor(c) && c is >= 1 and <= 13 ? labels[Math.Min(5, (int)(c / 2))] : null).ToArray(), "_AGEG5YR");
+            return new("age", labels,
+                five.Select(v => v is { } c && c == Math.Floor(c) && c is >= 1 and <= 13 ? labels[Math.Min(5, (int)(c / 2))] : null).ToArray(),
+                "_AGEG5YR");
         if (column("_AGE_G") is { } grouped)
-            return new("age", labels, grouped.Select(v => v is { } c && c == Math.Floor(c) && c is >= 1 and <= 6 ? labels[(int)c - 1] : null).ToArray(), "_AGE_G");
+            return new("age", labels,
+                grouped.Select(v => v is { } c && c == Math.Floor(c) && c is >= 1 and <= 6 ? labels[(int)c - 1] : null).ToArray(), "_AGE_G");
         return null;
     }
 
@@ -170,7 +190,9 @@ public static class RespondentGroups
     private static GroupDimension? Education(Func<string, double?[]?> column)
     {
         if (column("_EDUCAG") is { } grouped)
-            return new("education", EducationLevels, grouped.Select(v => BrfssCodes.Clean("_EDUCAG", v) is { } c && c is >= 1 and <= 4 && c == Math.Floor(c) ? EducationLevels[(int)c - 1] : null).ToArray(), "_EDUCAG");
+            return new("education", EducationLevels,
+                grouped.Select(v => BrfssCodes.Clean("_EDUCAG", v) is { } c && c is >= 1 and <= 4 && c == Math.Floor(c) ? EducationLevels[(int)c - 1]
+                    : null).ToArray(), "_EDUCAG");
         if (column("EDUCA") is { } educa) // 1-3 never finished high school, 4 diploma/GED, 5 some college, 6 graduate
             return new("education", EducationLevels, educa.Select(v => BrfssCodes.Clean("EDUCA", v) switch
             {

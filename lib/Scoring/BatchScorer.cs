@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Parquet;
 using Parquet.Schema;
@@ -18,15 +19,15 @@ public sealed record RiskTier(string Name, double Lower, double Upper);
 /// </summary>
 public static class RiskTiers
 {
-    private static readonly RiskTier[] tiers =
+    private static readonly RiskTier[] Tiers =
         [new("low", 0, 0.10), new("moderate", 0.10, 0.25), new("high", 0.25, 0.50), new("very high", 0.50, 1.0000001)];
 
-    public static IReadOnlyList<RiskTier> All { get; } = tiers;
+    public static IReadOnlyList<RiskTier> All { get; } = Tiers;
 
     public static string Of(double probability)
     {
-        for (var t = 0; t < tiers.Length; t++)
-            if (probability >= tiers[t].Lower && probability < tiers[t].Upper) return tiers[t].Name;
+        for (var t = 0; t < Tiers.Length; t++)
+            if (probability >= Tiers[t].Lower && probability < Tiers[t].Upper) return Tiers[t].Name;
         throw new InvalidOperationException($"No risk tier holds the probability {probability}.");
     }
 }
@@ -43,17 +44,22 @@ public sealed class ScoringInputException(string file, IReadOnlyList<string> pro
 
 /// <summary>Options for <see cref="BatchScorer"/>.</summary>
 /// <param name="Drivers">Top drivers (exact TreeSHAP) written per scored row; 0 writes none (fastest).</param>
-/// <param name="MissingShare">When a feature is missing in far more of the input than of the training rows (see <see cref="MissingShareLimit"/>; null: the defaults).</param>
+/// <param name="MissingShare">When a feature is missing in far more of the input than of the training rows (see
+/// <see cref="MissingShareLimit"/>; null: the defaults).</param>
 public sealed record ScoringOptions(string ModelUri = WorkbookModel.ProductionUri, int Drivers = 3, MissingShareLimit? MissingShare = null);
 
 /// <summary>What a batch scoring did: every input row is in the output, scored or with the reason it was not.</summary>
-/// <param name="OutOfRange">Rows refused because a measured feature lies beyond its training range and margin (flagged in <c>out_of_range</c>).</param>
+/// <param name="OutOfRange">Rows refused because a measured feature lies beyond its training range and margin (flagged
+/// in <c>out_of_range</c>).</param>
 /// <param name="DuplicateIds">Rows whose respondent id repeats an earlier row's (both are scored; ids are reported, not changed).</param>
 public sealed record ScoringReport(string Input, string Output, long Rows, long Scored, IReadOnlyDictionary<string, long> Unscored,
     string ModelName, int ModelVersion, IReadOnlyList<string> IgnoredColumns, TimeSpan Elapsed, string Engine,
     long OutOfRange = 0, long DuplicateIds = 0, IReadOnlyList<string>? DuplicateExamples = null, ScoringStages? Stages = null)
 {
-    /// <summary>This scoring's id, written into the output's metadata (<see cref="BatchScorer.RunKey"/>): a file re-read later is checked to be this run's.</summary>
+    /// <summary>
+    /// This scoring's id, written into the output's metadata (<see cref="BatchScorer.RunKey"/>): a file re-read later
+    /// is checked to be this run's.
+    /// </summary>
     public string RunId { get; init; } = "";
     /// <summary>The input as it was checked and read (every open of it was held to this).</summary>
     public InputIdentity? InputIdentity { get; init; }
@@ -64,15 +70,21 @@ public sealed record ScoringReport(string Input, string Output, long Rows, long 
 
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
-        new("input", Input), new("model", $"models:/{ModelName}/{ModelVersion}"), new("scored by", Engine), new("rows in", Rows.ToString("N0")),
-        new("rows scored", Scored.ToString("N0")), new("rows with a reason instead of a score", (Rows - Scored).ToString("N0")),
+        new("input", Input), new("model", $"models:/{ModelName}/{ModelVersion}"), new("scored by", Engine),
+        new("rows in", Rows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("rows scored", Scored.ToString("N0", CultureInfo.InvariantCulture)),
+        new("rows with a reason instead of a score", (Rows - Scored).ToString("N0", CultureInfo.InvariantCulture)),
         new("features missing far more than in training (their rows not scored)", MissingBeyondTraining.Count == 0 ? "(none)"
-            : string.Join("; ", MissingBeyondTraining.Select(m => $"{m.Feature}: {m.InputShare:P1} of rows against {m.TrainingShare:P1}"))),
-        new("rows out of the training range (refused, flagged)", OutOfRange.ToString("N0")),
-        new("duplicate respondent ids", DuplicateIds == 0 ? "0" : $"{DuplicateIds:N0} (e.g. {string.Join(", ", DuplicateExamples ?? [])})"),
+            : string.Join("; ",
+                MissingBeyondTraining.Select(m =>
+                    string.Create(CultureInfo.InvariantCulture, $"{m.Feature}: {m.InputShare:P1} of rows against {m.TrainingShare:P1}")))),
+        new("rows out of the training range (refused, flagged)", OutOfRange.ToString("N0", CultureInfo.InvariantCulture)),
+        new("duplicate respondent ids",
+            DuplicateIds == 0 ? "0"
+                : string.Create(CultureInfo.InvariantCulture, $"{DuplicateIds:N0} (e.g. {string.Join(", ", DuplicateExamples ?? [])})")),
         new("columns ignored (not model features)", IgnoredColumns.Count == 0 ? "(none)" : string.Join(", ", IgnoredColumns)),
-        new("output", Output), new("seconds", Elapsed.TotalSeconds.ToString("F1")),
-        new("rows per second", (Rows / Math.Max(1e-9, Elapsed.TotalSeconds)).ToString("N0")),
+        new("output", Output), new("seconds", Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)),
+        new("rows per second", (Rows / Math.Max(1e-9, Elapsed.TotalSeconds)).ToString("N0", CultureInfo.InvariantCulture)),
     ];
 }
 
@@ -93,26 +105,35 @@ public sealed class ScoringStages
     internal void AddScoring(long since) => Interlocked.Add(ref scoring, Stopwatch.GetTimestamp() - since);
     internal void AddWriting(long since) => Interlocked.Add(ref writing, Stopwatch.GetTimestamp() - since);
 
-    public override string ToString() => $"reading {Reading.TotalSeconds:F2} s, scoring {Scoring.TotalSeconds:F2} s, writing {Writing.TotalSeconds:F2} s";
+    public override string ToString() =>
+        $"reading {Reading.TotalSeconds:F2} s, scoring {Scoring.TotalSeconds:F2} s, writing {Writing.TotalSeconds:F2} s";
 }
 
-/// <summary>An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column (<paramref name="Fields"/>).</summary>
+/// <summary>
+/// An input checked against a model's signature: the fields to read, the id column, the columns ignored, every column
+/// (<paramref name="Fields"/>).
+/// </summary>
 /// <param name="Identity">The file as checked: every later open must find the same (<see cref="InputIdentity"/>).</param>
-/// <param name="MissingCounts">Nulls per feature (in <paramref name="FeatureFields"/> order), as the check counted them; scoring counts them again.</param>
-/// <param name="MissingBeyondTraining">Features missing in far more rows than in training (<see cref="MissingShareLimit"/>): rows lacking them get a reason.</param>
+/// <param name="MissingCounts">Nulls per feature (in <paramref name="FeatureFields"/> order), as the check counted
+/// them; scoring counts them again.</param>
+/// <param name="MissingBeyondTraining">Features missing in far more rows than in training
+/// (<see cref="MissingShareLimit"/>): rows lacking them get a reason.</param>
 public sealed record CheckedInput(string Path, DataField[] FeatureFields, DataField? IdField, IReadOnlyList<string> Ignored, long Rows,
-    FeatureDomain[] Domains, ValueCheck[] Accepts, DataField[] Fields, InputIdentity Identity, long[] MissingCounts, IReadOnlyList<MissingFeature> MissingBeyondTraining)
+    FeatureDomain[] Domains, ValueCheck[] Accepts, DataField[] Fields, InputIdentity Identity, long[] MissingCounts,
+    IReadOnlyList<MissingFeature> MissingBeyondTraining)
 {
     /// <summary>Per feature (in order), the reason a row lacking it gets, or null when unknowns are scored as usual.</summary>
-    internal string?[] MissingReasons { get; } = FeatureFields.Select(f => MissingBeyondTraining.FirstOrDefault(m => m.Feature == f?.Name)?.Reason).ToArray();
+    internal string?[] MissingReasons { get; } = FeatureFields.Select(f => MissingBeyondTraining.FirstOrDefault(m => m.Feature == f?.Name)?.Reason)
+        .ToArray();
 }
 
 /// <summary>
 /// Scores a Parquet file with a registered model, one row group at a time (memory follows the row group, not the
 /// file), in two stages: <see cref="CheckAsync"/> holds the input against the model's signature (a missing column or a
-/// non-numeric feature is an error listing all of them, and nothing is written), <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?, int, bool)"/>
-/// scores it. A row whose value the model cannot take (NaN, infinity, a code it was not trained on) gets a reason
-/// instead of a score. Output rows = input rows, in order; written atomically.
+/// non-numeric feature is an error listing all of them, and nothing is written),
+/// <see cref="ScoreAsync(CheckedInput, string, ScoringModel, IProgress{long}?, int, bool)"/> scores it. A row whose
+/// value the model cannot take (NaN, infinity, a code it was not trained on) gets a reason instead of a score. Output
+/// rows = input rows, in order; written atomically.
 /// </summary>
 public static class BatchScorer
 {
@@ -123,14 +144,16 @@ public static class BatchScorer
         [FeatureSet.RespondentId, "probability", "predicted_label", "risk_tier", "model_name", "model_version", "reason", "out_of_range"];
 
     /// <summary>Resolves the model, checks the input and scores it: the three stages in one call.</summary>
-    public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null, IProgress<long>? progress = null)
+    public static async Task<ScoringReport> ScoreAsync(string input, string output, MlflowStore store, ScoringOptions? options = null,
+        IProgress<long>? progress = null)
     {
         options ??= new ScoringOptions();
         // The input's page checksums are checked while the model loads (both before anything is written).
         var pages = Task.Run(() => ParquetFrames.VerifyPages(input));
         using var model = ScoringModel.Load(store, options.ModelUri);
         await pages;
-        return await ScoreAsync(await CheckInputAsync(input, model.Signature, pagesVerified: true, options.MissingShare), output, model, progress, options.Drivers);
+        return await ScoreAsync(await CheckInputAsync(input, model.Signature, pagesVerified: true, options.MissingShare), output, model, progress,
+            options.Drivers);
     }
 
     /// <summary>
@@ -140,7 +163,8 @@ public static class BatchScorer
     public static Task<CheckedInput> CheckAsync(string input, ModelSignature signature, MissingShareLimit? missingShare = null) =>
         CheckInputAsync(input, signature, pagesVerified: false, missingShare);
 
-    private static async Task<CheckedInput> CheckInputAsync(string input, ModelSignature signature, bool pagesVerified, MissingShareLimit? missingShare)
+    private static async Task<CheckedInput> CheckInputAsync(string input, ModelSignature signature, bool pagesVerified,
+        MissingShareLimit? missingShare)
     {
         await using var reader = await ParquetFrames.OpenAsync(input);
         if (!pagesVerified) ParquetFrames.VerifyPages(input); // a damaged page is refused here, before anything is written
@@ -163,13 +187,17 @@ public static class BatchScorer
             throw new ScoringInputException(input, [$"column '{FeatureSet.RespondentId}' is {TypeName(idField)}, expected whole numbers or text"]);
         var ignored = fields.Select(f => f.Name).Except(features).Where(n => n != FeatureSet.RespondentId).ToArray();
         // A model saved without training domains still refuses NaN and infinity.
-        var domains = features.Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
+        var domains = features
+            .Select(f => signature.Domains?.FirstOrDefault(d => d.Feature == f) ?? new FeatureDomain(f, double.NaN, double.NaN, null)).ToArray();
         var missing = await MissingCounts.CountAsync(reader, featureFields);
         return new CheckedInput(input, featureFields, idField, ignored, totalRows, domains, domains.Select(d => d.Check()).ToArray(), fields,
             InputIdentity.Of(reader), missing, MissingCounts.Beyond(missing, totalRows, domains, missingShare ?? new MissingShareLimit()));
     }
 
-    /// <summary>A missing feature column, with the input's column that differs from it only in case, if there is one (column names are exact).</summary>
+    /// <summary>
+    /// A missing feature column, with the input's column that differs from it only in case, if there is one (column
+    /// names are exact).
+    /// </summary>
     private static string Missing(string feature, DataField[] fields) =>
         fields.FirstOrDefault(f => string.Equals(f.Name, feature, StringComparison.OrdinalIgnoreCase)) is { } near
             ? $"missing column '{feature}' (the input has '{near.Name}': did you mean it? Column names are case-sensitive; rename it to '{feature}')"
@@ -191,10 +219,11 @@ public static class BatchScorer
     /// Scores a checked input into <paramref name="output"/> (atomically), several row groups at once: while one is written,
     /// the next are scored (the trees over both cores) and read, on their own threads.
     /// </summary>
-    /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has compiled trees and saved cover.</param>
+    /// <param name="drivers">Top drivers per scored row (exact TreeSHAP, probability terms), when the model has
+    /// compiled trees and saved cover.</param>
     /// <param name="keepRows">Keep the rows as written (<see cref="ScoringReport.Written"/>), for a summary that must not re-read the output.</param>
-    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null, int drivers = 3,
-        bool keepRows = false)
+    public static async Task<ScoringReport> ScoreAsync(CheckedInput input, string output, ScoringModel model, IProgress<long>? progress = null,
+        int drivers = 3, bool keepRows = false)
     {
         var explainer = RowDrivers.For(model, drivers);
         var watch = Stopwatch.StartNew();
@@ -225,11 +254,11 @@ public static class BatchScorer
         }, new Dictionary<string, string>
         {
             ["pophealth.model"] = $"models:/{model.Version.Name}/{model.Version.Version}", ["pophealth.model_uri"] = model.Uri,
-            ["pophealth.input"] = Path.GetFullPath(input.Path), ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            [RunKey] = runId,
+            ["pophealth.input"] = Path.GetFullPath(input.Path),
+            ["pophealth.threshold"] = model.Signature.Threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture), [RunKey] = runId,
         });
-        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), tally.Rows, tally.Scored, tally.Unscored, model.Version.Name, model.Version.Version,
-            input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples, stages)
+        return new ScoringReport(Path.GetFullPath(input.Path), Path.GetFullPath(output), tally.Rows, tally.Scored, tally.Unscored, model.Version.Name,
+            model.Version.Version, input.Ignored, watch.Elapsed, model.Engine, tally.OutOfRange, ids.Duplicates, ids.DuplicateExamples, stages)
         {
             RunId = runId, InputIdentity = input.Identity, MissingBeyondTraining = input.MissingBeyondTraining, Written = written,
         };
@@ -259,11 +288,13 @@ public static class BatchScorer
         /// </summary>
         public void Require(CheckedInput input)
         {
-            if (Rows != input.Rows) throw new InvalidDataException($"{input.Path}: {Rows:N0} rows were read, but its footer says {input.Rows:N0}; the file is inconsistent: write it again.");
+            if (Rows != input.Rows)
+                throw new InvalidDataException($"{input.Path}: {Rows:N0} rows were read, but its footer says {input.Rows:N0}; " +
+                    $"the file is inconsistent: write it again.");
             for (var j = 0; j < missing.Length; j++)
                 if (missing[j] != input.MissingCounts[j])
-                    throw new InvalidDataException($"{input.Path}: column '{input.FeatureFields[j].Name}' has {missing[j]:N0} nulls in its pages, but its footer's statistics say " +
-                        $"{input.MissingCounts[j]:N0}; the file is inconsistent: write it again.");
+                    throw new InvalidDataException($"{input.Path}: column '{input.FeatureFields[j].Name}' has {missing[j]:N0} nulls in its pages, " +
+                        $"but its footer's statistics say {input.MissingCounts[j]:N0}; the file is inconsistent: write it again.");
         }
     }
 
@@ -273,13 +304,15 @@ public static class BatchScorer
         private string[] names = [];
         private int[] versions = [];
 
-        public ArraySegment<string> Names(int rows) => new(names.Length >= rows ? names : names = Enumerable.Repeat(version.Name, rows).ToArray(), 0, rows);
-        public ReadOnlyMemory<int> Versions(int rows) => (versions.Length >= rows ? versions : versions = Enumerable.Repeat(version.Version, rows).ToArray()).AsMemory(0, rows);
+        public ArraySegment<string> Names(int rows) =>
+            new(names.Length >= rows ? names : names = Enumerable.Repeat(version.Name, rows).ToArray(), 0, rows);
+        public ReadOnlyMemory<int> Versions(int rows) =>
+            (versions.Length >= rows ? versions : versions = Enumerable.Repeat(version.Version, rows).ToArray()).AsMemory(0, rows);
     }
 
     /// <summary>The input's row groups, scored, in order: read on one thread and scored on others, up to two ahead of the caller.</summary>
-    private static async IAsyncEnumerable<RowGroupWork> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model, RowDrivers? explainer,
-        RowGroupWorkPool pool, ScoringStages stages)
+    private static async IAsyncEnumerable<RowGroupWork> ScoredGroupsAsync(CheckedInput input, RespondentIds ids, ScoringModel model,
+        RowDrivers? explainer, RowGroupWorkPool pool, ScoringStages stages)
     {
         using var stop = new CancellationTokenSource();
         var ahead = Channel.CreateBounded<Task<RowGroupWork>>(2);
@@ -332,7 +365,8 @@ public static class BatchScorer
         }
     }
 
-    private static async Task ReadGroupAsync(ParquetReader reader, int g, CheckedInput input, RespondentIds ids, long offset, RowGroupWork work, ScoringStages stages)
+    private static async Task ReadGroupAsync(ParquetReader reader, int g, CheckedInput input, RespondentIds ids, long offset, RowGroupWork work,
+        ScoringStages stages)
     {
         var since = Stopwatch.GetTimestamp();
         using var group = reader.OpenRowGroupReader(g);
@@ -355,8 +389,8 @@ public static class BatchScorer
     /// Scores a row group once it is read. The first row group starts first (<paramref name="starts"/>; the others wait for
     /// <paramref name="firstStarted"/>), so the compiled trees are checked against ONNX Runtime on the input's first rows.
     /// </summary>
-    private static async Task<RowGroupWork> ScoreAsync(Task reading, RowGroupWork work, ScoringModel model, RowDrivers? explainer, ScoringStages stages,
-        TaskCompletionSource? starts, Task firstStarted)
+    private static async Task<RowGroupWork> ScoreAsync(Task reading, RowGroupWork work, ScoringModel model, RowDrivers? explainer,
+        ScoringStages stages, TaskCompletionSource? starts, Task firstStarted)
     {
         try { await reading; }
         catch (Exception e) { starts?.TrySetException(e); throw; }
@@ -391,12 +425,15 @@ public static class BatchScorer
         for (var d = 0; 8 + 3 * d < fields.Length; d++) await WriteDriverAsync(group, fields, work.Drivers!, d, n);
     }
 
-    private static async Task WriteDriverAsync(ParquetRowGroupWriter outGroup, DataField[] fields, (string Feature, double? Value, double Contribution)[]?[] top, int d, int n)
+    private static async Task WriteDriverAsync(ParquetRowGroupWriter outGroup, DataField[] fields,
+        (string Feature, double? Value, double Contribution)[]?[] top, int d, int n)
     {
         (string Feature, double? Value, double Contribution)? At(int i) => top[i] is { } row && d < row.Length ? row[d] : null;
         await outGroup.WriteAsync(fields[8 + 3 * d], Enumerable.Range(0, n).Select(i => At(i)?.Feature).ToArray());
         await outGroup.WriteAsync(fields[9 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i)?.Value).ToArray()));
-        await outGroup.WriteAsync(fields[10 + 3 * d], new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null).ToArray()));
+        await outGroup.WriteAsync(fields[10 + 3 * d],
+            new ReadOnlyMemory<double?>(Enumerable.Range(0, n).Select(i => At(i) is { } x ? Math.Round(x.Contribution, 6) : (double?)null)
+                .ToArray()));
     }
 
     /// <summary>Whether a Parquet field holds numbers the scorer reads.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PopHealth.Modeling;
 
 namespace PopHealth.Scoring;
@@ -11,16 +12,20 @@ public sealed record DriftReport(IReadOnlyList<FeatureDrift> Features, double? T
     double? ObservedPrevalence, double? Auc)
 {
     /// <summary>Features at or above the moderate-shift threshold, largest first.</summary>
-    public IReadOnlyList<FeatureDrift> Shifted => Features.Where(f => f.StabilityIndex >= FeatureDrift.Moderate).OrderByDescending(f => f.StabilityIndex).ToArray();
+    public IReadOnlyList<FeatureDrift> Shifted =>
+        Features.Where(f => f.StabilityIndex >= FeatureDrift.Moderate).OrderByDescending(f => f.StabilityIndex).ToArray();
 
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
-        new("training prevalence (population level)", TrainingPrevalence is { } t ? t.ToString("P1") : "(not recorded with this model)"),
-        new("predicted prevalence of the scored rows", double.IsNaN(PredictedPrevalence) ? "(no row was scored)" : PredictedPrevalence.ToString("P1")),
-        new("observed prevalence (rows with a known target)", ObservedPrevalence is { } o ? o.ToString("P1") : "(the input has no target)"),
-        new("AUC on rows with a known target", Auc is { } a ? a.ToString("F4") : "(the input has no target)"),
-        new("features with a moderate shift (PSI ≥ 0.1)", Features.Count(f => f.Reading == "moderate shift").ToString()),
-        new("features with a major shift (PSI ≥ 0.25)", Features.Count(f => f.Reading == "major shift").ToString()),
+        new("training prevalence (population level)",
+            TrainingPrevalence is { } t ? t.ToString("P1", CultureInfo.InvariantCulture) : "(not recorded with this model)"),
+        new("predicted prevalence of the scored rows",
+            double.IsNaN(PredictedPrevalence) ? "(no row was scored)" : PredictedPrevalence.ToString("P1", CultureInfo.InvariantCulture)),
+        new("observed prevalence (rows with a known target)",
+            ObservedPrevalence is { } o ? o.ToString("P1", CultureInfo.InvariantCulture) : "(the input has no target)"),
+        new("AUC on rows with a known target", Auc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "(the input has no target)"),
+        new("features with a moderate shift (PSI ≥ 0.1)", Features.Count(f => f.Reading == "moderate shift").ToString(CultureInfo.InvariantCulture)),
+        new("features with a major shift (PSI ≥ 0.25)", Features.Count(f => f.Reading == "major shift").ToString(CultureInfo.InvariantCulture)),
     ];
 
     /// <summary>

@@ -34,7 +34,8 @@ public sealed record InputIdentity(long Rows, string Footer)
                 text.Append('|');
             }
         }
-        foreach (var kv in (meta.KeyValueMetadata ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal)) text.Append(kv.Key).Append('=').Append(kv.Value).Append('|');
+        foreach (var kv in (meta.KeyValueMetadata ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            text.Append(kv.Key).Append('=').Append(kv.Value).Append('|');
         return new InputIdentity(meta.NumRows, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))));
     }
 

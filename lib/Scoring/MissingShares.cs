@@ -25,7 +25,10 @@ namespace PopHealth.Scoring;
 /// </remarks>
 public sealed record MissingShareLimit(double Points = 0.20, double StandardErrors = 4, long MinRows = 10)
 {
-    /// <summary>Whether <paramref name="missing"/> unknowns among <paramref name="rows"/> exceed a training share of <paramref name="trainingShare"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="missing"/> unknowns among <paramref name="rows"/> exceed a training share of
+    /// <paramref name="trainingShare"/>.
+    /// </summary>
     public bool Exceeded(long missing, long rows, double trainingShare)
     {
         if (rows == 0 || missing < MinRows || double.IsNaN(trainingShare)) return false;
@@ -35,13 +38,17 @@ public sealed record MissingShareLimit(double Points = 0.20, double StandardErro
     }
 }
 
-/// <summary>A feature the input leaves unknown far more often than the training rows did (see <see cref="MissingShareLimit"/>): its rows lacking it are not scored.</summary>
+/// <summary>
+/// A feature the input leaves unknown far more often than the training rows did (see <see cref="MissingShareLimit"/>):
+/// its rows lacking it are not scored.
+/// </summary>
 public sealed record MissingFeature(string Feature, long MissingRows, long Rows, double TrainingShare)
 {
     public double InputShare => Rows == 0 ? 0 : MissingRows / (double)Rows;
 
     /// <summary>The reason each row lacking the feature carries instead of a score.</summary>
-    public string Reason => $"{Feature} is missing, as in {InputShare:P0} of this input against {TrainingShare:P0} of the training rows: too many to score without it";
+    public string Reason =>
+        $"{Feature} is missing, as in {InputShare:P0} of this input against {TrainingShare:P0} of the training rows: too many to score without it";
 
     /// <summary>One line for the top of 06.</summary>
     public string Describe() =>
@@ -49,7 +56,10 @@ public sealed record MissingFeature(string Feature, long MissingRows, long Rows,
         "those rows get a reason instead of a score (fill the column, or train on data like this input).";
 }
 
-/// <summary>Counts the unknowns of an input's feature columns, from the footer's statistics where every row group has them, else from the pages.</summary>
+/// <summary>
+/// Counts the unknowns of an input's feature columns, from the footer's statistics where every row group has them, else
+/// from the pages.
+/// </summary>
 internal static class MissingCounts
 {
     /// <summary>Nulls per feature field (in order) over the whole file.</summary>

@@ -89,7 +89,10 @@ public sealed class RespondentIds
         work.IdCount = count;
     }
 
-    /// <summary>Floating-point ids: whole numbers within 2^53 are carried; NaN, fractions and larger values are reasons (their id is left null).</summary>
+    /// <summary>
+    /// Floating-point ids: whole numbers within 2^53 are carried; NaN, fractions and larger values are reasons (their
+    /// id is left null).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckFloating(RowGroupWork work)
     {
@@ -127,7 +130,9 @@ public sealed class RespondentIds
     {
         null => (null, Missing),
         double.NaN => (null, "respondent_id is NaN"),
-        { } v when Math.Abs(v) >= ExactDoubleLimit => (null, $"respondent_id={v.ToString("R", CultureInfo.InvariantCulture)} is beyond the whole numbers a floating-point id holds exactly (store ids as integers or text)"),
+        { } v when Math.Abs(v) >= ExactDoubleLimit => (null,
+            $"respondent_id={v.ToString("R", CultureInfo.InvariantCulture)} is beyond the whole numbers a floating-point id holds exactly " +
+            $"(store ids as integers or text)"),
         { } v when v != Math.Floor(v) => (null, $"respondent_id={v.ToString("R", CultureInfo.InvariantCulture)} is not a whole number"),
         { } v => ((long)v, null),
     };

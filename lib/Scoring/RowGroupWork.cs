@@ -88,7 +88,10 @@ internal sealed class RowGroupWork(int capacity, int features)
     }
 }
 
-/// <summary>Row-group work areas handed out and taken back: at most <see cref="MaxInFlight"/> exist (two read, two scored ahead, one written).</summary>
+/// <summary>
+/// Row-group work areas handed out and taken back: at most <see cref="MaxInFlight"/> exist (two read, two scored ahead,
+/// one written).
+/// </summary>
 internal sealed class RowGroupWorkPool(int features)
 {
     public const int MaxInFlight = 6;

@@ -29,7 +29,8 @@ public sealed class ScoredRows
     /// <summary>The rows of a predictions file read back (its id, probability and reason columns).</summary>
     public static ScoredRows From(DataFrame predictions)
     {
-        var (probability, reason, id) = (predictions.Columns["probability"], predictions.Columns["reason"], predictions.Columns[Features.FeatureSet.RespondentId]);
+        var (probability, reason, id) = (predictions.Columns["probability"], predictions.Columns["reason"],
+            predictions.Columns[Features.FeatureSet.RespondentId]);
         var rows = new ScoredRows(predictions.Rows.Count) { count = (int)predictions.Rows.Count };
         for (var i = 0; i < rows.count; i++)
         {

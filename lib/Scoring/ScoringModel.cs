@@ -37,9 +37,14 @@ public sealed class ScoringModel : IDisposable
     public ModelSignature Signature { get; }
 
     /// <summary>Which engine scored (after the first batch).</summary>
-    public string Engine => compiled is not null ? "the ONNX export's trees, compiled (checked against ONNX Runtime)" : onnxStarting is not null ? "ONNX Runtime" : "ML.NET";
+    public string Engine =>
+        compiled is not null ? "the ONNX export's trees, compiled (checked against ONNX Runtime)" : onnxStarting is not null ? "ONNX Runtime"
+            : "ML.NET";
 
-    /// <summary>Resolves <paramref name="modelUri"/> once and loads what scoring needs; a model that cannot be loaded is an error naming the URI and version.</summary>
+    /// <summary>
+    /// Resolves <paramref name="modelUri"/> once and loads what scoring needs; a model that cannot be loaded is an
+    /// error naming the URI and version.
+    /// </summary>
     public static ScoringModel Load(MlflowStore store, string modelUri = WorkbookModel.ProductionUri)
     {
         var version = store.Resolve(modelUri);

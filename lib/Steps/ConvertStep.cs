@@ -5,7 +5,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Steps;
 
-/// <summary>What 01-convert did: the conversions (one per source; several when the input lists several survey years), the poverty thresholds written, and the generated sample if one was.</summary>
+/// <summary>
+/// What 01-convert did: the conversions (one per source; several when the input lists several survey years), the
+/// poverty thresholds written, and the generated sample if one was.
+/// </summary>
 public sealed record ConvertResult(IReadOnlyList<ConversionReport> Reports, PovertyThresholdTable Thresholds, string? GeneratedSample)
 {
     /// <summary>The (latest) conversion: the only one for a single source.</summary>
@@ -30,7 +33,8 @@ public static class ConvertStep
     public static async Task<ConvertResult> RunAsync(WorkbookParameters parameters, IProgress<string>? progress = null)
     {
         foreach (var missing in parameters.Inputs.Where(i => !File.Exists(i)))
-            throw new WorkbookParameterException(WorkbookVariables.Input, missing, "an existing file (there is no such file); unset it to use the embedded sample");
+            throw new WorkbookParameterException(WorkbookVariables.Input, missing,
+                "an existing file (there is no such file); unset it to use the embedded sample");
         if (parameters.Inputs.Count > 1) return await ConvertYearsAsync(parameters, progress);
         string input;
         string? generated = null;
@@ -44,7 +48,8 @@ public static class ConvertStep
         else input = parameters.Inputs[0];
         // A refused conversion (no year, no rows, codes its profile does not allow) leaves every earlier output as it was.
         var report = await BrfssConverter.ConvertAsync(input, parameters.InterimBrfss,
-            new ConversionOptions(Year: parameters.Years.Count > 0 ? parameters.Years[0] : null, Synthetic: generated is not null), RowProgress(progress));
+            new ConversionOptions(Year: parameters.Years.Count > 0 ? parameters.Years[0] : null, Synthetic: generated is not null),
+            RowProgress(progress));
         var thresholds = PovertyThresholdTable.ForSurveyYear(report.Profile.Year);
         await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
         return new ConvertResult([report], thresholds, generated);
@@ -73,7 +78,8 @@ public static class ConvertStep
             }
             progress?.Report($"merging {reports.Count} survey years");
             // Errors name the user's sources (the report's), never the temporary parts.
-            await SurveyYears.MergeAsync(reports.Select(r => new SurveyYearPart(r.Output, r.Profile.Year, r.Source)).ToArray(), parameters.InterimBrfss);
+            await SurveyYears.MergeAsync(reports.Select(r => new SurveyYearPart(r.Output, r.Profile.Year, r.Source)).ToArray(),
+                parameters.InterimBrfss);
             var thresholds = PovertyThresholdTable.ForSurveyYear(reports.Max(r => r.Profile.Year));
             await thresholds.WriteParquetAsync(parameters.InterimPovertyThresholds);
             return new ConvertResult(reports, thresholds, null);

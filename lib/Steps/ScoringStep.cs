@@ -33,12 +33,14 @@ public sealed class ScoringResult
     {
         var scored = Probabilities.Where(p => p is not null).Select(p => p!.Value).ToArray();
         return RiskTiers.All.Select(t => new TierCount(t.Name, $"{t.Lower:P0}–{Math.Min(1, t.Upper):P0}",
-            scored.LongCount(p => RiskTiers.Of(p) == t.Name), scored.Length == 0 ? 0 : scored.Count(p => RiskTiers.Of(p) == t.Name) / (double)scored.Length)).ToArray();
+            scored.LongCount(p => RiskTiers.Of(p) == t.Name),
+            scored.Length == 0 ? 0 : scored.Count(p => RiskTiers.Of(p) == t.Name) / (double)scored.Length)).ToArray();
     }
 
     /// <summary>Drift of this input against the model's training data (see <see cref="DriftReport"/>).</summary>
-    public DriftReport Drift() => DriftReport.Measure(Signature, Signature.Features.Where(f => Column(f) is not null).ToDictionary(f => f, f => Column(f)!),
-        Probabilities, Column(FeatureSet.Target), Signature.Threshold);
+    public DriftReport Drift() => DriftReport.Measure(Signature,
+        Signature.Features.Where(f => Column(f) is not null).ToDictionary(f => f, f => Column(f)!), Probabilities, Column(FeatureSet.Target),
+        Signature.Threshold);
 
     /// <summary>
     /// What a reader must know before any table: each feature the input lacks in far more rows than training did (those rows
@@ -57,7 +59,8 @@ public sealed class ScoringResult
         if (Column(FeatureSet.Target) is not { } target) return null;
         var rows = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null && target[i] is 0 or 1).ToArray();
         if (rows.Length == 0 || rows.All(i => target[i] == 1) || rows.All(i => target[i] == 0)) return null;
-        return Evaluation.Evaluate("scored rows with a known target", rows.Select(i => Probabilities[i]!.Value).ToArray(), rows.Select(i => target[i] == 1).ToArray(), Model.Threshold);
+        return Evaluation.Evaluate("scored rows with a known target", rows.Select(i => Probabilities[i]!.Value).ToArray(),
+            rows.Select(i => target[i] == 1).ToArray(), Model.Threshold);
     }
 
     /// <summary>
@@ -70,7 +73,8 @@ public sealed class ScoringResult
         var codebook = BrfssCodebook.Year2024;
         var weights = Column(FeatureSet.Weight) ?? Enumerable.Repeat<double?>(1, Probabilities.Length).ToArray();
         var labelOf = values.Where(v => v is not null).Select(v => v!.Value).Distinct()
-            .ToDictionary(x => x, x => codebookVariable is null ? x.ToString(System.Globalization.CultureInfo.InvariantCulture) : codebook.Label(codebookVariable, x));
+            .ToDictionary(x => x,
+                x => codebookVariable is null ? x.ToString(System.Globalization.CultureInfo.InvariantCulture) : codebook.Label(codebookVariable, x));
         var codeOf = labelOf.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Min(kv => kv.Key));
         var labels = values.Select(v => v is { } x ? labelOf[x] : null).ToArray();
         return SurveyEstimates.Prevalence(Probabilities, weights, labels, Column(FeatureSet.Stratum)).OrderBy(e => codeOf[e.Group]).ToArray();
@@ -78,11 +82,13 @@ public sealed class ScoringResult
 
     /// <summary>Predicted prevalence by each of <see cref="FeatureSet.PrevalenceGroups"/> the input has, once per group title.</summary>
     public IReadOnlyList<(string Title, IReadOnlyList<WeightedPrevalence> Groups)> PredictedPrevalenceByGroup() =>
-        FeatureSet.PrevalenceGroups.Select(g => (g.Title, Groups: PredictedPrevalenceBy(g.Feature, g.CodebookVariable))).Where(g => g.Groups is not null)
+        FeatureSet.PrevalenceGroups.Select(g => (g.Title, Groups: PredictedPrevalenceBy(g.Feature, g.CodebookVariable)))
+            .Where(g => g.Groups is not null)
             .DistinctBy(g => g.Title).Select(g => (g.Title, g.Groups!)).ToArray();
 
     /// <summary>Predicted prevalence by state (names from the codebook), when the input has a state column.</summary>
-    public IReadOnlyList<WeightedPrevalence>? PredictedPrevalenceByState() => Column(FeatureSet.State) is null ? null : PredictedPrevalenceBy(FeatureSet.State, "_STATE");
+    public IReadOnlyList<WeightedPrevalence>? PredictedPrevalenceByState() =>
+        Column(FeatureSet.State) is null ? null : PredictedPrevalenceBy(FeatureSet.State, "_STATE");
 
     /// <summary>The compiled trees with cover, for exact explanations (null when the model was registered without them).</summary>
     public required TreeEnsemble? ExplainableTrees { get; init; }
@@ -96,9 +102,11 @@ public sealed class ScoringResult
         if (ExplainableTrees is null) return [];
         var features = Signature.Features.Select(f => Column(f)!).ToArray();
         float[] Row(int i) => features.Select(c => c[i] is { } v ? (float)v : float.NaN).ToArray();
-        var top = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null).OrderByDescending(i => Probabilities[i]).Take(rows).ToArray();
+        var top = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null).OrderByDescending(i => Probabilities[i])
+            .Take(rows).ToArray();
         if (top.Length == 0) return []; // no row was scored
-        return new RowDrivers(ExplainableTrees, Signature, topPerRow).Drivers(top.Select(Row).ToArray(), top.Select(i => Ids[i]).ToArray(), top.Select(i => Probabilities[i]!.Value).ToArray());
+        return new RowDrivers(ExplainableTrees, Signature, topPerRow).Drivers(top.Select(Row).ToArray(), top.Select(i => Ids[i]).ToArray(),
+            top.Select(i => Probabilities[i]!.Value).ToArray());
     }
 }
 
@@ -114,7 +122,8 @@ public static class ScoringStep
     /// <summary>Columns the summaries read when the input has them (they must be numeric).</summary>
     public static readonly IReadOnlyList<string> SummaryColumns = [FeatureSet.Target, FeatureSet.Weight, FeatureSet.State, FeatureSet.Stratum];
 
-    public static async Task<ScoringResult> RunAsync(WorkbookParameters parameters, ScoringOptions? options = null, IProgress<string>? progress = null)
+    public static async Task<ScoringResult> RunAsync(WorkbookParameters parameters, ScoringOptions? options = null,
+        IProgress<string>? progress = null)
     {
         using var model = Load(parameters, options);
         var input = await CheckAsync(parameters, model, options);
@@ -135,11 +144,14 @@ public static class ScoringStep
         var path = parameters.ScoreInput;
         if (Directory.Exists(path))
             throw parameters.ScoreInputOverride is null
-                ? new InvalidDataException($"{path} is a folder, not a file: 06 scores the Parquet file 05-synthesize writes there; remove the folder and run 05-synthesize again.")
-                : new WorkbookParameterException(WorkbookVariables.ScoreInput, path, "a Parquet file (it names a folder, not a file); point it at a .parquet file");
+                ? new InvalidDataException($"{path} is a folder, not a file: 06 scores the Parquet file 05-synthesize writes there; " +
+                    $"remove the folder and run 05-synthesize again.")
+                : new WorkbookParameterException(WorkbookVariables.ScoreInput, path,
+                    "a Parquet file (it names a folder, not a file); point it at a .parquet file");
         if (!File.Exists(path))
             throw parameters.ScoreInputOverride is null
-                ? new FileNotFoundException($"No synthetic respondents at {path}: run 05-synthesize first, or set {WorkbookVariables.ScoreInput} to a Parquet file to score.", path)
+                ? new FileNotFoundException($"No synthetic respondents at {path}: run 05-synthesize first, " +
+                    $"or set {WorkbookVariables.ScoreInput} to a Parquet file to score.", path)
                 : new WorkbookParameterException(WorkbookVariables.ScoreInput, path, "an existing Parquet file (there is no such file)");
         var input = await BatchScorer.CheckAsync(path, model.Signature, options?.MissingShare);
         var problems = input.Fields.Where(f => SummaryColumns.Contains(f.Name) && !BatchScorer.IsNumber(f)).Select(SummaryColumnProblem).ToArray();
@@ -148,15 +160,18 @@ public static class ScoringStep
     }
 
     private static string SummaryColumnProblem(Parquet.Schema.DataField field) => field.Name == FeatureSet.Target
-        ? $"column '{field.Name}' is {BatchScorer.TypeName(field)}, expected numbers (the target: 1 = fair or poor health, 0 = good, empty = unknown): " +
+        ? $"column '{field.Name}' is {BatchScorer.TypeName(field)}, expected numbers " +
+          $"(the target: 1 = fair or poor health, 0 = good, empty = unknown): " +
           "06 reads it to compare predictions with outcomes; write it as numbers, or drop the column to score without that comparison"
-        : $"column '{field.Name}' is {BatchScorer.TypeName(field)}, expected numbers (06 reads it for the summaries): write it as numbers, or drop the column";
+        : $"column '{field.Name}' is {BatchScorer.TypeName(field)}, expected numbers (06 reads it for the summaries): " +
+          $"write it as numbers, or drop the column";
 
     /// <summary>
     /// Scores the checked input into <c>&lt;data&gt;/predictions/predictions.parquet</c> and keeps the rows it wrote, for the
     /// summary. A predictions folder 06 cannot write is refused first, naming <c>POPHEALTH_DATA</c>.
     /// </summary>
-    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input, IProgress<string>? progress = null, ScoringOptions? options = null)
+    public static Task<ScoringReport> ScoreAsync(WorkbookParameters parameters, ScoringModel model, CheckedInput input,
+        IProgress<string>? progress = null, ScoringOptions? options = null)
     {
         RequireWritable(parameters);
         return BatchScorer.ScoreAsync(input, parameters.Predictions, model, new Progress<long>(rows => progress?.Report($"{rows:N0} rows scored")),
@@ -177,7 +192,8 @@ public static class ScoringStep
         {
             var why = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, folder, StringComparison.Ordinal);
             throw new WorkbookParameterException(WorkbookVariables.Data, parameters.DataRoot,
-                $"a folder 06 can write its predictions in, but {folder} cannot be written ({why}); make it writable, or point {WorkbookVariables.Data} at a folder you can write");
+                $"a folder 06 can write its predictions in, but {folder} cannot be written ({why}); make it writable, " +
+                $"or point {WorkbookVariables.Data} at a folder you can write");
         }
     }
 
@@ -196,23 +212,29 @@ public static class ScoringStep
         var version = model.Version;
         return new ScoringResult
         {
-            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Signature = model.Signature, ExplainableTrees = model.ExplainableTrees, Input = ToDoubles(input),
+            Report = report, LoadModel = () => ModelArtifacts.Load(version), Version = version, Signature = model.Signature,
+            ExplainableTrees = model.ExplainableTrees, Input = ToDoubles(input),
             Probabilities = rows.Probabilities.ToArray(), Reasons = rows.Reasons.ToArray(), Ids = rows.Ids.ToArray(),
         };
     }
 
-    /// <summary>The input's <paramref name="columns"/>, read from the file the run scored: the same identity before and after the read, and its row count.</summary>
+    /// <summary>
+    /// The input's <paramref name="columns"/>, read from the file the run scored: the same identity before and after
+    /// the read, and its row count.
+    /// </summary>
     private static async Task<DataFrame> ReadInputAsync(ScoringReport report, string[] columns)
     {
         async Task Check()
         {
-            if (report.InputIdentity is { } identity) identity.Require(await InputIdentity.OfFileAsync(report.Input), report.Input, "re-read for the summary");
+            if (report.InputIdentity is { } identity)
+                identity.Require(await InputIdentity.OfFileAsync(report.Input), report.Input, "re-read for the summary");
         }
         await Check();
         var input = await ParquetFrames.ReadAsync(report.Input, columns);
         await Check();
         if (input.Rows.Count != report.Rows)
-            throw new InvalidDataException($"{report.Input} holds {input.Rows.Count:N0} rows, but {report.Rows:N0} were scored: another run replaced it in between; run 06 again.");
+            throw new InvalidDataException($"{report.Input} holds {input.Rows.Count:N0} rows, but {report.Rows:N0} were scored: " +
+                $"another run replaced it in between; run 06 again.");
         return input;
     }
 
@@ -226,13 +248,15 @@ public static class ScoringStep
         {
             var written = (await ParquetFrames.ReadMetadataAsync(report.Output)).GetValueOrDefault(BatchScorer.RunKey);
             if (written != report.RunId || report.RunId.Length == 0)
-                throw new InvalidDataException($"{report.Output} is not the file this scoring wrote (another 06 on the same POPHEALTH_DATA replaced it); run 06 again.");
+                throw new InvalidDataException($"{report.Output} is not the file this scoring wrote " +
+                    $"(another 06 on the same POPHEALTH_DATA replaced it); run 06 again.");
         }
         await Check();
         var predictions = await ParquetFrames.ReadAsync(report.Output, [FeatureSet.RespondentId, "probability", "reason"]);
         await Check();
         if (predictions.Rows.Count != report.Rows)
-            throw new InvalidDataException($"{report.Output} holds {predictions.Rows.Count:N0} rows, but this scoring wrote {report.Rows:N0}; run 06 again.");
+            throw new InvalidDataException($"{report.Output} holds {predictions.Rows.Count:N0} rows, but this scoring wrote {report.Rows:N0}; " +
+                $"run 06 again.");
         return ScoredRows.From(predictions);
     }
 
@@ -240,6 +264,8 @@ public static class ScoringStep
     private static DataFrame ToDoubles(DataFrame frame) => new(frame.Columns.Select(c => c switch
     {
         DoubleDataFrameColumn d => d,
-        _ => (DataFrameColumn)new DoubleDataFrameColumn(c.Name, Enumerable.Range(0, (int)c.Length).Select(i => c[i] is null ? (double?)null : Convert.ToDouble(c[i], System.Globalization.CultureInfo.InvariantCulture))),
+        _ => (DataFrameColumn)new DoubleDataFrameColumn(c.Name,
+            Enumerable.Range(0, (int)c.Length)
+                .Select(i => c[i] is null ? (double?)null : Convert.ToDouble(c[i], System.Globalization.CultureInfo.InvariantCulture))),
     }));
 }

@@ -1,6 +1,5 @@
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
-using PopHealth.Modeling;
 using PopHealth.Synthesis;
 using PopHealth.Workbook;
 
@@ -24,7 +23,8 @@ public static class SynthesisStep
 {
     public const string SynthesizerFile = "synthesizer.json";
 
-    public static async Task<SynthesisResult> RunAsync(WorkbookParameters parameters, SynthesisOptions? options = null, IProgress<string>? progress = null)
+    public static async Task<SynthesisResult> RunAsync(WorkbookParameters parameters, SynthesisOptions? options = null,
+        IProgress<string>? progress = null)
     {
         options ??= new SynthesisOptions();
         var set = await FeatureSet.ReadAsync(parameters.ProcessedFeatures);
@@ -46,13 +46,15 @@ public static class SynthesisStep
         var synthesizerPath = Path.Combine(Path.GetDirectoryName(parameters.SyntheticRespondents)!, SynthesizerFile);
         copula.Save(synthesizerPath);
         progress?.Report($"drawing {parameters.SynthRows:N0} synthetic respondents");
-        var drawn = copula.Sample(parameters.SynthRows, parameters.Seed, new Progress<int>(r => progress?.Report($"{r:N0} of {parameters.SynthRows:N0} synthetic respondents drawn")));
+        var drawn = copula.Sample(parameters.SynthRows, parameters.Seed,
+            new Progress<int>(r => progress?.Report($"{r:N0} of {parameters.SynthRows:N0} synthetic respondents drawn")));
         var redrawn = RedrawCopies(drawn, real, copula, columns, parameters.Seed);
 
         var table = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, Enumerable.Range(1, parameters.SynthRows).Select(i => (long)i)));
         foreach (var c in columns) table.Columns.Add(drawn.Columns[c]);
         var synthetic = new FeatureSet(set.Recipe, set.ProfileName, table, set.Features,
-            [new RowAccount("synthetic rows drawn", parameters.SynthRows, $"Gaussian copula fitted on {fitCount:N0} real respondents ({options.FitShare:P0}, at least {options.MinFitRows:N0})"),
+            [new RowAccount("synthetic rows drawn", parameters.SynthRows,
+                $"Gaussian copula fitted on {fitCount:N0} real respondents ({options.FitShare:P0}, at least {options.MinFitRows:N0})"),
              new RowAccount("rows redrawn", redrawn, "drawn identical to a real row the synthesizer was fitted on, so drawn again")],
             synthetic: true);
         await synthetic.WriteAsync(parameters.SyntheticRespondents);
@@ -71,7 +73,9 @@ public static class SynthesisStep
     public static int RedrawCopies(DataFrame synthetic, DataFrame real, GaussianCopula copula, IReadOnlyList<string> columns, int seed)
     {
         static string Key(DataFrame frame, IReadOnlyList<string> columns, long row) =>
-            string.Join("|", columns.Select(c => ((DoubleDataFrameColumn)frame.Columns[c])[row]?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "-"));
+            string.Join("|",
+                columns.Select(c => ((DoubleDataFrameColumn)frame.Columns[c])[row]?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+                    ?? "-"));
         var realKeys = Enumerable.Range(0, (int)real.Rows.Count).Select(i => Key(real, columns, i)).ToHashSet();
         var replaced = 0;
         for (var round = 1; round <= 10; round++)

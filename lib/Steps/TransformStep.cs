@@ -11,7 +11,8 @@ namespace PopHealth.Steps;
 /// </summary>
 public static class TransformStep
 {
-    public static async Task<FeatureSet> RunAsync(WorkbookParameters parameters, CandidateOptions? candidates = null, IProgress<string>? progress = null)
+    public static async Task<FeatureSet> RunAsync(WorkbookParameters parameters, CandidateOptions? candidates = null,
+        IProgress<string>? progress = null)
     {
         var features = await FeatureBuilder.BuildAsync(parameters.InterimBrfss, parameters.Recipe);
         features = DecideCandidates(features, parameters.Seed, candidates, progress);

@@ -18,7 +18,10 @@ namespace PopHealth.Synthesis;
 /// </summary>
 public static class BrfssSample
 {
-    /// <summary>Variables whose dependence the copula models, under 2024 names (DIABETE4 in severity order, see <see cref="DiabetesSeverity"/>).</summary>
+    /// <summary>
+    /// Variables whose dependence the copula models, under 2024 names (DIABETE4 in severity order, see
+    /// <see cref="DiabetesSeverity"/>).
+    /// </summary>
     public static IReadOnlyList<string> CopulaVariables { get; } =
     [
         "GENHLTH", "_AGEG5YR", "_SEX", "EDUCA", "INCOME3", "_BMI5", "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT",
@@ -26,7 +29,8 @@ public static class BrfssSample
     ];
 
     /// <summary>DIABETE4's codes in order of severity for the copula: 3 no → 0, 2 pregnancy only → 1, 4 pre-diabetes → 2, 1 yes → 3.</summary>
-    public static readonly IReadOnlyDictionary<double, double> DiabetesSeverity = new Dictionary<double, double> { [3] = 0, [2] = 1, [4] = 2, [1] = 3 };
+    public static readonly IReadOnlyDictionary<double, double> DiabetesSeverity =
+        new Dictionary<double, double> { [3] = 0, [2] = 1, [4] = 2, [1] = 3 };
 
     private const string ModelResource = "PopHealth.Synthesis.brfss_sample_copula.json";
     private const int CapCount = 10;
@@ -107,11 +111,13 @@ public static class BrfssSample
         foreach (var variable in CopulaVariables.Where(v => v is not ("CHILDREN" or "HHADULT" or "_BMI5" or "DIABETE4")))
         {
             var (answered, missing) = Split(variable);
-            marginals.Add(Marginal.Categorical(variable, answered.Select(a => a.Code).ToArray(), answered.Select(a => a.Count).ToArray(), missing.Sum(m => m.Count) / total));
+            marginals.Add(Marginal.Categorical(variable, answered.Select(a => a.Code).ToArray(), answered.Select(a => a.Count).ToArray(),
+                missing.Sum(m => m.Count) / total));
         }
         {
             var (answered, missing) = Split("DIABETE4");
-            marginals.Add(Marginal.Categorical("DIABETE4", answered.Select(a => DiabetesSeverity[a.Code]).ToArray(), answered.Select(a => a.Count).ToArray(), missing.Sum(m => m.Count) / total));
+            marginals.Add(Marginal.Categorical("DIABETE4", answered.Select(a => DiabetesSeverity[a.Code]).ToArray(),
+                answered.Select(a => a.Count).ToArray(), missing.Sum(m => m.Count) / total));
         }
         marginals.Add(Children(fitted["CHILDREN"], total));
         marginals.Add(Adults(fitted["HHADULT"], total));
@@ -126,7 +132,8 @@ public static class BrfssSample
         var codebook = BrfssCodebook.Year2024;
         double Count(string variable, string code) => codebook.Entries(variable).Where(e => e.Code == code).Sum(e => e.Frequency);
         var codes = new List<double> { 0, 1, 2, 3, 4 };
-        var weights = new List<double> { Count("CHILDREN", "88") + Count("CHILDREN", "0"), Count("_CHLDCNT", "2"), Count("_CHLDCNT", "3"), Count("_CHLDCNT", "4"), Count("_CHLDCNT", "5") };
+        var weights = new List<double> { Count("CHILDREN", "88") + Count("CHILDREN", "0"), Count("_CHLDCNT", "2"), Count("_CHLDCNT", "3"),
+            Count("_CHLDCNT", "4"), Count("_CHLDCNT", "5") };
         var fiveOrMore = Count("_CHLDCNT", "6");
         var tail = Enumerable.Range(0, fitted.Values.Length).Where(i => fitted.Values[i] >= 5).ToArray();
         var tailTotal = tail.Sum(i => fitted.Probabilities[i]);
@@ -158,7 +165,7 @@ public static class BrfssSample
             var lo = q[i - 1];
             return (i - 1 + (q[i] == lo ? 0 : (bmi - lo) / (q[i] - lo))) / (q.Length - 1);
         }
-        var source = new[] { 0.0 }.Concat(BmiCategoryBounds.Select(FittedCdf)).Append(1.0).ToArray();
+        var source = BmiCategoryBounds.Select(FittedCdf).Prepend(0.0).Append(1.0).ToArray();
         var points = fitted.Values.Length;
         var quantiles = Enumerable.Range(0, points).Select(j =>
         {
@@ -247,7 +254,8 @@ public static class BrfssSample
             var seq = Enumerable.Range(1, rows).Select(i => (2024_000_000 + i).ToString("D10", CultureInfo.InvariantCulture)).ToArray();
             columns.Add((new SourceColumn("SEQNO", ColumnKind.Text, "Annual sequence number"), seq));
             // The survey year, stated in the file as CDC's files state it (no random draw: the rest of the sample is unchanged).
-            columns.Add((new SourceColumn(StatedYear.InterviewYearColumn, ColumnKind.Text, "Interview year"), Enumerable.Repeat("2024", rows).ToArray()));
+            columns.Add((new SourceColumn(StatedYear.InterviewYearColumn, ColumnKind.Text, "Interview year"),
+                Enumerable.Repeat("2024", rows).ToArray()));
             var total = Total;
             var states = BrfssCodebook.Year2024.Entries("_STATE");
             var stateCumulative = Cumulative(states.Select(s => (double)s.Frequency).ToArray());
@@ -273,7 +281,8 @@ public static class BrfssSample
         {
             var genhlth = WithMissingCodes("GENHLTH", Latent("GENHLTH"));
             Numeric("GENHLTH", genhlth, "General health");
-            Numeric("_RFHLTH", genhlth.Select(g => (double?)(g is >= 1 and <= 3 ? 1 : g is 4 or 5 ? 2 : 9)).ToArray(), "Adults with good or better health");
+            Numeric("_RFHLTH", genhlth.Select(g => (double?)(g is >= 1 and <= 3 ? 1 : g is 4 or 5 ? 2 : 9)).ToArray(),
+                "Adults with good or better health");
             var (_, poorMissing) = Split("POORHLTH");
             var poorCodes = Cumulative(poorMissing.Where(m => m.Code is not null).Select(m => m.Count).ToArray());
             var poorMissingCodes = poorMissing.Where(m => m.Code is not null).Select(m => m.Code).ToArray();
@@ -291,17 +300,22 @@ public static class BrfssSample
         {
             var age = WithMissingCodes("_AGEG5YR", Latent("_AGEG5YR"));
             Numeric("_AGEG5YR", age, "Age in five-year age categories");
-            Numeric("_AGE65YR", age.Select(a => (double?)(a is >= 1 and <= 9 ? 1 : a is >= 10 and <= 13 ? 2 : 3)).ToArray(), "Reported age in two age groups");
+            Numeric("_AGE65YR", age.Select(a => (double?)(a is >= 1 and <= 9 ? 1 : a is >= 10 and <= 13 ? 2 : 3)).ToArray(),
+                "Reported age in two age groups");
             Numeric("_SEX", WithMissingCodes("_SEX", Latent("_SEX")), "Calculated sex variable");
             var educa = WithMissingCodes("EDUCA", Latent("EDUCA"));
             Numeric("EDUCA", educa, "Education level");
-            Numeric("_EDUCAG", educa.Select(e => (double?)(e switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => 9 })).ToArray(), "Level of education completed");
+            Numeric("_EDUCAG", educa.Select(e => (double?)(e switch { 1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => 9 })).ToArray(),
+                "Level of education completed");
             var income = WithMissingCodes("INCOME3", Latent("INCOME3"));
             Numeric("INCOME3", income, "Income level");
-            Numeric("_INCOMG1", income.Select(v => (double?)(v switch { 1 or 2 => 1, 3 or 4 => 2, 5 => 3, 6 => 4, 7 or 8 => 5, 9 or 10 => 6, 11 => 7, _ => 9 })).ToArray(), "Income categories");
+            Numeric("_INCOMG1",
+                income.Select(v => (double?)(v switch { 1 or 2 => 1, 3 or 4 => 2, 5 => 3, 6 => 4, 7 or 8 => 5, 9 or 10 => 6, 11 => 7, _ => 9 }))
+                    .ToArray(), "Income categories");
             var bmi = Latent("_BMI5").Select(b => b is { } x ? Math.Round(x) : (double?)null).ToArray();
             Numeric("_BMI5", bmi, "Computed body mass index");
-            Numeric("_BMI5CAT", bmi.Select(b => b is { } x ? (double?)(1 + BmiCategoryBounds.Count(bound => x >= bound)) : null).ToArray(), "Computed BMI categories");
+            Numeric("_BMI5CAT", bmi.Select(b => b is { } x ? (double?)(1 + BmiCategoryBounds.Count(bound => x >= bound)) : null).ToArray(),
+                "Computed BMI categories");
             Numeric("_SMOKER3", WithMissingCodes("_SMOKER3", Latent("_SMOKER3")), "Computed smoking status");
             Numeric("DRNKANY6", WithMissingCodes("DRNKANY6", Latent("DRNKANY6")), "Any alcohol in past 30 days");
         }
@@ -311,7 +325,9 @@ public static class BrfssSample
         {
             var children = WithMissingCodes("CHILDREN", Latent("CHILDREN"), c => c == 0 ? 88 : c);
             Numeric("CHILDREN", children, "Number of children in household");
-            Numeric("_CHLDCNT", children.Select(c => (double?)(c switch { 88 => 1, >= 1 and <= 4 => c.Value + 1, >= 5 and <= 87 => 6, _ => 9 })).ToArray(), "Computed number of children");
+            Numeric("_CHLDCNT",
+                children.Select(c => (double?)(c switch { 88 => 1, >= 1 and <= 4 => c.Value + 1, >= 5 and <= 87 => 6, _ => 9 })).ToArray(),
+                "Computed number of children");
             var adults = WithMissingCodes("HHADULT", Latent("HHADULT"));
             Numeric("HHADULT", adults, "Adults in household (cell phone)");
             var landline = BrfssCodebook.Year2024.Entries("NUMADULT").Where(e => e.Range is not null).ToArray();
@@ -332,7 +348,9 @@ public static class BrfssSample
                 Numeric(item, values, item);
             }
             var (mi, chd) = (Values("CVDINFR4"), Values("CVDCRHD4"));
-            Numeric("_MICHD", Enumerable.Range(0, rows).Select(i => mi[i] == 1 || chd[i] == 1 ? 1 : mi[i] == 2 && chd[i] == 2 ? 2 : (double?)null).ToArray(), "Ever had CHD or MI");
+            Numeric("_MICHD",
+                Enumerable.Range(0, rows).Select(i => mi[i] == 1 || chd[i] == 1 ? 1 : mi[i] == 2 && chd[i] == 2 ? 2 : (double?)null).ToArray(),
+                "Ever had CHD or MI");
             Numeric("_DRDXAR2", Values("HAVARTH4").Select(a => a is 1 or 2 ? a : null).ToArray(), "Diagnosed with arthritis");
         }
     }

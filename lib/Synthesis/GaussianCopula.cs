@@ -26,12 +26,16 @@ public sealed record Marginal(string Column, MarginalKind Kind, double[] Values,
     /// <summary>A categorical marginal from codes and weights (normalised here).</summary>
     public static Marginal Categorical(string column, IReadOnlyList<double> codes, IReadOnlyList<double> weights, double missingShare)
     {
-        if (codes.Count == 0 || codes.Count != weights.Count) throw new ArgumentException($"Marginal '{column}': codes and weights must be non-empty and equal in number.");
-        if (weights.Any(w => w < 0) || weights.Sum() <= 0) throw new ArgumentException($"Marginal '{column}': weights must be non-negative with a positive sum.");
-        if (missingShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(missingShare), $"Marginal '{column}': missing share {missingShare} is not in [0, 1].");
+        if (codes.Count == 0 || codes.Count != weights.Count)
+            throw new ArgumentException($"Marginal '{column}': codes and weights must be non-empty and equal in number.");
+        if (weights.Any(w => w < 0) || weights.Sum() <= 0)
+            throw new ArgumentException($"Marginal '{column}': weights must be non-negative with a positive sum.");
+        if (missingShare is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(missingShare), $"Marginal '{column}': missing share {missingShare} is not in [0, 1].");
         var order = Enumerable.Range(0, codes.Count).OrderBy(i => codes[i]).ToArray();
         var total = weights.Sum();
-        return new(column, MarginalKind.Categorical, order.Select(i => codes[i]).ToArray(), order.Select(i => weights[i] / total).ToArray(), missingShare);
+        return new(column, MarginalKind.Categorical, order.Select(i => codes[i]).ToArray(), order.Select(i => weights[i] / total).ToArray(),
+            missingShare);
     }
 
     /// <summary>A continuous marginal from its quantiles at an even probability grid (non-decreasing).</summary>
@@ -135,7 +139,8 @@ public sealed class GaussianCopula
         foreach (var name in names)
         {
             if (frame.Columns.IndexOf(name) < 0) throw new ArgumentException($"No column '{name}' to fit.");
-            var column = frame.Columns[name] as DoubleDataFrameColumn ?? throw new ArgumentException($"Column '{name}' is not a nullable double column.");
+            var column = frame.Columns[name] as DoubleDataFrameColumn
+                ?? throw new ArgumentException($"Column '{name}' is not a nullable double column.");
             var values = Enumerable.Range(0, n).Select(i => column[i] is { } v && !double.IsNaN(v) ? v : (double?)null).ToArray();
             var known = values.Where(v => v is not null).Select(v => v!.Value).ToArray();
             var missingShare = (n - known.Length) / (double)n;
@@ -155,7 +160,9 @@ public sealed class GaussianCopula
             }
             marginals.Add(marginal);
             latent.Add(name);
-            scores.Add(values.Select(v => v is { } x ? Normal.InvCDF(0, 1, Math.Clamp(marginal.MidProbability(x, empirical), 1e-9, 1 - 1e-9)) : double.NaN).ToArray());
+            scores.Add(values
+                .Select(v => v is { } x ? Normal.InvCDF(0, 1, Math.Clamp(marginal.MidProbability(x, empirical), 1e-9, 1 - 1e-9)) : double.NaN)
+                .ToArray());
             if (missingShare > 0 && missingShare < 1)
             {
                 // Latent "is missing" column: known values score low, missing high (mid-probabilities of a 0/1 variable).
@@ -189,7 +196,8 @@ public sealed class GaussianCopula
         });
         var shrink = latent.Select((name, i) => i < marginals.Count
             ? marginals[i].Kind == MarginalKind.Continuous ? 1 : Attenuation(marginals[i].Probabilities)
-            : Attenuation([1 - marginals.First(m => m.Column + MissingSuffix == name).MissingShare, marginals.First(m => m.Column + MissingSuffix == name).MissingShare])).ToArray();
+            : Attenuation([1 - marginals.First(m => m.Column + MissingSuffix == name).MissingShare,
+                marginals.First(m => m.Column + MissingSuffix == name).MissingShare])).ToArray();
         for (var i = 0; i < k; i++)
             for (var j = i + 1; j < k; j++) correlation[i][j] = Math.Clamp(correlation[i][j] / (shrink[i] * shrink[j]), -0.999, 0.999);
         for (var i = 0; i < k; i++)
@@ -218,7 +226,8 @@ public sealed class GaussianCopula
         if (Marginals.Any(m => m.Column == child.Column)) throw new ArgumentException($"The copula already has a column '{child.Column}'.");
         var p = LatentColumns.ToList().IndexOf(parent);
         if (p < 0) throw new ArgumentException($"The copula has no column '{parent}'.");
-        if (correlation is <= -1 or >= 1) throw new ArgumentOutOfRangeException(nameof(correlation), correlation, "A correlation must be strictly between −1 and 1.");
+        if (correlation is <= -1 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(correlation), correlation, "A correlation must be strictly between −1 and 1.");
         var k = LatentColumns.Count;
         var grown = Enumerable.Range(0, k + 1).Select(i => Enumerable.Range(0, k + 1).Select(j =>
             i < k && j < k ? Correlation[i][j] : i == j ? 1 : correlation * Correlation[i < k ? i : j][p]).ToArray()).ToArray();

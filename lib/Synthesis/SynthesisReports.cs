@@ -1,10 +1,12 @@
+using System.Globalization;
 using Microsoft.Data.Analysis;
 using PopHealth.Workbook;
 
 namespace PopHealth.Synthesis;
 
 /// <summary>How alike one column is in real and synthetic data (1 = identical distributions).</summary>
-/// <param name="Metric">"KS complement" (continuous: 1 − Kolmogorov–Smirnov statistic) or "TV complement" (categorical: 1 − total variation distance).</param>
+/// <param name="Metric">"KS complement" (continuous: 1 − Kolmogorov–Smirnov statistic) or "TV complement" (categorical:
+/// 1 − total variation distance).</param>
 public sealed record ColumnShape(string Column, string Metric, double Score, double RealMissing, double SyntheticMissing);
 
 /// <summary>How alike the correlation of two columns is (1 − |ρ_real − ρ_synthetic| / 2).</summary>
@@ -28,14 +30,15 @@ public sealed record PrivacyReport(int SyntheticRows, int HoldoutRows, double Sy
 {
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
-        new("synthetic rows compared", SyntheticRows.ToString("N0")),
-        new("real holdout rows compared", HoldoutRows.ToString("N0")),
-        new("median distance to closest training row: synthetic", SyntheticMedianDistance.ToString("F4")),
-        new("median distance to closest training row: real holdout", HoldoutMedianDistance.ToString("F4")),
-        new("5th percentile: synthetic / holdout", $"{SyntheticFifthPercentile:F4} / {HoldoutFifthPercentile:F4}"),
-        new("synthetic rows closer than the holdout's 5th percentile", ShareCloserThanHoldoutFifth.ToString("P1")),
-        new("exact copies of a training row (synthetic)", ExactCopies.ToString("N0")),
-        new("exact matches of a training row (real holdout, for scale)", HoldoutExactMatches.ToString("N0")),
+        new("synthetic rows compared", SyntheticRows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("real holdout rows compared", HoldoutRows.ToString("N0", CultureInfo.InvariantCulture)),
+        new("median distance to closest training row: synthetic", SyntheticMedianDistance.ToString("F4", CultureInfo.InvariantCulture)),
+        new("median distance to closest training row: real holdout", HoldoutMedianDistance.ToString("F4", CultureInfo.InvariantCulture)),
+        new("5th percentile: synthetic / holdout",
+            string.Create(CultureInfo.InvariantCulture, $"{SyntheticFifthPercentile:F4} / {HoldoutFifthPercentile:F4}")),
+        new("synthetic rows closer than the holdout's 5th percentile", ShareCloserThanHoldoutFifth.ToString("P1", CultureInfo.InvariantCulture)),
+        new("exact copies of a training row (synthetic)", ExactCopies.ToString("N0", CultureInfo.InvariantCulture)),
+        new("exact matches of a training row (real holdout, for scale)", HoldoutExactMatches.ToString("N0", CultureInfo.InvariantCulture)),
     ];
 }
 
@@ -45,7 +48,10 @@ public static class SynthesisReports
     private static double?[] Values(DataFrame frame, string column) =>
         frame.Numbers(column).Select(v => v is { } x && !double.IsNaN(x) ? x : (double?)null).ToArray();
 
-    /// <summary>Column shapes and pair trends of <paramref name="columns"/> (categorical when at most <paramref name="maxCategories"/> distinct real values).</summary>
+    /// <summary>
+    /// Column shapes and pair trends of <paramref name="columns"/> (categorical when at most
+    /// <paramref name="maxCategories"/> distinct real values).
+    /// </summary>
     public static QualityReport Quality(DataFrame real, DataFrame synthetic, IReadOnlyList<string> columns, int maxCategories = 40)
     {
         var shapes = new List<ColumnShape>();
@@ -58,7 +64,8 @@ public static class SynthesisReports
             var categorical = r.Distinct().Count() <= maxCategories;
             var score = r.Length == 0 || s.Length == 0 ? 0 : categorical ? 1 - TotalVariation(r, s) : 1 - KolmogorovSmirnov(r, s);
             shapes.Add(new ColumnShape(column, categorical ? "TV complement" : "KS complement", Math.Round(score, 4),
-                Math.Round(1 - r.Length / (double)Math.Max(1, realValues[column].Length), 4), Math.Round(1 - s.Length / (double)Math.Max(1, synthValues[column].Length), 4)));
+                Math.Round(1 - r.Length / (double)Math.Max(1, realValues[column].Length), 4),
+                Math.Round(1 - s.Length / (double)Math.Max(1, synthValues[column].Length), 4)));
         }
         var pairs = new List<PairTrend>();
         for (var i = 0; i < columns.Count; i++)
@@ -117,7 +124,8 @@ public static class SynthesisReports
     /// value against a known one counts |Δ| / range, unknown against unknown 0, unknown against known 1; the distance is
     /// the mean over columns. At most <paramref name="maxRows"/> synthetic and holdout rows are compared (seeded).
     /// </summary>
-    public static PrivacyReport Privacy(DataFrame training, DataFrame holdout, DataFrame synthetic, IReadOnlyList<string> columns, int seed, int maxRows = 2000)
+    public static PrivacyReport Privacy(DataFrame training, DataFrame holdout, DataFrame synthetic, IReadOnlyList<string> columns, int seed,
+        int maxRows = 2000)
     {
         var train = Matrix(training, columns);
         var ranges = columns.Select((_, c) =>
@@ -129,7 +137,8 @@ public static class SynthesisReports
         {
             var rows = Matrix(frame, columns);
             var random = new Random(seed);
-            return rows.Length <= maxRows ? rows : Statistics.Shuffle(Enumerable.Range(0, rows.Length), random).Take(maxRows).Select(i => rows[i]).ToArray();
+            return rows.Length <= maxRows ? rows
+                : Statistics.Shuffle(Enumerable.Range(0, rows.Length), random).Take(maxRows).Select(i => rows[i]).ToArray();
         }
         double[] Closest(double[][] rows) => rows.AsParallel().AsOrdered().Select(row =>
         {

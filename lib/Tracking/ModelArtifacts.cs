@@ -21,7 +21,8 @@ public static class ModelArtifacts
     /// </summary>
     /// <param name="trainingRows">The rows the model was fitted on: their path through the exported trees (the trees' cover) is saved
     /// as <see cref="TreeCover.FileName"/> so that exact explanations need neither the training data nor ML.NET.</param>
-    public static string LogModel(MlflowRun run, TrainedModel model, string artifactPath = ArtifactPath, IReadOnlyList<float[]>? trainingRows = null) =>
+    public static string LogModel(MlflowRun run, TrainedModel model, string artifactPath = ArtifactPath,
+        IReadOnlyList<float[]>? trainingRows = null) =>
         LogModel(run, ModelExport.Create(model, trainingRows), artifactPath);
 
     /// <summary>As above, for a model already exported (the train step exports each model once, see <see cref="ModelExport"/>).</summary>
@@ -36,7 +37,8 @@ public static class ModelArtifacts
             ["utc_time_created"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
             ["model_uuid"] = Guid.NewGuid().ToString("N"),
         };
-        var signature = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, {model.FeatureNames.Count}]}}, \"name\": \"{OnnxModel.InputName}\"}}]";
+        var signature = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, {model.FeatureNames.Count}]}}, " +
+            $"\"name\": \"{OnnxModel.InputName}\"}}]";
         var folder = run.LogFolder(artifactPath, staged =>
         {
             model.Save(staged);
@@ -51,8 +53,10 @@ public static class ModelArtifacts
             };
             MlflowStore.WriteYaml(Path.Combine(staged, "MLmodel"), mlmodel);
             AtomicFile.WriteAllText(Path.Combine(staged, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
-            AtomicFile.WriteAllText(Path.Combine(staged, "python_env.yaml"), "python: 3.11.0\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n");
-            AtomicFile.WriteAllText(Path.Combine(staged, "conda.yaml"), "channels:\n- conda-forge\ndependencies:\n- python=3.11.0\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");
+            AtomicFile.WriteAllText(Path.Combine(staged, "python_env.yaml"),
+                "python: 3.11.0\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n");
+            AtomicFile.WriteAllText(Path.Combine(staged, "conda.yaml"),
+                "channels:\n- conda-forge\ndependencies:\n- python=3.11.0\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");
         });
         AppendHistory(run, identity, flavors);
         return folder;
@@ -84,8 +88,8 @@ public static class ModelArtifacts
     /// </summary>
     private static void AppendHistory(MlflowRun run, Dictionary<string, object?> identity, Dictionary<string, object?> flavors)
     {
-        const string Tag = "mlflow.log-model.history";
-        var existing = run.GetTag(Tag);
+        const string tag = "mlflow.log-model.history";
+        var existing = run.GetTag(tag);
         JsonArray history;
         try
         {
@@ -93,20 +97,22 @@ public static class ModelArtifacts
         }
         catch (JsonException e)
         {
-            throw StoreError.Malformed(Path.Combine(run.RunDirectory, "tags", Tag), $"not MLflow's JSON list of logged models ({e.Message}); delete the tag file to start a new history.", e);
+            throw StoreError.Malformed(Path.Combine(run.RunDirectory, "tags", tag),
+                $"not MLflow's JSON list of logged models ({e.Message}); delete the tag file to start a new history.", e);
         }
         var entry = JsonSerializer.SerializeToNode(identity)!.AsObject();
         entry["flavors"] = JsonSerializer.SerializeToNode(flavors.ToDictionary(f => f.Key,
             f => f.Value is Dictionary<string, object?> config ? config.Where(c => c.Key != "config").ToDictionary() : f.Value));
         history.Add(entry);
-        run.SetTag(Tag, history.ToJsonString());
+        run.SetTag(tag, history.ToJsonString());
     }
 
     /// <summary>Loads the ML.NET model of a registered version.</summary>
     public static TrainedModel Load(RegisteredVersion version)
     {
         if (!Directory.Exists(version.ArtifactDirectory))
-            throw new DirectoryNotFoundException($"models:/{version.Name}/{version.Version}: its artifacts are missing ({version.ArtifactDirectory}).");
+            throw new DirectoryNotFoundException($"models:/{version.Name}/{version.Version}: its artifacts are missing " +
+                $"({version.ArtifactDirectory}).");
         return TrainedModel.Load(version.ArtifactDirectory);
     }
 }

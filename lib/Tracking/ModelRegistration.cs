@@ -4,7 +4,8 @@ using PopHealth.Modeling;
 namespace PopHealth.Tracking;
 
 /// <summary>What a run registers: the model's registry name and alias, and where its recalibrated version goes.</summary>
-/// <param name="AliasRecalibrated">Whether the alias may go to the recalibrated version (when its sample supports it) rather than the model as trained.</param>
+/// <param name="AliasRecalibrated">Whether the alias may go to the recalibrated version (when its sample supports it)
+/// rather than the model as trained.</param>
 public sealed record RegistrationRequest(string ModelName, string Alias, bool AliasRecalibrated = true);
 
 /// <summary>
@@ -14,12 +15,15 @@ public sealed record RegistrationRequest(string ModelName, string Alias, bool Al
 /// </summary>
 public static class ModelRegistration
 {
-    /// <summary>The artifact path of the recalibrated model inside the final run (the model as trained is at <see cref="ModelArtifacts.ArtifactPath"/>).</summary>
+    /// <summary>
+    /// The artifact path of the recalibrated model inside the final run (the model as trained is at
+    /// <see cref="ModelArtifacts.ArtifactPath"/>).
+    /// </summary>
     public const string RecalibratedArtifactPath = "model-recalibrated";
 
     /// <summary>The versions registered: the model as trained, the recalibrated one (or null), and the one put forward for the alias.</summary>
-    public static (RegisteredVersion Main, RegisteredVersion? Recalibrated, RegisteredVersion Proposed) Register(MlflowStore store, RegistrationRequest request,
-        MlflowRun final, RecalibrationReport? recalibration, PromotionDecision promotion)
+    public static (RegisteredVersion Main, RegisteredVersion? Recalibrated, RegisteredVersion Proposed) Register(MlflowStore store,
+        RegistrationRequest request, MlflowRun final, RecalibrationReport? recalibration, PromotionDecision promotion)
     {
         var name = request.ModelName;
         var registered = new List<int>();
@@ -52,9 +56,11 @@ public static class ModelRegistration
     {
         var r = recalibration.Recalibrated;
         var description = string.Create(CultureInfo.InvariantCulture,
-            $"Version {parent} recalibrated in the large to {r.Target.Year}'s prevalence {r.Target.Prevalence:0.0000} ({r.Target.Source}); same trees, intercept {r.InterceptShift:+0.0000;-0.0000} log-odds.");
+            $"Version {parent} recalibrated in the large to {r.Target.Year}'s prevalence {r.Target.Prevalence:0.0000} ({r.Target.Source}); " +
+            $"same trees, intercept {r.InterceptShift:+0.0000;-0.0000} log-odds.");
         var version = store.RegisterModel(name, final, RecalibratedArtifactPath, description);
-        store.SetVersionTag(name, parent, "pophealth.role", $"as trained (pooled years); recalibrated for {r.Target.Year} as version {version.Version}");
+        store.SetVersionTag(name, parent, "pophealth.role",
+            $"as trained (pooled years); recalibrated for {r.Target.Year} as version {version.Version}");
         foreach (var (key, value) in RecalibrationTags(recalibration, parent, final.RunId)) store.SetVersionTag(name, version.Version, key, value);
         return version.Version;
     }
@@ -67,7 +73,10 @@ public static class ModelRegistration
             store.SetAlias(request.ModelName, request.Alias, before);
     }
 
-    /// <summary>Tags this run's versions with the promotion decision and, when it promotes, points the alias at <paramref name="proposed"/>.</summary>
+    /// <summary>
+    /// Tags this run's versions with the promotion decision and, when it promotes, points the alias at
+    /// <paramref name="proposed"/>.
+    /// </summary>
     private static void Promote(MlflowStore store, RegistrationRequest request, PromotionDecision promotion, int proposed, params int[] versions)
     {
         foreach (var version in versions) store.SetVersionTag(request.ModelName, version, PromotionGate.Tag, promotion.Summary);
@@ -75,7 +84,8 @@ public static class ModelRegistration
     }
 
     /// <summary>The recalibrated version's tags: method, target year and prevalence, where the prevalence came from, the parent.</summary>
-    public static IReadOnlyList<(string Key, string Value)> RecalibrationTags(RecalibrationReport recalibration, int parentVersion, string parentRunId)
+    public static IReadOnlyList<(string Key, string Value)> RecalibrationTags(RecalibrationReport recalibration, int parentVersion,
+        string parentRunId)
     {
         var r = recalibration.Recalibrated;
         static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -83,7 +93,9 @@ public static class ModelRegistration
         return
         [
             ("pophealth.role", $"recalibrated for {r.Target.Year}"),
-            ("pophealth.recalibration.method", "intercept update (recalibration in the large): the log-odds move by a constant, a prior shift of the odds carried inside model.onnx"),
+            ("pophealth.recalibration.method",
+                "intercept update (recalibration in the large): the log-odds move by a constant, " +
+                "a prior shift of the odds carried inside model.onnx"),
             ("pophealth.recalibration.intercept_shift", F(r.InterceptShift)),
             ("pophealth.recalibration.odds_factor", F(r.OddsFactor)),
             ("pophealth.recalibration.target_year", I(r.Target.Year)),

@@ -6,7 +6,8 @@ namespace PopHealth.Tracking;
 /// What a new version must show before the alias (<c>prod</c>) moves to it. A version that falls short is registered all the
 /// same, tagged with the reason (<see cref="PromotionGate.Tag"/>), and the alias stays where it was.
 /// </summary>
-/// <param name="MinTestRows">Rows in the headline test set at least. With fewer, its AUC says little (see <paramref name="MinTestClassRows"/>).</param>
+/// <param name="MinTestRows">Rows in the headline test set at least. With fewer, its AUC says little (see
+/// <paramref name="MinTestClassRows"/>).</param>
 /// <param name="MinTestClassRows">Rows of each class (fair/poor, good) in the headline test set at least. With 30 in the smaller class
 /// an AUC's standard error is about 0.05 (Hanley and McNeil), so an AUC of 0.6 is told from chance at about 2 standard errors;
 /// with fewer, a lucky or unlucky split decides. A 100-row sample (20 test rows, 3 or 4 fair/poor) falls short; the notebook
@@ -17,7 +18,8 @@ namespace PopHealth.Tracking;
 /// of test set), the new version's test AUC may be below the current one's by at most this, or by
 /// <paramref name="StandardErrors"/> standard errors of the difference of the two AUCs when that is more: two test sets
 /// drawn alike differ by chance (on the default run's 20,000 test rows the difference's standard error is about 0.006).</param>
-public sealed record PromotionRules(int MinTestRows = 200, int MinTestClassRows = 30, double MinAuc = 0.60, double AucTolerance = 0.01, double StandardErrors = 2);
+public sealed record PromotionRules(int MinTestRows = 200, int MinTestClassRows = 30, double MinAuc = 0.60, double AucTolerance = 0.01,
+    double StandardErrors = 2);
 
 /// <summary>What the new version was tested on and how it did, as the gate compares it (and as its run logs it).</summary>
 /// <param name="TestSet">The headline test set's name, which says its kind (e.g. <c>natural-prevalence test</c>).</param>
@@ -47,19 +49,25 @@ public static class PromotionGate
     {
         if (Shortfall(candidate, rules) is { } shortfall) return new PromotionDecision(false, shortfall);
         var minimums = string.Create(CultureInfo.InvariantCulture,
-            $"test AUC {candidate.Auc:F4} on {candidate.TestRows:N0} rows ({candidate.TestPositives:N0} fair/poor) meets the minimums (AUC {rules.MinAuc:F2}, {rules.MinTestRows} rows, {rules.MinTestClassRows} per class)");
+            $"test AUC {candidate.Auc:F4} on {candidate.TestRows:N0} rows ({candidate.TestPositives:N0} fair/poor) meets the minimums " +
+            $"(AUC {rules.MinAuc:F2}, {rules.MinTestRows} rows, {rules.MinTestClassRows} per class)");
         if (Current(store, model, alias) is not { } current) return new PromotionDecision(true, $"{minimums}; '{model}' had no '{alias}' yet.");
         var (version, run) = current;
         if (Incomparable(candidate, run) is { } difference)
-            return new PromotionDecision(true, $"{minimums}; version {version.Version} (now '{alias}') was trained on other data ({difference}), so the minimums decide.", version.Version);
+            return new PromotionDecision(true,
+                $"{minimums}; version {version.Version} (now '{alias}') was trained on other data ({difference}), so the minimums decide.",
+                version.Version);
         if (!run.Metrics.TryGetValue(AucMetric, out var auc))
-            return new PromotionDecision(true, $"{minimums}; version {version.Version} (now '{alias}') logged no {AucMetric}, so the minimums decide.", version.Version);
+            return new PromotionDecision(true,
+                $"{minimums}; version {version.Version} (now '{alias}') logged no {AucMetric}, so the minimums decide.", version.Version);
         var tolerance = Math.Max(rules.AucTolerance, rules.StandardErrors * DifferenceError(candidate, run, auc));
         var comparison = string.Create(CultureInfo.InvariantCulture,
-            $"version {version.Version} (now '{alias}') reached {auc:F4} on comparable data (same recipe, features and test set kind); the tolerance is {tolerance:F4}");
+            $"version {version.Version} (now '{alias}') reached {auc:F4} on comparable data (same recipe, features and test set kind); " +
+            $"the tolerance is {tolerance:F4}");
         return candidate.Auc >= auc - tolerance
             ? new PromotionDecision(true, $"{minimums}; {comparison}.", version.Version, auc)
-            : new PromotionDecision(false, string.Create(CultureInfo.InvariantCulture, $"test AUC {candidate.Auc:F4} is below what {comparison}."), version.Version, auc);
+            : new PromotionDecision(false, string.Create(CultureInfo.InvariantCulture, $"test AUC {candidate.Auc:F4} is below what {comparison}."),
+                version.Version, auc);
     }
 
     /// <summary>Why the candidate falls short of the minimums, or null when it meets them.</summary>
@@ -67,11 +75,14 @@ public static class PromotionGate
     {
         var smaller = Math.Min(c.TestPositives, c.TestRows - c.TestPositives);
         if (c.TestRows < rules.MinTestRows)
-            return $"the headline test set ({c.TestSet}) has {c.TestRows:N0} rows, fewer than the {rules.MinTestRows:N0} an AUC needs to mean something (train on more respondents).";
+            return $"the headline test set ({c.TestSet}) has {c.TestRows:N0} rows, " +
+                $"fewer than the {rules.MinTestRows:N0} an AUC needs to mean something (train on more respondents).";
         if (smaller < rules.MinTestClassRows)
-            return $"the headline test set ({c.TestSet}) has {smaller:N0} respondents in its smaller class, fewer than {rules.MinTestClassRows:N0} (train on more respondents).";
+            return $"the headline test set ({c.TestSet}) has {smaller:N0} respondents in its smaller class, fewer than {rules.MinTestClassRows:N0} " +
+                $"(train on more respondents).";
         if (double.IsNaN(c.Auc) || c.Auc < rules.MinAuc)
-            return string.Create(CultureInfo.InvariantCulture, $"test AUC {c.Auc:F4} on the {c.TestSet} is below the minimum {rules.MinAuc:F2}: it ranks respondents little better than chance.");
+            return string.Create(CultureInfo.InvariantCulture,
+                $"test AUC {c.Auc:F4} on the {c.TestSet} is below the minimum {rules.MinAuc:F2}: it ranks respondents little better than chance.");
         return null;
     }
 
@@ -80,7 +91,8 @@ public static class PromotionGate
     {
         if (!File.Exists(Path.Combine(store.Root, MlflowStore.ModelsFolder, model, "aliases", alias))) return null;
         var version = store.Resolve($"models:/{model}@{alias}");
-        var run = store.FindRun(version.RunId) ?? throw new InvalidDataException($"models:/{model}@{alias}: its run {version.RunId} is not in {store.Root}.");
+        var run = store.FindRun(version.RunId)
+            ?? throw new InvalidDataException($"models:/{model}@{alias}: its run {version.RunId} is not in {store.Root}.");
         return (version, run);
     }
 
@@ -95,7 +107,10 @@ public static class PromotionGate
         return null;
     }
 
-    /// <summary>Standard error of the difference of the two AUCs (Hanley and McNeil 1982 for each; the current one's from its logged counts, else taken as the candidate's).</summary>
+    /// <summary>
+    /// Standard error of the difference of the two AUCs (Hanley and McNeil 1982 for each; the current one's from its
+    /// logged counts, else taken as the candidate's).
+    /// </summary>
     private static double DifferenceError(PromotionCandidate c, LoggedRun run, double auc)
     {
         var candidate = AucStandardError(c.Auc, c.TestPositives, c.TestRows - c.TestPositives);

@@ -1,10 +1,15 @@
 namespace PopHealth.Tracking;
 
 /// <summary>Stage 6, register: the final MLflow run, the registered version and the training charts saved in the run.</summary>
-/// <param name="Recalibrated">With several survey years: the version recalibrated for the latest year, registered after <paramref name="Version"/>.</param>
-public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles, RegisteredVersion? Recalibrated = null)
+/// <param name="Recalibrated">With several survey years: the version recalibrated for the latest year, registered after
+/// <paramref name="Version"/>.</param>
+public sealed record Registration(RegisteredVersion Version, string FinalRunId, IReadOnlyList<(string Name, string Folder)> ChartFiles,
+    RegisteredVersion? Recalibrated = null)
 {
-    /// <summary>Whether the alias moved to this run's version, and why (<see cref="PromotionGate"/>); null for a registration made without the gate.</summary>
+    /// <summary>
+    /// Whether the alias moved to this run's version, and why (<see cref="PromotionGate"/>); null for a registration
+    /// made without the gate.
+    /// </summary>
     public PromotionDecision? Promotion { get; init; }
 
     /// <summary>The version this run put forward for the alias; it holds the alias only when <see cref="Promotion"/> promoted it.</summary>

@@ -11,8 +11,8 @@ namespace PopHealth.Tracking;
 /// <param name="Split">The split's description.</param>
 /// <param name="Tests">The test sets' reports; the first is the headline.</param>
 /// <param name="Candidate">The headline test as the promotion gate compares it (and as later gates read it back).</param>
-public sealed record FinalRunContents(string Recipe, int Seed, string Profile, bool Synthetic, ModelSpec Spec, int TrainRows, string Split, double Threshold,
-    IReadOnlyList<string> Features, PriorShift? Shift, double CvAuc, IReadOnlyList<TestReport> Tests, PromotionCandidate Candidate,
+public sealed record FinalRunContents(string Recipe, int Seed, string Profile, bool Synthetic, ModelSpec Spec, int TrainRows, string Split,
+    double Threshold, IReadOnlyList<string> Features, PriorShift? Shift, double CvAuc, IReadOnlyList<TestReport> Tests, PromotionCandidate Candidate,
     IReadOnlyList<CandidateDecision> Candidates, RefitTreesChoice? RefitTrees);
 
 /// <summary>
@@ -53,13 +53,18 @@ public static class TrainingRunLog
             .LogMetric("test_brier", h.Brier).LogMetric("test_calibration_in_the_large", h.CalibrationInTheLarge)
             .LogMetric("test_f1_at_chosen", h.AtChosen.F1);
         foreach (var r in c.Tests.Skip(1))
-            final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy).LogMetric("balanced_test_f1", r.AtHalf.F1);
-        final.SetTag("pophealth.recipe", c.Recipe).SetTag("pophealth.profile", c.Profile).SetTag("pophealth.synthetic", c.Synthetic ? "true" : "false");
+            final.LogMetric("balanced_test_auc", r.Auc).LogMetric("balanced_test_accuracy", r.AtHalf.Accuracy)
+                .LogMetric("balanced_test_f1", r.AtHalf.F1);
+        final.SetTag("pophealth.recipe", c.Recipe).SetTag("pophealth.profile", c.Profile)
+            .SetTag("pophealth.synthetic", c.Synthetic ? "true" : "false");
         foreach (var decision in c.Candidates) final.SetTag($"pophealth.candidate.{decision.Feature}", decision.Reason);
         if (c.RefitTrees is { } trees) final.SetTag("pophealth.refit_trees", trees.Describe());
     }
 
-    /// <summary>The final run's tables as CSV artifacts: leaderboard, metrics, importance, subgroups, the audit and its gaps, SHAP importance.</summary>
+    /// <summary>
+    /// The final run's tables as CSV artifacts: leaderboard, metrics, importance, subgroups, the audit and its gaps,
+    /// SHAP importance.
+    /// </summary>
     public static void LogTables(MlflowRun final, TrainingSweeps sweeps, IReadOnlyList<TestReport> tests, ModelCardReport card)
     {
         final.LogText("leaderboard.csv", CsvText.Records(sweeps.Leaderboard));
@@ -92,7 +97,8 @@ public static class TrainingRunLog
     {
         ModelArtifacts.LogModel(final, parent.ForSameTrees(recalibration.Recalibrated.Model), ModelRegistration.RecalibratedArtifactPath);
         final.LogMetric("recalibrated_test_calibration_in_the_large", recalibration.After.CalibrationInTheLarge)
-            .LogMetric("recalibrated_test_brier", recalibration.After.Brier).LogMetric("recalibration_intercept_shift", recalibration.Recalibrated.InterceptShift);
+            .LogMetric("recalibrated_test_brier", recalibration.After.Brier)
+            .LogMetric("recalibration_intercept_shift", recalibration.Recalibrated.InterceptShift);
     }
 
     internal static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -52,7 +52,11 @@ public static class AtomicFile
 
     /// <summary>Writes text (UTF-8, no byte-order mark) atomically.</summary>
     public static void WriteAllText(string path, string text) =>
-        Write(path, (Stream stream) => { using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true); writer.Write(text); });
+        Write(path, (Stream stream) =>
+        {
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            writer.Write(text);
+        });
 
     /// <summary>A hidden sibling of <paramref name="path"/>: same folder (so the rename is atomic), unique name naming the writing process.</summary>
     internal static string TemporaryPathFor(string path) =>
@@ -80,7 +84,9 @@ public static class AtomicFile
         {
             var match = TemporaryName.Match(Path.GetFileName(file));
             if (!match.Success || (target is not null && match.Groups["target"].Value != target)) continue;
-            if (!int.TryParse(match.Groups["pid"].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
+            if (!int.TryParse(match.Groups["pid"].Value, System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var pid))
+                continue;
             if (!WriterIsGone(pid, File.GetLastWriteTimeUtc(file))) continue;
             try
             {

@@ -66,14 +66,16 @@ public static class CsvText
         var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && IsScalar(p.PropertyType)).ToArray();
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        Write(text, properties.Select(p => p.Name).ToArray(), rows.Select(r => (IReadOnlyList<object?>)properties.Select(p => Missing(p.GetValue(r))).ToArray()));
+        Write(text, properties.Select(p => p.Name).ToArray(),
+            rows.Select(r => (IReadOnlyList<object?>)properties.Select(p => Missing(p.GetValue(r))).ToArray()));
         return text.ToString();
     }
 
     private static bool IsScalar(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
-        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime) || type == typeof(DateTimeOffset);
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime)
+            || type == typeof(DateTimeOffset);
     }
 
     private static object? Missing(object? value) => value switch

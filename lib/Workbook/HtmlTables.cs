@@ -33,7 +33,8 @@ public static class HtmlTables
     {
         options ??= new HtmlTableOptions();
         if (options.MaxRows < 1 || options.HeadRows < 0 || options.TailRows < 0 || options.HeadRows + options.TailRows > options.MaxRows)
-            throw new ArgumentOutOfRangeException(nameof(options), "HtmlTableOptions: MaxRows must be at least 1 and HeadRows + TailRows at most MaxRows.");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                "HtmlTableOptions: MaxRows must be at least 1 and HeadRows + TailRows at most MaxRows.");
         var rows = frame.Rows.Count;
         var columns = frame.Columns;
         var cut = rows > options.MaxRows;
@@ -62,13 +63,15 @@ public static class HtmlTables
 
     private static string Caption(long rows, int columns, bool cut, HtmlTableOptions options)
     {
-        var size = $"{rows.ToString("N0", Invariant)} {(rows == 1 ? "row" : "rows")} × {columns.ToString(Invariant)} {(columns == 1 ? "column" : "columns")}";
+        var size = $"{rows.ToString("N0", Invariant)} {(rows == 1 ? "row" : "rows")} " +
+            $"× {columns.ToString(Invariant)} {(columns == 1 ? "column" : "columns")}";
         return cut ? $"{size}: the first {options.HeadRows} and the last {options.TailRows} shown" : size;
     }
 
     private static bool Identifier(string column, HtmlTableOptions options) =>
         (options.IdentifierColumns ?? HtmlTableOptions.DefaultIdentifierColumns).Contains(column, StringComparer.OrdinalIgnoreCase)
-        || column.EndsWith("Id", StringComparison.Ordinal) || column.EndsWith("ID", StringComparison.Ordinal) || column.EndsWith("_id", StringComparison.Ordinal);
+        || column.EndsWith("Id", StringComparison.Ordinal) || column.EndsWith("ID", StringComparison.Ordinal)
+        || column.EndsWith("_id", StringComparison.Ordinal);
 
     private enum NumberStyle { Quantity, Identifier }
 
@@ -82,7 +85,8 @@ public static class HtmlTables
             double d => FormatNumber(d, digits, style == NumberStyle.Identifier),
             float f => FormatNumber(f, digits, style == NumberStyle.Identifier),
             decimal m => FormatNumber((double)m, digits, style == NumberStyle.Identifier),
-            sbyte or byte or short or ushort or int or uint or long => FormatWhole(Convert.ToInt64(value, Invariant), style == NumberStyle.Identifier),
+            sbyte or byte or short or ushort or int or uint or long =>
+                FormatWhole(Convert.ToInt64(value, Invariant), style == NumberStyle.Identifier),
             ulong u => style == NumberStyle.Identifier || u < 10_000 ? u.ToString(Invariant) : u.ToString("N0", Invariant),
             DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", Invariant),
             IFormattable f => f.ToString(null, Invariant),

@@ -7,7 +7,10 @@ namespace PopHealth.Workbook;
 /// </summary>
 public static class PoolThread
 {
-    /// <summary>Runs <paramref name="work"/> here when this is a pool thread, else on one, waiting for it; its exceptions come through as thrown.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> here when this is a pool thread, else on one, waiting for it; its exceptions come
+    /// through as thrown.
+    /// </summary>
     public static T Run<T>(Func<T> work) =>
         Thread.CurrentThread.IsThreadPoolThread ? work() : Task.Run(work).GetAwaiter().GetResult();
 }

@@ -47,9 +47,11 @@ public static class Tables
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         object? Value(T item) => property.GetValue(item);
         if (type == typeof(double) || type == typeof(float) || type == typeof(decimal))
-            return new DoubleDataFrameColumn(property.Name, items.Select(i => Value(i) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : (double?)null));
+            return new DoubleDataFrameColumn(property.Name,
+                items.Select(i => Value(i) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : (double?)null));
         if (type == typeof(int) || type == typeof(short) || type == typeof(byte))
-            return new Int32DataFrameColumn(property.Name, items.Select(i => Value(i) is { } v ? Convert.ToInt32(v, CultureInfo.InvariantCulture) : (int?)null));
+            return new Int32DataFrameColumn(property.Name,
+                items.Select(i => Value(i) is { } v ? Convert.ToInt32(v, CultureInfo.InvariantCulture) : (int?)null));
         if (type == typeof(long))
             return new Int64DataFrameColumn(property.Name, items.Select(i => (long?)Value(i)));
         if (type == typeof(bool))

@@ -24,7 +24,10 @@ public static class WritableFolder
         }
     }
 
-    /// <summary>Throws a <see cref="WorkbookParameterException"/> naming <paramref name="variable"/> unless <paramref name="folder"/> can be written.</summary>
+    /// <summary>
+    /// Throws a <see cref="WorkbookParameterException"/> naming <paramref name="variable"/> unless
+    /// <paramref name="folder"/> can be written.
+    /// </summary>
     public static void Check(string folder, string variable)
     {
         if (Problem(folder) is { } problem)

@@ -88,8 +88,8 @@ public sealed class ExecutedNotebook
     /// The workbook's refusals: errors whose message says what is wrong and what to do, so a stack trace adds nothing.
     /// </summary>
     private static readonly string[] Refusals =
-        ["System.IO.InvalidDataException", "PopHealth.Workbook.WorkbookParameterException", "System.IO.FileNotFoundException", "System.IO.DirectoryNotFoundException",
-         "PopHealth.Scoring.ScoringInputException", "PopHealth.Tracking.ModelNotFoundException"];
+        ["System.IO.InvalidDataException", "PopHealth.Workbook.WorkbookParameterException", "System.IO.FileNotFoundException",
+         "System.IO.DirectoryNotFoundException", "PopHealth.Scoring.ScoringInputException", "PopHealth.Tracking.ModelNotFoundException"];
 
     /// <summary>
     /// Errors as a reader should see them. dotnet-repl writes an exception's stack trace twice, in the message and again
@@ -104,7 +104,8 @@ public sealed class ExecutedNotebook
         foreach (var cell in Cells)
         {
             number++;
-            foreach (var output in (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>().Where(o => (string?)o["output_type"] == "error").ToList())
+            foreach (var output in (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>().Where(o => (string?)o["output_type"] == "error")
+                .ToList())
             {
                 var value = ((string?)output["evalue"] ?? "").Trim();
                 var message = value.Split('\n').TakeWhile(l => !l.StartsWith("   at ", StringComparison.Ordinal)).Select(l => l.TrimEnd());
@@ -183,7 +184,10 @@ public sealed class ExecutedNotebook
         return replaced;
     }
 
-    /// <summary>The folder itself, not a longer name that starts with it (<c>/tmp/d</c> is not in <c>/tmp/data</c>); a separator and what follows are kept.</summary>
+    /// <summary>
+    /// The folder itself, not a longer name that starts with it (<c>/tmp/d</c> is not in <c>/tmp/data</c>); a separator
+    /// and what follows are kept.
+    /// </summary>
     private static Regex FolderPattern(string folder)
     {
         var trimmed = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));

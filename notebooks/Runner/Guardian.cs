@@ -41,7 +41,8 @@ public static class Guardian
         var stopped = StopKnown(known);
         folders.ForEach(RunTemporaryFolder.Remove);
         if (stopped.Count > 0)
-            log.WriteLine($"pophealth runner watchdog: the runner (pid {runnerId}) ended and left {stopped.Count} process(es) running; stopped {string.Join(", ", stopped)}.");
+            log.WriteLine($"pophealth runner watchdog: the runner (pid {runnerId}) ended and left {stopped.Count} process(es) running; " +
+                $"stopped {string.Join(", ", stopped)}.");
         return 0;
     }
 
@@ -54,7 +55,8 @@ public static class Guardian
             using var process = Process.GetProcessById(pid);
             return Ended(process) ? null : new Identity(pid, process.StartTime);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        catch (Exception e)
+            when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
         {
             return null;
         }
@@ -84,10 +86,13 @@ public static class Guardian
         catch (OperationCanceledException) { }
     }
 
-    /// <summary>The next command, or null at the input's end or when <paramref name="cancel"/> fires (a console read cannot itself be cancelled).</summary>
+    /// <summary>
+    /// The next command, or null at the input's end or when <paramref name="cancel"/> fires (a console read cannot
+    /// itself be cancelled).
+    /// </summary>
     private static async Task<string?> ReadLineAsync(TextReader commands, CancellationToken cancel)
     {
-        var read = commands.ReadLineAsync();
+        var read = commands.ReadLineAsync(CancellationToken.None).AsTask();
         await Task.WhenAny(read, Task.Delay(Timeout.Infinite, cancel));
         return read.IsCompletedSuccessfully ? read.Result : null; // a failed read ends the commands as their end does
     }
@@ -105,12 +110,13 @@ public static class Guardian
                 var name = process.ProcessName;
                 if (RunnerGuard.KillTree(process, wait: false)) stopped.Add($"{name} ({pid})");
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+            catch (Exception e)
+                when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
         }
         return stopped;
     }
 
-    private static IDisposable IgnoreSignals()
+    private static Registrations IgnoreSignals()
     {
         var registrations = new List<PosixSignalRegistration>();
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })

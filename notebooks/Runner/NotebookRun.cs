@@ -20,7 +20,8 @@ public sealed record NotebookResult(string Name, int ExitCode, TimeSpan Elapsed,
     public string Describe() => Succeeded
         ? $"{Name} succeeded in {Elapsed.TotalSeconds:F1} s"
         : TimedOutAfter is { } timeout
-            ? $"{Name} did not finish within {NotebookRunner.Describe(timeout)} (--timeout) and was stopped, with every process it started. {ProcessOutput}".TrimEnd()
+            ? ($"{Name} did not finish within {NotebookRunner.Describe(timeout)} (--timeout) and was stopped, with every process it started. " +
+                $"{ProcessOutput}").TrimEnd()
         : Failure is not null
             ? $"{Name} failed at {Failure}"
             : $"{Name} failed: dotnet-repl exited {ExitCode} without an executed notebook. {ProcessOutput}";

@@ -66,11 +66,13 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log, Runner
     {
         var missing = names.Where(n => !File.Exists(Path.Combine(folder, n + ".dib"))).Distinct().ToList();
         if (missing.Count == 0) return;
-        var available = Directory.GetFiles(folder, "*.dib").Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).Order(); // _setup.dib is imported, not run
+        // _setup.dib is imported, not run
+        var available = Directory.GetFiles(folder, "*.dib").Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).Order();
         var quoted = string.Join(", ", missing.Select(n => $"'{n}'"));
         throw new RunnerUsageException(defaultsFrom ?? missing[0], defaultsFrom is null
             ? $"No notebook named {quoted} in {folder}. Available: {string.Join(", ", available)}."
-            : $"{defaultsFrom} names {folder}, which lacks the workbook's {quoted}: name the notebooks to run there ({string.Join(", ", available)}).");
+            : $"{defaultsFrom} names {folder}, which lacks the workbook's {quoted}: name the notebooks to run there " +
+                $"({string.Join(", ", available)}).");
     }
 
     /// <summary>Refuses to start without the library package the notebooks load (built by <c>dotnet build lib</c>).</summary>
@@ -122,9 +124,11 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log, Runner
     private async Task RestoreToolsAsync(CancellationToken cancel)
     {
         if (toolsRestored) return;
-        var (exitCode, output, _) = await RunDotnetAsync(["tool", "restore"], options.RepositoryRoot, TimeSpan.FromMinutes(10), "dotnet tool restore", cancel);
+        var (exitCode, output, _) = await RunDotnetAsync(["tool", "restore"], options.RepositoryRoot, TimeSpan.FromMinutes(10), "dotnet tool restore",
+            cancel);
         if (exitCode is null)
-            throw new RunnerSetupException($"'dotnet tool restore' did not finish within 10 min in {options.RepositoryRoot} and was stopped: {Tail(output)}");
+            throw new RunnerSetupException($"'dotnet tool restore' did not finish within 10 min in {options.RepositoryRoot} " +
+                $"and was stopped: {Tail(output)}");
         if (exitCode != 0)
             throw new RunnerSetupException($"'dotnet tool restore' failed in {options.RepositoryRoot} (exit {exitCode}): {Tail(output)}");
         toolsRestored = true;
@@ -157,7 +161,9 @@ public sealed class NotebookRunner(RunnerOptions options, TextWriter log, Runner
                 return (null, output.Text, memory?.PeakBytes);
             }
             var complete = await output.CompleteAsync(OutputGrace);
-            if (!complete) log.WriteLine($"      ... {what} exited but a process it started still holds its output open; going on without the rest of its output");
+            if (!complete)
+                log.WriteLine($"      ... {what} exited but a process it started still holds its output open; " +
+                    $"going on without the rest of its output");
             return (process.ExitCode, output.Text, memory?.PeakBytes);
         }
         finally

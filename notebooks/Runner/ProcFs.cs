@@ -36,10 +36,16 @@ public static class ProcFs
     }
 
     /// <summary>The parent process id from <c>/proc/PID/stat</c>, or null when the process is gone.</summary>
-    public static int? ParentOf(int pid) => Stat(pid) is { } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : null;
+    public static int? ParentOf(int pid) =>
+        Stat(pid) is { } fields && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : null;
 
-    /// <summary>When the process started (clock ticks after boot, <c>/proc/PID/stat</c> field 22): with its id, it names one process, never a later one reusing the id.</summary>
-    public static long? StartTicks(int pid) => Stat(pid) is { Length: > 19 } fields && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+    /// <summary>
+    /// When the process started (clock ticks after boot, <c>/proc/PID/stat</c> field 22): with its id, it names one
+    /// process, never a later one reusing the id.
+    /// </summary>
+    public static long? StartTicks(int pid) =>
+        Stat(pid) is { Length: > 19 } fields && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks
+            : null;
 
     /// <summary>
     /// Whether the process has ended: gone, or a zombie (dead, its exit status not yet collected by its parent, which for

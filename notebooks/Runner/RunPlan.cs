@@ -14,7 +14,10 @@ namespace PopHealth.Runner;
 /// <param name="Notebooks">The notebooks to run, in order.</param>
 public sealed record RunPlan(RunnerOptions Options, IReadOnlyList<string> Notebooks, WorkbookParameters Parameters, bool RefreshRendered)
 {
-    /// <summary>Checks <paramref name="arguments"/> against the file system and <paramref name="environment"/>; creates the output folders it probes.</summary>
+    /// <summary>
+    /// Checks <paramref name="arguments"/> against the file system and <paramref name="environment"/>; creates the
+    /// output folders it probes.
+    /// </summary>
     public static RunPlan Check(RunnerArguments arguments, IDictionary environment, string workingDirectory, string repositoryRoot)
     {
         var folder = NotebookFolder(arguments.NotebookDirectory, workingDirectory, repositoryRoot);
@@ -24,7 +27,8 @@ public sealed record RunPlan(RunnerOptions Options, IReadOnlyList<string> Notebo
         {
             var set = WorkbookVariables.ParameterNames.Where(v => WorkbookVariables.Read(v, environment) is not null).ToArray();
             if (set.Length > 0)
-                throw new RunnerUsageException(RunnerArguments.RefreshOption, $"{RunnerArguments.RefreshOption} keeps a default run: unset {string.Join(", ", set)}.");
+                throw new RunnerUsageException(RunnerArguments.RefreshOption,
+                    $"{RunnerArguments.RefreshOption} keeps a default run: unset {string.Join(", ", set)}.");
         }
         var parameters = WorkbookParameters.FromEnvironment(environment, workingDirectory);
         NotebookRunner.CheckLibraryFeed(repositoryRoot);
@@ -33,7 +37,8 @@ public sealed record RunPlan(RunnerOptions Options, IReadOnlyList<string> Notebo
         if (arguments.RefreshRendered)
             foreach (var kept in new[] { Path.Combine(folder, RenderedNotebooks.Folder), Path.Combine(repositoryRoot, "plots") })
                 if (WritableFolder.Problem(kept) is { } problem)
-                    throw new RunnerUsageException(RunnerArguments.RefreshOption, $"{RunnerArguments.RefreshOption} writes to {kept}, which cannot be written: {problem}");
+                    throw new RunnerUsageException(RunnerArguments.RefreshOption,
+                        $"{RunnerArguments.RefreshOption} writes to {kept}, which cannot be written: {problem}");
 
         // Relative paths were resolved against the caller's folder; the kernels run in the notebooks' folder.
         // The runner asks for static chart images: executed copies then show charts where scripts are stripped.
@@ -46,7 +51,10 @@ public sealed record RunPlan(RunnerOptions Options, IReadOnlyList<string> Notebo
 
     /// <summary>The run with the kernels pointed at the shared headless browser's DevTools address.</summary>
     public RunPlan WithBrowser(string? address) => address is null ? this
-        : this with { Options = Options with { Environment = new Dictionary<string, string>(Options.Environment) { [WorkbookVariables.Chromium] = address } } };
+        : this with
+        {
+            Options = Options with { Environment = new Dictionary<string, string>(Options.Environment) { [WorkbookVariables.Chromium] = address } }
+        };
 
     private static string NotebookFolder(string? given, string workingDirectory, string repositoryRoot)
     {
@@ -58,7 +66,8 @@ public sealed record RunPlan(RunnerOptions Options, IReadOnlyList<string> Notebo
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new RunnerUsageException(RunnerArguments.NotebooksOption, $"{RunnerArguments.NotebooksOption} '{given}' is not a usable path: {e.Message}");
+            throw new RunnerUsageException(RunnerArguments.NotebooksOption,
+                $"{RunnerArguments.NotebooksOption} '{given}' is not a usable path: {e.Message}");
         }
         if (Directory.Exists(full)) return full;
         throw new RunnerUsageException(RunnerArguments.NotebooksOption, File.Exists(full)

@@ -31,7 +31,8 @@ public sealed record RunnerArguments(IReadOnlyList<string> Notebooks, string? No
         "Usage: dotnet run --project notebooks/Runner [-- [NOTEBOOK ...] [--notebooks DIR] [--timeout MINUTES] [--refresh-rendered]]",
         "Runs the workbook's notebooks headless: all seven in order, or the ones named (e.g. 01-convert 03-transform), in the order given.",
         $"  {NotebooksOption} DIR       folder of the .dib files (default: notebooks/)",
-        $"  {TimeoutOption} MINUTES     per notebook, more than 0 and at most {MaxTimeoutMinutes:0} (default {DefaultTimeoutMinutes:0}); a notebook past it is stopped",
+        $"  {TimeoutOption} MINUTES     per notebook, more than 0 and at most {MaxTimeoutMinutes:0} (default {DefaultTimeoutMinutes:0}); " +
+        $"a notebook past it is stopped",
         $"  {RefreshOption}    a default run of all seven kept in notebooks/rendered/, real-2016 chart images in plots/",
         "  -h, --help             this text",
         "Parameters come from POPHEALTH_* variables (see the README). Exit codes: 0 all ran; 1 a notebook failed or timed out;",
@@ -57,23 +58,30 @@ public sealed record RunnerArguments(IReadOnlyList<string> Notebooks, string? No
                 continue;
             }
             if (option is not (NotebooksOption or TimeoutOption or RefreshOption))
-                throw new RunnerUsageException(args[i], $"Unknown option '{args[i]}' (options: {NotebooksOption} DIR, {TimeoutOption} MINUTES, {RefreshOption}, --help).");
+                throw new RunnerUsageException(args[i],
+                    $"Unknown option '{args[i]}' (options: {NotebooksOption} DIR, {TimeoutOption} MINUTES, {RefreshOption}, --help).");
             if (option == RefreshOption && inline is not null)
                 throw new RunnerUsageException(args[i], $"'{args[i]}': {RefreshOption} takes no value.");
-            var value = option == RefreshOption ? "" : inline ?? (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null)
+            var value = option == RefreshOption ? "" : inline
+                ?? (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null)
                 ?? throw new RunnerUsageException(option, $"{option} needs a value: {Expected(option)}.");
             if (!given.TryAdd(option, value))
-                throw new RunnerUsageException(option, $"{option} is given twice{(option == RefreshOption ? "" : $" ('{given[option]}' and '{value}')")}; give it once.");
+                throw new RunnerUsageException(option,
+                    $"{option} is given twice{(option == RefreshOption ? "" : $" ('{given[option]}' and '{value}')")}; give it once.");
             if (option == TimeoutOption) timeout = Minutes(value);
             else if (option == NotebooksOption) folder = value.Trim().Length > 0 ? value
                 : throw new RunnerUsageException(option, $"{option} '{value}' is empty: {Expected(option)}.");
         }
         if (given.ContainsKey(RefreshOption) && names.Count > 0)
-            throw new RunnerUsageException(RefreshOption, $"{RefreshOption} runs all seven notebooks; do not name notebooks ('{string.Join("', '", names)}').");
+            throw new RunnerUsageException(RefreshOption,
+                $"{RefreshOption} runs all seven notebooks; do not name notebooks ('{string.Join("', '", names)}').");
         return new RunnerArguments(names, folder, timeout, given.ContainsKey(RefreshOption), Help: false);
     }
 
-    /// <summary>An option and its <c>=value</c>, or (null, null) for a notebook name. One dash starts an option too: "-t" is an unknown one.</summary>
+    /// <summary>
+    /// An option and its <c>=value</c>, or (null, null) for a notebook name. One dash starts an option too: "-t" is an
+    /// unknown one.
+    /// </summary>
     private static (string? Option, string? Inline) SplitOption(string arg)
     {
         if (!arg.StartsWith('-')) return (null, null);
@@ -100,9 +108,11 @@ public sealed record RunnerArguments(IReadOnlyList<string> Notebooks, string? No
     {
         var name = arg.EndsWith(".dib", StringComparison.OrdinalIgnoreCase) ? arg[..^4] : arg;
         var problem = name.Trim().Length == 0 ? "it is empty"
-            : name.IndexOfAny(['/', '\\']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or ".." ? "a name, not a path, is expected (a folder goes in --notebooks DIR)"
+            : name.IndexOfAny(['/', '\\']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or ".."
+            ? "a name, not a path, is expected (a folder goes in --notebooks DIR)"
             : name.StartsWith('_') ? "names starting with '_' are parts the notebooks import, not notebooks to run"
             : null;
-        return problem is null ? name : throw new RunnerUsageException(arg, $"'{arg}' is not a notebook name: {problem}. Give names such as 01-convert.");
+        return problem is null ? name
+            : throw new RunnerUsageException(arg, $"'{arg}' is not a notebook name: {problem}. Give names such as 01-convert.");
     }
 }

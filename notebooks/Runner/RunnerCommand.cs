@@ -27,7 +27,8 @@ public static class RunnerCommand
                 return Success;
             }
             var root = WorkbookLocation.FindRoot(AppContext.BaseDirectory) ?? WorkbookLocation.FindRoot(Directory.GetCurrentDirectory())
-                ?? throw new RunnerSetupException($"Cannot find the workbook root ({WorkbookLocation.SolutionFile}) above {AppContext.BaseDirectory} or the current folder.");
+                ?? throw new RunnerSetupException($"Cannot find the workbook root ({WorkbookLocation.SolutionFile}) " +
+                    $"above {AppContext.BaseDirectory} or the current folder.");
             plan = RunPlan.Check(arguments, Environment.GetEnvironmentVariables(), Directory.GetCurrentDirectory(), root);
         }
         catch (Exception e) when (e is ArgumentException or WorkbookParameterException or RunnerSetupException)
@@ -55,7 +56,8 @@ public static class RunnerCommand
         }
         catch (OperationCanceledException) when (signals.Signal is { } signal)
         {
-            error.WriteLine($"error: stopped by {StopSignals.Name(signal)}; the running notebook's kernel (with every process it started) and the browser were stopped.");
+            error.WriteLine($"error: stopped by {StopSignals.Name(signal)}; the running notebook's kernel (with every process it started) " +
+                $"and the browser were stopped.");
             return signals.ExitCode;
         }
         catch (Exception e) when (e is RunnerSetupException or WorkbookParameterException)
@@ -101,7 +103,8 @@ public static class RunnerCommand
 
         var kept = Path.Combine(options.NotebookDirectory, RenderedNotebooks.Folder);
         foreach (var result in results)
-            output.WriteLine($"kept {RenderedNotebooks.Keep(result.RenderedPath!, Path.Combine(options.NotebookDirectory, result.Name + ".dib"), kept)}");
+            output.WriteLine(
+                $"kept {RenderedNotebooks.Keep(result.RenderedPath!, Path.Combine(options.NotebookDirectory, result.Name + ".dib"), kept)}");
         return await RefreshRealImagesAsync(options, guard, output, error, cancel);
     }
 
@@ -110,7 +113,8 @@ public static class RunnerCommand
     /// images in plots/real-2016-seed/, and 07-report's maps and dashboard of it in plots/real-2016-report/ (aggregates only,
     /// no respondent rows).
     /// </summary>
-    private static async Task<int> RefreshRealImagesAsync(RunnerOptions options, RunnerGuard guard, TextWriter output, TextWriter error, CancellationToken cancel)
+    private static async Task<int> RefreshRealImagesAsync(RunnerOptions options, RunnerGuard guard, TextWriter output, TextWriter error,
+        CancellationToken cancel)
     {
         var root = options.RepositoryRoot;
         var extract = Path.Combine(root, "data", "brfss-real", "brfss2016_llcp_statesubset_39vars.csv.gz");
@@ -125,22 +129,27 @@ public static class RunnerCommand
             var realOptions = options with
             {
                 RenderedDirectory = Path.Combine(realData, "rendered"),
-                Environment = new Dictionary<string, string>(options.Environment) { [WorkbookVariables.Data] = realData, [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Original.Name() },
+                Environment = new Dictionary<string, string>(options.Environment) { [WorkbookVariables.Data] = realData,
+                    [WorkbookVariables.Input] = extract, [WorkbookVariables.Recipe] = Recipe.Original.Name() },
             };
             output.WriteLine($"Real 2016 extract, seed recipe: data in {realData}");
-            var realResults = await new NotebookRunner(realOptions, output, guard).RunAsync(["01-convert", "03-transform", "04-train", "07-report"], cancel);
+            var realResults = await new NotebookRunner(realOptions, output, guard).RunAsync(["01-convert", "03-transform", "04-train", "07-report"],
+                cancel);
             if (realResults.FirstOrDefault(r => !r.Succeeded) is { } realFailure)
             {
                 error.WriteLine($"Notebook {realFailure.Describe()}");
                 return NotebookFailed;
             }
-            foreach (var image in Directory.GetFiles(Path.Combine(realData, "plots")).Where(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".svg", StringComparison.Ordinal)))
+            foreach (var image in Directory.GetFiles(Path.Combine(realData, "plots"))
+                .Where(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".svg", StringComparison.Ordinal)))
             {
-                var folder = Path.Combine(root, "plots", ReportStep.ReaderImages.Contains(Path.GetFileName(image)) ? "real-2016-report" : "real-2016-seed");
+                var folder = Path.Combine(root, "plots",
+                    ReportStep.ReaderImages.Contains(Path.GetFileName(image)) ? "real-2016-report" : "real-2016-seed");
                 Directory.CreateDirectory(folder);
                 File.Copy(image, Path.Combine(folder, Path.GetFileName(image)), overwrite: true);
             }
-            output.WriteLine($"real-data chart images (aggregates only, no respondent rows) in {Path.Combine(root, "plots")}: real-2016-seed/, real-2016-report/");
+            output.WriteLine($"real-data chart images (aggregates only, no respondent rows) in {Path.Combine(root, "plots")}: real-2016-seed/, " +
+                $"real-2016-report/");
             return Success;
         }
         finally

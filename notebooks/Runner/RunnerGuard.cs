@@ -53,7 +53,8 @@ public sealed class RunnerGuard : IAsyncDisposable
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {
-            log.WriteLine($"warning: the runner's watchdog could not start ({e.Message}); processes are stopped only when the runner can stop them itself.");
+            log.WriteLine($"warning: the runner's watchdog could not start ({e.Message}); " +
+                $"processes are stopped only when the runner can stop them itself.");
             return new RunnerGuard(null);
         }
     }

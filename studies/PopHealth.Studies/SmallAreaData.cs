@@ -33,7 +33,8 @@ internal sealed record SmallAreaData(
     public PostStratificationFrame FrameOf(IEnumerable<int> states) => new(Scheme, states.Select(s => Frame[s]!));
 
     /// <summary>The key of a direct estimate: state, dimension and group ("6|all|all", "6|age|65+", "6|sex|female").</summary>
-    public static string Key(int state, string dimension, string group) => string.Create(CultureInfo.InvariantCulture, $"{state}|{dimension}|{group}");
+    public static string Key(int state, string dimension, string group) =>
+        string.Create(CultureInfo.InvariantCulture, $"{state}|{dimension}|{group}");
 
     /// <summary>
     /// Direct (design-based) estimates of the given respondents (the workbook's Taylor-linearised estimator; each group a domain

@@ -18,7 +18,8 @@ internal static class SmallAreaStudy
     public static async Task<int> RunAsync(string command, string[] args)
     {
         var options = Arguments(args);
-        string work = options.GetValueOrDefault("work", "studies/small-area/work"), results = options.GetValueOrDefault("results", "studies/small-area/results");
+        string work = options.GetValueOrDefault("work", "studies/small-area/work"), results =
+            options.GetValueOrDefault("results", "studies/small-area/results");
         var extract = options.GetValueOrDefault("extract", "data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz");
         var seed = int.Parse(options.GetValueOrDefault("seed", Environment.GetEnvironmentVariable(WorkbookVariables.Seed) ?? "20240611"), Invariant);
         var draws = int.Parse(options.GetValueOrDefault("draws", "20"), Invariant);
@@ -38,7 +39,8 @@ internal static class SmallAreaStudy
     {
         static IReadOnlyList<string>? List(string? value) => value is null ? null : value == "none" ? [] : value.Split(',');
         return (new SmallAreaOptions(List(options.GetValueOrDefault("covariates")), List(options.GetValueOrDefault("group-effects")),
-            CalibrateToWeights: bool.Parse(options.GetValueOrDefault("calibrate", "true")), BlendDirect: bool.Parse(options.GetValueOrDefault("blend", "true"))),
+            CalibrateToWeights: bool.Parse(options.GetValueOrDefault("calibrate", "true")),
+            BlendDirect: bool.Parse(options.GetValueOrDefault("blend", "true"))),
             options.GetValueOrDefault("tag", ""));
     }
 
@@ -68,20 +70,23 @@ internal static class SmallAreaStudy
         for (var i = 0; i < eligible.Length; i++)
         {
             var r = eligible[i];
-            text.Append(Invariant, $"{i},{r.State},{r.Age},{r.Sex},{r.Education},{r.Income},{(r.FairPoor == true ? 1 : 0)},{r.Weight:R},{r.Stratum:R}\n");
+            text.Append(Invariant,
+                $"{i},{r.State},{r.Age},{r.Sex},{r.Education},{r.Income},{(r.FairPoor == true ? 1 : 0)},{r.Weight:R},{r.Stratum:R}\n");
         }
         AtomicFile.WriteAllText(Path.Combine(work, "respondents.csv"), text.ToString());
         data.FrameOf(data.FullyPresent).WriteCsv(Path.Combine(work, "frame.csv"));
         var truth = SmallAreaData.Direct(eligible, data.Scheme);
         var states = new StringBuilder("state,source,coverage,respondents,truth,truth_se\n");
         foreach (var s in data.Frame.States)
-            states.Append(Invariant, $"{s.State},{s.Source},{s.Coverage:0.0000},{data.Respondents.Count(r => r.State == s.State)},{(truth.TryGetValue(SmallAreaData.Key(s.State, "all", "all"), out var t) ? t.Prevalence : double.NaN):R},{(t?.StandardError ?? double.NaN):R}\n");
+            states.Append(Invariant,
+                $"{s.State},{s.Source},{s.Coverage:0.0000},{data.Respondents.Count(r => r.State == s.State)},{(truth.TryGetValue(SmallAreaData.Key(s.State, "all", "all"), out var t) ? t.Prevalence : double.NaN):R},{(t?.StandardError ?? double.NaN):R}\n");
         AtomicFile.WriteAllText(Path.Combine(work, "states.csv"), states.ToString());
         Directory.CreateDirectory(Path.Combine(work, "draws"));
         foreach (var n in sizes)
             for (var d = 1; d <= draws; d++)
                 AtomicFile.WriteAllText(DrawFile(work, n, d), string.Join("\n", Subsample(eligible, n, d, seed)) + "\n");
-        Console.WriteLine($"prepared {eligible.Length:N0} respondents in {data.FullyPresent.Count} fully present states: {string.Join(" ", data.FullyPresent)}");
+        Console.WriteLine($"prepared {eligible.Length:N0} respondents in {data.FullyPresent.Count} fully present " +
+            $"states: {string.Join(" ", data.FullyPresent)}");
     }
 
     private static string DrawFile(string work, int n, int draw) => Path.Combine(work, "draws", $"n{n}_d{draw:00}.txt");
@@ -128,11 +133,17 @@ internal static class SmallAreaStudy
                     var dir = direct.GetValueOrDefault(key);
                     string Direct(Func<PopHealth.Features.WeightedPrevalence, double> f) => dir is null ? "" : f(dir).ToString("R", Invariant);
                     if (e.Dimension == "all")
-                        text.Append(Invariant, $"{n},{d},{e.State},{t.Prevalence:R},{t.StandardError:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.StandardError:R},{e.Lower:R},{e.Upper:R},{seconds:0.000}\n");
+                        text.Append(Invariant,
+                            $"{n},{d},{e.State},{t.Prevalence:R},{t.StandardError:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.StandardError:R},{e.Lower:R},{e.Upper:R},{seconds:0.000}\n");
                     else
-                        byGroup.Append(Invariant, $"{n},{d},{e.State},{e.Dimension},{e.Group},{t.Prevalence:R},{t.StandardError:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.Lower:R},{e.Upper:R}\n");
+                        byGroup.Append(Invariant,
+                            $"{n},{d},{e.State},{e.Dimension},{e.Group},{t.Prevalence:R},{t.StandardError:R},{Direct(x => x.Prevalence)},{Direct(x => x.Lower)},{Direct(x => x.Upper)},{e.Estimate:R},{e.Lower:R},{e.Upper:R}\n");
                 }
-                Console.WriteLine(string.Create(Invariant, $"n={n} draw {d}: {seconds:0.00} s, σ = {string.Join(", ", fitted.Summary.Sigma.Select(s => s.ToString("0.000", Invariant)))}, ESS {fitted.Summary.EffectiveProposals:0}, δ {fitted.Summary.WeightShift.Shift:0.000} ± {fitted.Summary.WeightShift.StandardError:0.000}, τ {Math.Sqrt(fitted.Summary.BlendVariance) * 100:0.00}"));
+                Console.WriteLine(string.Create(Invariant,
+                    $"n={n} draw {d}: {seconds:0.00} s, σ = {string.Join(", ", fitted.Summary.Sigma.Select(s => s.ToString("0.000", Invariant)))}, " +
+                    $"ESS {fitted.Summary.EffectiveProposals:0}, " +
+                    $"δ {fitted.Summary.WeightShift.Shift:0.000} ± {fitted.Summary.WeightShift.StandardError:0.000}, " +
+                    $"τ {Math.Sqrt(fitted.Summary.BlendVariance) * 100:0.00}"));
             }
         AtomicFile.WriteAllText(Path.Combine(work, $"results_ours{model.Tag}.csv"), text.ToString());
         AtomicFile.WriteAllText(Path.Combine(work, $"results_groups{model.Tag}.csv"), byGroup.ToString());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
@@ -22,7 +23,7 @@ public sealed partial class RealExtractTests
         {
             var path = Path.Combine(Folder, row.Groups["file"].Value);
             Assert.True(File.Exists(path), $"{path} is listed in SOURCES.md but missing");
-            Assert.Equal(long.Parse(row.Groups["bytes"].Value.Replace(",", "")), new FileInfo(path).Length);
+            Assert.Equal(long.Parse(row.Groups["bytes"].Value.Replace(",", ""), CultureInfo.InvariantCulture), new FileInfo(path).Length);
             using var stream = File.OpenRead(path);
             Assert.Equal(row.Groups["sha"].Value, Convert.ToHexStringLower(SHA256.HashData(stream)));
         }

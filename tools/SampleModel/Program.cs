@@ -12,7 +12,8 @@ if (args.Length is < 1 or > 2)
     return 2;
 }
 var folder = args[0];
-var output = args.Length > 1 ? args[1] : Path.Combine(WorkbookLocation.FindRoot(AppContext.BaseDirectory) ?? ".", "lib", "Synthesis", "brfss_sample_copula.json");
+var output = args.Length > 1 ? args[1]
+    : Path.Combine(WorkbookLocation.FindRoot(AppContext.BaseDirectory) ?? ".", "lib", "Synthesis", "brfss_sample_copula.json");
 using var temp = new TemporaryFolder();
 var interim = Path.Combine(temp.Path, "brfss2016.parquet");
 await BrfssConverter.ConvertAsync(Path.Combine(folder, "brfss2016_llcp_statesubset_39vars.csv.gz"), interim);
@@ -32,10 +33,11 @@ var proxy = new DataFrame(new DoubleDataFrameColumn("GENHLTH", genhlth), new Dou
 
 var copula = BrfssSample.FitDependence(real, proxy);
 copula.Save(output);
-Console.WriteLine($"fitted on {real.Rows:N0} rows ({real.Profile.Name}) and {genhlth.Count:N0} proxy rows: {copula.LatentColumns.Count} latent columns -> {output}");
+Console.WriteLine($"fitted on {real.Rows:N0} rows ({real.Profile.Name}) " +
+    $"and {genhlth.Count:N0} proxy rows: {copula.LatentColumns.Count} latent columns -> {output}");
 return 0;
 
-sealed class TemporaryFolder : IDisposable
+internal sealed class TemporaryFolder : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("pophealth-fit-").FullName;
     public void Dispose() => Directory.Delete(Path, recursive: true);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DynamicObj;
 using global::Plotly.NET;
 using Microsoft.FSharp.Core;
 
@@ -13,7 +12,8 @@ namespace PopHealth.Charts.Plotly;
 public static class PlotlyRenderer
 {
     /// <param name="figureJson">The figure: traces under <c>data</c>, layout under <c>layout</c>.</param>
-    /// <param name="script">How the page gets plotly.js: <c>cdn</c>, <c>require</c> (notebook front ends) or <c>embedded</c> (offline, self-contained).</param>
+    /// <param name="script">How the page gets plotly.js: <c>cdn</c>, <c>require</c> (notebook front ends) or
+    /// <c>embedded</c> (offline, self-contained).</param>
     /// <param name="document"><c>true</c> for a whole HTML page, <c>false</c> for a fragment to display inline.</param>
     public static string Render(string figureJson, string script, bool document)
     {
@@ -37,7 +37,8 @@ public static class PlotlyRenderer
             "cdn" => PlotlyJSReference.NewCDN(cdn),
             _ => throw new ArgumentException($"Unknown plotly.js reference '{script}' (expected cdn, require or embedded).", nameof(script)),
         };
-        chart = GenericChart.addDisplayOptions(DisplayOptions.init(null, null, null, null, null, null, FSharpOption<PlotlyJSReference>.Some(reference)), chart);
+        chart = GenericChart.addDisplayOptions(DisplayOptions.init(null, null, null, null, null, null,
+            FSharpOption<PlotlyJSReference>.Some(reference)), chart);
         return document ? GenericChart.toEmbeddedHTML(chart) : GenericChart.toChartHTML(chart);
     }
 

@@ -14,7 +14,8 @@ public sealed record AgeBand(string Label, int Low, int? High)
 
     /// <summary>CDC's <c>_AGEG5YR</c> bands (codes 1-13): 18-24, then five years at a time to 75-79, and 80+.</summary>
     public static IReadOnlyList<AgeBand> FiveYear { get; } =
-        [new("18-24", 18, 24), .. Enumerable.Range(0, 11).Select(k => new AgeBand($"{25 + 5 * k}-{29 + 5 * k}", 25 + 5 * k, 29 + 5 * k)), new("80+", 80, null)];
+        [new("18-24", 18, 24), .. Enumerable.Range(0, 11).Select(k => new AgeBand($"{25 + 5 * k}-{29 + 5 * k}", 25 + 5 * k, 29 + 5 * k)),
+            new("80+", 80, null)];
 }
 
 /// <summary>A state's adults (18 and over) in one year, and which Census table and population basis gave the number.</summary>
@@ -57,7 +58,10 @@ public sealed class CensusPopulation
     /// <summary>The state's name as the Census tables write it (or "FIPS nn" for a code they do not know).</summary>
     public string NameOf(int fips) => names.TryGetValue(fips, out var name) ? name : $"FIPS {fips:00}";
 
-    /// <summary>Adults 18+ of <paramref name="stateFips"/> in <paramref name="year"/> (0 = the United States); see the class summary for the basis.</summary>
+    /// <summary>
+    /// Adults 18+ of <paramref name="stateFips"/> in <paramref name="year"/> (0 = the United States); see the class
+    /// summary for the basis.
+    /// </summary>
     public StateAdults Adults(int year, int stateFips) =>
         FindAdults(year, stateFips, out var missing) ?? throw new KeyNotFoundException(missing);
 
@@ -80,10 +84,14 @@ public sealed class CensusPopulation
     public IReadOnlyList<AdultsCell> AdultsByAgeSex(int year, int stateFips, IReadOnlyList<AgeBand>? bands = null)
     {
         bands ??= AgeBand.Report;
-        if (bands.FirstOrDefault(b => b.Low < 18) is { } young) throw new ArgumentException($"Age band {young.Label} starts below 18: the tables give adults by band from 18.", nameof(bands));
-        if (!singleYears.TryGetValue((year, stateFips), out var table)) throw new KeyNotFoundException(Missing(year, stateFips, "adults by age and sex"));
-        return bands.SelectMany(band => new[] { (Sex: "male", Index: 0), (Sex: "female", Index: 1) }.Select(sex => new AdultsCell(year, stateFips, band.Label, sex.Sex,
-            Enumerable.Range(band.Low, Math.Min(band.High ?? 85, 85) - band.Low + 1).Sum(age => table.BySexAge[sex.Index][age]), table.Basis))).ToArray();
+        if (bands.FirstOrDefault(b => b.Low < 18) is { } young)
+            throw new ArgumentException($"Age band {young.Label} starts below 18: the tables give adults by band from 18.", nameof(bands));
+        if (!singleYears.TryGetValue((year, stateFips), out var table))
+            throw new KeyNotFoundException(Missing(year, stateFips, "adults by age and sex"));
+        return bands.SelectMany(band => new[] { (Sex: "male", Index: 0), (Sex: "female", Index: 1) }.Select(sex =>
+            new AdultsCell(year, stateFips, band.Label, sex.Sex,
+                Enumerable.Range(band.Low, Math.Min(band.High ?? 85, 85) - band.Low + 1).Sum(age => table.BySexAge[sex.Index][age]),
+                table.Basis))).ToArray();
     }
 
     /// <summary>Every state's (and DC's, Puerto Rico's when held) cells for <paramref name="year"/>, the United States (FIPS 0) left out.</summary>
@@ -97,12 +105,15 @@ public sealed class CensusPopulation
     private string Missing(int year, int fips, string what)
     {
         if (fips is 66 or 78)
-            return $"No Census figure for {NameOf(fips)} (FIPS {fips}): the Census Bureau publishes no population estimate for Guam or the US Virgin Islands.";
+            return $"No Census figure for {NameOf(fips)} (FIPS {fips}): " +
+                $"the Census Bureau publishes no population estimate for Guam or the US Virgin Islands.";
         var yearsWith = residentAdults.Keys.Concat(singleYears.Keys).Where(k => k.Fips == fips).Select(k => k.Year).Distinct().Order().ToArray();
         if (yearsWith.Length == 0)
-            return $"FIPS {fips:00} is not a state in the Census tables shipped in data/census (the 50 states, DC = 11, Puerto Rico = 72; 0 = the United States).";
+            return $"FIPS {fips:00} is not a state in the Census tables shipped in data/census (the 50 states, DC = 11, Puerto Rico = 72; " +
+                $"0 = the United States).";
         var ageSexYears = singleYears.Keys.Where(k => k.Fips == fips).Select(k => k.Year).Order().ToArray();
-        return $"No Census {what} for {NameOf(fips)} in {year}: the tables shipped in data/census hold {NameOf(fips)}'s adults for {Ranges(yearsWith)}"
+        return $"No Census {what} for {NameOf(fips)} in {year}: "
+            + $"the tables shipped in data/census hold {NameOf(fips)}'s adults for {Ranges(yearsWith)}"
             + (ageSexYears.Length > 0 ? $" and by age and sex for {Ranges(ageSexYears)}." : ", and none by age and sex.")
             + " See data/census/SOURCES.md.";
     }
@@ -177,10 +188,12 @@ public sealed class CensusPopulation
         var header = Enumerable.Range(0, records.FieldCount).Select(i => records.Field(i).ToString().Trim()).ToList();
         var at = columns.Select(c => header.IndexOf(c)).ToArray();
         if (at.Any(i => i < 0))
-            throw new InvalidDataException($"{file}: missing column(s) {string.Join(", ", columns.Where((_, k) => at[k] < 0))}; replace it with the Census Bureau's file named in data/census/SOURCES.md.");
+            throw new InvalidDataException($"{file}: missing column(s) {string.Join(", ", columns.Where((_, k) => at[k] < 0))}; " +
+                $"replace it with the Census Bureau's file named in data/census/SOURCES.md.");
         while (records.Next(int.MaxValue))
         {
-            if (records.FieldCount < header.Count) throw new InvalidDataException($"{file}: line {records.Line}: {records.FieldCount} fields, the header has {header.Count}.");
+            if (records.FieldCount < header.Count)
+                throw new InvalidDataException($"{file}: line {records.Line}: {records.FieldCount} fields, the header has {header.Count}.");
             yield return new Row(at.Select(i => records.Field(i).ToString()).ToArray(), records.Line);
         }
     }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using MiniExcelLibs;
-using Parquet;
 using Parquet.Schema;
 using PopHealth.Workbook;
 
@@ -32,7 +31,8 @@ public sealed class PovertyThresholdTable
     public const int MaxFamilySize = 9;
     public const int MaxRelatedChildren = 8;
 
-    public PovertyThresholdTable(int year, IEnumerable<PovertyThreshold> thresholds, IEnumerable<WeightedAverageThreshold> weightedAverages, string source)
+    public PovertyThresholdTable(int year, IEnumerable<PovertyThreshold> thresholds, IEnumerable<WeightedAverageThreshold> weightedAverages,
+        string source)
     {
         Year = year;
         Source = source;
@@ -40,7 +40,8 @@ public sealed class PovertyThresholdTable
         WeightedAverages = weightedAverages.ToArray();
         foreach (var t in Thresholds)
         {
-            if (t.FamilySize is < 1 or > MaxFamilySize || t.RelatedChildren < 0 || t.RelatedChildren > Math.Min(MaxRelatedChildren, t.FamilySize - 1) || !(t.Dollars > 0))
+            if (t.FamilySize is < 1 or > MaxFamilySize || t.RelatedChildren < 0 || t.RelatedChildren > Math.Min(MaxRelatedChildren, t.FamilySize - 1)
+                || !(t.Dollars > 0))
                 throw new InvalidDataException($"{source}: threshold cell out of range: {t}.");
         }
         var duplicate = Thresholds.GroupBy(t => (t.FamilySize, t.RelatedChildren, t.Age)).FirstOrDefault(g => g.Count() > 1);
@@ -65,7 +66,9 @@ public sealed class PovertyThresholdTable
     public static PovertyThresholdTable ForYear(int year)
     {
         if (!ShippedYears.Contains(year))
-            throw new ArgumentOutOfRangeException(nameof(year), year, $"No shipped poverty thresholds for {year} (shipped: {string.Join(", ", ShippedYears)}); read the Census Bureau's thresh{year % 100:00}.xlsx with ReadCensusWorkbook.");
+            throw new ArgumentOutOfRangeException(nameof(year), year,
+                $"No shipped poverty thresholds for {year} (shipped: {string.Join(", ", ShippedYears)}); " +
+                $"read the Census Bureau's thresh{year % 100:00}.xlsx with ReadCensusWorkbook.");
         var name = $"poverty_thresholds_{year}.csv";
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("PopHealth.Ingest.Census." + name)
             ?? throw new InvalidOperationException($"Embedded resource {name} is missing from the library.");
@@ -91,7 +94,10 @@ public sealed class PovertyThresholdTable
     {
         if (ShippedYears.Contains(year)) return ForYear(year);
         if (!CpiU.TryGetValue(year, out var cpi))
-            throw new ArgumentOutOfRangeException(nameof(year), year, $"No poverty thresholds for {year}: shipped {string.Join(", ", ShippedYears)}, CPI-U scaling for {CpiU.Keys.Min()}–{CpiU.Keys.Max()}; read the Census Bureau's thresh{year % 100:00}.xlsx with ReadCensusWorkbook.");
+            throw new ArgumentOutOfRangeException(nameof(year), year,
+                $"No poverty thresholds for {year}: shipped {string.Join(", ", ShippedYears)}, " +
+                $"CPI-U scaling for {CpiU.Keys.Min()}–{CpiU.Keys.Max()}; " +
+                $"read the Census Bureau's thresh{year % 100:00}.xlsx with ReadCensusWorkbook.");
         var basis = ForYear(2024);
         var factor = cpi / CpiU[2024];
         return new PovertyThresholdTable(year,
@@ -123,11 +129,15 @@ public sealed class PovertyThresholdTable
     private PovertyThreshold? Find(int size, int children, HouseholderAge age) =>
         Thresholds.FirstOrDefault(t => t.FamilySize == size && t.RelatedChildren == children && t.Age == age);
 
-    /// <summary>Reads the wide layout the project ships (family_size_label, householder_age, weighted_average, children_0 … children_8plus).</summary>
+    /// <summary>
+    /// Reads the wide layout the project ships (family_size_label, householder_age, weighted_average, children_0 …
+    /// children_8plus).
+    /// </summary>
     public static PovertyThresholdTable ReadWideCsv(TextReader reader, int year, string source)
     {
         var header = reader.ReadLine()?.Split(',') ?? throw new InvalidDataException($"{source}: empty file.");
-        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidDataException($"{source}: no column '{name}'.");
+        int Column(string name) =>
+            Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidDataException($"{source}: no column '{name}'.");
         var label = Column("family_size_label");
         var age = Column("householder_age");
         var weighted = Column("weighted_average");
@@ -140,8 +150,10 @@ public sealed class PovertyThresholdTable
             line++;
             if (text.Length == 0) continue;
             var cells = text.Split(',');
-            if (cells.Length != header.Length) throw new InvalidDataException($"{source} line {line}: {cells.Length} cells, expected {header.Length}.");
-            var size = FamilySizeOf(cells[label]) ?? throw new InvalidDataException($"{source} line {line}: unknown family size label '{cells[label]}'.");
+            if (cells.Length != header.Length)
+                throw new InvalidDataException($"{source} line {line}: {cells.Length} cells, expected {header.Length}.");
+            var size = FamilySizeOf(cells[label])
+                ?? throw new InvalidDataException($"{source} line {line}: unknown family size label '{cells[label]}'.");
             var householder = cells[age] switch
             {
                 "all" => HouseholderAge.All,
@@ -171,7 +183,8 @@ public sealed class PovertyThresholdTable
     {
         var words = Normalize(label);
         for (var i = 0; i < SizeWords.Length; i++)
-            if (words.StartsWith(SizeWords[i] + " people", StringComparison.Ordinal) || words.StartsWith(SizeWords[i] + " person", StringComparison.Ordinal))
+            if (words.StartsWith(SizeWords[i] + " people", StringComparison.Ordinal)
+                || words.StartsWith(SizeWords[i] + " person", StringComparison.Ordinal))
                 return i + 1;
         return null;
     }
@@ -204,12 +217,14 @@ public sealed class PovertyThresholdTable
         var headerRow = rows.FindIndex(r => r.Any(c => Text(c).Equals("None", StringComparison.OrdinalIgnoreCase))
                                            && r.Any(c => Text(c).StartsWith("Eight or more", StringComparison.OrdinalIgnoreCase)));
         if (headerRow < 0)
-            throw new InvalidDataException($"{path}: no header row with the related-children columns 'None' … 'Eight or more' (is this a Census threshYY.xlsx?).");
+            throw new InvalidDataException($"{path}: no header row with the related-children columns 'None' … 'Eight or more' " +
+                $"(is this a Census threshYY.xlsx?).");
         var header = rows[headerRow];
         var noneColumn = Array.FindIndex(header, c => Text(c).Equals("None", StringComparison.OrdinalIgnoreCase));
         // The weighted-average column sits left of "None" (its caption is on the row above in the Bureau's layout).
         var weightedColumn = Enumerable.Range(0, noneColumn).LastOrDefault(
-            c => rows.Skip(Math.Max(0, headerRow - 2)).Take(3).Any(r => c < r.Length && Text(r[c]).Contains("weighted", StringComparison.OrdinalIgnoreCase)), noneColumn - 1);
+            c => rows.Skip(Math.Max(0, headerRow - 2)).Take(3)
+                .Any(r => c < r.Length && Text(r[c]).Contains("weighted", StringComparison.OrdinalIgnoreCase)), noneColumn - 1);
 
         var thresholds = new List<PovertyThreshold>();
         var averages = new List<WeightedAverageThreshold>();
@@ -223,7 +238,8 @@ public sealed class PovertyThresholdTable
             HouseholderAge age;
             if (FamilySizeOf(label) is { } size) { currentSize = size; age = HouseholderAge.All; }
             else if (currentSize is 1 or 2 && label.Contains("under") && label.Contains("65")) age = HouseholderAge.Under65;
-            else if (currentSize is 1 or 2 && label.Contains("65") && (label.Contains("older") || label.Contains("over") || label.Contains("aged"))) age = HouseholderAge.Age65Plus;
+            else if (currentSize is 1 or 2 && label.Contains("65") && (label.Contains("older") || label.Contains("over") || label.Contains("aged")))
+                age = HouseholderAge.Age65Plus;
             else if (currentSize is null) continue;
             else break; // footnotes and source lines end the table
             if (Number(row, weightedColumn) is { } average) averages.Add(new(currentSize.Value, age, average));
@@ -232,7 +248,8 @@ public sealed class PovertyThresholdTable
                     thresholds.Add(new(currentSize.Value, k, age, value));
         }
         // The Bureau's one- and two-person "all" rows carry only a weighted average; their cells are the sub-rows'.
-        return new PovertyThresholdTable(year, thresholds.Where(t => !(t.FamilySize <= 2 && t.Age == HouseholderAge.All)), averages, Path.GetFileName(path));
+        return new PovertyThresholdTable(year, thresholds.Where(t => !(t.FamilySize <= 2 && t.Age == HouseholderAge.All)), averages,
+            Path.GetFileName(path));
 
         static double? Number(object?[] row, int column)
         {
@@ -243,7 +260,8 @@ public sealed class PovertyThresholdTable
                 int i when i > 0 => i,
                 long l when l > 0 => l,
                 decimal m when m > 0 => (double)m,
-                var other => double.TryParse(Text(other).Replace(",", "").Replace("$", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null,
+                var other => double.TryParse(Text(other).Replace(",", "").Replace("$", ""), NumberStyles.Float, CultureInfo.InvariantCulture,
+                    out var v) && v > 0 ? v : null,
             };
         }
     }
@@ -266,7 +284,9 @@ public sealed class PovertyThresholdTable
             await group.WriteAsync<int>(fields[2], Thresholds.Select(t => t.RelatedChildren).ToArray());
             await group.WriteAsync(fields[3], Thresholds.Select(t => AgeName(t.Age)).ToArray());
             await group.WriteAsync<double>(fields[4], Thresholds.Select(t => t.Dollars).ToArray());
-            await group.WriteAsync(fields[5], new ReadOnlyMemory<double?>(Thresholds.Select(t => WeightedAverages.FirstOrDefault(w => w.FamilySize == t.FamilySize && w.Age == t.Age)?.Dollars).ToArray()));
+            await group.WriteAsync(fields[5],
+                new ReadOnlyMemory<double?>(Thresholds
+                    .Select(t => WeightedAverages.FirstOrDefault(w => w.FamilySize == t.FamilySize && w.Age == t.Age)?.Dollars).ToArray()));
         }, new Dictionary<string, string> { ["pophealth.source"] = Source, ["pophealth.year"] = Year.ToString(CultureInfo.InvariantCulture) });
     }
 

@@ -24,7 +24,8 @@ public sealed class BrfssCodebook
     private readonly Dictionary<string, List<CodebookEntry>> byVariable;
 
     private BrfssCodebook(IEnumerable<CodebookEntry> entries) =>
-        byVariable = entries.GroupBy(e => e.Variable, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
+        byVariable = entries.GroupBy(e => e.Variable, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The 2024 codebook (457,670 records).</summary>
     public static BrfssCodebook Year2024 { get; } = Load();
@@ -42,7 +43,8 @@ public sealed class BrfssCodebook
         if (!byVariable.TryGetValue(variable, out var entries)) return code?.ToString(CultureInfo.InvariantCulture) ?? "blank";
         var entry = code is { } c ? entries.FirstOrDefault(e => e.Covers(c)) : entries.FirstOrDefault(e => e.Code == "BLANK");
         var text = code?.ToString(CultureInfo.InvariantCulture) ?? "blank";
-        return entry is null || entry.Label.Length == 0 ? text : entry.Range is { } r && r.Low != r.High ? $"{text} ({entry.Label})" : $"{text} {entry.Label}";
+        return entry is null || entry.Label.Length == 0 ? text : entry.Range is { } r && r.Low != r.High ? $"{text} ({entry.Label})"
+            : $"{text} {entry.Label}";
     }
 
     private static BrfssCodebook Load()

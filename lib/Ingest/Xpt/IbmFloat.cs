@@ -9,7 +9,10 @@ namespace PopHealth.Ingest.Xpt;
 /// </summary>
 public static class IbmFloat
 {
-    /// <summary>Decodes <paramref name="bytes"/> (2–8 bytes). Returns null for a SAS missing value and says which in <paramref name="missing"/>.</summary>
+    /// <summary>
+    /// Decodes <paramref name="bytes"/> (2–8 bytes). Returns null for a SAS missing value and says which in
+    /// <paramref name="missing"/>.
+    /// </summary>
     public static double? Decode(ReadOnlySpan<byte> bytes, out char missing)
     {
         ulong bits;
@@ -25,7 +28,10 @@ public static class IbmFloat
         return missing == '\0' ? FromBits(bits) : null;
     }
 
-    /// <summary>The SAS missing value <paramref name="bits"/> (big-endian, zero-padded to 8 bytes) hold ('.', 'A'–'Z', '_'), or '\0' for a number.</summary>
+    /// <summary>
+    /// The SAS missing value <paramref name="bits"/> (big-endian, zero-padded to 8 bytes) hold ('.', 'A'–'Z', '_'), or
+    /// '\0' for a number.
+    /// </summary>
     public static char IsMissing(ulong bits)
     {
         var first = (byte)(bits >> 56);

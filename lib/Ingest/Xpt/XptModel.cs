@@ -12,7 +12,8 @@ public sealed record XptVariable(
     string? Label = null, string? Format = null, string? Informat = null);
 
 /// <summary>The data set (member) a transport file holds.</summary>
-public sealed record XptMember(string Name, string? Label, XptVersion Version, IReadOnlyList<XptVariable> Variables, string SasVersion, string Os, string Created)
+public sealed record XptMember(string Name, string? Label, XptVersion Version, IReadOnlyList<XptVariable> Variables, string SasVersion, string Os,
+    string Created)
 {
     /// <summary>Bytes per observation: the variables' lengths end to end.</summary>
     public int RowLength { get; } = Variables.Sum(v => v.Length);

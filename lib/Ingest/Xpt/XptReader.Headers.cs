@@ -18,7 +18,8 @@ public sealed partial class XptReader
         var at = offset;
         var read = ReadFully(record);
         if (read < Record)
-            throw Malformed(at, read == 0 && at == 0 ? "empty file: not a SAS transport file" : $"truncated record: the file ends while reading {expecting}");
+            throw Malformed(at,
+                read == 0 && at == 0 ? "empty file: not a SAS transport file" : $"truncated record: the file ends while reading {expecting}");
         return Latin1.GetString(record);
     }
 
@@ -29,7 +30,9 @@ public sealed partial class XptReader
         if (first.StartsWith("HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!", StringComparison.Ordinal)) version = XptVersion.V5;
         else if (first.StartsWith("HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!", StringComparison.Ordinal)) version = XptVersion.V8;
         else if (first.StartsWith("**COMPRESSED**", StringComparison.Ordinal))
-            throw Malformed(0, "a SAS CPORT file (PROC CPORT output), not a transport (XPORT) file; in SAS, export the data set with PROC COPY to an XPORT library (libname x xport \"file.xpt\";) or in R with haven::write_xpt");
+            throw Malformed(0,
+                "a SAS CPORT file (PROC CPORT output), not a transport (XPORT) file; in SAS, " +
+                "export the data set with PROC COPY to an XPORT library (libname x xport \"file.xpt\";) or in R with haven::write_xpt");
         else throw Malformed(0, "not a SAS transport (XPORT) file: the first record is not a library header");
 
         var real = ReadRecord("the first real header");
@@ -43,7 +46,8 @@ public sealed partial class XptReader
         var memberTag = version == XptVersion.V5 ? "MEMBER  HEADER RECORD" : "MEMBV8  HEADER RECORD";
         if (!member.StartsWith("HEADER RECORD*******" + memberTag, StringComparison.Ordinal))
             throw Malformed(memberAt, "no member header after the library header");
-        if (!int.TryParse(member.AsSpan(74, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var namestrLength) || namestrLength is not (140 or 136))
+        if (!int.TryParse(member.AsSpan(74, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var namestrLength)
+            || namestrLength is not (140 or 136))
             throw Malformed(memberAt, $"malformed member header: NAMESTR length '{member.Substring(74, 4)}' (expected 140 or 136)");
         ReadRecord("the descriptor header");
         var descriptor1 = ReadRecord("the member descriptor");
@@ -114,8 +118,10 @@ public sealed partial class XptReader
         var number = BinaryPrimitives.ReadInt16BigEndian(n[6..]);
         var shortName = Latin1.GetString(n.Slice(8, 8)).Trim();
         var label = Latin1.GetString(n.Slice(16, 40)).Trim();
-        var format = FormatText(Latin1.GetString(n.Slice(56, 8)).Trim(), BinaryPrimitives.ReadInt16BigEndian(n[64..]), BinaryPrimitives.ReadInt16BigEndian(n[66..]));
-        var informat = FormatText(Latin1.GetString(n.Slice(72, 8)).Trim(), BinaryPrimitives.ReadInt16BigEndian(n[80..]), BinaryPrimitives.ReadInt16BigEndian(n[82..]));
+        var format = FormatText(Latin1.GetString(n.Slice(56, 8)).Trim(), BinaryPrimitives.ReadInt16BigEndian(n[64..]),
+            BinaryPrimitives.ReadInt16BigEndian(n[66..]));
+        var informat = FormatText(Latin1.GetString(n.Slice(72, 8)).Trim(), BinaryPrimitives.ReadInt16BigEndian(n[80..]),
+            BinaryPrimitives.ReadInt16BigEndian(n[82..]));
         var position = BinaryPrimitives.ReadInt32BigEndian(n[84..]);
         var name = shortName;
         if (version == XptVersion.V8 && namestrLength >= 120)
@@ -147,7 +153,8 @@ public sealed partial class XptReader
     {
         var total = variables.Sum(v => (long)v.Length);
         if (total > MaxRowLength)
-            throw Malformed(namestrAt, $"malformed NAMESTRs: the variables' lengths add up to a {total:N0}-byte observation (at most {MaxRowLength:N0} accepted)");
+            throw Malformed(namestrAt,
+                $"malformed NAMESTRs: the variables' lengths add up to a {total:N0}-byte observation (at most {MaxRowLength:N0} accepted)");
         var laidOut = new List<XptVariable>(variables.Count);
         var position = 0;
         for (var i = 0; i < variables.Count; i++)
@@ -155,7 +162,8 @@ public sealed partial class XptReader
             var v = variables[i];
             if ((long)declaredPositions[i] + v.Length > total)
                 throw Malformed(namestrAt + (long)i * namestrLength,
-                    $"malformed NAMESTR for '{v.Name}': position {declaredPositions[i]:N0} + length {v.Length} runs past the {total:N0}-byte observation");
+                    $"malformed NAMESTR for '{v.Name}': " +
+                    $"position {declaredPositions[i]:N0} + length {v.Length} runs past the {total:N0}-byte observation");
             laidOut.Add(v with { Position = position });
             position += v.Length;
         }

@@ -41,7 +41,10 @@ public sealed partial class XptReader : IColumnSource
     private bool endOfStream;
     private long offset;
     private bool finished;
-    /// <summary>All-blank observations read but not yet handed out: they are data only if more data follows (or more than a record's padding of them).</summary>
+    /// <summary>
+    /// All-blank observations read but not yet handed out: they are data only if more data follows (or more than a
+    /// record's padding of them).
+    /// </summary>
     private long pendingBlankRows;
     private byte[]? blankRow;
 
@@ -60,14 +63,18 @@ public sealed partial class XptReader : IColumnSource
         missingCounts = numeric.Select(n => n ? new long[28] : null).ToArray();
         // A file on disk says how much it holds: read ahead in large blocks, but never past its end.
         if (streamLength is { } total)
-            GrowBuffer((int)Math.Min(Math.Min(Math.Max(total - offset, 0) + Record, Math.Max(ReadAhead, 2L * (rowLength + Record))), Array.MaxLength));
+            GrowBuffer((int)Math.Min(Math.Min(Math.Max(total - offset, 0) + Record, Math.Max(ReadAhead, 2L * (rowLength + Record))),
+                Array.MaxLength));
     }
 
     /// <summary>Opens a transport file on disk.</summary>
     public static XptReader Open(string path) =>
         Open(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1), Path.GetFileName(path), ownsStream: true);
 
-    /// <summary>Reads a transport file from <paramref name="stream"/> (need not be seekable); <paramref name="sourceName"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads a transport file from <paramref name="stream"/> (need not be seekable); <paramref name="sourceName"/>
+    /// names it in errors.
+    /// </summary>
     public static XptReader Open(Stream stream, string sourceName, bool ownsStream = false)
     {
         try
@@ -109,7 +116,8 @@ public sealed partial class XptReader : IColumnSource
     }
 
     /// <summary>The next batch of at most <paramref name="maxRows"/> rows, or null at the end.</summary>
-    public ColumnBatch? ReadBatch(int maxRows) => ReadBlock(new RowBlock(Columns, 0), maxRows) is var block && block.RowCount > 0 ? block.ToBatch() : null;
+    public ColumnBatch? ReadBatch(int maxRows) =>
+        ReadBlock(new RowBlock(Columns, 0), maxRows) is var block && block.RowCount > 0 ? block.ToBatch() : null;
 
     /// <summary>
     /// Empties <paramref name="block"/> (of this reader's <see cref="Columns"/>) and fills it with the next rows, at most
@@ -120,7 +128,7 @@ public sealed partial class XptReader : IColumnSource
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RowBlock ReadBlock(RowBlock block, int maxRows)
     {
-        if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (block.Columns.Count != Columns.Count) throw new ArgumentException("The block was made for another source's columns.", nameof(block));
         block.Clear();
         var tileRows = 0;
@@ -274,7 +282,8 @@ public sealed partial class XptReader : IColumnSource
     /// <summary>Another member starts on an 80-byte boundary after blank padding: refuse it rather than read its headers as data.</summary>
     private void CheckForAnotherMember(ReadOnlySpan<byte> ahead, long start)
     {
-        for (var aligned = (int)((Record - start % Record) % Record); aligned + MemberHeaderPrefix.Length <= ahead.Length && aligned <= rowLength; aligned += Record)
+        for (var aligned = (int)((Record - start % Record) % Record); aligned + MemberHeaderPrefix.Length <= ahead.Length && aligned <= rowLength;
+            aligned += Record)
         {
             if (ahead[aligned] != (byte)'H' || !ahead.Slice(aligned, MemberHeaderPrefix.Length).SequenceEqual(MemberHeaderPrefix)) continue;
             if (ahead[..aligned].IndexOfAnyExcept((byte)' ') >= 0) continue;
@@ -298,7 +307,8 @@ public sealed partial class XptReader : IColumnSource
         if (end % Record != 0)
         {
             pendingBlankRows = 0;
-            throw Malformed(end, $"the file ends {end % Record} bytes into an 80-byte record: it is truncated (a transport file is a whole number of records)");
+            throw Malformed(end,
+                $"the file ends {end % Record} bytes into an 80-byte record: it is truncated (a transport file is a whole number of records)");
         }
         Consume(left);
         // Of the trailing blanks, all but the last record's padding (under 80 bytes) are observations whose values are all blank.

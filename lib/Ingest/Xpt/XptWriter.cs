@@ -44,7 +44,9 @@ public sealed class XptWriter : IDisposable
         for (var i = 0; i < map.Length; i++)
         {
             if (map[i] < 0) throw new ArgumentException($"The batch has no column '{columns[i].Name}'.");
-            if (batch.Columns[map[i]].Kind != columns[i].Kind) throw new ArgumentException($"Column '{columns[i].Name}' is {batch.Columns[map[i]].Kind} in the batch but {columns[i].Kind} in the file.");
+            if (batch.Columns[map[i]].Kind != columns[i].Kind)
+                throw new ArgumentException(
+                    $"Column '{columns[i].Name}' is {batch.Columns[map[i]].Kind} in the batch but {columns[i].Kind} in the file.");
         }
         for (var r = 0; r < batch.RowCount; r++)
         {
@@ -63,7 +65,8 @@ public sealed class XptWriter : IDisposable
                     var text = batch.Text(map[i])[r] ?? "";
                     var bytes = Encoding.Latin1.GetBytes(text);
                     if (bytes.Length > field.Length)
-                        throw new ArgumentException($"Row {r + 1}: '{columns[i].Name}' holds {bytes.Length} bytes, more than its width {field.Length}.");
+                        throw new ArgumentException($"Row {r + 1}: '{columns[i].Name}' holds {bytes.Length} bytes, " +
+                            $"more than its width {field.Length}.");
                     bytes.CopyTo(field);
                 }
             }
@@ -84,15 +87,20 @@ public sealed class XptWriter : IDisposable
     private static void Validate(string memberName, IReadOnlyList<XptColumn> columns, XptVersion version)
     {
         var maxName = version == XptVersion.V5 ? 8 : 32;
-        if (memberName.Length is 0 || memberName.Length > maxName) throw new ArgumentException($"Member name '{memberName}' must be 1 to {maxName} characters.");
+        if (memberName.Length is 0 || memberName.Length > maxName)
+            throw new ArgumentException($"Member name '{memberName}' must be 1 to {maxName} characters.");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var c in columns)
         {
-            if (c.Name.Length is 0 || c.Name.Length > maxName) throw new ArgumentException($"Variable name '{c.Name}' must be 1 to {maxName} characters in a v{(int)version} file.");
+            if (c.Name.Length is 0 || c.Name.Length > maxName)
+                throw new ArgumentException($"Variable name '{c.Name}' must be 1 to {maxName} characters in a v{(int)version} file.");
             if (!seen.Add(c.Name)) throw new ArgumentException($"Variable '{c.Name}' appears twice.");
-            if (c.Kind == ColumnKind.Numeric && c.Length is < 2 or > 8) throw new ArgumentException($"Numeric variable '{c.Name}' must be 2 to 8 bytes.");
-            if (c.Kind == ColumnKind.Text && c.Length is < 1 or > 32767) throw new ArgumentException($"Text variable '{c.Name}' must be 1 to 32,767 bytes.");
-            if (version == XptVersion.V5 && c.Label?.Length > 40) throw new ArgumentException($"Label of '{c.Name}' is over 40 characters: use a v8 file.");
+            if (c.Kind == ColumnKind.Numeric && c.Length is < 2 or > 8)
+                throw new ArgumentException($"Numeric variable '{c.Name}' must be 2 to 8 bytes.");
+            if (c.Kind == ColumnKind.Text && c.Length is < 1 or > 32767)
+                throw new ArgumentException($"Text variable '{c.Name}' must be 1 to 32,767 bytes.");
+            if (version == XptVersion.V5 && c.Label?.Length > 40)
+                throw new ArgumentException($"Label of '{c.Name}' is over 40 characters: use a v8 file.");
         }
     }
 
@@ -167,7 +175,8 @@ public sealed class XptWriter : IDisposable
         var name = format[..i];
         var numbers = format[i..].Split('.', StringSplitOptions.None);
         short Parse(string s) => short.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : (short)0;
-        return (name.Length > 8 ? name[..8] : name, numbers.Length > 0 ? Parse(numbers[0]) : (short)0, numbers.Length > 1 ? Parse(numbers[1]) : (short)0);
+        return (name.Length > 8 ? name[..8] : name, numbers.Length > 0 ? Parse(numbers[0]) : (short)0,
+            numbers.Length > 1 ? Parse(numbers[1]) : (short)0);
     }
 
     private void PadRecord(int written)

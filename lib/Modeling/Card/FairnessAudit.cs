@@ -3,9 +3,11 @@ using PopHealth.Workbook;
 namespace PopHealth.Modeling;
 
 /// <summary>Options for <see cref="FairnessAudit"/>.</summary>
-/// <param name="MinimumGroupSize">Respondents a group needs to be reported (and at least <see cref="MinimumPerClass"/> in each class); smaller groups are suppressed and counted.</param>
+/// <param name="MinimumGroupSize">Respondents a group needs to be reported (and at least <see cref="MinimumPerClass"/>
+/// in each class); smaller groups are suppressed and counted.</param>
 /// <param name="BootstrapSamples">Resamples for each group's 95 % percentile intervals (seeded).</param>
-public sealed record AuditOptions(int MinimumGroupSize = 200, int MinimumPerClass = 20, int BootstrapSamples = 200, int Seed = WorkbookParameters.DefaultSeed);
+public sealed record AuditOptions(int MinimumGroupSize = 200, int MinimumPerClass = 20, int BootstrapSamples = 200,
+    int Seed = WorkbookParameters.DefaultSeed);
 
 /// <summary>A value with its bootstrap 95 % interval.</summary>
 public sealed record Estimate(double Value, double Lower, double Upper)
@@ -57,7 +59,8 @@ public static class FairnessAudit
             {
                 var rows = g.ToArray();
                 var positives = rows.Count(i => labels[i]);
-                if (rows.Length < options.MinimumGroupSize || positives < options.MinimumPerClass || rows.Length - positives < options.MinimumPerClass)
+                if (rows.Length < options.MinimumGroupSize || positives < options.MinimumPerClass
+                    || rows.Length - positives < options.MinimumPerClass)
                 {
                     suppressed++;
                     suppressedRows += rows.Length;
@@ -68,7 +71,8 @@ public static class FairnessAudit
         }
         var total = w.Sum();
         groups = groups.Select(g => g with { WeightShare = g.WeightShare / total }).ToList();
-        return new FairnessAuditReport(overall with { WeightShare = 1 }, groups, suppressed, suppressedRows, Gaps(overall, groups), weights is not null, options);
+        return new FairnessAuditReport(overall with { WeightShare = 1 }, groups, suppressed, suppressedRows, Gaps(overall, groups),
+            weights is not null, options);
     }
 
     /// <summary>The standard crossings for the workbook's subgroup dimensions: sex × age × income, and race × sex and state when present.</summary>
@@ -113,17 +117,19 @@ public static class FairnessAudit
         }
         var negative = weight - positive;
         var auc = Statistics.Auc(rows.Select(i => p[i]).ToArray(), rows.Select(i => y[i]).ToArray(), rows.Select(i => w[i]).ToArray());
-        return [positive / weight, auc, positive > 0 ? tp / positive : double.NaN, negative > 0 ? fp / negative : double.NaN, (predicted - positive) / weight];
+        return [positive / weight, auc, positive > 0 ? tp / positive : double.NaN, negative > 0 ? fp / negative : double.NaN,
+            (predicted - positive) / weight];
     }
 
-    private static IReadOnlyList<AuditGap> Gaps(AuditGroup overall, IReadOnlyList<AuditGroup> groups)
+    private static AuditGap[] Gaps(AuditGroup overall, IReadOnlyList<AuditGroup> groups)
     {
         var gaps = new List<AuditGap>();
         foreach (var g in groups)
             foreach (var (metric, value, all) in new[]
             {
                 ("AUC", g.Auc, overall.Auc), ("true-positive rate", g.TruePositiveRate, overall.TruePositiveRate),
-                ("false-positive rate", g.FalsePositiveRate, overall.FalsePositiveRate), ("calibration in the large", g.CalibrationInTheLarge, overall.CalibrationInTheLarge),
+                ("false-positive rate", g.FalsePositiveRate, overall.FalsePositiveRate),
+                ("calibration in the large", g.CalibrationInTheLarge, overall.CalibrationInTheLarge),
             })
                 if (value.Excludes(all.Value)) gaps.Add(new AuditGap(g.Crossing, g.Group, metric, value.Value, all.Value, value.Lower, value.Upper));
         return gaps.OrderByDescending(x => Math.Abs(x.Gap)).ToArray();
@@ -131,12 +137,12 @@ public static class FairnessAudit
 }
 
 /// <summary>An audited group as one flat table row (for CSV artifacts and notebook tables).</summary>
-public sealed record AuditRow(string Crossing, string Group, int Respondents, double WeightShare, double Prevalence, double Auc, double AucLower, double AucUpper,
-    double TruePositiveRate, double TprLower, double TprUpper, double FalsePositiveRate, double FprLower, double FprUpper,
+public sealed record AuditRow(string Crossing, string Group, int Respondents, double WeightShare, double Prevalence, double Auc, double AucLower,
+    double AucUpper, double TruePositiveRate, double TprLower, double TprUpper, double FalsePositiveRate, double FprLower, double FprUpper,
     double CalibrationInTheLarge, double CalibrationLower, double CalibrationUpper)
 {
-    public static AuditRow From(AuditGroup g) => new(g.Crossing, g.Group, g.Respondents, Math.Round(g.WeightShare, 4), Math.Round(g.Prevalence.Value, 4),
-        Math.Round(g.Auc.Value, 4), Math.Round(g.Auc.Lower, 4), Math.Round(g.Auc.Upper, 4),
+    public static AuditRow From(AuditGroup g) => new(g.Crossing, g.Group, g.Respondents, Math.Round(g.WeightShare, 4),
+        Math.Round(g.Prevalence.Value, 4), Math.Round(g.Auc.Value, 4), Math.Round(g.Auc.Lower, 4), Math.Round(g.Auc.Upper, 4),
         Math.Round(g.TruePositiveRate.Value, 4), Math.Round(g.TruePositiveRate.Lower, 4), Math.Round(g.TruePositiveRate.Upper, 4),
         Math.Round(g.FalsePositiveRate.Value, 4), Math.Round(g.FalsePositiveRate.Lower, 4), Math.Round(g.FalsePositiveRate.Upper, 4),
         Math.Round(g.CalibrationInTheLarge.Value, 4), Math.Round(g.CalibrationInTheLarge.Lower, 4), Math.Round(g.CalibrationInTheLarge.Upper, 4));

@@ -34,13 +34,15 @@ public static class ModelSubgroups
         var rows = new List<SubgroupMetrics>();
         foreach (var (dimension, values) in groups)
         {
-            foreach (var g in Enumerable.Range(0, values.Length).Where(i => values[i] is not null).GroupBy(i => values[i]!).OrderBy(g => g.Key, StringComparer.Ordinal))
+            foreach (var g in Enumerable.Range(0, values.Length).Where(i => values[i] is not null).GroupBy(i => values[i]!)
+                .OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 var p = g.Select(i => probabilities[i]).ToArray();
                 var y = g.Select(i => labels[i]).ToArray();
                 var m = BinaryMetrics.AtThreshold(p, y, threshold);
-                rows.Add(new SubgroupMetrics(dimension, g.Key, p.Length, Math.Round(y.Count(v => v) / (double)p.Length, 4), Math.Round(p.Average(), 4),
-                    Math.Round(BinaryMetrics.CalibrationInTheLarge(p, y), 4), Math.Round(Statistics.Auc(p, y), 4), Math.Round(m.Recall, 4), Math.Round(m.FalsePositiveRate, 4)));
+                rows.Add(new SubgroupMetrics(dimension, g.Key, p.Length, Math.Round(y.Count(v => v) / (double)p.Length, 4),
+                    Math.Round(p.Average(), 4), Math.Round(BinaryMetrics.CalibrationInTheLarge(p, y), 4), Math.Round(Statistics.Auc(p, y), 4),
+                    Math.Round(m.Recall, 4), Math.Round(m.FalsePositiveRate, 4)));
             }
         }
         return rows;

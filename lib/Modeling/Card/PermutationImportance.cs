@@ -8,7 +8,10 @@ public sealed record FeatureImportance(string Feature, double AucDrop, double Au
 /// <summary>Permutation importance: how much test AUC a feature carries, measured by shuffling it (the model card's first measurement).</summary>
 public static class PermutationImportance
 {
-    /// <summary>Permutation importance on <paramref name="test"/>: each feature shuffled <paramref name="repeats"/> times (seeded), scored by the ML.NET model.</summary>
+    /// <summary>
+    /// Permutation importance on <paramref name="test"/>: each feature shuffled <paramref name="repeats"/> times
+    /// (seeded), scored by the ML.NET model.
+    /// </summary>
     public static IReadOnlyList<FeatureImportance> Measure(TrainedModel model, ModelMatrix test, int seed, int repeats = 3) =>
         Measure((buffer, rows) => model.Probabilities(Rows(buffer, rows, test.FeatureNames.Count)), test, seed, repeats);
 
@@ -37,10 +40,12 @@ public static class PermutationImportance
                 drops[r] = baseline - Statistics.Auc(score(shuffled, test.Count), test.Labels);
             }
             var mean = drops.Average();
-            results[j] = new FeatureImportance(test.FeatureNames[j], Math.Round(mean, 4), Math.Round(Math.Sqrt(drops.Sum(d => (d - mean) * (d - mean)) / Math.Max(1, repeats - 1)), 4));
+            results[j] = new FeatureImportance(test.FeatureNames[j], Math.Round(mean, 4),
+                Math.Round(Math.Sqrt(drops.Sum(d => (d - mean) * (d - mean)) / Math.Max(1, repeats - 1)), 4));
         });
         return results.OrderByDescending(r => r.AucDrop).ToArray();
     }
 
-    private static float[][] Rows(float[] buffer, int rows, int width) => Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray();
+    private static float[][] Rows(float[] buffer, int rows, int width) =>
+        Enumerable.Range(0, rows).Select(i => buffer.AsSpan(i * width, width).ToArray()).ToArray();
 }

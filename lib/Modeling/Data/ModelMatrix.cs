@@ -69,7 +69,8 @@ public sealed class ModelMatrix
     {
         var j = FeatureNames.ToList().IndexOf(feature);
         if (j < 0) throw new ArgumentException($"'{feature}' is not a feature of the matrix.", nameof(feature));
-        return new ModelMatrix(FeatureNames.Where((_, k) => k != j).ToArray(), Rows.Select(r => r.Where((_, k) => k != j).ToArray()).ToArray(), Labels, Ids, Weights);
+        return new ModelMatrix(FeatureNames.Where((_, k) => k != j).ToArray(), Rows.Select(r => r.Where((_, k) => k != j).ToArray()).ToArray(),
+            Labels, Ids, Weights);
     }
 
     /// <summary>An ML.NET view of the rows: a <c>features</c> vector of known size and a boolean <c>label</c>.</summary>

@@ -3,7 +3,8 @@ using PopHealth.Workbook;
 namespace PopHealth.Modeling;
 
 /// <summary>Row indices of a train/test split (indices into a <see cref="ModelMatrix"/>).</summary>
-/// <param name="Recalibration">Respondents held out of both, whose labels recalibrate the model for the latest survey year (empty unless several years).</param>
+/// <param name="Recalibration">Respondents held out of both, whose labels recalibrate the model for the latest survey
+/// year (empty unless several years).</param>
 public sealed record DataSplit(int[] Train, int[] Test, string Description, int[]? Recalibration = null)
 {
     public int[] Recalibration { get; init; } = Recalibration ?? [];
@@ -40,7 +41,8 @@ public static class Splits
             test.AddRange(members.Take(testCount));
             train.AddRange(members.Skip(testCount));
         }
-        return new DataSplit(train.Order().ToArray(), test.Order().ToArray(), $"stratified at the natural prevalence, {1 - testShare:P0} train / {testShare:P0} test");
+        return new DataSplit(train.Order().ToArray(), test.Order().ToArray(),
+            $"stratified at the natural prevalence, {1 - testShare:P0} train / {testShare:P0} test");
     }
 
     /// <summary>
@@ -58,7 +60,8 @@ public static class Splits
         var held = Stratified(rest.Select(i => labels[i]).ToArray(), seed, recalibrationShare / (1 - testShare));
         var train = Enumerable.Range(0, labels.Length).Where(i => years[i] < latest).Concat(held.Train.Select(k => rest[k])).Order().ToArray();
         return new DataSplit(train, within.Test.Select(k => inLatest[k]).ToArray(),
-            $"years {years.Min()}–{latest - 1} and {1 - testShare - recalibrationShare:P0} of {latest} train; {recalibrationShare:P0} of {latest} (stratified) held out to recalibrate; {testShare:P0} of {latest} (stratified) test",
+            $"years {years.Min()}–{latest - 1} and {1 - testShare - recalibrationShare:P0} of {latest} train; {recalibrationShare:P0} of {latest} " +
+            $"(stratified) held out to recalibrate; {testShare:P0} of {latest} (stratified) test",
             held.Test.Select(k => rest[k]).ToArray());
     }
 
@@ -70,14 +73,20 @@ public static class Splits
         return negatives.Take((int)Math.Round(negatives.Length * negativeShare)).Concat(rows.Where(i => labels[i])).Order().ToArray();
     }
 
+    private static readonly bool[] BothLabels = [false, true];
+
     /// <summary>At most <paramref name="max"/> of <paramref name="rows"/>, stratified by label (all of them when fewer).</summary>
     public static int[] Subsample(IReadOnlyList<int> rows, bool[] labels, int max, int seed)
     {
         if (rows.Count <= max) return rows.ToArray();
         var random = new Random(seed);
         var share = max / (double)rows.Count;
-        return new[] { false, true }
-            .SelectMany(label => { var members = Statistics.Shuffle(rows.Where(i => labels[i] == label), random); return members.Take((int)Math.Round(members.Length * share)); })
+        return BothLabels
+            .SelectMany(label =>
+            {
+                var members = Statistics.Shuffle(rows.Where(i => labels[i] == label), random);
+                return members.Take((int)Math.Round(members.Length * share));
+            })
             .Order().ToArray();
     }
 

@@ -3,7 +3,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Modeling;
 
-/// <summary>The train/test split of a feature table, its named test sets, the prior shift of balanced training and the rows' survey years (null for one year).</summary>
+/// <summary>
+/// The train/test split of a feature table, its named test sets, the prior shift of balanced training and the rows'
+/// survey years (null for one year).
+/// </summary>
 /// <param name="Tests">Named test sets; the first is the headline.</param>
 public sealed record PlannedSplit(DataSplit Split, IReadOnlyList<(string Name, int[] Rows)> Tests, PriorShift? Shift, int[]? Years);
 
@@ -23,7 +26,8 @@ public static class TrainingSplits
         if (years is not null && set.Recipe == Recipe.Improved)
         {
             var split = Splits.LatestYearHoldout(data.Labels, years, seed);
-            return new PlannedSplit(split, [($"within-year holdout of {years.Max()}", split.Test), (BalancedTest, Splits.Balance(split.Test, data.Labels, seed))], null, years);
+            return new PlannedSplit(split,
+                [($"within-year holdout of {years.Max()}", split.Test), (BalancedTest, Splits.Balance(split.Test, data.Labels, seed))], null, years);
         }
         if (set.Recipe == Recipe.Original)
         {
@@ -33,7 +37,8 @@ public static class TrainingSplits
             return new PlannedSplit(split, [("balanced test (the original's)", split.Test)], shift, years);
         }
         var natural = Splits.Stratified(data.Labels, seed);
-        return new PlannedSplit(natural, [("natural-prevalence test", natural.Test), (BalancedTest, Splits.Balance(natural.Test, data.Labels, seed))], null, years);
+        return new PlannedSplit(natural, [("natural-prevalence test", natural.Test), (BalancedTest, Splits.Balance(natural.Test, data.Labels, seed))],
+            null, years);
     }
 
     private const string BalancedTest = "balanced test (25 % of negatives, as the original)";
@@ -42,7 +47,8 @@ public static class TrainingSplits
     private static int[]? SurveyYears(FeatureSet set, ModelMatrix data)
     {
         if (set.ValuesFor(FeatureSet.SurveyYear, data.Ids) is not { } values) return null;
-        if (values.Any(v => v is null)) throw new InvalidDataException($"Some rows of the features have no {FeatureSet.SurveyYear}; re-run 01-convert and 03-transform.");
+        if (values.Any(v => v is null))
+            throw new InvalidDataException($"Some rows of the features have no {FeatureSet.SurveyYear}; re-run 01-convert and 03-transform.");
         var years = values.Select(v => (int)v!.Value).ToArray();
         return years.Distinct().Count() >= 2 ? years : null;
     }

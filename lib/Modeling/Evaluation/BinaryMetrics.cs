@@ -63,7 +63,8 @@ public static class BinaryMetrics
     public static double Brier(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)
     {
         Statistics.CheckScores(probabilities, labels);
-        return probabilities.Count == 0 ? double.NaN : probabilities.Select((p, i) => (p - (labels[i] ? 1 : 0)) * (p - (labels[i] ? 1 : 0))).Average();
+        return probabilities.Count == 0 ? double.NaN
+            : probabilities.Select((p, i) => (p - (labels[i] ? 1 : 0)) * (p - (labels[i] ? 1 : 0))).Average();
     }
 
     /// <summary>The ROC curve, one point per distinct score (thinned to at most <paramref name="maxPoints"/>).</summary>
@@ -110,7 +111,8 @@ public static class BinaryMetrics
             hits[b] += labels[i] ? 1 : 0;
             counts[b]++;
         }
-        return Enumerable.Range(0, bins).Where(b => counts[b] > 0).Select(b => new ReliabilityBin(sums[b] / counts[b], hits[b] / counts[b], counts[b])).ToArray();
+        return Enumerable.Range(0, bins).Where(b => counts[b] > 0)
+            .Select(b => new ReliabilityBin(sums[b] / counts[b], hits[b] / counts[b], counts[b])).ToArray();
     }
 
     /// <summary>Calibration in the large: mean predicted probability minus the observed rate (positive = risk overstated).</summary>

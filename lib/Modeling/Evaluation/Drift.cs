@@ -9,7 +9,10 @@ namespace PopHealth.Modeling;
 /// <param name="MissingShare">Share of training rows with the feature unknown.</param>
 public sealed record FeatureBins(double[] Cuts, double[] Shares, double MissingShare)
 {
-    /// <summary>The bins of <paramref name="values"/> (NaN = unknown): between codes when <paramref name="codes"/> are given, else at the deciles.</summary>
+    /// <summary>
+    /// The bins of <paramref name="values"/> (NaN = unknown): between codes when <paramref name="codes"/> are given,
+    /// else at the deciles.
+    /// </summary>
     public static FeatureBins From(IReadOnlyList<float> values, double[]? codes)
     {
         var known = values.Where(v => !float.IsNaN(v)).Select(v => (double)v).Order().ToArray();
@@ -54,5 +57,6 @@ public sealed record FeatureDrift(string Feature, double StabilityIndex, string 
 {
     public const double Moderate = 0.1, Major = 0.25;
 
-    public static string Read(double psi) => double.IsNaN(psi) ? "no bins stored" : psi >= Major ? "major shift" : psi >= Moderate ? "moderate shift" : "stable";
+    public static string Read(double psi) =>
+        double.IsNaN(psi) ? "no bins stored" : psi >= Major ? "major shift" : psi >= Moderate ? "moderate shift" : "stable";
 }

@@ -17,7 +17,8 @@ public sealed record TestReport(
         new(TestSet, $"chosen threshold (best out-of-fold F1)", Math.Round(AtChosen.Threshold, 4)),
         new(TestSet, "accuracy @chosen", Math.Round(AtChosen.Accuracy, 4)), new(TestSet, "precision @chosen", Math.Round(AtChosen.Precision, 4)),
         new(TestSet, "recall @chosen", Math.Round(AtChosen.Recall, 4)), new(TestSet, "F1 @chosen", Math.Round(AtChosen.F1, 4)),
-        new(TestSet, "Brier score", Math.Round(Brier, 4)), new(TestSet, "calibration in the large (mean predicted − observed)", Math.Round(CalibrationInTheLarge, 4)),
+        new(TestSet, "Brier score", Math.Round(Brier, 4)),
+        new(TestSet, "calibration in the large (mean predicted − observed)", Math.Round(CalibrationInTheLarge, 4)),
     ];
 
     /// <summary>The confusion matrix at the chosen threshold as rows (actual × predicted).</summary>
@@ -39,7 +40,8 @@ public static class Evaluation
 {
     public static TestReport Evaluate(string testSet, IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels, double chosenThreshold) =>
         new(testSet, labels.Count, labels.Count(l => l) / (double)Math.Max(1, labels.Count),
-            Statistics.Auc(probabilities, labels), BinaryMetrics.Brier(probabilities, labels), BinaryMetrics.CalibrationInTheLarge(probabilities, labels),
-            BinaryMetrics.AtThreshold(probabilities, labels, 0.5), BinaryMetrics.AtThreshold(probabilities, labels, chosenThreshold),
-            BinaryMetrics.Roc(probabilities, labels), BinaryMetrics.PrecisionRecall(probabilities, labels), BinaryMetrics.Reliability(probabilities, labels));
+            Statistics.Auc(probabilities, labels), BinaryMetrics.Brier(probabilities, labels),
+            BinaryMetrics.CalibrationInTheLarge(probabilities, labels), BinaryMetrics.AtThreshold(probabilities, labels, 0.5),
+            BinaryMetrics.AtThreshold(probabilities, labels, chosenThreshold), BinaryMetrics.Roc(probabilities, labels),
+            BinaryMetrics.PrecisionRecall(probabilities, labels), BinaryMetrics.Reliability(probabilities, labels));
 }

@@ -17,14 +17,16 @@ public sealed record RecalibrationTarget(int Year, double Prevalence, string Sou
 
     /// <summary>A prevalence known from elsewhere (e.g. CDC's published figure for the year).</summary>
     public static RecalibrationTarget Known(int year, double prevalence, string sample) =>
-        prevalence is <= 0 or >= 1 ? throw new ArgumentOutOfRangeException(nameof(prevalence), prevalence, "A prevalence strictly between 0 and 1 is needed.")
+        prevalence is <= 0 or >= 1
+            ? throw new ArgumentOutOfRangeException(nameof(prevalence), prevalence, "A prevalence strictly between 0 and 1 is needed.")
             : new(year, prevalence, KnownPrevalence, 0, null, sample);
 }
 
 /// <summary>A model recalibrated in the large: the same trees with its intercept moved by <see cref="InterceptShift"/>.</summary>
 /// <param name="ShiftRows">Respondents of the target year whose mean predicted risk was set to the target prevalence (features only).</param>
 /// <param name="MeanPredictedBefore">The model's mean predicted risk on those respondents before the shift.</param>
-public sealed record RecalibratedModel(TrainedModel Model, RecalibrationTarget Target, double InterceptShift, int ShiftRows, double MeanPredictedBefore)
+public sealed record RecalibratedModel(TrainedModel Model, RecalibrationTarget Target, double InterceptShift, int ShiftRows,
+    double MeanPredictedBefore)
 {
     /// <summary>What the recalibration multiplies the model's odds by: exp(δ).</summary>
     public double OddsFactor => Math.Exp(InterceptShift);
@@ -42,8 +44,9 @@ public sealed record RecalibratedModel(TrainedModel Model, RecalibrationTarget T
 
     /// <summary>The rule's reading, in one sentence.</summary>
     public string Evidence => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"the {Target.Source}'s prevalence {Target.Prevalence:P2} is {(Target.Prevalence - MeanPredictedBefore) * 100:+0.00;-0.00} points from the model's mean prediction " +
-        $"{MeanPredictedBefore:P2} on the same respondents, {(Supported ? "beyond" : "within")} its 95 % sampling error (±{TargetMargin * 100:0.00} points)");
+        $"the {Target.Source}'s prevalence {Target.Prevalence:P2} is {(Target.Prevalence - MeanPredictedBefore) * 100:+0.00;-0.00} points " +
+        $"from the model's mean prediction {MeanPredictedBefore:P2} on the same respondents, {(Supported ? "beyond" : "within")} its 95 % sampling " +
+        $"error (±{TargetMargin * 100:0.00} points)");
 }
 
 /// <summary>
@@ -57,7 +60,8 @@ public static class Recalibration
     public static double InterceptShift(IReadOnlyList<double> probabilities, double prevalence)
     {
         if (probabilities.Count == 0) throw new ArgumentException("No probabilities to recalibrate.");
-        if (prevalence is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(prevalence), prevalence, "A prevalence strictly between 0 and 1 is needed.");
+        if (prevalence is <= 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(prevalence), prevalence, "A prevalence strictly between 0 and 1 is needed.");
         var logits = probabilities.Select(p => Math.Log(Math.Clamp(p, 1e-12, 1 - 1e-12) / (1 - Math.Clamp(p, 1e-12, 1 - 1e-12)))).ToArray();
         double Mean(double delta) => logits.Average(l => 1 / (1 + Math.Exp(-(l + delta))));
         double low = -20, high = 20;
@@ -78,11 +82,14 @@ public static class Recalibration
     {
         var probabilities = model.Probabilities(rows);
         var delta = InterceptShift(probabilities, target.Prevalence);
-        return new RecalibratedModel(model.WithPriorShift(Compose(model.PriorShift, delta), model.Threshold, target.Prevalence), target, delta, rows.Count,
-            probabilities.Average());
+        return new RecalibratedModel(model.WithPriorShift(Compose(model.PriorShift, delta), model.Threshold, target.Prevalence), target, delta,
+            rows.Count, probabilities.Average());
     }
 
-    /// <summary>The prior shift a model gets after its intercept moves by <paramref name="delta"/> (composed with any shift it already had).</summary>
+    /// <summary>
+    /// The prior shift a model gets after its intercept moves by <paramref name="delta"/> (composed with any shift it
+    /// already had).
+    /// </summary>
     public static PriorShift Compose(PriorShift? existing, double delta)
     {
         var odds = Math.Exp(delta) * (existing is null ? 1 : existing.OddsFactor);

@@ -13,14 +13,17 @@ public sealed record RecalibrationReport(RecalibratedModel Recalibrated, TestRep
         new("calibration in the large (mean predicted − observed)", Before.CalibrationInTheLarge, After.CalibrationInTheLarge),
         new("mean predicted risk", Before.Prevalence + Before.CalibrationInTheLarge, After.Prevalence + After.CalibrationInTheLarge),
         new("observed prevalence", Before.Prevalence, After.Prevalence),
-        new("recall @chosen threshold", Before.AtChosen.Recall, After.AtChosen.Recall), new("precision @chosen threshold", Before.AtChosen.Precision, After.AtChosen.Precision),
+        new("recall @chosen threshold", Before.AtChosen.Recall, After.AtChosen.Recall),
+        new("precision @chosen threshold", Before.AtChosen.Precision, After.AtChosen.Precision),
     ];
 
     /// <summary>What was done, in one sentence.</summary>
     public string Summary => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"Intercept moved by {Recalibrated.InterceptShift:+0.0000;-0.0000} log-odds (odds × {Recalibrated.OddsFactor:F4}) so that the mean predicted risk of " +
-        $"{Recalibrated.ShiftRows:N0} respondents of {Recalibrated.Target.Year} is {Recalibrated.Target.Prevalence:P2} ({Recalibrated.Target.Source}: {Recalibrated.Target.Sample}); " +
-        $"on {After.TestSet.Split(',')[0]} calibration in the large {Before.CalibrationInTheLarge:+0.0000;-0.0000} → {After.CalibrationInTheLarge:+0.0000;-0.0000}. " +
+        $"Intercept moved by {Recalibrated.InterceptShift:+0.0000;-0.0000} log-odds (odds × {Recalibrated.OddsFactor:F4}) " +
+        $"so that the mean predicted risk of {Recalibrated.ShiftRows:N0} respondents of {Recalibrated.Target.Year} " +
+        $"is {Recalibrated.Target.Prevalence:P2} ({Recalibrated.Target.Source}: {Recalibrated.Target.Sample}); " +
+        $"on {After.TestSet.Split(',')[0]} calibration in the large {Before.CalibrationInTheLarge:+0.0000;-0.0000} " +
+        $"→ {After.CalibrationInTheLarge:+0.0000;-0.0000}. " +
         $"The alias rule picks {(Recalibrated.Supported ? "the recalibrated version" : "the model as trained")}: {Recalibrated.Evidence}.");
 }
 

@@ -1,9 +1,10 @@
 namespace PopHealth.Modeling;
 
 /// <summary>A model trained on the years before <see cref="TestYear"/>, tested on that year (as trained and after recalibration).</summary>
-/// <param name="Recalibrated">Calibration in the large on the 95 % of the test year not used to recalibrate, after the intercept moved to the 5 % sample's prevalence.</param>
-public sealed record NextYearResult(int TestYear, string TrainedOn, int TrainRows, TestReport Report, double InterceptShift, int CalibrationSampleRows,
-    double Recalibrated, IReadOnlyList<ReliabilityBin> RecalibratedReliability);
+/// <param name="Recalibrated">Calibration in the large on the 95 % of the test year not used to recalibrate, after the
+/// intercept moved to the 5 % sample's prevalence.</param>
+public sealed record NextYearResult(int TestYear, string TrainedOn, int TrainRows, TestReport Report, double InterceptShift,
+    int CalibrationSampleRows, double Recalibrated, IReadOnlyList<ReliabilityBin> RecalibratedReliability);
 
 /// <summary>Options for <see cref="YearValidation"/>.</summary>
 /// <param name="CalibrationShare">Share of the test year, drawn at random (seeded, stratified), whose labels recalibrate the intercept.</param>
@@ -34,13 +35,18 @@ public static class YearValidation
         return results;
     }
 
-    /// <summary>Tests <paramref name="model"/> on <paramref name="test"/> and recalibrates it on a stratified sample of it, measured on the rest.</summary>
-    public static NextYearResult Measure(TrainedModel model, ModelMatrix test, int year, string trainedOn, int trainRows, int seed, double threshold, double calibrationShare)
+    /// <summary>
+    /// Tests <paramref name="model"/> on <paramref name="test"/> and recalibrates it on a stratified sample of it,
+    /// measured on the rest.
+    /// </summary>
+    public static NextYearResult Measure(TrainedModel model, ModelMatrix test, int year, string trainedOn, int trainRows, int seed, double threshold,
+        double calibrationShare)
     {
         var p = model.Probabilities(test.Rows);
         var report = Evaluation.Evaluate($"{trainedOn} → {year}", p, test.Labels, threshold);
         var split = Splits.Stratified(test.Labels, seed, testShare: calibrationShare); // Test = the labelled sample
-        var target = RecalibrationTarget.FromLabelledSample(year, split.Test.Select(i => test.Labels[i]).ToArray(), seed, $"a stratified {calibrationShare:P0} of {year}");
+        var target = RecalibrationTarget.FromLabelledSample(year, split.Test.Select(i => test.Labels[i]).ToArray(), seed,
+            $"a stratified {calibrationShare:P0} of {year}");
         var recalibration = Recalibration.Recalibrate(model, split.Test.Select(i => test.Rows[i]).ToArray(), target);
         var delta = recalibration.InterceptShift;
         var rest = split.Train;

@@ -37,13 +37,15 @@ public sealed class ShapSummary
     /// </summary>
     public string CompareWith(IReadOnlyList<FeatureImportance> permutation, int top = 10, int minShift = 3)
     {
-        var permutationRank = permutation.OrderByDescending(p => p.AucDrop).Select((p, i) => (p.Feature, Rank: i + 1)).ToDictionary(x => x.Feature, x => x.Rank);
+        var permutationRank = permutation.OrderByDescending(p => p.AucDrop).Select((p, i) => (p.Feature, Rank: i + 1))
+            .ToDictionary(x => x.Feature, x => x.Rank);
         var gaps = Ranking.Take(top).Where(s => permutationRank.TryGetValue(s.Feature, out var r) && Math.Abs(r - s.Rank) >= minShift)
             .Select(s => $"{s.Feature} (SHAP #{s.Rank}, permutation #{permutationRank[s.Feature]})").ToArray();
-        if (gaps.Length == 0) return $"The two rankings agree: no feature among SHAP's top {top} moves {minShift} or more places in permutation importance.";
-        return $"They disagree on {string.Join(", ", gaps)}. Permutation importance counts the AUC lost when one feature is shuffled, so a feature whose " +
-            "information a correlated feature also carries (the condition count and the single conditions, income and the poverty ratio) loses little " +
-            "when shuffled alone and ranks low; SHAP splits the credit along the trees' own paths, and it also counts effects on the level of risk that " +
-            "do not change the ranking of respondents, which AUC ignores.";
+        if (gaps.Length == 0)
+            return $"The two rankings agree: no feature among SHAP's top {top} moves {minShift} or more places in permutation importance.";
+        return $"They disagree on {string.Join(", ", gaps)}. Permutation importance counts the AUC lost when one feature is shuffled, " +
+            "so a feature whose information a correlated feature also carries (the condition count and the single conditions, " +
+            "income and the poverty ratio) loses little when shuffled alone and ranks low; SHAP splits the credit along the trees' own paths, " +
+            "and it also counts effects on the level of risk that do not change the ranking of respondents, which AUC ignores.";
     }
 }

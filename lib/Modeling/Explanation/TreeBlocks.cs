@@ -40,10 +40,14 @@ internal sealed class TreeBlocks
         (baseValue, average) = (trees.BaseValue, trees.Average);
     }
 
-    /// <summary>The block layout of <paramref name="trees"/>, or null when a split is not "≤" or the trees do not fit it (the ensemble then scores row by row).</summary>
+    /// <summary>
+    /// The block layout of <paramref name="trees"/>, or null when a split is not "≤" or the trees do not fit it (the
+    /// ensemble then scores row by row).
+    /// </summary>
     public static TreeBlocks? For(TreeEnsemble trees)
     {
-        if (trees.Nodes >= MaxNodes || trees.Features > 1 << FeatureBits || trees.rule.Any(r => r is not (SplitRule.Leaf or SplitRule.LessOrEqual))) return null;
+        if (trees.Nodes >= MaxNodes || trees.Features > 1 << FeatureBits || trees.rule.Any(r => r is not (SplitRule.Leaf or SplitRule.LessOrEqual)))
+            return null;
         var (nodes, leafValue) = (new Node[trees.Nodes], new double[trees.Nodes]);
         var (roots, depths) = (new int[trees.Trees], new int[trees.Trees]);
         var next = 0;
@@ -55,7 +59,10 @@ internal sealed class TreeBlocks
         return new TreeBlocks(nodes, leafValue, roots, depths, trees);
     }
 
-    /// <summary>Lays out the tree under <paramref name="node"/> with its root at <paramref name="at"/> and each split's children side by side.</summary>
+    /// <summary>
+    /// Lays out the tree under <paramref name="node"/> with its root at <paramref name="at"/> and each split's children
+    /// side by side.
+    /// </summary>
     private static bool Place(TreeEnsemble trees, int node, int at, ref int next, Node[] nodes, double[] leafValue, out int depth)
     {
         var queue = new Queue<(int Node, int At, int Depth)>([(node, at, 0)]);
@@ -132,7 +139,8 @@ internal sealed class TreeBlocks
         fixed (float* values = buffer)
         fixed (int* at = node)
         {
-            var (rows, featureMask, one) = (Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * width + Vector256.Create(offset), Vector256.Create((1 << FeatureBits) - 1), Vector256<int>.One);
+            var (rows, featureMask, one) = (Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * width + Vector256.Create(offset),
+                Vector256.Create((1 << FeatureBits) - 1), Vector256<int>.One);
             for (var r = 0; r < eights; r += 8)
             {
                 var index = Avx.LoadVector256(at + r);

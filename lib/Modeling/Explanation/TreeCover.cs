@@ -35,14 +35,16 @@ public sealed record TreeCover(string Fingerprint, long Rows, double[] Cover)
     {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path} is missing: the model was registered without tree cover; count it on the training rows (TreeCover.Count) and save it there.", path);
+            throw new FileNotFoundException($"{path} is missing: the model was registered without tree cover; count it on the training rows " +
+                $"(TreeCover.Count) and save it there.", path);
         TreeCover? saved;
         try { saved = JsonSerializer.Deserialize<TreeCover>(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not tree cover JSON (line {e.LineNumber + 1}: {e.Message}).", e); }
         if (saved is not { Fingerprint: not null, Cover: not null })
             throw new InvalidDataException($"{path}: tree cover needs a Fingerprint and a Cover array.");
         if (saved.Fingerprint != trees.Fingerprint() || saved.Cover.Length != trees.Nodes)
-            throw new InvalidDataException($"{path}: counted on other trees than this model's ({saved.Cover.Length} nodes, this model has {trees.Nodes}); count it again on the training rows.");
+            throw new InvalidDataException($"{path}: counted on other trees than this model's ({saved.Cover.Length} nodes, " +
+                $"this model has {trees.Nodes}); count it again on the training rows.");
         try { return trees.WithCover(saved.Cover); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }

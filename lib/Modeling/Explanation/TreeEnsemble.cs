@@ -57,7 +57,8 @@ public sealed class TreeEnsemble
         for (var i = 0; i < n; i++)
             if (rule[i] != SplitRule.Leaf && ((uint)whenTrue[i] >= n || (uint)whenFalse[i] >= n || feature[i] < 0))
                 throw new ArgumentException($"Tree ensemble: split node {i} has a child outside the {n} nodes or a negative feature.");
-        if (roots.Length == 0 || roots.Any(r => (uint)r >= n)) throw new ArgumentException("Tree ensemble: needs at least one tree, with roots among its nodes.");
+        if (roots.Length == 0 || roots.Any(r => (uint)r >= n))
+            throw new ArgumentException("Tree ensemble: needs at least one tree, with roots among its nodes.");
         (this.roots, this.feature, this.threshold, this.rule, missingTrue, this.whenTrue, this.whenFalse, this.leafValue) =
             (roots, feature, threshold, rule, missingGoesTrue, whenTrue, whenFalse, leafValue);
         this.link = link.ToArray();
@@ -114,7 +115,8 @@ public sealed class TreeEnsemble
     internal double Output(float[] buffer, int offset)
     {
         // The scorer's hot loop: arrays in locals, routing written out (as Next does it).
-        var (rule, feature, threshold, missingTrue, whenTrue, whenFalse) = (this.rule, this.feature, this.threshold, this.missingTrue, this.whenTrue, this.whenFalse);
+        var (rule, feature, threshold, missingTrue, whenTrue, whenFalse) = (this.rule, this.feature, this.threshold, this.missingTrue, this.whenTrue,
+            this.whenFalse);
         double sum = 0;
         foreach (var root in roots)
         {
@@ -133,7 +135,10 @@ public sealed class TreeEnsemble
         return (Average ? sum / roots.Length : sum) + BaseValue;
     }
 
-    /// <summary>Margins (log-odds before the sigmoid, double precision) of <paramref name="rows"/> row-major rows of <paramref name="width"/> floats.</summary>
+    /// <summary>
+    /// Margins (log-odds before the sigmoid, double precision) of <paramref name="rows"/> row-major rows of
+    /// <paramref name="width"/> floats.
+    /// </summary>
     public double[] Margins(float[] buffer, int rows, int width)
     {
         var result = new double[rows];
@@ -252,7 +257,8 @@ public sealed class TreeEnsemble
 
     private void CheckCover(double[] cover)
     {
-        if (cover.Length != Nodes) throw new ArgumentException($"Cover has {cover.Length} entries for {Nodes} nodes: count it on these trees (CountCover).");
+        if (cover.Length != Nodes)
+            throw new ArgumentException($"Cover has {cover.Length} entries for {Nodes} nodes: count it on these trees (CountCover).");
         if (cover.Any(c => !(c >= 0) || double.IsInfinity(c))) throw new ArgumentException("Cover must be finite and non-negative at every node.");
     }
 

@@ -27,13 +27,17 @@ public sealed class ShapValues
 {
     public ShapValues(int rows, int features, double baseValue, double[] contributions, ShapScale scale)
     {
-        if (contributions.Length != (long)rows * features) throw new ArgumentException($"{rows} rows × {features} features need {rows * (long)features} contributions, got {contributions.Length}.");
+        if (contributions.Length != (long)rows * features)
+            throw new ArgumentException($"{rows} rows × {features} features need {rows * (long)features} contributions, got {contributions.Length}.");
         (Rows, Features, BaseValue, Contributions, Scale) = (rows, features, baseValue, contributions, scale);
     }
 
     public int Rows { get; }
     public int Features { get; }
-    /// <summary>The expected margin over the data the cover was counted on (or its probability, for <see cref="ShapScale.ProbabilityScaled"/>).</summary>
+    /// <summary>
+    /// The expected margin over the data the cover was counted on (or its probability, for
+    /// <see cref="ShapScale.ProbabilityScaled"/>).
+    /// </summary>
     public double BaseValue { get; }
     public double[] Contributions { get; }
     public ShapScale Scale { get; }
@@ -96,13 +100,17 @@ public static partial class TreeShap
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : -1 };
         Parallel.For(0, (rows + chunk - 1) / chunk, parallel, () => new Walker(prepared), (c, _, walker) =>
         {
-            for (var r = c * chunk; r < Math.Min(rows, (c + 1) * chunk); r++) walker.Explain(buffer, r * width, contributions.AsSpan(r * width, width));
+            for (var r = c * chunk; r < Math.Min(rows, (c + 1) * chunk); r++)
+                walker.Explain(buffer, r * width, contributions.AsSpan(r * width, width));
             return walker;
         }, _ => { });
         return new ShapValues(rows, width, prepared.BaseValue, contributions, ShapScale.LogOdds);
     }
 
-    /// <summary><see cref="Explain(TreeEnsemble, float[], int, int, ShapOptions?)"/> over rows as arrays (e.g. <see cref="ModelMatrix.Rows"/>).</summary>
+    /// <summary>
+    /// <see cref="Explain(TreeEnsemble, float[], int, int, ShapOptions?)"/> over rows as arrays (e.g.
+    /// <see cref="ModelMatrix.Rows"/>).
+    /// </summary>
     public static ShapValues Explain(TreeEnsemble trees, IReadOnlyList<float[]> rows, ShapOptions? options = null)
     {
         var (buffer, width) = ModelMatrix.RowMajor(rows);

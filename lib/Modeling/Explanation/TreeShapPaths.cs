@@ -29,7 +29,8 @@ public static partial class TreeShap
         public Prepared(TreeEnsemble trees, int tabulateUpTo)
         {
             if (trees.Cover is not { } cover)
-                throw new InvalidOperationException("TreeSHAP needs the trees' cover: count it on the training rows (TreeEnsemble.CountCover) or load it (TreeCover.Load).");
+                throw new InvalidOperationException("TreeSHAP needs the trees' cover: count it on the training rows (TreeEnsemble.CountCover) " +
+                    "or load it (TreeCover.Load).");
             Trees = trees;
             Share = new double[trees.Nodes];
             LeafMargin = new double[trees.Nodes];
@@ -58,7 +59,8 @@ public static partial class TreeShap
             }
             BaseValue = expected + trees.MarginScale * trees.BaseValue + trees.MarginOffset;
             Stride = MaxDepth + 2;
-            (Rise, Fall, Up, Cold) = (new double[Stride * Stride], new double[Stride * Stride], new double[Stride * Stride], new double[Stride * Stride]);
+            (Rise, Fall, Up, Cold) = (new double[Stride * Stride], new double[Stride * Stride], new double[Stride * Stride],
+                new double[Stride * Stride]);
             for (var length = 1; length < Stride; length++)
                 for (var j = 0; j < length; j++)
                     (Rise[length * Stride + j], Fall[length * Stride + j], Up[length * Stride + j], Cold[length * Stride + j]) =

@@ -28,7 +28,8 @@ public static partial class TreeShap
             // Segment d holds at most d + 1 elements (the root's dummy plus one per split above).
             path = new PathElement[(prepared.MaxDepth + 2) * (prepared.MaxDepth + 3) / 2];
             followedAt = new int[prepared.MaxDepth + 2];
-            (followedZero, followedNext, followedTotal) = (new double[prepared.MaxDepth + 2], new double[prepared.MaxDepth + 2], new double[prepared.MaxDepth + 2]);
+            (followedZero, followedNext, followedTotal) = (new double[prepared.MaxDepth + 2], new double[prepared.MaxDepth + 2],
+                new double[prepared.MaxDepth + 2]);
             goesTrue = new int[trees.Nodes];
             phi = new double[trees.Features];
         }
@@ -148,7 +149,8 @@ public static partial class TreeShap
             }
             // The weights stay by position (they count permutations); the splits shift down over the removed one.
             for (var j = index; j < last; j++)
-                (path[start + j].Feature, path[start + j].Zero, path[start + j].One) = (path[start + j + 1].Feature, path[start + j + 1].Zero, path[start + j + 1].One);
+                (path[start + j].Feature, path[start + j].Zero, path[start + j].One) = (path[start + j + 1].Feature, path[start + j + 1].Zero,
+                    path[start + j + 1].One);
         }
 
         /// <summary>
@@ -168,7 +170,8 @@ public static partial class TreeShap
                 ref readonly var element = ref path[start + i];
                 if (element.One != 0)
                 {
-                    (followedAt[followed], followedZero[followed], followedNext[followed], followedTotal[followed]) = (i, element.Zero, path[start + last].Weight, 0);
+                    (followedAt[followed], followedZero[followed], followedNext[followed], followedTotal[followed]) =
+                        (i, element.Zero, path[start + last].Weight, 0);
                     followed++;
                     continue;
                 }

@@ -27,8 +27,8 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
 {
     /// <summary>The original grid's setting: trees/iterations and depth, mapped as documented on <see cref="ModelSpec"/>.</summary>
     public static ModelSpec FromDepth(TrainerKind trainer, int trees, int depth) =>
-        new(trainer, trees, 1 << depth, trainer == TrainerKind.LightGbm ? depth : null, LearningRate: 0.1, MinLeaf: trainer == TrainerKind.FastForest ? 10 : 20,
-            FeatureFraction: trainer == TrainerKind.FastForest ? 0.7 : 1.0);
+        new(trainer, trees, 1 << depth, trainer == TrainerKind.LightGbm ? depth : null, LearningRate: 0.1,
+            MinLeaf: trainer == TrainerKind.FastForest ? 10 : 20, FeatureFraction: trainer == TrainerKind.FastForest ? 0.7 : 1.0);
 
     /// <summary>The depth the setting was made from (null for a searched setting without one).</summary>
     public int? Depth => MaxDepth ?? (Origin == "grid" ? (int)Math.Round(Math.Log2(Leaves)) : null);
@@ -37,13 +37,15 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
     public string Settings => Trainer switch
     {
         TrainerKind.FastForest => $"trees={Trees} leaves={Leaves} min_leaf={MinLeaf} feature_fraction={F(FeatureFraction)}",
-        _ => $"trees={Trees} leaves={Leaves}{(MaxDepth is { } d ? $" depth={d}" : "")} learning_rate={F(LearningRate)} min_leaf={MinLeaf} feature_fraction={F(FeatureFraction)}{(L2 > 0 ? $" l2={F(L2)}" : "")}",
+        _ => $"trees={Trees} leaves={Leaves}{(MaxDepth is { } d ? $" depth={d}" : "")} learning_rate={F(LearningRate)} min_leaf={MinLeaf} " +
+            $"feature_fraction={F(FeatureFraction)}{(L2 > 0 ? $" l2={F(L2)}" : "")}",
     };
 
     /// <summary>Every setting as MLflow params (name → text).</summary>
     public IReadOnlyDictionary<string, string> Parameters() => new Dictionary<string, string>
     {
-        ["trainer"] = Trainer.ToString(), ["trees"] = Trees.ToString(CultureInfo.InvariantCulture), ["leaves"] = Leaves.ToString(CultureInfo.InvariantCulture),
+        ["trainer"] = Trainer.ToString(), ["trees"] = Trees.ToString(CultureInfo.InvariantCulture),
+        ["leaves"] = Leaves.ToString(CultureInfo.InvariantCulture),
         ["max_depth"] = MaxDepth?.ToString(CultureInfo.InvariantCulture) ?? "none", ["learning_rate"] = F(LearningRate),
         ["min_leaf"] = MinLeaf.ToString(CultureInfo.InvariantCulture), ["feature_fraction"] = F(FeatureFraction), ["l2"] = F(L2), ["origin"] = Origin,
     };
@@ -60,9 +62,10 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
                 {
                     LabelColumnName = ModelRow.LabelColumn, FeatureColumnName = ModelRow.FeaturesColumn,
                     NumberOfIterations = Trees, NumberOfLeaves = Leaves, LearningRate = LearningRate, MinimumExampleCountPerLeaf = MinLeaf,
-                    NumberOfThreads = threads, Seed = seed, Deterministic = true, Silent = true, UseCategoricalSplit = false, HandleMissingValue = true,
-                    MaximumBinCountPerFeature = 255,
-                    Booster = new GradientBooster.Options { MaximumTreeDepth = MaxDepth ?? 0, FeatureFraction = FeatureFraction, L2Regularization = L2 },
+                    NumberOfThreads = threads, Seed = seed, Deterministic = true, Silent = true, UseCategoricalSplit = false,
+                    HandleMissingValue = true, MaximumBinCountPerFeature = 255,
+                    Booster = new GradientBooster.Options { MaximumTreeDepth = MaxDepth ?? 0, FeatureFraction = FeatureFraction,
+                        L2Regularization = L2 },
                 });
             case TrainerKind.FastTree:
                 return WithoutForcedCollections(context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
@@ -91,7 +94,8 @@ public sealed record ModelSpec(TrainerKind Trainer, int Trees, int Leaves, int? 
     private static FieldInfo? ForcedCollections(object trainer)
     {
         for (var type = trainer.GetType(); type is not null; type = type.BaseType)
-            if (type.GetField("AllowGC", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly) is { } field && field.FieldType == typeof(bool))
+            if (type.GetField("AllowGC", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly) is { } field
+                && field.FieldType == typeof(bool))
                 return field;
         return null;
     }

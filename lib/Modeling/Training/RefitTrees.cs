@@ -9,7 +9,8 @@ namespace PopHealth.Modeling;
 public sealed record RefitTreesChoice(int SweptTrees, int Trees, IReadOnlyList<(int Trees, double Auc)> Curve, int FitRows, int HeldOutRows)
 {
     public string Describe() =>
-        $"refit with {Trees} trees (the sweep's setting has {SweptTrees}): AUC on {HeldOutRows:N0} held-out training rows, fitted on {FitRows:N0}, by trees: " +
+        $"refit with {Trees} trees (the sweep's setting has {SweptTrees}): AUC on {HeldOutRows:N0} held-out training rows, " +
+        $"fitted on {FitRows:N0}, by trees: " +
         string.Join(", ", Curve.Select(c => $"{c.Trees} {c.Auc:F4}"));
 }
 
@@ -22,7 +23,10 @@ public sealed record RefitTreesChoice(int SweptTrees, int Trees, IReadOnlyList<(
 /// </summary>
 public static class RefitTrees
 {
-    /// <summary>The tree count for <paramref name="spec"/> refitted on <paramref name="trainRows"/>, or null for a forest (more trees only average) or an ensemble the staged scores cannot read.</summary>
+    /// <summary>
+    /// The tree count for <paramref name="spec"/> refitted on <paramref name="trainRows"/>, or null for a forest (more
+    /// trees only average) or an ensemble the staged scores cannot read.
+    /// </summary>
     public static RefitTreesChoice? Choose(ModelMatrix data, int[] trainRows, ModelSpec spec, int seed, int maxMultiple = 4, int heldOutRows = 60_000,
         IProgress<string>? progress = null)
     {
@@ -31,7 +35,8 @@ public static class RefitTrees
         var split = Splits.Stratified(labels, seed, testShare: Math.Min(0.1, (double)heldOutRows / trainRows.Length));
         var fit = split.Train.Select(i => trainRows[i]).ToArray();
         var held = data.Subset(split.Test.Select(i => trainRows[i]).ToArray());
-        progress?.Report($"choosing the refit's trees: {spec.Trees * maxMultiple} trees on {fit.Length:N0} training rows, scored on {held.Count:N0} others");
+        progress?.Report($"choosing the refit's trees: {spec.Trees * maxMultiple} trees on {fit.Length:N0} training rows, " +
+            $"scored on {held.Count:N0} others");
         var model = TrainedModel.Fit(data.Subset(fit), spec with { Trees = spec.Trees * maxMultiple }, seed);
         // The sweep's count, then every half of it up to maxMultiple times it.
         var counts = Enumerable.Range(2, 2 * maxMultiple - 1).Select(h => spec.Trees * h / 2).ToArray();

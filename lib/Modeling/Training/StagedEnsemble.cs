@@ -32,7 +32,8 @@ internal static class StagedEnsemble
         var view = context.Data.LoadFromEnumerable(rows.Select(r => new ModelRow { Features = r }), ModelMatrix.Schema(model.FeatureNames.Count));
         var featurizer = context.Transforms.FeaturizeByPretrainTreeEnsemble(new PretrainedTreeFeaturizationEstimator.Options
         {
-            InputColumnName = ModelRow.FeaturesColumn, ModelParameters = ensemble, TreesColumnName = "Trees", LeavesColumnName = null, PathsColumnName = null,
+            InputColumnName = ModelRow.FeaturesColumn, ModelParameters = ensemble, TreesColumnName = "Trees", LeavesColumnName = null,
+            PathsColumnName = null,
         }).Fit(view);
         var perTree = featurizer.Transform(view).GetColumn<VBuffer<float>>("Trees").Select(v => v.DenseValues().ToArray()).ToArray();
         var ownScores = model.Transformer.Transform(view).GetColumn<float>("Score").ToArray();

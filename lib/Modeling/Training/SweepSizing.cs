@@ -5,10 +5,12 @@ namespace PopHealth.Modeling;
 /// </summary>
 /// <param name="Rows">Rows the sweeps' last rung uses at least (a stratified subsample of the training rows), unless
 /// <paramref name="Share"/> of them is more (<see cref="RowsFor"/>); the chosen setting is refit on all of them.</param>
-/// <param name="Share">On large data, the share of the training rows the sweeps use when that is more than <paramref name="Rows"/>, up to <paramref name="MaxRows"/>.</param>
+/// <param name="Share">On large data, the share of the training rows the sweeps use when that is more than
+/// <paramref name="Rows"/>, up to <paramref name="MaxRows"/>.</param>
 /// <param name="MaxRows">The most rows a share of large data gives the sweeps (their cost grows with the rows).</param>
 /// <param name="HalvingRate">Each rung keeps the best 1/rate of the grid's and of the search's settings and gives them rate times the rows.</param>
-/// <param name="MinRungRows">The first rung's rows at least (every setting is cross-validated there); it holds 1/rate² of the sweep rows when that is more (<see cref="HalvingFor"/>).</param>
+/// <param name="MinRungRows">The first rung's rows at least (every setting is cross-validated there); it holds 1/rate²
+/// of the sweep rows when that is more (<see cref="HalvingFor"/>).</param>
 public sealed record SweepSizing(int Rows = 60_000, double Share = 0.3, int MaxRows = 360_000, int HalvingRate = 3, int MinRungRows = 5_000)
 {
     /// <summary>

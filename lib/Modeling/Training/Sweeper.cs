@@ -18,6 +18,8 @@ public sealed record SweepOptions(int Folds = 3, int Parallelism = 0);
 public sealed record HalvingOptions(int Rate = 3, int MinRungRows = 5_000)
 {
     /// <summary>Rows of each rung, smallest first, ending with all <paramref name="rows"/>; one rung for a single setting.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208:Instantiate argument exceptions correctly",
+        Justification = "Rate is the record's own positional parameter: the options are the argument at fault.")]
     public IReadOnlyList<int> RungRows(int rows, int settings)
     {
         if (Rate < 2) throw new ArgumentOutOfRangeException(nameof(Rate), Rate, "Halving needs a rate of at least 2.");
@@ -34,12 +36,12 @@ public sealed record HalvingOptions(int Rate = 3, int MinRungRows = 5_000)
 /// <summary>One setting's cross-validated result.</summary>
 /// <param name="StagedFrom">Null when the setting had fits of its own; else the tree count of the fit whose first trees it was read from.</param>
 /// <param name="CvRows">The rows it was cross-validated on (with successive halving, those of the last rung it reached).</param>
-public sealed record TrialResult(int Trial, string Name, ModelSpec Spec, double MeanAuc, double SdAuc, IReadOnlyList<double> FoldAuc, double Seconds, int? StagedFrom = null,
-    int CvRows = 0)
+public sealed record TrialResult(int Trial, string Name, ModelSpec Spec, double MeanAuc, double SdAuc, IReadOnlyList<double> FoldAuc, double Seconds,
+    int? StagedFrom = null, int CvRows = 0)
 {
     /// <summary>A leaderboard row.</summary>
-    public LeaderboardRow Row(int rank) => new(rank, Name, Spec.Trainer.ToString(), Spec.Settings, CvRows, Math.Round(MeanAuc, 4), Math.Round(SdAuc, 4), Math.Round(Seconds, 1),
-        Spec.Origin, StagedFrom is { } k ? $"first {Spec.Trees} trees of the {k}-tree fit" : "own fit");
+    public LeaderboardRow Row(int rank) => new(rank, Name, Spec.Trainer.ToString(), Spec.Settings, CvRows, Math.Round(MeanAuc, 4),
+        Math.Round(SdAuc, 4), Math.Round(Seconds, 1), Spec.Origin, StagedFrom is { } k ? $"first {Spec.Trees} trees of the {k}-tree fit" : "own fit");
 
     /// <summary>Leaderboard order: settings that reached more rows first (their AUCs are comparable among themselves), then by CV AUC.</summary>
     public static IOrderedEnumerable<TrialResult> Ranked(IEnumerable<TrialResult> trials) =>
@@ -50,7 +52,8 @@ public sealed record TrialResult(int Trial, string Name, ModelSpec Spec, double 
 /// A leaderboard line: the rows it was cross-validated on, mean ± sd of the fold AUCs and the seconds its fits took (summed
 /// over folds; a staged setting's share of its fit).
 /// </summary>
-public sealed record LeaderboardRow(int Rank, string Name, string Trainer, string Settings, int CvRows, double CvAuc, double CvAucSd, double Seconds, string Origin, string Fit);
+public sealed record LeaderboardRow(int Rank, string Name, string Trainer, string Settings, int CvRows, double CvAuc, double CvAucSd, double Seconds,
+    string Origin, string Fit);
 
 /// <summary>Live progress of a sweep (<paramref name="Rung"/>: which rung of a successive halving, else null).</summary>
 public sealed record SweepProgress(int FitsDone, int FitsTotal, TrialResult? Finished, string? Rung = null)
@@ -63,7 +66,8 @@ public sealed record SweepProgress(int FitsDone, int FitsTotal, TrialResult? Fin
 /// <summary>A finished sweep: every trial, best first, and each trial's out-of-fold probabilities.</summary>
 public sealed class SweepRun
 {
-    internal SweepRun(IReadOnlyList<TrialResult> trials, IReadOnlyDictionary<int, float[]> outOfFold, int[] rows, TimeSpan elapsed, IReadOnlyList<SweepRun>? rungs = null)
+    internal SweepRun(IReadOnlyList<TrialResult> trials, IReadOnlyDictionary<int, float[]> outOfFold, int[] rows, TimeSpan elapsed,
+        IReadOnlyList<SweepRun>? rungs = null)
     {
         Trials = TrialResult.Ranked(trials).ToArray();
         this.outOfFold = outOfFold;
@@ -74,13 +78,19 @@ public sealed class SweepRun
 
     private readonly IReadOnlyDictionary<int, float[]> outOfFold;
 
-    /// <summary>Every setting once, those that reached the most rows first, then by cross-validated AUC: <see cref="Best"/> is the best on all <see cref="Rows"/>.</summary>
+    /// <summary>
+    /// Every setting once, those that reached the most rows first, then by cross-validated AUC: <see cref="Best"/> is
+    /// the best on all <see cref="Rows"/>.
+    /// </summary>
     public IReadOnlyList<TrialResult> Trials { get; }
     public TrialResult Best => Trials[0];
     /// <summary>The rows (matrix indices) the sweep's last rung cross-validated on: all the rows it was given.</summary>
     public int[] Rows { get; }
     public TimeSpan Elapsed { get; }
-    /// <summary>Each rung of a successive halving, smallest first (the first holds every setting on the same rows); a plain sweep is its own one rung.</summary>
+    /// <summary>
+    /// Each rung of a successive halving, smallest first (the first holds every setting on the same rows); a plain
+    /// sweep is its own one rung.
+    /// </summary>
     public IReadOnlyList<SweepRun> Rungs { get; }
     public IReadOnlyList<LeaderboardRow> Leaderboard => Trials.Select((t, i) => t.Row(i + 1)).ToArray();
     /// <summary>Out-of-fold probabilities of a trial that had fits of its own on all <see cref="Rows"/>, aligned with them; null otherwise.</summary>
@@ -101,12 +111,20 @@ public sealed class SweepRun
 /// <summary>The original's grid and a budgeted random search, cross-validated on AUC with every fit in parallel.</summary>
 public static class Sweeper
 {
-    /// <summary>The original project's grid: random forest trees {100, 200, 300} × depth {4, 6, 8}; gradient-boosted trees iterations {20, 40, 60, 80} × depth {4, 6, 8}.</summary>
+    /// <summary>
+    /// The original project's grid: random forest trees {100, 200, 300} × depth {4, 6, 8}; gradient-boosted trees
+    /// iterations {20, 40, 60, 80} × depth {4, 6, 8}.
+    /// </summary>
     public static IReadOnlyList<ModelSpec> OriginalGrid() =>
     [
-        .. from trees in new[] { 100, 200, 300 } from depth in new[] { 4, 6, 8 } select ModelSpec.FromDepth(TrainerKind.FastForest, trees, depth),
-        .. from iterations in new[] { 20, 40, 60, 80 } from depth in new[] { 4, 6, 8 } select ModelSpec.FromDepth(TrainerKind.LightGbm, iterations, depth),
+        .. from trees in OriginalForestTrees from depth in OriginalDepths select ModelSpec.FromDepth(TrainerKind.FastForest, trees, depth),
+        .. from iterations in OriginalBoostingIterations from depth in OriginalDepths
+           select ModelSpec.FromDepth(TrainerKind.LightGbm, iterations, depth),
     ];
+
+    private static readonly int[] OriginalForestTrees = [100, 200, 300];
+    private static readonly int[] OriginalBoostingIterations = [20, 40, 60, 80];
+    private static readonly int[] OriginalDepths = [4, 6, 8];
 
     /// <summary>
     /// <paramref name="trials"/> settings drawn at random (seeded) over LightGBM (half), FastTree (three in ten) and
@@ -124,9 +142,10 @@ public static class Sweeper
             var pick = (t % 10) switch { < 5 => TrainerKind.LightGbm, < 8 => TrainerKind.FastTree, _ => TrainerKind.FastForest };
             specs.Add(pick switch
             {
-                TrainerKind.LightGbm => new ModelSpec(pick, LogInt(60, 600), LogInt(8, 96), null, LogDouble(0.02, 0.2), LogInt(10, 300), Uniform(0.5, 1),
-                    new[] { 0, 0.1, 1, 10 }[random.Next(4)], "search"),
-                TrainerKind.FastTree => new ModelSpec(pick, LogInt(60, 400), LogInt(8, 64), null, LogDouble(0.03, 0.2), LogInt(10, 300), Uniform(0.5, 1), 0, "search"),
+                TrainerKind.LightGbm => new ModelSpec(pick, LogInt(60, 600), LogInt(8, 96), null, LogDouble(0.02, 0.2), LogInt(10, 300),
+                    Uniform(0.5, 1), new[] { 0, 0.1, 1, 10 }[random.Next(4)], "search"),
+                TrainerKind.FastTree => new ModelSpec(pick, LogInt(60, 400), LogInt(8, 64), null, LogDouble(0.03, 0.2), LogInt(10, 300),
+                    Uniform(0.5, 1), 0, "search"),
                 _ => new ModelSpec(pick, LogInt(100, 400), LogInt(32, 512), null, 0.1, LogInt(1, 50), Uniform(0.5, 0.9), 0, "search"),
             });
         }
@@ -147,9 +166,11 @@ public static class Sweeper
         if (specs.Count == 0) throw new ArgumentException("No settings to sweep.");
         var watch = Stopwatch.StartNew();
         var sweep = new CrossValidation(data, rows.ToArray(), specs, seed, options, progress, namePrefix);
-        var families = Enumerable.Range(0, specs.Count).GroupBy(i => specs[i] with { Trees = 0 }).Select(g => g.OrderBy(i => specs[i].Trees).ToArray()).ToArray();
+        var families = Enumerable.Range(0, specs.Count).GroupBy(i => specs[i] with { Trees = 0 })
+            .Select(g => g.OrderBy(i => specs[i].Trees).ToArray()).ToArray();
         var work = from family in families from f in Enumerable.Range(0, options.Folds) select (Members: family, Fold: f);
-        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount },
+        Parallel.ForEach(work,
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount },
             item => sweep.FitFamily(item.Members, item.Fold));
         return sweep.ToRun(watch.Elapsed);
     }
@@ -174,14 +195,15 @@ public static class Sweeper
             var rungRows = Splits.Subsample(rows, data.Labels, sizes[r], seed);
             var label = $"rung {r + 1}/{sizes.Count} ({alive.Length} settings on {rungRows.Length:N0} rows)";
             var rungProgress = progress is null ? null : new Relabelled(progress, label);
-            rungs.Add(Run(data, rungRows, alive.Select(s => specs[s]).ToArray(), seed, options, rungProgress, namePrefix).Renumbered(alive, namePrefix));
+            rungs.Add(Run(data, rungRows, alive.Select(s => specs[s]).ToArray(), seed, options, rungProgress, namePrefix)
+                .Renumbered(alive, namePrefix));
             alive = rungs[^1].Trials.Take(halving.Survivors(alive.Length)).Select(t => t.Trial).Order().ToArray();
         }
         // Each setting's result from the last rung it reached.
         var last = rungs.SelectMany(r => r.Trials).GroupBy(t => t.Trial).Select(g => g.MaxBy(t => t.CvRows)!).ToArray();
         var final = rungs[^1];
-        return new SweepRun(last, final.Trials.Where(t => final.OutOfFold(t) is not null).ToDictionary(t => t.Trial, t => final.OutOfFold(t)!), rows.ToArray(),
-            watch.Elapsed, rungs);
+        return new SweepRun(last, final.Trials.Where(t => final.OutOfFold(t) is not null).ToDictionary(t => t.Trial, t => final.OutOfFold(t)!),
+            rows.ToArray(), watch.Elapsed, rungs);
     }
 
     internal static string TrialName(string namePrefix, int index) => $"{namePrefix}-{(index + 1).ToString("D2", CultureInfo.InvariantCulture)}";
@@ -210,12 +232,15 @@ public static class Sweeper
         private readonly int[] remaining;
         private int done;
 
-        public CrossValidation(ModelMatrix data, int[] rows, IReadOnlyList<ModelSpec> specs, int seed, SweepOptions options, IProgress<SweepProgress>? progress, string namePrefix)
+        public CrossValidation(ModelMatrix data, int[] rows, IReadOnlyList<ModelSpec> specs, int seed, SweepOptions options,
+            IProgress<SweepProgress>? progress, string namePrefix)
         {
-            (this.data, this.rows, this.specs, this.seed, this.options, this.progress, this.namePrefix) = (data, rows, specs, seed, options, progress, namePrefix);
+            (this.data, this.rows, this.specs, this.seed, this.options, this.progress, this.namePrefix) =
+                (data, rows, specs, seed, options, progress, namePrefix);
             var fold = Splits.Folds(rows, data.Labels, options.Folds, seed);
             trainSets = Enumerable.Range(0, options.Folds).Select(f => data.Subset(rows.Where((_, k) => fold[k] != f).ToArray())).ToArray();
-            validation = Enumerable.Range(0, options.Folds).Select(f => Enumerable.Range(0, rows.Length).Where(k => fold[k] == f).ToArray()).ToArray();
+            validation = Enumerable.Range(0, options.Folds).Select(f => Enumerable.Range(0, rows.Length).Where(k => fold[k] == f).ToArray())
+                .ToArray();
             auc = new double[specs.Count, options.Folds];
             seconds = new double[specs.Count, options.Folds];
             stagedFrom = new int?[specs.Count];
@@ -223,7 +248,10 @@ public static class Sweeper
             remaining = Enumerable.Range(0, specs.Count).Select(_ => options.Folds).ToArray();
         }
 
-        /// <summary>Fits the family's largest setting on one fold and reads the smaller ones from its first trees (fitting them when that is not possible).</summary>
+        /// <summary>
+        /// Fits the family's largest setting on one fold and reads the smaller ones from its first trees (fitting them
+        /// when that is not possible).
+        /// </summary>
         public void FitFamily(int[] members, int foldIndex)
         {
             var held = validation[foldIndex];

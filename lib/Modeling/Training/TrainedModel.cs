@@ -13,12 +13,13 @@ public sealed class TrainedModel
 {
     public const string ModelFile = "mlnet_model.zip";
     public const string SignatureFile = "features.json";
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private readonly MLContext context;
     private readonly ITransformer transformer;
 
-    public TrainedModel(MLContext context, ITransformer transformer, IReadOnlyList<string> featureNames, ModelSpec spec, PriorShift? priorShift = null,
-        IReadOnlyList<FeatureDomain>? domains = null, double threshold = 0.5, double? prevalence = null)
+    public TrainedModel(MLContext context, ITransformer transformer, IReadOnlyList<string> featureNames, ModelSpec spec,
+        PriorShift? priorShift = null, IReadOnlyList<FeatureDomain>? domains = null, double threshold = 0.5, double? prevalence = null)
     {
         Prevalence = prevalence;
         this.context = context;
@@ -124,12 +125,15 @@ public sealed class TrainedModel
         return PriorShift is { } shift ? raw.Select(p => shift.Apply(p)).ToArray() : raw.Select(p => (double)p).ToArray();
     }
 
-    /// <summary>Saves the ML.NET model and its signature (features, prior shift, setting) into <paramref name="folder"/>, atomically per file.</summary>
+    /// <summary>
+    /// Saves the ML.NET model and its signature (features, prior shift, setting) into <paramref name="folder"/>,
+    /// atomically per file.
+    /// </summary>
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, ModelFile), (Stream stream) => context.Model.Save(transformer, null, stream));
-        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(Signature, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, SignatureFile), JsonSerializer.Serialize(Signature, Indented));
     }
 
     /// <summary>What scoring needs to know about the model besides its trees.</summary>
@@ -168,14 +172,16 @@ public sealed class TrainedModel
         {
             throw new InvalidDataException($"{modelPath}: not a readable ML.NET model ({e.Message}).", e);
         }
-        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift, signature.Domains, signature.Threshold, signature.Prevalence);
+        return new TrainedModel(context, transformer, signature.Features, signature.Spec, signature.PriorShift, signature.Domains,
+            signature.Threshold, signature.Prevalence);
     }
 
 }
 
 /// <summary>A saved model's features (in order), prior shift, setting, training domains and operating threshold.</summary>
 /// <param name="Prevalence">Population-level prevalence of the training data (null in models saved before it was recorded).</param>
-public sealed record ModelSignature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold, double? Prevalence = null)
+public sealed record ModelSignature(string[] Features, PriorShift? PriorShift, ModelSpec Spec, FeatureDomain[]? Domains, double Threshold,
+    double? Prevalence = null)
 {
     /// <summary>Population-level probability from the model's own (the prior shift applied when there is one).</summary>
     public double Population(double raw) => PriorShift is { } shift ? shift.Apply(raw) : raw;
@@ -204,7 +210,10 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
     /// </summary>
     public const double RangeMargin = 0.10;
 
-    /// <summary>Whether the model can take <paramref name="value"/>: finite, one of the training codes when the feature has codes, else within the training range and its margin.</summary>
+    /// <summary>
+    /// Whether the model can take <paramref name="value"/>: finite, one of the training codes when the feature has
+    /// codes, else within the training range and its margin.
+    /// </summary>
     public bool Accepts(double value) => Acceptor()(value);
 
     /// <summary><see cref="Accepts"/> for checking many values (see <see cref="ValueCheck"/>).</summary>
@@ -228,8 +237,12 @@ public sealed record FeatureDomain(string Feature, double Min, double Max, doubl
         { } v when Accepts(v) => null,
         double.NaN => $"{Feature} is NaN (an unknown answer must be null)",
         { } v when double.IsInfinity(v) => $"{Feature} is infinite",
-        { } v when IsOutOfRange(v) => $"{Feature}={v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} is outside the training range {Min.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}–{Max.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (beyond its {RangeMargin:P0} margin)",
-        { } v => $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on ({string.Join(", ", Codes!.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}{(Codes!.Length > 12 ? ", …" : "")})",
+        { } v when IsOutOfRange(v) => $"{Feature}={v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} is outside the training " +
+            $"range {Min.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}–" +
+            $"{Max.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (beyond its {RangeMargin:P0} margin)",
+        { } v => $"{Feature}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a code the model was trained on " +
+            $"({string.Join(", ", Codes!.Take(12).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)))}" +
+            $"{(Codes!.Length > 12 ? ", …" : "")})",
     };
 }
 
@@ -263,7 +276,8 @@ public sealed class ValueCheck
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // called for every value scored
+    // called for every value scored
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Accepts(double value)
     {
         if (!double.IsFinite(value)) return false;

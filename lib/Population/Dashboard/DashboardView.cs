@@ -34,10 +34,13 @@ internal sealed class DashboardView
         var rows = content.Estimates.Where(e => e.Year == year && e.Measure == PopulationEstimate.FairPoorHealth).ToArray();
         var geographies = rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel)
             .Select(r => (r.GeoFips!, r.GeoAbbr!)).Distinct()
-            .Select(s => new DashboardGeography(s.Item1, s.Item2, UsStates.Find(int.Parse(s.Item1, CultureInfo.InvariantCulture))?.Name ?? s.Item2, TileGrid.Tile(s.Item2)))
+            .Select(s => new DashboardGeography(s.Item1, s.Item2, UsStates.Find(int.Parse(s.Item1, CultureInfo.InvariantCulture))?.Name ?? s.Item2,
+                TileGrid.Tile(s.Item2)))
             .OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
         if (rows.Any(r => r.GeoLevel == PopulationEstimate.AllLevel)) geographies.Insert(0, new(AllKey, AllKey, "All respondents", null));
-        var dimensions = rows.Where(r => r.GroupDim != PopulationEstimate.AllGroups && !r.GroupDim.Contains(PopulationEstimate.CrossingSeparator, StringComparison.Ordinal))
+        var dimensions = rows
+            .Where(r => r.GroupDim != PopulationEstimate.AllGroups
+                && !r.GroupDim.Contains(PopulationEstimate.CrossingSeparator, StringComparison.Ordinal))
             .GroupBy(r => r.GroupDim).Select(g => new DashboardDimension(g.Key, g.Select(r => r.GroupValue).Distinct().ToArray())).ToArray();
         return new DashboardView
         {
@@ -54,7 +57,8 @@ internal sealed class DashboardView
     private static (string, string, string, string) Key(PopulationEstimate e) => (e.GeoFips ?? AllKey, e.GroupDim, e.GroupValue, e.Method);
 
     /// <summary>The estimate of a geography (its <see cref="DashboardGeography.Key"/>), group and method, or null.</summary>
-    public PopulationEstimate? Find(string geography, string method, string dimension = PopulationEstimate.AllGroups, string value = PopulationEstimate.AllGroups) =>
+    public PopulationEstimate? Find(string geography, string method, string dimension = PopulationEstimate.AllGroups,
+        string value = PopulationEstimate.AllGroups) =>
         ByKey.GetValueOrDefault((geography, dimension, value, method));
 
     /// <summary>The page's embedded data: short keys keep a few thousand estimates small. Encoded safe to inline in a script tag.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using PopHealth.Charts;
 using PopHealth.Workbook;
 
@@ -61,7 +60,8 @@ public static class PopulationDashboard
             .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; ")
             .Append("style-src 'unsafe-inline'; img-src data: blob:; font-src data:\">\n")
             .Append("<title>").Append(Encode(view.Title)).Append("</title>\n<style>\n").Append(Resource("dashboard.css")).Append("</style>\n")
-            .Append("<!-- plotly.js (MIT licence, Plotly Technologies Inc.):\n").Append(PlotlyHost.PlotlyJs(licence: true).Replace("--", "- -", StringComparison.Ordinal))
+            .Append("<!-- plotly.js (MIT licence, Plotly Technologies Inc.):\n")
+            .Append(PlotlyHost.PlotlyJs(licence: true).Replace("--", "- -", StringComparison.Ordinal))
             .Append("\n-->\n<script>").Append(PlotlyHost.PlotlyJs()).Append("</script>\n</head>\n<body>\n");
         DashboardSections.Header(html, view, content);
         DashboardSections.Maps(html, view);

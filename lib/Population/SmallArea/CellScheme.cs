@@ -36,7 +36,8 @@ public sealed class CellScheme
     private readonly int[] strides;
     private readonly IReadOnlyList<(int Code, string Label)> incomeBands;
 
-    private CellScheme(IReadOnlyList<CellVariable> variables, IReadOnlyList<(int Code, string Label)> incomeBands, IReadOnlyList<double?> incomeUppers)
+    private CellScheme(IReadOnlyList<CellVariable> variables, IReadOnlyList<(int Code, string Label)> incomeBands,
+        IReadOnlyList<double?> incomeUppers)
     {
         Variables = variables;
         this.incomeBands = incomeBands;

@@ -6,7 +6,8 @@ namespace PopHealth.Population.SmallArea;
 /// <param name="Sigma">Standard deviation of each random term.</param>
 /// <param name="Beta">Fixed effects at the mode.</param>
 /// <param name="B">Spherical random effects b at the mode, [state × block]; the effects are u = σ_term · b.</param>
-/// <param name="LogLikelihood">Laplace approximation of the marginal log-likelihood at <paramref name="Sigma"/> (binomial constants left out).</param>
+/// <param name="LogLikelihood">Laplace approximation of the marginal log-likelihood at <paramref name="Sigma"/>
+/// (binomial constants left out).</param>
 /// <param name="SchurFactor">Cholesky factor of the fixed effects' precision with the random effects integrated out (p × p).</param>
 /// <param name="BlockFactor">Per state: Cholesky factor of its random effects' conditional precision (q × q).</param>
 /// <param name="BlockCoupling">Per state: H_bb⁻¹ H_bβ (q × p), how the state's effects move with the fixed effects.</param>
@@ -58,7 +59,8 @@ internal sealed class MixedLogit
     private MixedLogit(MixedLogit other, LogitMode start)
     {
         (design, p, q, terms, ones) = (other.design, other.p, other.q, other.terms, other.ones);
-        (cellOnes, cellOnesCount, cellBlock, covariates, passes) = (other.cellOnes, other.cellOnesCount, other.cellBlock, other.covariates, other.passes);
+        (cellOnes, cellOnesCount, cellBlock, covariates, passes) = (other.cellOnes, other.cellOnesCount, other.cellBlock, other.covariates,
+            other.passes);
         beta = (double[])start.Beta.Clone();
         b = (double[])start.B.Clone();
     }
@@ -67,7 +69,10 @@ internal sealed class MixedLogit
 
     public LogitDesign Design => design;
 
-    /// <summary>Passes over the fitting cells so far by this solver and its forks (each a Newton step or a step taken back), for progress reports.</summary>
+    /// <summary>
+    /// Passes over the fitting cells so far by this solver and its forks (each a Newton step or a step taken back), for
+    /// progress reports.
+    /// </summary>
     public int Passes => passes.Value;
 
     /// <summary>A solver for another thread, starting at <paramref name="start"/>.</summary>
@@ -121,7 +126,9 @@ internal sealed class MixedLogit
                 Move(savedBeta, savedB, system, factor);
                 continue;
             }
-            if (!system.Solve()) throw new InvalidOperationException("The small-area model's Newton system is not positive definite: a demographic level has no respondents, or a covariate is constant.");
+            if (!system.Solve())
+                throw new InvalidOperationException("The small-area model's Newton system is not positive definite: " +
+                    "a demographic level has no respondents, or a covariate is constant.");
             if (system.MaxStep() < 1e-8 || factor < 1e-6)
                 return new LogitMode((double[])sigma.Clone(), (double[])beta.Clone(), (double[])b.Clone(), value - 0.5 * system.LogDetBlocks,
                     system.Schur, system.BlockFactors, system.Coupling, iteration);
@@ -131,7 +138,8 @@ internal sealed class MixedLogit
             factor = 1;
             Move(savedBeta, savedB, system, factor);
         }
-        throw new InvalidOperationException($"The small-area model did not converge in {MaxIterations} Newton steps at σ = {string.Join(", ", sigma)}.");
+        throw new InvalidOperationException($"The small-area model did not converge in {MaxIterations} Newton steps at σ " +
+            $"= {string.Join(", ", sigma)}.");
     }
 
     /// <summary>(β, b) = saved + factor × the system's Newton step.</summary>
@@ -141,7 +149,10 @@ internal sealed class MixedLogit
         for (var j = 0; j < b.Length; j++) b[j] = savedB[j] + factor * system.StepB[j];
     }
 
-    /// <summary>Gradient and negative Hessian of the penalised log-likelihood Σ k η − m log(1 + e^η) − ½|b|² at the current (β, b); returns its value.</summary>
+    /// <summary>
+    /// Gradient and negative Hessian of the penalised log-likelihood Σ k η − m log(1 + e^η) − ½|b|² at the current (β,
+    /// b); returns its value.
+    /// </summary>
     private double Accumulate(NewtonSystem system, double[] sigma)
     {
         system.Reset(b);

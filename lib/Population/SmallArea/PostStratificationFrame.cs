@@ -60,7 +60,8 @@ public sealed class PostStratificationFrame
     private readonly Dictionary<int, StateFrame> states;
 
     /// <summary>The sources of a fully present, a partial and a respondent-less state, with a Census age × sex table or with adults only.</summary>
-    private static readonly FrameSource[] WithCensus = [FrameSource.CensusWithOwnWeights, FrameSource.CensusWithPartialWeights, FrameSource.CensusWithPooledWeights];
+    private static readonly FrameSource[] WithCensus = [FrameSource.CensusWithOwnWeights, FrameSource.CensusWithPartialWeights,
+        FrameSource.CensusWithPooledWeights];
     private static readonly FrameSource[] WithAdultsOnly =
         [FrameSource.OwnWeightsScaledToCensusAdults, FrameSource.PartialWeightsScaledToCensusAdults, FrameSource.PooledWeightsScaledToCensusAdults];
 
@@ -71,8 +72,10 @@ public sealed class PostStratificationFrame
         foreach (var frame in frames)
         {
             if (frame.Counts.Count != scheme.CellCount)
-                throw new ArgumentException($"State {frame.State}: {frame.Counts.Count} cell counts for a scheme of {scheme.CellCount} cells.", nameof(frames));
-            if (frame.Counts.Any(c => c < 0 || double.IsNaN(c))) throw new ArgumentException($"State {frame.State}: a cell count is negative or not a number.", nameof(frames));
+                throw new ArgumentException($"State {frame.State}: {frame.Counts.Count} cell counts for a scheme of {scheme.CellCount} cells.",
+                    nameof(frames));
+            if (frame.Counts.Any(c => c < 0 || double.IsNaN(c)))
+                throw new ArgumentException($"State {frame.State}: a cell count is negative or not a number.", nameof(frames));
             if (!states.TryAdd(frame.State, frame)) throw new ArgumentException($"State {frame.State} is in the frame twice.", nameof(frames));
         }
     }
@@ -101,10 +104,11 @@ public sealed class PostStratificationFrame
     }
 
     /// <summary>
-    /// Builds the frame for every state (a BRFSS state code, <see cref="UsStates"/>) with respondents or Census counts. <paramref name="adults"/> (Census adults 18+ by
-    /// state) decides which states are fully present (the sum of all their respondents' weights over their adults);
-    /// <paramref name="census"/> gives adults by five-year age band (<see cref="AgeBand.FiveYear"/> labels) and sex. Respondents
-    /// with an unknown age, sex or education add nothing to the composition (their share is spread over the known cells).
+    /// Builds the frame for every state (a BRFSS state code, <see cref="UsStates"/>) with respondents or Census counts.
+    /// <paramref name="adults"/> (Census adults 18+ by state) decides which states are fully present (the sum of all
+    /// their respondents' weights over their adults); <paramref name="census"/> gives adults by five-year age band
+    /// (<see cref="AgeBand.FiveYear"/> labels) and sex. Respondents with an unknown age, sex or education add nothing
+    /// to the composition (their share is spread over the known cells).
     /// </summary>
     public static PostStratificationFrame Build(CellScheme scheme, IReadOnlyList<SmallAreaRespondent> respondents,
         IReadOnlyList<AdultsCell> census, IReadOnlyDictionary<int, double> adults, FrameOptions? options = null)
@@ -113,7 +117,8 @@ public sealed class PostStratificationFrame
         var composition = new Composition(scheme);
         var (weighted, counted) = Composition.Weigh(scheme, respondents);
         var totals = respondents.Where(r => r.Weight is > 0).GroupBy(r => r.State).ToDictionary(g => g.Key, g => g.Sum(r => r.Weight!.Value));
-        var coverage = weighted.Keys.ToDictionary(s => s, s => adults.TryGetValue(s, out var a) && a > 0 ? totals.GetValueOrDefault(s) / a : double.NaN);
+        var coverage = weighted.Keys.ToDictionary(s => s,
+            s => adults.TryGetValue(s, out var a) && a > 0 ? totals.GetValueOrDefault(s) / a : double.NaN);
         var full = coverage.Where(c => c.Value >= options.FullCoverageLow && c.Value <= options.FullCoverageHigh).Select(c => c.Key).ToHashSet();
         var pooled = new double[scheme.CellCount];
         foreach (var s in full) for (var c = 0; c < pooled.Length; c++) pooled[c] += weighted[s][c];
@@ -128,16 +133,20 @@ public sealed class PostStratificationFrame
             var (ownWeights, ownCounts) = kind == 2 ? (pooled, new double[pooled.Length]) : (own!, counted[state]);
             if (censusCells.TryGetValue(state, out var margins))
                 frames.Add(new StateFrame(state, WithCensus[kind], cover,
-                    composition.Within(composition.Margin, m => margins.GetValueOrDefault(m), ownWeights, ownCounts, pooled, shrinkage)));
+                    Composition.Within(composition.Margin, m => margins.GetValueOrDefault(m), ownWeights, ownCounts, pooled, shrinkage)));
             else if (adults.TryGetValue(state, out var total))
-                frames.Add(new StateFrame(state, WithAdultsOnly[kind], cover, composition.Within(_ => (0, 0), _ => total, ownWeights, ownCounts, pooled, shrinkage)));
+                frames.Add(new StateFrame(state, WithAdultsOnly[kind], cover,
+                    Composition.Within(_ => (0, 0), _ => total, ownWeights, ownCounts, pooled, shrinkage)));
             else if (own is not null)
                 frames.Add(new StateFrame(state, FrameSource.OwnWeightsOnly, double.NaN, own));
         }
         return new PostStratificationFrame(scheme, frames);
     }
 
-    /// <summary>Writes the frame as a long CSV (state, source, one column per cell variable with 1-based levels, adults), for peers such as R.</summary>
+    /// <summary>
+    /// Writes the frame as a long CSV (state, source, one column per cell variable with 1-based levels, adults), for
+    /// peers such as R.
+    /// </summary>
     public void WriteCsv(string path)
     {
         var text = new StringBuilder("state,source," + string.Join(",", Scheme.Variables.Select(v => v.Name)) + ",adults\n");
@@ -161,7 +170,8 @@ public sealed class PostStratificationFrame
         public (int Age, int Sex) Margin(int cell) => (age < 0 ? 0 : scheme.Level(cell, age), sex < 0 ? 0 : scheme.Level(cell, sex));
 
         /// <summary>Sum of weights, and respondents, per state and cell over respondents with a known cell and a weight.</summary>
-        public static (Dictionary<int, double[]> Weights, Dictionary<int, double[]> Respondents) Weigh(CellScheme scheme, IReadOnlyList<SmallAreaRespondent> respondents)
+        public static (Dictionary<int, double[]> Weights, Dictionary<int, double[]> Respondents) Weigh(CellScheme scheme,
+            IReadOnlyList<SmallAreaRespondent> respondents)
         {
             var sums = new Dictionary<int, double[]>();
             var counts = new Dictionary<int, double[]>();
@@ -188,8 +198,11 @@ public sealed class PostStratificationFrame
             foreach (var row in census)
             {
                 var band = CellScheme.AgeBandOf(row.AgeBand)
-                    ?? throw new ArgumentException($"Census cell of state {row.StateFips}: age band '{row.AgeBand}' is not a five-year band ({string.Join(", ", CellScheme.AgeBands)}).", nameof(census));
-                var level = row.Sex switch { "male" => 1, "female" => 2, _ => throw new ArgumentException($"Census cell of state {row.StateFips}, age {row.AgeBand}: sex '{row.Sex}' is not male or female.", nameof(census)) };
+                    ?? throw new ArgumentException($"Census cell of state {row.StateFips}: age band '{row.AgeBand}' is not a five-year band " +
+                        $"({string.Join(", ", CellScheme.AgeBands)}).", nameof(census));
+                var level = row.Sex switch { "male" => 1, "female" => 2,
+                    _ => throw new ArgumentException($"Census cell of state {row.StateFips}, age {row.AgeBand}: " +
+                        $"sex '{row.Sex}' is not male or female.", nameof(census)) };
                 if (!cells.TryGetValue(row.StateFips, out var margins)) cells[row.StateFips] = margins = [];
                 var key = (age < 0 ? 0 : band, sex < 0 ? 0 : level);
                 margins[key] = margins.GetValueOrDefault(key) + row.Adults;
@@ -202,7 +215,8 @@ public sealed class PostStratificationFrame
         /// n respondents in the margin, and the pooled shares counted as <paramref name="shrinkage"/> more respondents
         /// ((n · own + k · pooled) / (n + k)); the pooled shares alone where the state has no one in the margin.
         /// </summary>
-        public double[] Within(Func<int, (int, int)> marginOf, Func<(int, int), double> population, double[] own, double[] respondents, double[] pooled, double shrinkage)
+        public static double[] Within(Func<int, (int, int)> marginOf, Func<(int, int), double> population, double[] own, double[] respondents,
+            double[] pooled, double shrinkage)
         {
             var totals = new Dictionary<(int, int), (double Own, double Respondents, double Pooled)>();
             for (var c = 0; c < own.Length; c++)

@@ -8,7 +8,8 @@ public sealed partial class SmallAreaModel
     /// <summary>The blend of each fully present state's model draws with its direct estimate (<see cref="DirectBlend"/>).</summary>
     private (StateBlend?[] Blends, double Tau2) Blends()
     {
-        var all = new SmallAreaGroup(PopulationEstimate.AllGroups, PopulationEstimate.AllGroups, Enumerable.Range(0, Frame.Scheme.CellCount).ToArray());
+        var all = new SmallAreaGroup(PopulationEstimate.AllGroups, PopulationEstimate.AllGroups,
+            Enumerable.Range(0, Frame.Scheme.CellCount).ToArray());
         var (values, _) = PostStratify([all], null);
         var direct = DirectByKey(r => r.State.ToString(CultureInfo.InvariantCulture));
         var byState = stateCodes.Select(code => direct.GetValueOrDefault(code.ToString(CultureInfo.InvariantCulture))).ToArray();
@@ -63,8 +64,8 @@ public sealed partial class SmallAreaModel
     {
         var fully = Respondents.Where(r => Frame[r.State]?.FullyPresent == true && r.FairPoor is not null && r.Weight is > 0).ToArray();
         var keys = fully.Select(key).ToArray();
-        var estimates = SurveyEstimates.Prevalence(fully.Select(r => (double?)(r.FairPoor == true ? 1 : 0)).ToArray(), fully.Select(r => r.Weight).ToArray(),
-            keys, fully.Select(r => r.Stratum).ToArray());
+        var estimates = SurveyEstimates.Prevalence(fully.Select(r => (double?)(r.FairPoor == true ? 1 : 0)).ToArray(),
+            fully.Select(r => r.Weight).ToArray(), keys, fully.Select(r => r.Stratum).ToArray());
         var effects = fully.Select((r, i) => (Key: keys[i], Weight: r.Weight!.Value)).Where(x => x.Key is not null).GroupBy(x => x.Key!)
             .ToDictionary(g => g.Key, g => DesignEffect(g.Select(x => x.Weight).ToArray()));
         return estimates.ToDictionary(e => e.Group, e => new DirectEstimate(e.Prevalence, e.Respondents, effects[e.Group]));

@@ -25,8 +25,8 @@ public sealed partial class SmallAreaModel
                 Array.Copy(values, (s * groups.Count + g) * draws.Count, sorted, 0, draws.Count);
                 Array.Sort(sorted);
                 var (mean, sd) = MeanAndDeviation(sorted);
-                results.Add(new SmallAreaEstimate(stateCodes[s], groups[g].Dimension, groups[g].Label, mean, sd, Quantile(sorted, 0.025), Quantile(sorted, 0.975),
-                    adults[s, g], RespondentsIn(s, groups[g]), frame.Source, Method(frame)));
+                results.Add(new SmallAreaEstimate(stateCodes[s], groups[g].Dimension, groups[g].Label, mean, sd, Quantile(sorted, 0.025),
+                    Quantile(sorted, 0.975), adults[s, g], RespondentsIn(s, groups[g]), frame.Source, Method(frame)));
             }
         }
         return results;
@@ -41,24 +41,28 @@ public sealed partial class SmallAreaModel
     /// suppressed (every state and group gets an estimate with its interval); a state whose weights cover less than
     /// <paramref name="partialCoverageBelow"/> of its adults is flagged partial, since its own respondents are not its whole sample.
     /// </summary>
-    public IReadOnlyList<PopulationEstimate> ExtractRows(int year, IReadOnlyList<SmallAreaEstimate>? estimates = null, double partialCoverageBelow = 0.9)
+    public IReadOnlyList<PopulationEstimate> ExtractRows(int year, IReadOnlyList<SmallAreaEstimate>? estimates = null,
+        double partialCoverageBelow = 0.9)
     {
         estimates ??= Estimate();
         return estimates.Select(e =>
         {
             var state = UsStates.Find(e.State);
             var coverage = Frame[e.State]!.Coverage;
-            return new PopulationEstimate(year, PopulationEstimate.StateLevel, state?.FipsText ?? e.State.ToString("00", System.Globalization.CultureInfo.InvariantCulture),
-                state?.Abbreviation, e.Dimension, e.Group, PopulationEstimate.FairPoorHealth, PopulationEstimate.Model, 100 * e.Estimate, 100 * e.Lower,
-                100 * e.Upper, 100 * e.StandardError, e.Respondents, e.Adults, false, null, double.IsNaN(coverage) ? null : coverage,
+            return new PopulationEstimate(year, PopulationEstimate.StateLevel,
+                state?.FipsText ?? e.State.ToString("00", System.Globalization.CultureInfo.InvariantCulture), state?.Abbreviation, e.Dimension,
+                e.Group, PopulationEstimate.FairPoorHealth, PopulationEstimate.Model, 100 * e.Estimate, 100 * e.Lower, 100 * e.Upper,
+                100 * e.StandardError, e.Respondents, e.Adults, false, null, double.IsNaN(coverage) ? null : coverage,
                 double.IsNaN(coverage) ? null : coverage < partialCoverageBelow, Version);
         }).ToArray();
     }
 
     /// <summary>What model made the estimates, in one line (the extract's <c>model_version</c>).</summary>
-    public string Version => $"small-area MRP 1: logit, cells {string.Join(" x ", Frame.Scheme.Variables.Select(v => v.Name))}; random {string.Join(" + ", design.Terms.Select(t => t.Name))}; " +
-        $"covariates {(Options.Covariates.Count == 0 ? "none" : string.Join(", ", Options.Covariates))}; {(Options.CalibrateToWeights ? "calibrated to weights" : "uncalibrated")}; " +
-        $"{(Options.BlendDirect ? "blended with direct" : "not blended")}; {draws.Count} draws, seed {Options.Seed}";
+    public string Version => $"small-area MRP 1: logit, cells {string.Join(" x ", Frame.Scheme.Variables.Select(v => v.Name))}; " +
+        $"random {string.Join(" + ", design.Terms.Select(t => t.Name))}; " +
+        $"covariates {(Options.Covariates.Count == 0 ? "none" : string.Join(", ", Options.Covariates))}; " +
+        $"{(Options.CalibrateToWeights ? "calibrated to weights" : "uncalibrated")}; {(Options.BlendDirect ? "blended with direct" : "not blended")}; " +
+        $"{draws.Count} draws, seed {Options.Seed}";
 
     /// <summary>Draws of each (state, group) prevalence, [(state × groups + group) × draws + draw], and each group's adults.
     /// With <paramref name="blends"/>, each draw's state is moved by its blend (a logit offset on all its cells).</summary>
@@ -143,7 +147,9 @@ public sealed partial class SmallAreaModel
         for (var g = 0; g < groups.Count; g++)
             foreach (var c in groups[g].Cells)
             {
-                if (c < 0 || c >= scheme.CellCount) throw new ArgumentException($"Group '{groups[g].Label}' names cell {c}, outside the scheme's 0–{scheme.CellCount - 1}.", nameof(groups));
+                if (c < 0 || c >= scheme.CellCount)
+                    throw new ArgumentException($"Group '{groups[g].Label}' names cell {c}, outside the scheme's 0–{scheme.CellCount - 1}.",
+                        nameof(groups));
                 lists[c].Add(g);
             }
         return lists.Select(l => l.ToArray()).ToArray();
@@ -154,9 +160,12 @@ public sealed partial class SmallAreaModel
     private static string Method(StateFrame frame) => frame.Source switch
     {
         FrameSource.CensusWithOwnWeights => "multilevel model post-stratified on Census age × sex with the state's own education × income mix",
-        FrameSource.CensusWithPartialWeights => "multilevel model post-stratified on Census age × sex with the education × income mix of the state's partial sample, shrunk towards the fully present states'",
-        FrameSource.CensusWithPooledWeights => "multilevel model post-stratified on Census age × sex with the pooled education × income mix of fully present states",
-        FrameSource.PartialWeightsScaledToCensusAdults => "multilevel model post-stratified on the partial sample's weighted cells, shrunk towards the pooled mix, scaled to Census adults",
+        FrameSource.CensusWithPartialWeights => "multilevel model post-stratified on Census age × sex with the education × income mix of the " +
+            "state's partial sample, shrunk towards the fully present states'",
+        FrameSource.CensusWithPooledWeights =>
+            "multilevel model post-stratified on Census age × sex with the pooled education × income mix of fully present states",
+        FrameSource.PartialWeightsScaledToCensusAdults =>
+            "multilevel model post-stratified on the partial sample's weighted cells, shrunk towards the pooled mix, scaled to Census adults",
         FrameSource.OwnWeightsScaledToCensusAdults => "multilevel model post-stratified on the state's own weighted cells, scaled to Census adults",
         FrameSource.PooledWeightsScaledToCensusAdults => "multilevel model post-stratified on the pooled cell mix, scaled to Census adults",
         _ => "multilevel model post-stratified on the state's own weighted cells (no Census count)",

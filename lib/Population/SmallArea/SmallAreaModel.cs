@@ -1,5 +1,4 @@
 using System.Globalization;
-using PopHealth.Features;
 
 namespace PopHealth.Population.SmallArea;
 
@@ -9,7 +8,8 @@ namespace PopHealth.Population.SmallArea;
 /// <param name="Sigma">Each random term's standard deviation (logit scale) at the maximum of the Laplace likelihood.</param>
 /// <param name="EffectiveProposals">Effective number of the importance-weighted σ proposals behind the draws.</param>
 /// <param name="WeightShift">The logit shift calibrating the unweighted fit to the weights (0 when not calibrated).</param>
-/// <param name="BlendVariance">τ², the variance of the model's discrepancy from the truth the direct estimates show (prevalence², 0 when none or not blended).</param>
+/// <param name="BlendVariance">τ², the variance of the model's discrepancy from the truth the direct estimates show
+/// (prevalence², 0 when none or not blended).</param>
 /// <param name="BlendedStates">States whose estimates blend in their direct estimate (fully present states, when τ² > 0).</param>
 public sealed record SmallAreaFitSummary(int Respondents, int FittingCells, IReadOnlyList<KeyValuePair<string, int>> LeftOut,
     IReadOnlyList<string> RandomTerms, IReadOnlyList<double> Sigma, IReadOnlyList<string> FixedNames, IReadOnlyList<double> FixedEffects,
@@ -63,24 +63,29 @@ public sealed partial class SmallAreaModel
         if (fitted == 0) throw new ArgumentException("No respondent has a known outcome, state and cell: nothing to fit.", nameof(respondents));
         var (names, covariates) = StateCovariates(frame, stateCodes, options.Covariates);
         var design = new LogitDesign(frame.Scheme, names, covariates, Terms(frame.Scheme, options.GroupEffects), cells);
-        progress?.Report($"small-area fit: {fitted:N0} respondents in {cells.Count:N0} cells, {stateCodes.Length} states, {design.FixedCount} fixed effects, " +
+        progress?.Report($"small-area fit: {fitted:N0} respondents in {cells.Count:N0} cells, {stateCodes.Length} states, {design.FixedCount} " +
+            $"fixed effects, " +
                          $"random effects: {string.Join(", ", design.Terms.Select(t => t.Name))}");
         var model = new MixedLogit(design);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var maximum = VarianceSearch.Maximise(model, design.Terms.Select((_, t) => t == 0 ? 0.1 : 0.05).ToArray(), progress);
-        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"variance search: {watch.Elapsed.TotalSeconds:0.0} s, {model.Passes:N0} passes over the cells"));
+        progress?.Report(string.Create(CultureInfo.InvariantCulture,
+            $"variance search: {watch.Elapsed.TotalSeconds:0.0} s, {model.Passes:N0} passes over the cells"));
         var shift = options.CalibrateToWeights ? WeightCalibration.Estimate(design, model.LinearPredictors(maximum)) : new WeightShift(0, 0);
         var random = new Random(options.Seed);
         var sigmas = VarianceSearch.Sample(model, maximum, options.VarianceProposals, random);
         var effective = VarianceSearch.EffectiveSize(sigmas);
-        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"σ drawn from {options.VarianceProposals} proposals (effective {effective:0}): {watch.Elapsed.TotalSeconds:0.0} s, {model.Passes:N0} passes"));
+        progress?.Report(string.Create(CultureInfo.InvariantCulture,
+            $"σ drawn from {options.VarianceProposals} proposals " +
+            $"(effective {effective:0}): {watch.Elapsed.TotalSeconds:0.0} s, {model.Passes:N0} passes"));
         var posterior = PosteriorDraws.Draw(design, sigmas, shift, options.Draws, random);
         var fittedModel = new SmallAreaModel(frame, options, design, posterior, stateCodes, byCell, respondents);
         var (blends, tau2) = options.BlendDirect ? fittedModel.Blends() : (null, 0);
         fittedModel.blends = blends;
         fittedModel.Summary = new SmallAreaFitSummary(fitted, cells.Count, leftOut, design.Terms.Select(t => t.Name).ToArray(), maximum.Sigma,
             design.FixedNames, maximum.Beta, maximum.LogLikelihood, effective, shift, tau2, blends?.Count(b => b is not null) ?? 0);
-        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"blend with direct estimates: τ = {Math.Sqrt(tau2) * 100:0.00} points, {fittedModel.Summary.BlendedStates} states"));
+        progress?.Report(string.Create(CultureInfo.InvariantCulture,
+            $"blend with direct estimates: τ = {Math.Sqrt(tau2) * 100:0.00} points, {fittedModel.Summary.BlendedStates} states"));
         return fittedModel;
     }
 
@@ -104,7 +109,8 @@ public sealed partial class SmallAreaModel
             sum[0] += y; sum[1] += 1; sum[2] += w * y; sum[3] += w; sum[4] += excess * y; sum[5] += excess * (1 - y);
             byCell[key.Item1, key.Item2]++;
         }
-        var cells = sums.Select(x => new FitCell(x.Key.Item1, x.Key.Item2, x.Value[0], x.Value[1], x.Value[2], x.Value[3], x.Value[4], x.Value[5])).ToList();
+        var cells = sums.Select(x => new FitCell(x.Key.Item1, x.Key.Item2, x.Value[0], x.Value[1], x.Value[2], x.Value[3], x.Value[4], x.Value[5]))
+            .ToList();
         return (cells, byCell, leftOut.OrderByDescending(l => l.Value).ToList(), cellOf.Count(c => c >= 0));
     }
 
@@ -115,7 +121,8 @@ public sealed partial class SmallAreaModel
         int? cell = null;
         if (!states.ContainsKey(r.State)) reason = $"state {r.State} not in the frame";
         else if (r.FairPoor is null) reason = "outcome unknown";
-        else if ((cell = r.CellIn(scheme)) is null) reason = "unknown " + string.Join("/", scheme.Variables.Where(v => r.LevelOf(v.Name) is null).Select(v => v.Name));
+        else if ((cell = r.CellIn(scheme)) is null)
+            reason = "unknown " + string.Join("/", scheme.Variables.Where(v => r.LevelOf(v.Name) is null).Select(v => v.Name));
         if (reason is null) return cell!.Value;
         leftOut[reason] = leftOut.GetValueOrDefault(reason) + 1;
         return -1;
@@ -130,7 +137,8 @@ public sealed partial class SmallAreaModel
         {
             var raw = stateCodes.Select(code => Share(scheme, frame[code]!.Counts, names[j])).ToArray();
             double mean = raw.Average(), sd = Math.Sqrt(raw.Sum(x => (x - mean) * (x - mean)) / Math.Max(1, raw.Length - 1));
-            if (!(sd > 0)) throw new ArgumentException($"The state covariate {names[j]} is the same in every state; it cannot be fitted.", nameof(names));
+            if (!(sd > 0))
+                throw new ArgumentException($"The state covariate {names[j]} is the same in every state; it cannot be fitted.", nameof(names));
             for (var s = 0; s < raw.Length; s++) values[s, j] = (raw[s] - mean) / sd;
         }
         return (names.ToArray(), values);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PopHealth.Ingest.Census;
 
 namespace PopHealth.Population.SmallArea;
@@ -45,19 +46,27 @@ public sealed record SmallAreaOptions(
     /// <summary>Refuses settings the model cannot use, naming them.</summary>
     public void Check(CellScheme scheme)
     {
-        if (Draws < 100) throw new ArgumentOutOfRangeException(nameof(Draws), Draws, "At least 100 draws are needed for 95 % intervals.");
-        if (MinimumDiscrepancy is < 0 or > 0.1) throw new ArgumentOutOfRangeException(nameof(MinimumDiscrepancy), MinimumDiscrepancy, "A discrepancy floor between 0 and 0.1 (10 points) is expected.");
-        if (VarianceProposals < 10) throw new ArgumentOutOfRangeException(nameof(VarianceProposals), VarianceProposals, "At least 10 proposals are needed.");
+        if (Draws < 100)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Draws = {Draws}: at least 100 draws are needed for 95 % intervals."));
+        if (MinimumDiscrepancy is < 0 or > 0.1)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"MinimumDiscrepancy = {MinimumDiscrepancy}: a floor between 0 and 0.1 (10 points) is expected."));
+        if (VarianceProposals < 10)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"VarianceProposals = {VarianceProposals}: at least 10 proposals are needed."));
         var unknown = Covariates.Where(c => c is not (LowEducationShare or LowIncomeShare)).ToArray();
         if (unknown.Length > 0)
-            throw new ArgumentException($"Unknown state covariates: {string.Join(", ", unknown)}; the frame gives {LowEducationShare} and {LowIncomeShare}.", nameof(StateCovariates));
+            throw new ArgumentException($"StateCovariates: unknown {string.Join(", ", unknown)}; " +
+                $"the frame gives {LowEducationShare} and {LowIncomeShare}.");
         if (Covariates.Contains(LowEducationShare) && !scheme.Has(CellScheme.Education))
-            throw new ArgumentException($"{LowEducationShare} needs education in the cells.", nameof(StateCovariates));
+            throw new ArgumentException($"StateCovariates: {LowEducationShare} needs education in the cells.");
         if (Covariates.Contains(LowIncomeShare) && !scheme.Has(CellScheme.Income))
-            throw new ArgumentException($"{LowIncomeShare} needs income in the cells.", nameof(StateCovariates));
+            throw new ArgumentException($"StateCovariates: {LowIncomeShare} needs income in the cells.");
         var missing = GroupEffects.Where(g => !scheme.Has(g)).ToArray();
         if (missing.Length > 0)
-            throw new ArgumentException($"State × group effects over {string.Join(", ", missing)}, which the cells do not have ({string.Join(", ", scheme.Variables.Select(v => v.Name))}).", nameof(StateGroupEffects));
+            throw new ArgumentException($"StateGroupEffects: state × group effects over {string.Join(", ", missing)}, which the cells do not have " +
+                $"({string.Join(", ", scheme.Variables.Select(v => v.Name))}).");
     }
 }
 
@@ -88,11 +97,14 @@ public sealed record SmallAreaGroup(string Dimension, string Label, IReadOnlyLis
         foreach (var crossing in crossings)
         {
             var parts = crossing.Split(PopulationEstimate.CrossingSeparator, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || !dimensions.ContainsKey(parts[0]) || !dimensions.ContainsKey(parts[1]) || parts[0] == parts[1])
-                throw new ArgumentException($"Crossing '{crossing}': two different dimensions of {string.Join(", ", dimensions.Keys)} joined by \"{PopulationEstimate.CrossingSeparator}\".", nameof(crossings));
-            foreach (var first in dimensions[parts[0]])
-                foreach (var second in dimensions[parts[1]])
-                    groups.Add(new(crossing, first.Label + PopulationEstimate.CrossingSeparator + second.Label, cells.Where(c => first.Has(c) && second.Has(c)).ToArray()));
+            if (parts.Length != 2 || parts[0] == parts[1] || !dimensions.TryGetValue(parts[0], out var firsts)
+                || !dimensions.TryGetValue(parts[1], out var seconds))
+                throw new ArgumentException($"Crossing '{crossing}': two different dimensions of {string.Join(", ", dimensions.Keys)} joined " +
+                    $"by \"{PopulationEstimate.CrossingSeparator}\".", nameof(crossings));
+            foreach (var first in firsts)
+                foreach (var second in seconds)
+                    groups.Add(new(crossing, first.Label + PopulationEstimate.CrossingSeparator + second.Label,
+                        cells.Where(c => first.Has(c) && second.Has(c)).ToArray()));
         }
         return groups;
     }

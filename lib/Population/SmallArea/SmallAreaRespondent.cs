@@ -29,7 +29,8 @@ public sealed record SmallAreaRespondent(int State, int? Age, int? Sex, int? Edu
         {
             if (LevelOf(scheme.Variables[v].Name) is not { } level) return null;
             if (level < 1 || level > scheme.Variables[v].Count)
-                throw new ArgumentOutOfRangeException(nameof(scheme), level, $"{scheme.Variables[v].Name} level {level} is outside 1–{scheme.Variables[v].Count}.");
+                throw new ArgumentOutOfRangeException(nameof(scheme), level,
+                    $"{scheme.Variables[v].Name} level {level} is outside 1–{scheme.Variables[v].Count}.");
             levels[v] = level;
         }
         return scheme.Cell(levels);
@@ -48,7 +49,8 @@ public static class SmallAreaRespondents
     public static IReadOnlyList<SmallAreaRespondent> FromBrfss(BrfssTable table, CellScheme scheme)
     {
         double?[] Column(string name) => table.Has(name) ? table.Frame.Numbers(name)
-            : throw new InvalidDataException($"{table.Source}: no column '{name}', which small-area estimates need; convert a BRFSS file that has it.");
+            : throw new InvalidDataException($"{table.Source}: no column '{name}', which small-area estimates need; " +
+                $"convert a BRFSS file that has it.");
         var state = Column("_STATE");
         var age = Clean(Column("_AGEG5YR"), "_AGEG5YR");
         var sex = Clean(Column("_SEX"), "_SEX");

@@ -30,7 +30,8 @@ internal static class VarianceSearch
                 moves[t] = Math.Abs(sigma[t] - before);
                 moved = Math.Max(moved, moves[t]);
             }
-            progress?.Report($"variance search cycle {cycle + 1}: σ = {string.Join(", ", sigma.Select(s => s.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)))}");
+            progress?.Report($"variance search cycle {cycle + 1}: " +
+                $"σ = {string.Join(", ", sigma.Select(s => s.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)))}");
             if (moved < 1e-4) break;
         }
         return model.Mode(sigma);

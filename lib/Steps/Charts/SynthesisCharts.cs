@@ -1,7 +1,4 @@
-using PopHealth.Features;
 using PopHealth.Charts;
-using PopHealth.Modeling;
-using PopHealth.Scoring;
 using PopHealth.Synthesis;
 using Microsoft.Data.Analysis;
 using PopHealth.Workbook;
@@ -15,9 +12,12 @@ public static class SynthesisCharts
     public static Chart ColumnShapes(QualityReport quality)
     {
         var rows = quality.Columns.OrderBy(c => c.Score).ToArray();
-        return Plots.Bar($"Synthetic vs real, column shapes {quality.ColumnShapesScore:P1}, pair trends {quality.PairTrendsScore:P1}, overall {quality.Overall:P1}",
-            rows.Select(c => $"{c.Column} ({(c.Metric.StartsWith("KS", StringComparison.Ordinal) ? "KS" : "TV")})").ToArray(), rows.Select(c => c.Score).ToArray(),
-            new ChartLayout(XTitle: "similarity (1 = identical)", XMin: 0.5, XMax: 1, Height: Math.Max(360, 24 * rows.Length + 120)), horizontal: true);
+        return Plots.Bar($"Synthetic vs real, column shapes {quality.ColumnShapesScore:P1}, pair trends {quality.PairTrendsScore:P1}, " +
+            $"overall {quality.Overall:P1}",
+            rows.Select(c => $"{c.Column} ({(c.Metric.StartsWith("KS", StringComparison.Ordinal) ? "KS" : "TV")})").ToArray(),
+            rows.Select(c => c.Score).ToArray(),
+            new ChartLayout(XTitle: "similarity (1 = identical)", XMin: 0.5, XMax: 1, Height: Math.Max(360, 24 * rows.Length + 120)),
+            horizontal: true);
     }
 
     /// <summary>Real against synthetic shares of one column: by code when it has few values, else by decile of the real values.</summary>
@@ -37,7 +37,9 @@ public static class SynthesisCharts
         else
         {
             var cuts = Enumerable.Range(1, 9).Select(q => known[(int)(q / 10.0 * (known.Length - 1))]).Distinct().ToArray();
-            string Label(int b) => $"{(b == 0 ? known[0] : cuts[b - 1]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}–{(b == cuts.Length ? known[^1] : cuts[b]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}";
+            string Label(int b) =>
+                $"{(b == 0 ? known[0] : cuts[b - 1]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}–" +
+                $"{(b == cuts.Length ? known[^1] : cuts[b]).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}";
             bin = v => v is { } x ? Label(cuts.Count(c => x > c)) : "unknown";
             order = Enumerable.Range(0, cuts.Length + 1).Select(Label).Append("unknown").ToArray();
         }

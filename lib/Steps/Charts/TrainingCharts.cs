@@ -1,23 +1,26 @@
-using PopHealth.Features;
 using PopHealth.Charts;
 using PopHealth.Modeling;
-using PopHealth.Scoring;
-using PopHealth.Synthesis;
-using Microsoft.Data.Analysis;
 using PopHealth.Tracking;
 using PopHealth.Workbook;
 
 namespace PopHealth.Steps;
 
-/// <summary>04-train's charts: the sweeps, ROC and reliability (06 reuses reliability), importance, subgroups, the intersectional audit, next-year validation, SHAP; and the set saved with the final run and copied for readers.</summary>
+/// <summary>
+/// 04-train's charts: the sweeps, ROC and reliability (06 reuses reliability), importance, subgroups, the
+/// intersectional audit, next-year validation, SHAP; and the set saved with the final run and copied for readers.
+/// </summary>
 public static class TrainingCharts
 {
-    /// <summary>The original's sweep comparison: CV AUC against trees / iterations, one line per model and depth, from the first rung (every setting on the same rows).</summary>
+    /// <summary>
+    /// The original's sweep comparison: CV AUC against trees / iterations, one line per model and depth, from the first
+    /// rung (every setting on the same rows).
+    /// </summary>
     public static Chart SweepComparison(SweepRun grid) =>
         Plots.Lines($"Original grid: cross-validated AUC by number of trees ({grid.Rungs[0].Rows.Length:N0} rows)",
             grid.Rungs[0].Trials.GroupBy(t => (t.Spec.Trainer, t.Spec.Depth)).OrderBy(g => g.Key.Trainer).ThenBy(g => g.Key.Depth)
                 .Select(g => new LineSeries($"{(g.Key.Trainer == TrainerKind.FastForest ? "random forest" : "gradient-boosted")} depth {g.Key.Depth}",
-                    g.OrderBy(t => t.Spec.Trees).Select(t => (double)t.Spec.Trees).ToArray(), g.OrderBy(t => t.Spec.Trees).Select(t => t.MeanAuc).ToArray())),
+                    g.OrderBy(t => t.Spec.Trees).Select(t => (double)t.Spec.Trees).ToArray(),
+                    g.OrderBy(t => t.Spec.Trees).Select(t => t.MeanAuc).ToArray())),
             new ChartLayout(XTitle: "trees (forest) / iterations (boosting)", YTitle: "mean CV AUC (3 folds)"));
 
     /// <summary>The best trials of a leaderboard with ± 1 sd of their fold AUCs.</summary>
@@ -27,18 +30,22 @@ public static class TrainingCharts
         return Plots.Bars($"Leaderboard: the best {best.Length} settings (CV AUC ± 1 sd)",
             [new BarSeries("CV AUC", best.Select(r => $"{r.Name} {r.Trainer}").ToArray(), best.Select(r => r.CvAuc).ToArray(),
                 best.Select(r => r.CvAuc - r.CvAucSd).ToArray(), best.Select(r => r.CvAuc + r.CvAucSd).ToArray())],
-            new ChartLayout(XTitle: "mean CV AUC", XMin: Math.Max(0.5, best.Min(r => r.CvAuc) - 0.02), XMax: Math.Min(1, best.Max(r => r.CvAuc) + 0.01),
-                Height: Math.Max(360, 26 * best.Length + 120)), horizontal: true);
+            new ChartLayout(XTitle: "mean CV AUC", XMin: Math.Max(0.5, best.Min(r => r.CvAuc) - 0.02),
+                XMax: Math.Min(1, best.Max(r => r.CvAuc) + 0.01), Height: Math.Max(360, 26 * best.Length + 120)), horizontal: true);
     }
 
     /// <summary>ROC curves of the test sets, each in its own colour and dash, with the chance diagonal; the legend below the plot.</summary>
     public static Chart Roc(IReadOnlyList<TestReport> tests) =>
         Plots.Lines("ROC curve on held-out respondents",
-            tests.Select((t, i) => new LineSeries($"{t.TestSet} (AUC {t.Auc:F3})", t.Roc.Select(p => p.X).ToArray(), t.Roc.Select(p => p.Y).ToArray(), LineStyle.Series(i)))
+            tests.Select((t, i) => new LineSeries($"{t.TestSet} (AUC {t.Auc:F3})", t.Roc.Select(p => p.X).ToArray(), t.Roc.Select(p => p.Y).ToArray(),
+                LineStyle.Series(i)))
                 .Append(new LineSeries("chance", [0, 1], [0, 1], LineStyle.Reference)),
             CurveLayout("false-positive rate", "true-positive rate", tests.Count + 1), markers: false);
 
-    /// <summary>Reliability curves: mean predicted probability against the observed rate per bin (own colour, dash and marker each), with the diagonal.</summary>
+    /// <summary>
+    /// Reliability curves: mean predicted probability against the observed rate per bin (own colour, dash and marker
+    /// each), with the diagonal.
+    /// </summary>
     public static Chart Reliability(IReadOnlyList<TestReport> tests) =>
         Plots.Lines("Reliability: are predicted probabilities right on average?",
             tests.Select((t, i) => new LineSeries($"{t.TestSet} (Brier {t.Brier:F3})", t.Reliability.Select(b => b.MeanPredicted).ToArray(),
@@ -65,7 +72,8 @@ public static class TrainingCharts
     {
         var labels = groups.Select(g => $"{g.Dimension}: {g.Group}").ToArray();
         return Plots.Bars("Performance by subgroup (at the chosen threshold)",
-            [new BarSeries("AUC", labels, groups.Select(g => g.Auc).ToArray()), new BarSeries("true-positive rate", labels, groups.Select(g => g.TruePositiveRate).ToArray()),
+            [new BarSeries("AUC", labels, groups.Select(g => g.Auc).ToArray()),
+                new BarSeries("true-positive rate", labels, groups.Select(g => g.TruePositiveRate).ToArray()),
              new BarSeries("false-positive rate", labels, groups.Select(g => g.FalsePositiveRate).ToArray())],
             new ChartLayout(YTitle: "rate", YMin: 0, YMax: 1, Width: 900, Height: 480));
     }
@@ -86,10 +94,13 @@ public static class TrainingCharts
         }
         var overall = audit.Overall.Auc.Value;
         // The worst group at the top; groups whose whole interval lies below the overall AUC in the second (red) colour.
-        return Plots.Bars($"AUC by group, worst {groups.Length} of {audit.Groups.Count} (overall {overall:F3}; {audit.SuppressedGroups} groups under {audit.Options.MinimumGroupSize} suppressed)",
-            [Series("not distinguishable from overall", g => g.Auc.Upper >= overall), Series("below overall (interval excludes it)", g => g.Auc.Upper < overall)],
-            new ChartLayout(XTitle: $"AUC with 95 % bootstrap interval{(audit.Weighted ? " (survey-weighted)" : "")}", XMin: Math.Max(0.5, groups.Select(g => g.Auc.Lower).DefaultIfEmpty(0.5).Min() - 0.02), XMax: 1,
-                Width: 900, Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true, categoryOrder: groups.Reverse().Select(Label).ToArray());
+        return Plots.Bars($"AUC by group, worst {groups.Length} of {audit.Groups.Count} " +
+            $"(overall {overall:F3}; {audit.SuppressedGroups} groups under {audit.Options.MinimumGroupSize} suppressed)",
+            [Series("not distinguishable from overall", g => g.Auc.Upper >= overall),
+                Series("below overall (interval excludes it)", g => g.Auc.Upper < overall)],
+            new ChartLayout(XTitle: $"AUC with 95 % bootstrap interval{(audit.Weighted ? " (survey-weighted)" : "")}",
+                XMin: Math.Max(0.5, groups.Select(g => g.Auc.Lower).DefaultIfEmpty(0.5).Min() - 0.02), XMax: 1, Width: 900,
+                Height: Math.Max(360, 24 * groups.Length + 160)), horizontal: true, categoryOrder: groups.Reverse().Select(Label).ToArray());
     }
 
     /// <summary>Next-year validation across survey years: AUC, and calibration in the large before and after recalibration, by test year.</summary>
@@ -134,7 +145,8 @@ public static class TrainingCharts
                 return Math.Clamp((at < 0 ? ~at : at) / (known.Length - 1.0), 0, 1);
             }
             var contributions = shap.Column(j).Take(rows).ToArray();
-            return new PointSeries(f.Feature, contributions, contributions.Select(_ => y + (jitter.NextDouble() - 0.5) * 0.6).ToArray(), values.Select(Rank).ToArray());
+            return new PointSeries(f.Feature, contributions, contributions.Select(_ => y + (jitter.NextDouble() - 0.5) * 0.6).ToArray(),
+                values.Select(Rank).ToArray());
         }).ToArray();
         return Plots.Scatter($"SHAP values of {rows:N0} test respondents (log-odds; right raises the risk)", series,
             new ChartLayout(XTitle: "SHAP value (log-odds contribution)", Width: 900, Height: Math.Max(380, 34 * features.Length + 160)),

@@ -25,7 +25,8 @@ public static class ReportScoring
         var mean = scored.Average(i => Convert.ToDouble(probability[i], CultureInfo.InvariantCulture));
         var name = (string)predictions.Columns["model_name"][scored[0]];
         var version = Convert.ToInt32(predictions.Columns["model_version"][scored[0]], CultureInfo.InvariantCulture);
-        return new ScoringSummary($"models:/{name}/{version}", Path.GetFileName(parameters.ScoreInput), scored.Length, mean, counts, Card(parameters, name, version));
+        return new ScoringSummary($"models:/{name}/{version}", Path.GetFileName(parameters.ScoreInput), scored.Length, mean, counts,
+            Card(parameters, name, version));
     }
 
     /// <summary>The scoring model's headline figures as its final run logged them (empty when the registry no longer has it).</summary>

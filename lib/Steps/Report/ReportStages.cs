@@ -10,7 +10,8 @@ namespace PopHealth.Steps;
 /// <param name="SmallArea">The small-area model's settings (null: its defaults); its seed is always the workbook's <c>POPHEALTH_SEED</c>.</param>
 /// <param name="MinModelStates">States a source needs for a small-area model (it borrows strength across them).</param>
 /// <param name="ScreenshotWidth">Width in pixels of the dashboard's screenshot saved for readers.</param>
-public sealed record ReportOptions(DirectEstimateOptions? Direct = null, SmallAreaOptions? SmallArea = null, int MinModelStates = 5, int ScreenshotWidth = 1280)
+public sealed record ReportOptions(DirectEstimateOptions? Direct = null, SmallAreaOptions? SmallArea = null, int MinModelStates = 5,
+    int ScreenshotWidth = 1280)
 {
     public DirectEstimateOptions DirectRules => Direct ?? new DirectEstimateOptions();
 }
@@ -32,8 +33,8 @@ public sealed record ModelEstimates(SmallAreaModel? Model, IReadOnlyList<Populat
 {
     /// <summary>One row per state of the frame: its source and coverage, as the notebook shows them.</summary>
     public IReadOnlyList<FrameLine> Frame() => Model is null ? [] : Model.Frame.States.Select(s =>
-        new FrameLine(UsStates.Find(s.State)?.Abbreviation ?? $"FIPS {s.State}", s.Source.ToString(), double.IsFinite(s.Coverage) ? Math.Round(s.Coverage, 3) : null,
-            Math.Round(s.Adults))).ToArray();
+        new FrameLine(UsStates.Find(s.State)?.Abbreviation ?? $"FIPS {s.State}", s.Source.ToString(),
+            double.IsFinite(s.Coverage) ? Math.Round(s.Coverage, 3) : null, Math.Round(s.Adults))).ToArray();
 }
 
 /// <summary>A state's post-stratification frame: where its cells came from, its coverage, its adults.</summary>
@@ -43,7 +44,8 @@ public sealed record FrameLine(string State, string Source, double? Coverage, do
 public sealed record DashboardFiles(string Page, string? Screenshot, ScoringSummary? Scoring);
 
 /// <summary>Everything 07-report produced.</summary>
-public sealed record ReportResult(ReportSource Source, DirectEstimates Direct, ModelEstimates Model, string ExtractParquet, string ExtractCsv, DashboardFiles Dashboard)
+public sealed record ReportResult(ReportSource Source, DirectEstimates Direct, ModelEstimates Model, string ExtractParquet, string ExtractCsv,
+    DashboardFiles Dashboard)
 {
     /// <summary>Every estimate written: direct, then model-based.</summary>
     public IReadOnlyList<PopulationEstimate> Rows => [.. Direct.Rows, .. Model.Rows];

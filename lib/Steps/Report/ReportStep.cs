@@ -1,6 +1,5 @@
 using System.Globalization;
 using PopHealth.Charts;
-using PopHealth.Features;
 using PopHealth.Ingest;
 using PopHealth.Ingest.Census;
 using PopHealth.Population;
@@ -33,7 +32,8 @@ public static class ReportStep
     public static async Task<ReportSource> ReadAsync(WorkbookParameters parameters)
     {
         if (!File.Exists(parameters.InterimBrfss))
-            throw new FileNotFoundException($"{parameters.InterimBrfss} does not exist: run 01-convert first (07-report reads its respondents).", parameters.InterimBrfss);
+            throw new FileNotFoundException($"{parameters.InterimBrfss} does not exist: run 01-convert first (07-report reads its respondents).",
+                parameters.InterimBrfss);
         var table = await BrfssTable.ReadAsync(parameters.InterimBrfss, RespondentTable.InterimColumns);
         var respondents = RespondentTable.FromInterim(table);
         var years = respondents.Year.Distinct().Order().ToArray();
@@ -52,7 +52,8 @@ public static class ReportStep
     /// and at least <see cref="ReportOptions.MinModelStates"/> states; otherwise no model, and the statement says what is missing.
     /// The seed is the workbook's.
     /// </summary>
-    public static ModelEstimates Model(ReportSource source, WorkbookParameters parameters, ReportOptions? options = null, IProgress<string>? progress = null)
+    public static ModelEstimates Model(ReportSource source, WorkbookParameters parameters, ReportOptions? options = null,
+        IProgress<string>? progress = null)
     {
         options ??= new ReportOptions();
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -66,14 +67,17 @@ public static class ReportStep
         progress?.Report("post-stratifying every state and state x group");
         var rows = model.ExtractRows(source.Year, partialCoverageBelow: options.DirectRules.PartialCoverageBelow);
         var statement = string.Create(CultureInfo.InvariantCulture,
-            $"Small-area estimates for {source.Year}: a multilevel model of {model.Summary.Respondents:N0} respondents, post-stratified onto {frame.States.Count} states' population cells; {rows.Count:N0} estimates.");
+            $"Small-area estimates for {source.Year}: a multilevel model of {model.Summary.Respondents:N0} respondents, " +
+            $"post-stratified onto {frame.States.Count} states' population cells; {rows.Count:N0} estimates.");
         return new ModelEstimates(model, rows, statement, watch.Elapsed);
     }
 
     private static string? WhyNoModel(ReportSource source, ReportOptions options)
     {
         var r = source.Respondents;
-        if (r.Weight is null) return "No small-area estimates: this source has no survey weights (_LLCPWT), which the population frame is built from. Direct estimates are unweighted.";
+        if (r.Weight is null)
+            return "No small-area estimates: this source has no survey weights (_LLCPWT), which the population frame is built from. " +
+                "Direct estimates are unweighted.";
         if (r.State is null) return "No small-area estimates: this source has no state (_STATE), so there is nothing to borrow strength across.";
         var states = r.State.Where((s, i) => s is not null && r.Year[i] == source.Year).Select(UsStates.Find).OfType<UsState>().Distinct().Count();
         return states < options.MinModelStates
@@ -101,8 +105,8 @@ public static class ReportStep
     /// Writes the offline dashboard (<see cref="PopulationDashboard"/>) with 06's predictions when 06 ran, and a screenshot of it
     /// into the plots folder where a headless browser is installed.
     /// </summary>
-    public static async Task<DashboardFiles> WriteDashboardAsync(WorkbookParameters parameters, ReportSource source, DirectEstimates direct, ModelEstimates model,
-        ReportOptions? options = null)
+    public static async Task<DashboardFiles> WriteDashboardAsync(WorkbookParameters parameters, ReportSource source, DirectEstimates direct,
+        ModelEstimates model, ReportOptions? options = null)
     {
         options ??= new ReportOptions();
         var scoring = await ReportScoring.SummaryAsync(parameters);
@@ -114,8 +118,12 @@ public static class ReportStep
         return new DashboardFiles(page, screenshot, scoring);
     }
 
-    /// <summary>The images 07 keeps for readers in the plots folder (where a headless browser draws them): the dashboard, the maps, the comparison.</summary>
-    public static IReadOnlyList<string> ReaderImages { get; } = ["dashboard.png", "state-map-model.png", "state-map-direct.png", "model-vs-direct.png"];
+    /// <summary>
+    /// The images 07 keeps for readers in the plots folder (where a headless browser draws them): the dashboard, the
+    /// maps, the comparison.
+    /// </summary>
+    public static IReadOnlyList<string> ReaderImages { get; } = ["dashboard.png", "state-map-model.png", "state-map-direct.png",
+        "model-vs-direct.png"];
 
     private static void SaveCharts(WorkbookParameters parameters, IReadOnlyList<PopulationEstimate> rows, bool synthetic)
     {

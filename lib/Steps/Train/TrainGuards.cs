@@ -19,19 +19,22 @@ public static class TrainGuards
     {
         if (!SetInEnvironment(parameters) || parameters.Recipe == features.Recipe) return;
         throw new WorkbookParameterException(WorkbookVariables.Recipe, parameters.Recipe.Name(),
-            $"'{features.Recipe.Name()}', the recipe {parameters.ProcessedFeatures} was made with (04 trains on the features as 03-transform made them): " +
-            $"run 03-transform with {WorkbookVariables.Recipe}={parameters.Recipe.Name()} first, or set it to {features.Recipe.Name()} or unset it to train on these features");
+            $"'{features.Recipe.Name()}', the recipe {parameters.ProcessedFeatures} was made with " +
+            $"(04 trains on the features as 03-transform made them): run 03-transform with {WorkbookVariables.Recipe}={parameters.Recipe.Name()} " +
+            $"first, or set it to {features.Recipe.Name()} or unset it to train on these features");
     }
 
     /// <summary>For the plan's line: where the recipe came from, when the variable's default differs from it (else empty).</summary>
     public static string RecipeNote(WorkbookParameters parameters, FeatureSet features) =>
         SetInEnvironment(parameters) || parameters.Recipe == features.Recipe ? ""
-            : $" (as 03-transform made the features; {WorkbookVariables.Recipe} is not set and its default, {parameters.Recipe.Name()}, does not apply)";
+            : $" (as 03-transform made the features; {WorkbookVariables.Recipe} is not set and its default, {parameters.Recipe.Name()}, " +
+                $"does not apply)";
 
     private static bool SetInEnvironment(WorkbookParameters parameters) =>
         parameters.Sources.TryGetValue(WorkbookVariables.Recipe, out var source) && source == "environment";
 
     /// <summary>The headline test's result as the promotion gate compares it (and as the final run logs it for later gates).</summary>
     public static PromotionCandidate Candidate(TrainingPlan plan, TestReport headline) =>
-        new(plan.Recipe.Name(), plan.Data.FeatureNames.ToArray(), headline.TestSet, headline.Rows, (long)Math.Round(headline.Prevalence * headline.Rows), headline.Auc);
+        new(plan.Recipe.Name(), plan.Data.FeatureNames.ToArray(), headline.TestSet, headline.Rows,
+            (long)Math.Round(headline.Prevalence * headline.Rows), headline.Auc);
 }

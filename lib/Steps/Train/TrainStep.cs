@@ -32,7 +32,8 @@ public static class TrainStep
         var card = ModelCard(plan, chosen, evaluations);
         progress?.Report("logging to MLflow");
         var registration = Register(plan, sweeps, chosen, evaluations, card, nextYear, recalibration);
-        progress?.Report($"registered {registration.Version.Name} version {registration.Production.Version}; alias {plan.Options.Alias}: {registration.Promotion?.Summary}");
+        progress?.Report($"registered {registration.Version.Name} version {registration.Production.Version}; " +
+            $"alias {plan.Options.Alias}: {registration.Promotion?.Summary}");
         return new TrainingResult
         {
             Plan = plan, Sweeps = sweeps, Chosen = chosen, Evaluations = evaluations, NextYear = nextYear, Recalibration = recalibration, Card = card,
@@ -48,13 +49,14 @@ public static class TrainStep
         TrainGuards.RequireRecipe(parameters, set);
         var data = ModelMatrix.From(set);
         if (data.Labels.Count(l => l) < 10 || data.Labels.Count(l => !l) < 10)
-            throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train ({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
+            throw new InvalidDataException($"{parameters.ProcessedFeatures}: too few respondents in one class to train " +
+                $"({data.Labels.Count(l => l)} fair/poor, {data.Labels.Count(l => !l)} good).");
         var planned = TrainingSplits.For(set, data, parameters.Seed);
         var sweepRows = options.SweepSizing.RowsFor(planned.Split.Train.Length);
         return new TrainingPlan
         {
-            Parameters = parameters, Options = options, Features = set, Data = data, Split = planned.Split, TestSets = planned.Tests, Shift = planned.Shift,
-            SweepRows = Splits.Subsample(planned.Split.Train, data.Labels, sweepRows, parameters.Seed), Years = planned.Years,
+            Parameters = parameters, Options = options, Features = set, Data = data, Split = planned.Split, TestSets = planned.Tests,
+            Shift = planned.Shift, SweepRows = Splits.Subsample(planned.Split.Train, data.Labels, sweepRows, parameters.Seed), Years = planned.Years,
         };
     }
 
@@ -72,7 +74,8 @@ public static class TrainStep
     /// respondents, whom the model has not seen; and the headline test (the latest year's holdout) before and after. Null with one
     /// survey year, and for <c>seed</c> (trained balanced, nothing is held out to recalibrate on).
     /// </summary>
-    public static RecalibrationReport? Recalibrate(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, RecalibrationTarget? target = null)
+    public static RecalibrationReport? Recalibrate(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations,
+        RecalibrationTarget? target = null)
     {
         var rows = plan.Split.Recalibration;
         if (plan.Years is not { } years || plan.Recipe != Recipe.Improved || rows.Length == 0) return null;
@@ -83,8 +86,8 @@ public static class TrainStep
             $"a seeded stratified sample of {year} held out of training ({plan.Split.Description}); the {year} holdout is not used");
         var recalibrated = Recalibration.Recalibrate(chosen.Model, plan.Data.Subset(rows).Rows, target);
         var headline = evaluations[0];
-        var after = Evaluation.Evaluate($"{headline.Report.TestSet}, recalibrated to {year}", recalibrated.Model.Probabilities(headline.Rows.Rows), headline.Rows.Labels,
-            recalibrated.Model.Threshold);
+        var after = Evaluation.Evaluate($"{headline.Report.TestSet}, recalibrated to {year}", recalibrated.Model.Probabilities(headline.Rows.Rows),
+            headline.Rows.Labels, recalibrated.Model.Threshold);
         return new RecalibrationReport(recalibrated, headline.Report, after);
     }
 
@@ -99,19 +102,26 @@ public static class TrainStep
             new Progress<SweepProgress>(p => progress?.Report($"budgeted search, {p}")), "search");
         return new TrainingSweeps(grid, search);
     }
-    /// <summary>The best cross-validated setting, its threshold (best out-of-fold F1, never the test set) and its refit on all training rows.</summary>
+    /// <summary>
+    /// The best cross-validated setting, its threshold (best out-of-fold F1, never the test set) and its refit on all
+    /// training rows.
+    /// </summary>
     public static ChosenModel Choose(TrainingPlan plan, TrainingSweeps sweeps, IProgress<string>? progress = null)
     {
-        var (chosen, sweep) = sweeps.Grid.Best.MeanAuc >= sweeps.Search.Best.MeanAuc ? (sweeps.Grid.Best, sweeps.Grid) : (sweeps.Search.Best, sweeps.Search);
+        var (chosen, sweep) = sweeps.Grid.Best.MeanAuc >= sweeps.Search.Best.MeanAuc ? (sweeps.Grid.Best, sweeps.Grid)
+            : (sweeps.Search.Best, sweeps.Search);
         // A setting read from a larger fit's first trees has no out-of-fold probabilities of its own: cross-validate it alone.
         var oof = sweep.OutOfFold(chosen)
-            ?? Sweeper.Run(plan.Data, plan.SweepRows, [chosen.Spec], plan.Seed, new SweepOptions(plan.Options.Folds)).OutOfFold(chosen with { Trial = 0 })!;
-        var threshold = BinaryMetrics.BestF1Threshold(oof.Select(p => (double)p).ToArray(), plan.SweepRows.Select(i => plan.Data.Labels[i]).ToArray());
+            ?? Sweeper.Run(plan.Data, plan.SweepRows, [chosen.Spec], plan.Seed, new SweepOptions(plan.Options.Folds))
+                .OutOfFold(chosen with { Trial = 0 })!;
+        var threshold = BinaryMetrics.BestF1Threshold(oof.Select(p => (double)p).ToArray(),
+            plan.SweepRows.Select(i => plan.Data.Labels[i]).ToArray());
         var trees = plan.Options.RefitTreesGrowth > 0 && plan.Split.Train.Length >= plan.Options.RefitTreesGrowth * plan.SweepRows.Length
             ? RefitTrees.Choose(plan.Data, plan.Split.Train, chosen.Spec, plan.Seed, plan.Options.RefitTreesMultiple, progress: progress)
             : null;
         var spec = trees is null ? chosen.Spec : chosen.Spec with { Trees = trees.Trees };
-        progress?.Report($"chosen: {chosen.Name} {spec.Trainer} {spec.Settings} (CV AUC {chosen.MeanAuc:F4}); refitting on {plan.Split.Train.Length:N0} rows");
+        progress?.Report($"chosen: {chosen.Name} {spec.Trainer} {spec.Settings} (CV AUC {chosen.MeanAuc:F4}); " +
+            $"refitting on {plan.Split.Train.Length:N0} rows");
         var train = plan.Data.Subset(plan.Split.Train);
         var model = TrainedModel.Fit(train, spec, plan.Seed, priorShift: plan.Shift)
             .WithScoringInfo(plan.Shift is null ? threshold : plan.Shift.Apply(threshold), train);
@@ -133,12 +143,13 @@ public static class TrainStep
         var rows = Splits.Subsample(Enumerable.Range(0, headline.Rows.Count).ToArray(), headline.Rows.Labels, plan.Options.ImportanceRows, plan.Seed);
         var test = headline.Rows.Subset(rows);
         var importance = chosen.Export.Trees is { } trees
-            ? PermutationImportance.Measure((buffer, n) => Array.ConvertAll(trees.Probabilities(buffer, n, test.FeatureNames.Count), p => (double)p), test, plan.Seed,
-                plan.Options.ImportanceRepeats)
+            ? PermutationImportance.Measure((buffer, n) => Array.ConvertAll(trees.Probabilities(buffer, n, test.FeatureNames.Count), p => (double)p),
+                test, plan.Seed, plan.Options.ImportanceRepeats)
             : PermutationImportance.Measure(chosen.Model, test, plan.Seed, plan.Options.ImportanceRepeats);
         var groups = ModelSubgroups.Of(plan.Features, headline.Rows.Ids);
         var subgroups = ModelSubgroups.Measure(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
-        return new ModelCardReport(importance, subgroups, Audit(plan, headline), Shap(plan, chosen, headline.Rows.Subset(rows.Take(plan.Options.ShapRows).ToArray())));
+        return new ModelCardReport(importance, subgroups, Audit(plan, headline),
+            Shap(plan, chosen, headline.Rows.Subset(rows.Take(plan.Options.ShapRows).ToArray())));
     }
 
     /// <summary>
@@ -171,8 +182,8 @@ public static class TrainStep
     /// the alias goes to it when its sample shows the model's level is off for that year (<see cref="TrainOptions.AliasRecalibrated"/>,
     /// <see cref="RecalibratedModel.Supported"/>): the same trees, with probabilities set for the latest year's population.
     /// </remarks>
-    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations, ModelCardReport card,
-        IReadOnlyList<NextYearResult>? nextYear = null, RecalibrationReport? recalibration = null)
+    public static Registration Register(TrainingPlan plan, TrainingSweeps sweeps, ChosenModel chosen, IReadOnlyList<TestEvaluation> evaluations,
+        ModelCardReport card, IReadOnlyList<NextYearResult>? nextYear = null, RecalibrationReport? recalibration = null)
     {
         var store = new MlflowStore(plan.Parameters.MlRuns);
         store.CheckVersions(plan.Options.ModelName); // a broken registry is reported before anything is logged or claimed
@@ -204,11 +215,15 @@ public static class TrainStep
     }
 
     private static FinalRunContents FinalRun(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestReport> tests, PromotionCandidate candidate) =>
-        new(plan.Recipe.Name(), plan.Seed, plan.Features.ProfileName, plan.Features.Synthetic, chosen.Model.Spec, plan.Split.Train.Length, plan.Split.Description,
-            chosen.Threshold, plan.Data.FeatureNames, plan.Shift, chosen.Trial.MeanAuc, tests, candidate, plan.Features.Candidates, chosen.RefitTrees);
+        new(plan.Recipe.Name(), plan.Seed, plan.Features.ProfileName, plan.Features.Synthetic, chosen.Model.Spec, plan.Split.Train.Length,
+            plan.Split.Description, chosen.Threshold, plan.Data.FeatureNames, plan.Shift, chosen.Trial.MeanAuc, tests, candidate,
+            plan.Features.Candidates, chosen.RefitTrees);
 
-    /// <summary>The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where a browser is available; rendered once, here.</summary>
-    private static IReadOnlyList<(string Name, string Folder)> SaveCharts(MlflowRun run, IEnumerable<(string Name, Chart Chart)> charts)
+    /// <summary>
+    /// The charts as plotly.js figures (any plotly.js page draws them), and as PNG/SVG where a browser is available;
+    /// rendered once, here.
+    /// </summary>
+    private static List<(string Name, string Folder)> SaveCharts(MlflowRun run, IEnumerable<(string Name, Chart Chart)> charts)
     {
         var folder = Path.Combine(run.ArtifactDirectory, "charts");
         var written = new List<(string, string)>();

@@ -13,7 +13,10 @@ public sealed class TrainingPlan
     public required FeatureSet Features { get; init; }
     public required ModelMatrix Data { get; init; }
     public required DataSplit Split { get; init; }
-    /// <summary>Named test sets; the first is the headline (the original's balanced one for <c>seed</c>, natural prevalence for <c>improved</c>).</summary>
+    /// <summary>
+    /// Named test sets; the first is the headline (the original's balanced one for <c>seed</c>, natural prevalence for
+    /// <c>improved</c>).
+    /// </summary>
     public required IReadOnlyList<(string Name, int[] Rows)> TestSets { get; init; }
     /// <summary>Balanced training's map back to the population's prevalence (the <c>seed</c> recipe), else null.</summary>
     public required PriorShift? Shift { get; init; }
@@ -31,19 +34,23 @@ public sealed class TrainingPlan
         : string.Join(" ", Features.Candidates.Select(c => c.Reason)) + " (decided in 03 on this split's training respondents only.)";
 
     public string Describe() =>
-        $"{Recipe.Name()} recipe{TrainGuards.RecipeNote(Parameters, Features)}: {Data.Count:N0} respondents, {Data.FeatureNames.Count} features; train {Split.Train.Length:N0} " +
-        $"(sweeps on {SweepRows.Length:N0}), test {Split.Test.Length:N0}; {Split.Description}";
+        $"{Recipe.Name()} recipe{TrainGuards.RecipeNote(Parameters, Features)}: {Data.Count:N0} respondents, {Data.FeatureNames.Count} features; " +
+        $"train {Split.Train.Length:N0} (sweeps on {SweepRows.Length:N0}), test {Split.Test.Length:N0}; {Split.Description}";
 }
 
 /// <summary>Stage 3, choose: the best setting, its operating threshold (best out-of-fold F1) and its refit on all training rows.</summary>
 public sealed record ChosenModel(TrialResult Trial, double Threshold, TrainedModel Model)
 {
-    /// <summary>How the refit's tree count was chosen, when the training rows were many times the sweep's (null: the sweep's setting as it is).</summary>
+    /// <summary>
+    /// How the refit's tree count was chosen, when the training rows were many times the sweep's (null: the sweep's
+    /// setting as it is).
+    /// </summary>
     public RefitTreesChoice? RefitTrees { get; init; }
 
     /// <summary>One line: the setting, its cross-validated AUC, the threshold and, when chosen, the refit's trees.</summary>
     public string Summary =>
-        $"chosen: {Trial.Name} ({Trial.Spec.Trainer}, {Trial.Spec.Settings}), CV AUC {Trial.MeanAuc:F4} ± {Trial.SdAuc:F4}; threshold {Threshold:F3}" +
+        $"chosen: {Trial.Name} ({Trial.Spec.Trainer}, {Trial.Spec.Settings}), CV AUC {Trial.MeanAuc:F4} ± {Trial.SdAuc:F4}; " +
+        $"threshold {Threshold:F3}" +
         (RefitTrees is { } trees ? $"; {trees.Describe()}" : "");
 
     /// <summary>The model's export (ONNX graph, trees and their cover), made once at first use by SHAP or registration.</summary>

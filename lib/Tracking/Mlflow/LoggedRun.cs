@@ -3,7 +3,8 @@ using System.Globalization;
 namespace PopHealth.Tracking;
 
 /// <summary>A logged run as the store holds it: its params, and each metric's latest value.</summary>
-public sealed record LoggedRun(string RunId, string Directory, IReadOnlyDictionary<string, string> Params, IReadOnlyDictionary<string, double> Metrics);
+public sealed record LoggedRun(string RunId, string Directory, IReadOnlyDictionary<string, string> Params,
+    IReadOnlyDictionary<string, double> Metrics);
 
 public sealed partial class MlflowStore
 {
@@ -23,7 +24,8 @@ public sealed partial class MlflowStore
 
     /// <summary>A run folder's listed files (keys may hold '/', as MLflow's do), without temporaries.</summary>
     private static IEnumerable<(string Key, string Path)> Files(string folder) => !System.IO.Directory.Exists(folder) ? []
-        : System.IO.Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))
+        : System.IO.Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))
             .Select(f => (Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), f));
 
     /// <summary>The value of a metric file's last line (MLflow appends; the workbook logs each headline metric once).</summary>

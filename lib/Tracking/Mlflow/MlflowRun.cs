@@ -34,7 +34,8 @@ public sealed class MlflowRun
     {
         MlflowStore.CheckName("param", key);
         var path = Path.Combine(RunDirectory, "params", key);
-        if (File.Exists(path) && File.ReadAllText(path) != value) throw new InvalidOperationException($"Param '{key}' of run {RunId} is already '{File.ReadAllText(path)}'; MLflow params cannot change.");
+        if (File.Exists(path) && File.ReadAllText(path) != value)
+            throw new InvalidOperationException($"Param '{key}' of run {RunId} is already '{File.ReadAllText(path)}'; MLflow params cannot change.");
         StagedFile.WriteText(Staging, path, value);
         return this;
     }
@@ -105,7 +106,8 @@ public sealed class MlflowRun
 }
 
 /// <summary>A run's <c>meta.yaml</c> with the fields MLflow's FileStore writes and reads (mlflow/store/tracking/file_store.py).</summary>
-internal sealed record RunRecord(string ExperimentId, string RunId, string RunName, string ArtifactUri, long StartTime, string UserId, string LifecycleStage)
+internal sealed record RunRecord(string ExperimentId, string RunId, string RunName, string ArtifactUri, long StartTime, string UserId,
+    string LifecycleStage)
 {
     // MLflow's RunStatus numbers.
     public const int Running = 1;
@@ -118,7 +120,8 @@ internal sealed record RunRecord(string ExperimentId, string RunId, string RunNa
     public void Write(string path, int status, long? endTime) => MlflowStore.WriteYaml(path, new Dictionary<string, object?>
     {
         ["artifact_uri"] = ArtifactUri, ["end_time"] = endTime, ["entry_point_name"] = "", ["experiment_id"] = ExperimentId,
-        ["lifecycle_stage"] = LifecycleStage, ["run_id"] = RunId, ["run_name"] = RunName, ["run_uuid"] = RunId, ["source_name"] = "", ["source_type"] = 4,
+        ["lifecycle_stage"] = LifecycleStage, ["run_id"] = RunId, ["run_name"] = RunName, ["run_uuid"] = RunId, ["source_name"] = "",
+        ["source_type"] = 4,
         ["source_version"] = "", ["start_time"] = StartTime, ["status"] = status, ["tags"] = Array.Empty<string>(), ["user_id"] = UserId,
     });
 }

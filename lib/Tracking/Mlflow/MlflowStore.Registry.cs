@@ -24,7 +24,9 @@ public sealed partial class MlflowStore
         var modelMeta = Path.Combine(folder, "meta.yaml");
         var now = Now();
         if (!File.Exists(modelMeta) && claims.TakeOrAwait(ClaimMarkers.For(modelMeta), () => File.Exists(modelMeta)))
-            WriteYaml(modelMeta, new Dictionary<string, object?> { ["creation_timestamp"] = now, ["description"] = null, ["last_updated_timestamp"] = now, ["name"] = name });
+            WriteYaml(modelMeta,
+                new Dictionary<string, object?> { ["creation_timestamp"] = now, ["description"] = null, ["last_updated_timestamp"] = now,
+                    ["name"] = name });
         ReadModel(name); // a malformed model is reported before a version is claimed
         CheckVersions(name); // and so is a malformed version
         var source = FileUri(Path.Combine(run.ArtifactDirectory, artifactPath));
@@ -95,14 +97,18 @@ public sealed partial class MlflowStore
         });
     }
 
-    /// <summary>Points <paramref name="alias"/> of <paramref name="name"/> at <paramref name="version"/> (moving it if it pointed elsewhere).</summary>
+    /// <summary>
+    /// Points <paramref name="alias"/> of <paramref name="name"/> at <paramref name="version"/> (moving it if it
+    /// pointed elsewhere).
+    /// </summary>
     public void SetAlias(string name, string alias, int version)
     {
         CheckName("alias", alias);
         RequireVersion(name, version);
         ReadModel(name);
         var folder = ModelFolder(name);
-        StagedFile.WriteText(Path.Combine(folder, StagedFile.StagingFolder), Path.Combine(folder, "aliases", alias), version.ToString(CultureInfo.InvariantCulture));
+        StagedFile.WriteText(Path.Combine(folder, StagedFile.StagingFolder), Path.Combine(folder, "aliases", alias),
+            version.ToString(CultureInfo.InvariantCulture));
         Touch(name, Now());
     }
 
@@ -123,7 +129,8 @@ public sealed partial class MlflowStore
     private void RequireVersion(string name, int version)
     {
         CheckName("registered model", name);
-        if (version <= 0 || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml"))) throw new ArgumentException($"'{name}' has no version {version}.");
+        if (version <= 0 || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
+            throw new ArgumentException($"'{name}' has no version {version}.");
         Get(name, version);
     }
 
@@ -144,13 +151,15 @@ public sealed partial class MlflowStore
         var meta = MetaFile.Read(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml"));
         var recorded = meta.RequiredInt("version");
         if (recorded != version) throw StoreError.Malformed(meta.Path, $"field 'version' is {recorded} but the folder is version-{version}.");
-        if (meta.Required("name") != name) throw StoreError.Malformed(meta.Path, $"field 'name' is '{meta.Required("name")}' but the model is '{name}'.");
+        if (meta.Required("name") != name)
+            throw StoreError.Malformed(meta.Path, $"field 'name' is '{meta.Required("name")}' but the model is '{name}'.");
         meta.RequiredLong("creation_timestamp"); // MLflow cannot read a version without it
         var runId = meta.Required("run_id");
         if (!RunIdPattern.IsMatch(runId)) throw StoreError.Malformed(meta.Path, $"field 'run_id' is '{runId}', not a run id.");
         var source = meta.Required("source");
         if (!Uri.TryCreate(source, UriKind.Absolute, out var sourceUri))
-            throw StoreError.Malformed(meta.Path, $"field 'source' is '{source}', expected the URI of the model's folder (file:///…/artifacts/model).");
+            throw StoreError.Malformed(meta.Path,
+                $"field 'source' is '{source}', expected the URI of the model's folder (file:///…/artifacts/model).");
         var aliases = Aliases(name).Where(a => a.Value == version).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
         // The run under this store, so a moved or copied mlruns folder resolves to its own files. Never the recorded source
         // elsewhere: a copy missing the run would otherwise load another store's model, which may have changed since.
@@ -158,17 +167,21 @@ public sealed partial class MlflowStore
             ?? throw StoreError.Malformed(meta.Path, $"its run {runId} is not in this store ({Root}); its recorded source is {sourceUri.LocalPath}" +
                 (sourceUri.IsFile && !IsUnder(sourceUri.LocalPath, Root) ? ", in another store, which this store does not read" : "") +
                 $". Copy the run's folder (mlruns/<experiment>/{runId}) into this store, or remove version-{version}'s folder.");
-        var artifactPath = source.Contains("/artifacts/", StringComparison.Ordinal) ? source[(source.LastIndexOf("/artifacts/", StringComparison.Ordinal) + "/artifacts/".Length)..] : "model";
+        var artifactPath = source.Contains("/artifacts/", StringComparison.Ordinal)
+            ? source[(source.LastIndexOf("/artifacts/", StringComparison.Ordinal) + "/artifacts/".Length)..] : "model";
         var directory = Path.Combine(local, "artifacts", artifactPath);
         CheckModelFiles(directory);
-        return new RegisteredVersion(name, version, runId, source, directory, aliases) { Tags = VersionTags(name, version), Description = meta.Optional("description") };
+        return new RegisteredVersion(name, version, runId, source, directory, aliases) { Tags = VersionTags(name, version),
+            Description = meta.Optional("description") };
     }
 
     private static bool IsUnder(string path, string root) =>
-        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        Path.GetFullPath(path)
+            .StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar,
+                OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>The tags of a version (<c>version-N/tags/</c>; keys may hold '/', as MLflow's do), by key.</summary>
-    private IReadOnlyDictionary<string, string> VersionTags(string name, int version)
+    private Dictionary<string, string> VersionTags(string name, int version)
     {
         var folder = Path.Combine(ModelFolder(name), $"version-{version}", "tags");
         if (!Directory.Exists(folder)) return new Dictionary<string, string>();
@@ -179,12 +192,16 @@ public sealed partial class MlflowStore
     /// <summary>An empty model file is an interrupted export: reported when the version is resolved, not deep inside a loader.</summary>
     private static void CheckModelFiles(string directory)
     {
-        foreach (var file in new[] { OnnxModel.FileName, TrainedModel.ModelFile, TrainedModel.SignatureFile, "MLmodel" }.Select(f => Path.Combine(directory, f)))
+        foreach (var file in new[] { OnnxModel.FileName, TrainedModel.ModelFile, TrainedModel.SignatureFile, "MLmodel" }
+            .Select(f => Path.Combine(directory, f)))
             if (File.Exists(file) && new FileInfo(file).Length == 0)
                 throw StoreError.Malformed(file, "empty (0 bytes): the model was not written completely; log and register the model again.");
     }
 
-    /// <summary>Every alias of <paramref name="name"/> and the version it points at; an alias file not holding a version number is an error naming it.</summary>
+    /// <summary>
+    /// Every alias of <paramref name="name"/> and the version it points at; an alias file not holding a version number
+    /// is an error naming it.
+    /// </summary>
     private Dictionary<string, int> Aliases(string name)
     {
         var folder = Path.Combine(ModelFolder(name), "aliases");
@@ -198,18 +215,21 @@ public sealed partial class MlflowStore
         var text = File.ReadAllText(file).Trim();
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0) return version;
         var shown = text.Length > 40 ? text[..40] + "…" : text;
-        throw StoreError.Malformed(file, $"holds '{shown}', expected the number of the version of '{name}' this alias points at; set the alias again or delete the file.");
+        throw StoreError.Malformed(file,
+            $"holds '{shown}', expected the number of the version of '{name}' this alias points at; set the alias again or delete the file.");
     }
 
     /// <summary>Resolves <c>models:/&lt;name&gt;@&lt;alias&gt;</c> or <c>models:/&lt;name&gt;/&lt;version&gt;</c>.</summary>
     public RegisteredVersion Resolve(string modelUri)
     {
         var match = Regex.Match(modelUri, @"^models:/(?<name>[^@/]+)(@(?<alias>[^/]+)|/(?<version>\d+))$");
-        if (!match.Success) throw new ArgumentException($"'{modelUri}' is not a model URI: expected models:/<name>@<alias> or models:/<name>/<version>.");
+        if (!match.Success)
+            throw new ArgumentException($"'{modelUri}' is not a model URI: expected models:/<name>@<alias> or models:/<name>/<version>.");
         var name = match.Groups["name"].Value;
         CheckName("registered model", name);
         if (!Directory.Exists(ModelFolder(name)))
-            throw new ModelNotFoundException($"{modelUri}: no registered model '{name}' in {Root}; run 04-train (it registers the model), or point POPHEALTH_DATA at the data root that holds it.");
+            throw new ModelNotFoundException($"{modelUri}: no registered model '{name}' in {Root}; run 04-train (it registers the model), " +
+                $"or point POPHEALTH_DATA at the data root that holds it.");
         int version;
         if (match.Groups["alias"].Success)
         {
@@ -221,11 +241,13 @@ public sealed partial class MlflowStore
                     "run 04-train, which moves the alias when its model passes the promotion rules, or name a version (models:/<name>/<version>).");
             version = ReadAlias(name, aliasFile);
             if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-                throw StoreError.Malformed(aliasFile, $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
+                throw StoreError.Malformed(aliasFile,
+                    $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
         }
         else if (!int.TryParse(match.Groups["version"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out version)
                  || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-            throw new ModelNotFoundException($"{modelUri}: '{name}' has no version {match.Groups["version"].Value} in {Root} (versions: {VersionList(name)}).");
+            throw new ModelNotFoundException($"{modelUri}: '{name}' has no version {match.Groups["version"].Value} in {Root} " +
+                $"(versions: {VersionList(name)}).");
         return Get(name, version);
     }
 

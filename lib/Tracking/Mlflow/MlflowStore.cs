@@ -90,7 +90,8 @@ public sealed partial class MlflowStore
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
         var marker = Path.Combine(Root, $"{ClaimMarkers.Prefix}experiment-{hash}");
         if (!claims.TakeOrAwait(marker, () => FindExperiment(name) is not null))
-            return FindExperiment(name) ?? throw new IOException($"Experiment '{name}' in {Root} was created and removed while this writer waited; try again.");
+            return FindExperiment(name)
+                ?? throw new IOException($"Experiment '{name}' in {Root} was created and removed while this writer waited; try again.");
         if (FindExperiment(name) is { } created) return created; // made before the name had a claim (by an older writer or MLflow)
         for (var attempt = 0; attempt < 100; attempt++)
             foreach (var number in Candidates(Root, ""))
@@ -119,10 +120,12 @@ public sealed partial class MlflowStore
     {
         var numbered = Directory.Exists(parent)
             ? Directory.EnumerateDirectories(parent, prefix + "*")
-                .Select(d => (Folder: d, Number: long.TryParse(Path.GetFileName(d)[prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0))
+                .Select(d => (Folder: d,
+                    Number: long.TryParse(Path.GetFileName(d)[prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0))
                 .Where(d => d.Number > 0 && d.Number <= max).ToArray()
             : [];
-        var unfinished = numbered.Where(d => !File.Exists(Path.Combine(d.Folder, "meta.yaml")) && File.Exists(ClaimMarkers.For(Path.Combine(d.Folder, "meta.yaml"))));
+        var unfinished = numbered.Where(d => !File.Exists(Path.Combine(d.Folder, "meta.yaml"))
+            && File.Exists(ClaimMarkers.For(Path.Combine(d.Folder, "meta.yaml"))));
         return unfinished.Select(d => d.Number).Order().Append(numbered.Select(d => d.Number).DefaultIfEmpty(0).Max() + 1).ToArray();
     }
 

@@ -39,7 +39,8 @@ internal sealed record ProcessOwner(string Machine, int Pid, DateTime ProcessSta
                 && root.TryGetProperty("machine", out var machine) && machine.ValueKind == JsonValueKind.String
                 && root.TryGetProperty("pid", out var pid) && pid.TryGetInt32(out var id)
                 && root.TryGetProperty("process_started", out var started) && started.ValueKind == JsonValueKind.String
-                && DateTime.TryParse(started.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start))
+                && DateTime.TryParse(started.GetString(), CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start))
                 return new ProcessOwner(machine.GetString()!, id, start);
         }
         catch (JsonException)

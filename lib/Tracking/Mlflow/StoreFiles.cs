@@ -74,7 +74,8 @@ internal sealed class MetaFile
     public int RequiredInt(string field)
     {
         var value = RequiredLong(field);
-        return value is >= int.MinValue and <= int.MaxValue ? (int)value : throw StoreError.Malformed(Path, $"field '{field}' is {value}, out of range.");
+        return value is >= int.MinValue and <= int.MaxValue ? (int)value
+            : throw StoreError.Malformed(Path, $"field '{field}' is {value}, out of range.");
     }
 
     private static string? NullIfYamlNull(YamlScalarNode scalar) =>

@@ -45,7 +45,10 @@ internal static class StoreRecovery
         }
     }
 
-    /// <summary>The temporary files of writes a killed process left in <paramref name="folder"/> (see <see cref="AtomicFile.SweepLeftovers"/>).</summary>
+    /// <summary>
+    /// The temporary files of writes a killed process left in <paramref name="folder"/> (see
+    /// <see cref="AtomicFile.SweepLeftovers"/>).
+    /// </summary>
     private static void Sweep(string folder)
     {
         try { AtomicFile.SweepLeftovers(folder); }
@@ -69,7 +72,8 @@ internal static class StoreRecovery
         var staging = Path.Combine(run, StagedFile.StagingFolder);
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         foreach (var folder in ListedRunFolders.Select(f => Path.Combine(run, f)).Where(Directory.Exists))
-            foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories).Where(f => StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f))))
+            foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories)
+                .Where(f => StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f))))
                 File.Delete(file);
         File.Delete(ownerFile);
     }

@@ -45,7 +45,8 @@ public static class OnnxModel
         var onnx = ModelProto.Parser.ParseFrom(exported.ToArray());
         var graph = onnx.Graph;
         ValueInfoProto Original(string prefix) => graph.Output.FirstOrDefault(o => o.Name.StartsWith(prefix, StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"ML.NET's ONNX export has no {prefix} output (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
+            ?? throw new InvalidOperationException($"ML.NET's ONNX export has no {prefix} output " +
+                $"(outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
         var (probability, score, label) = (Original("Probability"), Original("Score"), Original("PredictedLabel"));
         graph.Node.Add(Node("Identity", "rename_score", [score.Name], "score"));
         graph.Node.Add(Node("Identity", "rename_probability", [probability.Name], RawProbability));
@@ -59,7 +60,8 @@ public static class OnnxModel
             return renamed;
         }));
         if (graph.Input.Count != 1 || graph.Input[0].Name != InputName)
-            throw new InvalidOperationException($"Expected one ONNX input '{InputName}', found {string.Join(", ", graph.Input.Select(i => i.Name))}.");
+            throw new InvalidOperationException($"Expected one ONNX input '{InputName}', " +
+                $"found {string.Join(", ", graph.Input.Select(i => i.Name))}.");
         AtomicFile.Write(path, (Stream stream) => onnx.WriteTo(stream));
     }
 
@@ -90,7 +92,8 @@ public static class OnnxModel
         var t = Constant(graph, "chosen_threshold", threshold);
         graph.Node.Add(Node("Less", "below_threshold", ["probability", t], "below_threshold"));
         var boolean = (int)TensorProto.Types.DataType.Bool;
-        graph.Node.Add(Node("Not", "at_or_above_threshold", ["below_threshold"], elementType == boolean ? "predicted_label" : "at_or_above_threshold"));
+        graph.Node.Add(Node("Not", "at_or_above_threshold", ["below_threshold"],
+            elementType == boolean ? "predicted_label" : "at_or_above_threshold"));
         if (elementType != boolean)
             graph.Node.Add(new NodeProto
             {
@@ -101,12 +104,15 @@ public static class OnnxModel
 
     /// <summary>The graph's outputs with their element types as numpy names (float32, bool, int64 …), for MLflow's signature.</summary>
     public static IReadOnlyList<(string Name, string Dtype)> OutputTypes(string path) =>
-        ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Output.Select(o => (o.Name, ((TensorProto.Types.DataType)o.Type.TensorType.ElemType) switch
-        {
-            TensorProto.Types.DataType.Float => "float32", TensorProto.Types.DataType.Double => "float64", TensorProto.Types.DataType.Bool => "bool",
-            TensorProto.Types.DataType.Int64 => "int64", TensorProto.Types.DataType.Int32 => "int32", TensorProto.Types.DataType.Uint32 => "uint32",
-            var other => throw new InvalidDataException($"{path}: output '{o.Name}' has element type {other}, which MLflow's signature cannot name."),
-        })).ToArray();
+        ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Output
+            .Select(o => (o.Name, ((TensorProto.Types.DataType)o.Type.TensorType.ElemType) switch
+            {
+                TensorProto.Types.DataType.Float => "float32", TensorProto.Types.DataType.Double => "float64",
+                TensorProto.Types.DataType.Bool => "bool", TensorProto.Types.DataType.Int64 => "int64",
+                TensorProto.Types.DataType.Int32 => "int32", TensorProto.Types.DataType.Uint32 => "uint32",
+                var other => throw new InvalidDataException(
+                    $"{path}: output '{o.Name}' has element type {other}, which MLflow's signature cannot name."),
+            })).ToArray();
 
     /// <summary>Whether the file's <c>probability</c> already carries the prior shift (exports since it moved into the graph).</summary>
     public static bool CarriesPriorShift(string path) => TryParse(File.ReadAllBytes(path)) is { } model && CarriesPriorShift(model);
@@ -175,13 +181,16 @@ public sealed class OnnxScorer : IDisposable
         }
     }
 
-    /// <summary>Probabilities (before any prior shift) of <paramref name="rows"/> rows of <paramref name="features"/> floats each, row-major; NaN = unknown.</summary>
+    /// <summary>
+    /// Probabilities (before any prior shift) of <paramref name="rows"/> rows of <paramref name="features"/> floats
+    /// each, row-major; NaN = unknown.
+    /// </summary>
     public float[] Score(float[] buffer, int rows, int features)
     {
         if (rows == 0) return [];
         var tensor = new DenseTensor<float>(buffer.AsMemory(0, rows * features), [rows, features]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxModel.InputName, tensor)], ["probability"]);
-        return results.First().AsEnumerable<float>().ToArray();
+        return results[0].AsEnumerable<float>().ToArray();
     }
 
     public void Dispose() => session.Dispose();
@@ -242,7 +251,8 @@ public sealed class CompiledTrees
         if ((A("post_transform")?.S.ToStringUtf8() ?? "NONE") != "NONE" || (A("n_targets")?.I ?? 1) != 1) return null;
         var aggregate = A("aggregate_function")?.S.ToStringUtf8() ?? "SUM";
         if (aggregate is not ("SUM" or "AVERAGE")) return null;
-        var (treeIds, nodeIds, trueIds, falseIds) = (A("nodes_treeids")!.Ints, A("nodes_nodeids")!.Ints, A("nodes_truenodeids")!.Ints, A("nodes_falsenodeids")!.Ints);
+        var (treeIds, nodeIds, trueIds, falseIds) = (A("nodes_treeids")!.Ints, A("nodes_nodeids")!.Ints, A("nodes_truenodeids")!.Ints,
+            A("nodes_falsenodeids")!.Ints);
         var tracks = A("nodes_missing_value_tracks_true")?.Ints;
         var n = treeIds.Count;
         var index = new Dictionary<(long Tree, long Node), int>();
@@ -255,7 +265,8 @@ public sealed class CompiledTrees
         if (mode.Any(m => m is null)) return null;
         var rules = mode.Select(m => m!.Value).ToArray();
         var leafValue = new double[n];
-        var (targetTrees, targetNodes, targetIds, weights) = (A("target_treeids")!.Ints, A("target_nodeids")!.Ints, A("target_ids")!.Ints, A("target_weights")!.Floats);
+        var (targetTrees, targetNodes, targetIds, weights) = (A("target_treeids")!.Ints, A("target_nodeids")!.Ints, A("target_ids")!.Ints,
+            A("target_weights")!.Floats);
         for (var t = 0; t < targetTrees.Count; t++)
         {
             if (targetIds[t] != 0 || !index.TryGetValue((targetTrees[t], targetNodes[t]), out var leaf)) return null;
@@ -267,14 +278,16 @@ public sealed class CompiledTrees
         var roots = treeIds.Distinct().Select(t => index.TryGetValue((t, 0), out var r) ? r : -1).ToArray();
         if (whenTrue.Contains(-2) || whenFalse.Contains(-2) || roots.Contains(-1)) return null;
         return new Nodes(roots, A("nodes_featureids")!.Ints.Select(f => (int)f).ToArray(), A("nodes_values")!.Floats.ToArray(), rules,
-            Enumerable.Range(0, n).Select(i => tracks is not null && i < tracks.Count && tracks[i] != 0).ToArray(), whenTrue, whenFalse, leafValue, aggregate == "AVERAGE");
+            Enumerable.Range(0, n).Select(i => tracks is not null && i < tracks.Count && tracks[i] != 0).ToArray(), whenTrue, whenFalse, leafValue,
+            aggregate == "AVERAGE");
     }
 
     /// <summary>The path from the ensemble's output to <paramref name="target"/>: scalar Mul/Add, Sigmoid, Identity only (else null).</summary>
     private static List<LinkStep>? ReadLink(GraphProto graph, string start, string target)
     {
         var constants = graph.Initializer.Where(i => i.Dims.Count == 0 || i.Dims.All(d => d == 1))
-            .ToDictionary(i => i.Name, i => i.FloatData.Count == 1 ? (double?)i.FloatData[0] : i.RawData.Length == 4 ? BitConverter.ToSingle(i.RawData.Span) : null);
+            .ToDictionary(i => i.Name,
+                i => i.FloatData.Count == 1 ? (double?)i.FloatData[0] : i.RawData.Length == 4 ? BitConverter.ToSingle(i.RawData.Span) : null);
         var post = new List<LinkStep>();
         var current = start;
         for (var guard = 0; current != target && guard < 32; guard++)
@@ -306,6 +319,9 @@ public sealed class CompiledTrees
         // Rows narrower than the trees read cannot be scored here: NaN makes the scorer's check against ONNX Runtime fail.
         width < Features ? Enumerable.Repeat(float.NaN, rows).ToArray() : Trees.Probabilities(buffer, rows, width);
 
-    /// <summary>Margins (log-odds before the sigmoid, in double precision) of the rows: what <see cref="TreeShap"/> contributions add up to.</summary>
+    /// <summary>
+    /// Margins (log-odds before the sigmoid, in double precision) of the rows: what <see cref="TreeShap"/>
+    /// contributions add up to.
+    /// </summary>
     public double[] Margins(float[] buffer, int rows, int width) => Trees.Margins(buffer, rows, width);
 }

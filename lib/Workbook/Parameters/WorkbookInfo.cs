@@ -24,7 +24,8 @@ public static partial class WorkbookInfo
 
     /// <summary>A build stamp baked into the assembly (<c>-p:WorkbookBuildStamp=…</c>); tests use it to tell builds apart.</summary>
     public static string BuildStamp =>
-        typeof(WorkbookInfo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "WorkbookBuildStamp")?.Value ?? "";
+        typeof(WorkbookInfo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "WorkbookBuildStamp")?.Value
+            ?? "";
 
     [GeneratedRegex(@"/pophealth\.workbook/([^/]+)/lib/", RegexOptions.IgnoreCase)]
     private static partial Regex CachePath();

@@ -24,9 +24,15 @@ public sealed record WorkbookParameters
     public const int MinSynthRows = 1;
     public const int MaxRows = 50_000_000;
 
-    /// <summary>BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty for the embedded synthetic sample.</summary>
+    /// <summary>
+    /// BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty
+    /// for the embedded synthetic sample.
+    /// </summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
-    /// <summary>Survey years of <see cref="Inputs"/>, in the same order; empty to take the year each file states (its IYEAR, or a non-empty YEAR).</summary>
+    /// <summary>
+    /// Survey years of <see cref="Inputs"/>, in the same order; empty to take the year each file states (its IYEAR, or
+    /// a non-empty YEAR).
+    /// </summary>
     public IReadOnlyList<int> Years { get; init; } = [];
     /// <summary>Root folder of every output.</summary>
     public required string DataRoot { get; init; }
@@ -50,13 +56,17 @@ public sealed record WorkbookParameters
     public string RenderedNotebooks => Path.Combine(DataRoot, "rendered");
     /// <summary>07-report's folder: the population estimates extract and the offline dashboard.</summary>
     public string ReportDirectory => Path.Combine(DataRoot, "report");
-    /// <summary>Where charts meant to be read outside the notebooks go: the repository's <c>plots/</c> for the default data root, else <c>&lt;data&gt;/plots</c>.</summary>
+    /// <summary>
+    /// Where charts meant to be read outside the notebooks go: the repository's <c>plots/</c> for the default data
+    /// root, else <c>&lt;data&gt;/plots</c>.
+    /// </summary>
     public string PlotsDirectory
     {
         get
         {
             var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(DataRoot));
-            return parent is not null && Path.GetFileName(Path.TrimEndingDirectorySeparator(DataRoot)) == "data" && File.Exists(Path.Combine(parent, "PopHealth.slnx"))
+            return parent is not null && Path.GetFileName(Path.TrimEndingDirectorySeparator(DataRoot)) == "data"
+                && File.Exists(Path.Combine(parent, "PopHealth.slnx"))
                 ? Path.Combine(parent, "plots")
                 : Path.Combine(DataRoot, "plots");
         }
@@ -66,7 +76,10 @@ public sealed record WorkbookParameters
     /// <summary>Reads the parameters from this process's environment.</summary>
     public static WorkbookParameters FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariables(), Directory.GetCurrentDirectory());
 
-    /// <summary>Reads the parameters from <paramref name="environment"/>; relative paths resolve against <paramref name="workingDirectory"/>.</summary>
+    /// <summary>
+    /// Reads the parameters from <paramref name="environment"/>; relative paths resolve against
+    /// <paramref name="workingDirectory"/>.
+    /// </summary>
     public static WorkbookParameters FromEnvironment(IDictionary environment, string workingDirectory)
     {
         var sources = new Dictionary<string, string>();
@@ -88,17 +101,22 @@ public sealed record WorkbookParameters
         var scoreInput = Get(WorkbookVariables.ScoreInput);
 
         var inputs = input is null ? [] : Split(WorkbookVariables.Input, input, "file").Select(i => CheckInput(Resolve(i))).ToArray();
-        var years = year is null ? [] : Split(WorkbookVariables.Year, year, "year").Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
+        var years = year is null ? []
+            : Split(WorkbookVariables.Year, year, "year").Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
         if (years.Length > 0 && inputs.Length > 1 && years.Length != inputs.Length)
-            throw new WorkbookParameterException(WorkbookVariables.Year, year!, $"one survey year per source of {WorkbookVariables.Input} ({inputs.Length}), in the same order, separated by '{Path.PathSeparator}'");
+            throw new WorkbookParameterException(WorkbookVariables.Year, year!,
+                $"one survey year per source of {WorkbookVariables.Input} ({inputs.Length}), in the same order, separated by '{Path.PathSeparator}'");
         if (years.Length > 1 && inputs.Length <= 1)
-            throw new WorkbookParameterException(WorkbookVariables.Year, year!, $"one year (several only with as many sources in {WorkbookVariables.Input})");
+            throw new WorkbookParameterException(WorkbookVariables.Year, year!,
+                $"one year (several only with as many sources in {WorkbookVariables.Input})");
         return new WorkbookParameters
         {
             Inputs = inputs,
             Years = years,
-            DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data") : CheckDataRoot(Resolve(data)),
-            Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe) ?? throw new WorkbookParameterException(WorkbookVariables.Recipe, recipe, Recipes.Expected),
+            DataRoot = data is null ? Path.Combine(WorkbookLocation.FindRoot(workingDirectory) ?? workingDirectory, "data")
+                : CheckDataRoot(Resolve(data)),
+            Recipe = recipe is null ? Recipe.Improved : Recipes.Parse(recipe)
+                ?? throw new WorkbookParameterException(WorkbookVariables.Recipe, recipe, Recipes.Expected),
             Seed = seed is null ? DefaultSeed : ParseInt(WorkbookVariables.Seed, seed, int.MinValue, int.MaxValue),
             SampleRows = sampleRows is null ? DefaultSampleRows : ParseInt(WorkbookVariables.SampleRows, sampleRows, MinSampleRows, MaxRows),
             SynthRows = synthRows is null ? DefaultSynthRows : ParseInt(WorkbookVariables.SynthRows, synthRows, MinSynthRows, MaxRows),
@@ -111,7 +129,8 @@ public sealed record WorkbookParameters
     public IReadOnlyList<ParameterSetting> Describe() => WorkbookVariables.All.Where(v => v.Parameter).Select(v => Row(v, v.Name switch
     {
         WorkbookVariables.Input => Inputs.Count == 0 ? "(embedded synthetic sample)" : string.Join(Path.PathSeparator, Inputs),
-        WorkbookVariables.Year => Years.Count == 0 ? "(the year the file states: IYEAR or YEAR)" : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
+        WorkbookVariables.Year => Years.Count == 0 ? "(the year the file states: IYEAR or YEAR)"
+            : string.Join(Path.PathSeparator, Years.Select(y => y.ToString(CultureInfo.InvariantCulture))),
         WorkbookVariables.Data => DataRoot,
         WorkbookVariables.Recipe => Recipe.Name(),
         WorkbookVariables.Seed => Seed.ToString(CultureInfo.InvariantCulture),
@@ -136,9 +155,13 @@ public sealed record WorkbookParameters
     {
         var entries = list.Split(Path.PathSeparator, StringSplitOptions.TrimEntries);
         if (entries.All(e => e.Length == 0))
-            throw new WorkbookParameterException(variable, list, $"at least one {what} (it is set but lists none, as \"$A{Path.PathSeparator}$B\" gives when both are unset); unset it for the default");
+            throw new WorkbookParameterException(variable, list,
+                $"at least one {what} (it is set but lists none, as \"$A{Path.PathSeparator}$B\" gives when both are unset); " +
+                $"unset it for the default");
         if (entries.Any(e => e.Length == 0))
-            throw new WorkbookParameterException(variable, list, $"{what}s separated by '{Path.PathSeparator}', none of them empty (an empty entry is what an unset variable gives in \"$A{Path.PathSeparator}$B\")");
+            throw new WorkbookParameterException(variable, list,
+                $"{what}s separated by '{Path.PathSeparator}', none of them empty " +
+                $"(an empty entry is what an unset variable gives in \"$A{Path.PathSeparator}$B\")");
         return entries;
     }
 

@@ -8,8 +8,8 @@ public sealed record WorkbookVariable(string Name, string Meaning, string Defaul
 
 /// <summary>
 /// Every <c>POPHEALTH_*</c> variable the workbook reads, listed once: <see cref="WorkbookParameters"/>, the charts, the
-/// runner and the tests take their names from here, and a test checks that the README (parameters) or docs/testing.md (tool settings) documents each and that no
-/// other <c>POPHEALTH_*</c> name appears in the code.
+/// runner and the tests take their names from here, and a test checks that the README (parameters) or docs/testing.md
+/// (tool settings) documents each and that no other <c>POPHEALTH_*</c> name appears in the code.
 /// </summary>
 public static class WorkbookVariables
 {
@@ -31,17 +31,25 @@ public static class WorkbookVariables
 
     public static IReadOnlyList<WorkbookVariable> All { get; } =
     [
-        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz; several separated by the platform's path separator (one survey year each)", "the embedded synthetic sample, generated into <data>/raw/", true),
-        new(Year, "survey year of the source (it picks the year profile and the poverty thresholds); with several sources, their years in the same order", "the year the file states (IYEAR, or a non-empty YEAR); a file that states none needs it", true),
+        new(Input, "BRFSS source: .xpt/.XPT, .zip (one XPT or CSV inside), .csv, .csv.gz; several separated by the platform's path separator " +
+            "(one survey year each)", "the embedded synthetic sample, generated into <data>/raw/", true),
+        new(Year, "survey year of the source (it picks the year profile and the poverty thresholds); with several sources, " +
+            "their years in the same order", "the year the file states (IYEAR, or a non-empty YEAR); a file that states none needs it", true),
         new(Data, "root folder of every output", "data/ at the repository root", true),
         new(Recipe, "feature recipe: seed (the original's, for parity) or improved", "improved", true),
         new(Seed, "random seed for everything", WorkbookParameters.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
-        new(SampleRows, "rows of the embedded sample (at least 1,000)", WorkbookParameters.DefaultSampleRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
-        new(SynthRows, "synthetic respondents drawn in 05 (at least 1)", WorkbookParameters.DefaultSynthRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(SampleRows, "rows of the embedded sample (at least 1,000)",
+            WorkbookParameters.DefaultSampleRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
+        new(SynthRows, "synthetic respondents drawn in 05 (at least 1)",
+            WorkbookParameters.DefaultSynthRows.ToString(System.Globalization.CultureInfo.InvariantCulture), true),
         new(ScoreInput, "Parquet file scored by 06", "<data>/synthetic/synthetic.parquet", true),
-        new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)", false),
-        new(Chromium, "headless Chromium used for static chart images (or a running one's DevTools address, http://127.0.0.1:port or ws://…: the runner passes its browser to the kernels)", "chromium / chromium-browser / google-chrome on PATH", false),
-        new(PlotlyDirectory, "folder of the Plotly adapter, for developers loading the library outside its package", "beside the library, or the package's plotly/", false),
+        new(StaticImages, "set by the runner: inline charts also carry a PNG, for viewers that strip scripts", "unset (charts interactive only)",
+            false),
+        new(Chromium,
+            "headless Chromium used for static chart images (or a running one's DevTools address, http://127.0.0.1:port or ws://…: " +
+            "the runner passes its browser to the kernels)", "chromium / chromium-browser / google-chrome on PATH", false),
+        new(PlotlyDirectory, "folder of the Plotly adapter, for developers loading the library outside its package",
+            "beside the library, or the package's plotly/", false),
         new(FuzzCases, "cases the ingest fuzz test runs (fuzz/fuzz-long.sh sets it for long runs)", "4000", false),
         new(FuzzSeed, "seed of the ingest fuzz test's mutations", "20240601", false),
         new(FuzzReport, "file the ingest fuzz test writes its outcome classes and peak allocation to", "unset (no report)", false),

@@ -74,12 +74,16 @@ internal sealed class PageChecksumStream(Stream output, string path) : Stream
     {
         Drain();
         if (!magicPassed || start != end)
-            throw new InvalidDataException($"{path}: the Parquet writer left {end - start:N0} bytes that are not whole pages before its footer; page checksums cannot be added.");
+            throw new InvalidDataException($"{path}: the Parquet writer left {end - start:N0} bytes that are not whole pages before its footer; " +
+                $"page checksums cannot be added.");
         inFooter = true;
         footerStart = received;
     }
 
-    /// <summary>After the writer is disposed: its footer, with offsets and sizes moved, then its length and the magic. Returns the pages written.</summary>
+    /// <summary>
+    /// After the writer is disposed: its footer, with offsets and sizes moved, then its length and the magic. Returns
+    /// the pages written.
+    /// </summary>
     public int Finish()
     {
         if (!inFooter) throw new InvalidOperationException("EndOfPages was not called before the footer.");
@@ -103,7 +107,8 @@ internal sealed class PageChecksumStream(Stream output, string path) : Stream
         if (!magicPassed)
         {
             if (end - start < Magic.Length) return;
-            if (!pending.AsSpan(start, Magic.Length).SequenceEqual(Magic)) throw new InvalidDataException($"{path}: the Parquet writer did not start with PAR1.");
+            if (!pending.AsSpan(start, Magic.Length).SequenceEqual(Magic))
+                throw new InvalidDataException($"{path}: the Parquet writer did not start with PAR1.");
             output.Write(Magic);
             start += Magic.Length;
             magicPassed = true;
@@ -116,7 +121,8 @@ internal sealed class PageChecksumStream(Stream output, string path) : Stream
             try { header = ThriftStruct.Read(held, ref at); }
             catch (InvalidDataException e) when (ThriftStruct.IsCutShort(e)) { break; } // the rest of the header is still to come
             if (header.Number(3) is not { } size || size < 0 || size > int.MaxValue)
-                throw new InvalidDataException($"{path}: the Parquet writer wrote a page header without a valid size at byte offset {received - held.Length:N0}.");
+                throw new InvalidDataException($"{path}: " +
+                    $"the Parquet writer wrote a page header without a valid size at byte offset {received - held.Length:N0}.");
             if (at + size > held.Length) break; // the page's data is still to come
             var data = held.Slice(at, (int)size);
             header.Put(4, ThriftStruct.I32, (long)unchecked((int)Crc32.HashToUInt32(data)));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -8,9 +9,9 @@ namespace PopHealth.Workbook;
 /// Parquet page checksums, which Parquet.Net 6.1 neither writes nor checks. The format's <c>PageHeader.crc</c> (field 4,
 /// i32) is the standard CRC-32 (polynomial 0x04C11DB7, as in gzip) of the page as stored after its header — compressed,
 /// for every page type. <see cref="PageChecksumStream"/> sets that field in every page header as Parquet.Net writes (and
-/// <see cref="Add"/> copies a file through it), with the footer's offsets and sizes moved to match (headers grow by a few bytes); <see cref="Verify"/> checks every page
-/// that carries one, so a damaged page is an error naming the file, column and byte offset instead of wrong values. Files
-/// from other writers without checksums are read as before.
+/// <see cref="Add"/> copies a file through it), with the footer's offsets and sizes moved to match (headers grow by a
+/// few bytes); <see cref="Verify"/> checks every page that carries one, so a damaged page is an error naming the file,
+/// column and byte offset instead of wrong values. Files from other writers without checksums are read as before.
 /// <para>
 /// The footer is covered too. The files the workbook writes carry the footer's own CRC-32 in its key-value metadata
 /// (<see cref="FooterChecksumKey"/>, computed with that value as eight zeros), so any change to it is refused. Every
@@ -31,7 +32,8 @@ public static class ParquetChecksums
     /// One column chunk: where its pages are, the footer structs that describe it, the values its footer says it holds,
     /// its row group's rows, and whether its column repeats (then values and rows differ by design).
     /// </summary>
-    private sealed record Chunk(int RowGroup, string Column, long Start, long Length, ThriftStruct ColumnChunk, ThriftStruct Meta, long Values, long Rows, bool Repeated);
+    private sealed record Chunk(int RowGroup, string Column, long Start, long Length, ThriftStruct ColumnChunk, ThriftStruct Meta, long Values,
+        long Rows, bool Repeated);
 
     /// <summary>A leaf of the schema: its dotted path, physical type, whether it or a parent repeats, and whether it is required.</summary>
     private sealed record Leaf(string Path, long? Type, bool Repeated, bool Required);
@@ -45,7 +47,9 @@ public static class ParquetChecksums
     /// <summary>
     /// Copies the Parquet file <paramref name="source"/> (as Parquet.Net writes them: pages from its magic to its footer)
     /// to the new file <paramref name="target"/> with every page's CRC-32 in its header, and the footer's page offsets,
-    /// chunk and row-group sizes moved by the bytes the headers grew: what <see cref="ParquetFrames.WriteAsync(string, Parquet.Schema.ParquetSchema, Func{Parquet.ParquetWriter, Task}, IReadOnlyDictionary{string, string}?, Parquet.ParquetOptions?, Func{string, Task}?)"/>
+    /// chunk and row-group sizes moved by the bytes the headers grew: what
+    /// <see cref="ParquetFrames.WriteAsync(string, Parquet.Schema.ParquetSchema, Func{Parquet.ParquetWriter, Task},
+    /// IReadOnlyDictionary{string, string}?, Parquet.ParquetOptions?, Func{string, Task}?)"/>
     /// does while Parquet.Net writes, through the same <see cref="PageChecksumStream"/>.
     /// </summary>
     public static void Add(string source, string target)
@@ -89,15 +93,20 @@ public static class ParquetChecksums
                 if (page.Header.Number(4) is not { } stored) continue;
                 var computed = Crc32.HashToUInt32(bytes.AsSpan(page.Offset + page.HeaderLength, page.DataLength));
                 if (unchecked((uint)stored) != computed)
-                    throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) has a damaged page at byte offset " +
-                        $"{chunk.Start + page.Offset:N0}: its CRC-32 is 0x{computed:x8}, its header says 0x{unchecked((uint)stored):x8}. The file changed after it was written; write it again from its source.");
+                    throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) " +
+                        $"has a damaged page at byte offset {chunk.Start + page.Offset:N0}: its CRC-32 is 0x{computed:x8}, " +
+                        $"its header says 0x{unchecked((uint)stored):x8}. The file changed after it was written; write it again from its source.");
                 verified++;
             }
             if (values != chunk.Values)
-                throw FooterDamaged(path, $"column '{chunk.Column}' (row group {chunk.RowGroup + 1}) holds {values:N0} values in its pages, but the footer says {chunk.Values:N0}");
+                throw FooterDamaged(path,
+                    $"column '{chunk.Column}' (row group {chunk.RowGroup + 1}) holds {values:N0} values in its pages, " +
+                    $"but the footer says {chunk.Values:N0}");
             // A repeated column's values are not rows: only v2 pages count its rows.
             if ((chunk.Repeated ? anyV2 ? rows : (long?)null : values) is { } pageRows && pageRows != chunk.Rows)
-                throw FooterDamaged(path, $"row group {chunk.RowGroup + 1} says it has {chunk.Rows:N0} rows, but column '{chunk.Column}' holds {pageRows:N0} in its pages (a reader would invent or drop rows)");
+                throw FooterDamaged(path,
+                    $"row group {chunk.RowGroup + 1} says it has {chunk.Rows:N0} rows, " +
+                    $"but column '{chunk.Column}' holds {pageRows:N0} in its pages (a reader would invent or drop rows)");
         }
         return (pages, verified);
     }
@@ -124,7 +133,8 @@ public static class ParquetChecksums
     public static void CheckSameView(string path, FooterSummary footer, long rows, IReadOnlyList<long> groupRows, IReadOnlyList<string> columns)
     {
         if (rows != footer.Rows || !groupRows.SequenceEqual(footer.GroupRows) || !columns.SequenceEqual(footer.Columns))
-            throw FooterDamaged(path, $"Parquet.Net reads {rows:N0} rows in {groupRows.Count:N0} row groups and columns {string.Join(", ", columns)}, " +
+            throw FooterDamaged(path,
+                $"Parquet.Net reads {rows:N0} rows in {groupRows.Count:N0} row groups and columns {string.Join(", ", columns)}, " +
                 $"the footer says {footer.Rows:N0} rows in {footer.GroupRows.Count:N0} and {string.Join(", ", footer.Columns)}");
     }
 
@@ -134,15 +144,18 @@ public static class ParquetChecksums
         switch (page.Header.Number(1))
         {
             case 0: // DATA_PAGE: num_values counts every value, nulls included (definition levels)
-                values += (page.Header[5] as ThriftStruct)?.Number(1) is { } v and >= 0 ? v : throw Damaged(path, chunk, page.Offset, "its data page header gives no number of values");
+                values += (page.Header[5] as ThriftStruct)?.Number(1) is { } v and >= 0 ? v
+                    : throw Damaged(path, chunk, page.Offset, "its data page header gives no number of values");
                 break;
             case 3: // DATA_PAGE_V2: num_values and num_rows
                 var v2 = page.Header[8] as ThriftStruct;
-                if (v2?.Number(1) is not { } n || n < 0 || v2.Number(3) is not { } r || r < 0) throw Damaged(path, chunk, page.Offset, "its data page header gives no number of values or rows");
+                if (v2?.Number(1) is not { } n || n < 0 || v2.Number(3) is not { } r || r < 0)
+                    throw Damaged(path, chunk, page.Offset, "its data page header gives no number of values or rows");
                 (values, rows, anyV2) = (values + n, rows + r, true);
                 break;
             case 1 or 2: break; // INDEX_PAGE, DICTIONARY_PAGE
-            default: throw Damaged(path, chunk, page.Offset, $"its page type {page.Header.Number(1)?.ToString() ?? "(none)"} is not one Parquet has");
+            default: throw Damaged(path, chunk, page.Offset,
+                $"its page type {page.Header.Number(1)?.ToString(CultureInfo.InvariantCulture) ?? "(none)"} is not one Parquet has");
         }
     }
 
@@ -154,7 +167,8 @@ public static class ParquetChecksums
         var length = RandomAccess.GetLength(input);
         Span<byte> tail = stackalloc byte[8];
         Span<byte> head = stackalloc byte[4];
-        if (length < 12 || RandomAccess.Read(input, tail, length - 8) != 8 || RandomAccess.Read(input, head, 0) != 4 || !tail[4..].SequenceEqual(Magic) || !head.SequenceEqual(Magic))
+        if (length < 12 || RandomAccess.Read(input, tail, length - 8) != 8 || RandomAccess.Read(input, head, 0) != 4
+            || !tail[4..].SequenceEqual(Magic) || !head.SequenceEqual(Magic))
             throw NotParquet(path, "no PAR1 marks at its start and end");
         var footerLength = BitConverter.ToInt32(tail);
         var start = length - 8 - footerLength;
@@ -220,14 +234,14 @@ public static class ParquetChecksums
     internal static void SealFooter(ThriftStruct metadata)
     {
         var entry = FooterChecksumEntry(metadata, create: true)!;
-        entry.Put(2, ThriftStruct.Binary, Encoding.ASCII.GetBytes(FooterChecksum(metadata, entry).ToString("x8")));
+        entry.Put(2, ThriftStruct.Binary, Encoding.ASCII.GetBytes(FooterChecksum(metadata, entry).ToString("x8", CultureInfo.InvariantCulture)));
     }
 
     /// <summary>A footer that carries its own checksum must match it; footers from other writers carry none.</summary>
     private static void CheckFooterChecksum(ThriftStruct metadata, string path)
     {
         if (FooterChecksumEntry(metadata, create: false) is not { } entry) return;
-        var computed = FooterChecksum(metadata, entry).ToString("x8");
+        var computed = FooterChecksum(metadata, entry).ToString("x8", CultureInfo.InvariantCulture);
         var stored = entry[2] is byte[] value ? Encoding.ASCII.GetString(value) : "(none)";
         if (stored != computed || entry[1] is not byte[] key || Encoding.ASCII.GetString(key) != FooterChecksumKey)
             throw FooterDamaged(path, $"its CRC-32 is 0x{computed}, but it says 0x{stored}");
@@ -249,25 +263,35 @@ public static class ParquetChecksums
                 throw FooterDamaged(path, $"row group {g + 1} gives no number of rows");
             total += rows;
             var columns = (group[1] as ThriftList)?.Items ?? [];
-            if (columns.Count != leaves.Count) throw FooterDamaged(path, $"row group {g + 1} has {columns.Count:N0} columns, but the schema {leaves.Count:N0}");
+            if (columns.Count != leaves.Count)
+                throw FooterDamaged(path, $"row group {g + 1} has {columns.Count:N0} columns, but the schema {leaves.Count:N0}");
             for (var c = 0; c < columns.Count; c++)
             {
-                if (columns[c] is not ThriftStruct { } chunk || chunk[3] is not ThriftStruct meta || meta.Number(9) is not { } dataPage || meta.Number(7) is not { } size)
+                if (columns[c] is not ThriftStruct { } chunk || chunk[3] is not ThriftStruct meta || meta.Number(9) is not { } dataPage
+                    || meta.Number(7) is not { } size)
                     throw NotParquet(path, $"row group {g + 1} has a column without its page offsets");
                 var name = string.Join('.', ((meta[3] as ThriftList)?.Items ?? []).OfType<byte[]>().Select(b => Encoding.UTF8.GetString(b)));
                 if (name != leaves[c].Path || meta.Number(1) != leaves[c].Type)
-                    throw FooterDamaged(path, $"column {c + 1} of row group {g + 1} is '{name}' of type {meta.Number(1)}, but the schema's is '{leaves[c].Path}' of type {leaves[c].Type}");
+                    throw FooterDamaged(path,
+                        $"column {c + 1} of row group {g + 1} is '{name}' of type {meta.Number(1)}, " +
+                        $"but the schema's is '{leaves[c].Path}' of type {leaves[c].Type}");
                 if (meta.Number(5) is not { } values || values < 0 || (!leaves[c].Repeated && values != rows))
-                    throw FooterDamaged(path, $"row group {g + 1} says it has {rows:N0} rows, but its column '{name}' holds {(meta.Number(5) is { } v ? $"{v:N0} values" : "no number of values")} (a reader would invent or drop rows)");
+                    throw FooterDamaged(path,
+                        $"row group {g + 1} says it has {rows:N0} rows, " +
+                        $"but its column '{name}' holds {(meta.Number(5) is { } v ? $"{v:N0} values" : "no number of values")} " +
+                        $"(a reader would invent or drop rows)");
                 // A required column holds no nulls: statistics (12) counting some (3) mean its repetition was changed.
                 if (leaves[c].Required && (meta[12] as ThriftStruct)?.Number(3) is > 0 and var nulls)
-                    throw FooterDamaged(path, $"column '{name}' is required (no nulls), but its statistics count {nulls:N0} nulls in row group {g + 1}");
+                    throw FooterDamaged(path,
+                        $"column '{name}' is required (no nulls), but its statistics count {nulls:N0} nulls in row group {g + 1}");
                 var start = meta.Number(11) is > 0 and var dictionary && dictionary < dataPage ? dictionary : dataPage;
                 yield return new Chunk(g, name, start, size, chunk, meta, values, rows, leaves[c].Repeated);
             }
         }
         if (metadata.Number(3) != total)
-            throw FooterDamaged(path, $"the file says it has {metadata.Number(3)?.ToString("N0") ?? "no number of"} rows, but its row groups {total:N0}");
+            throw FooterDamaged(path, string.Create(CultureInfo.InvariantCulture,
+                $"the file says it has {metadata.Number(3)?.ToString("N0", CultureInfo.InvariantCulture) ?? "no number of"} rows, " +
+                $"but its row groups {total:N0}"));
     }
 
     /// <summary>The schema's leaves (list 2 of elements: type 1, repetition 3, name 4, children 5), depth first, below its root.</summary>
@@ -284,7 +308,8 @@ public static class ParquetChecksums
             {
                 if (next >= elements.Count) throw FooterDamaged(path, "its schema lists fewer columns than its groups say");
                 var element = elements[next++];
-                var name = element[4] is byte[] bytes ? Encoding.UTF8.GetString(bytes) : throw FooterDamaged(path, $"schema element {next} has no name");
+                var name = element[4] is byte[] bytes ? Encoding.UTF8.GetString(bytes)
+                    : throw FooterDamaged(path, $"schema element {next} has no name");
                 var full = parent.Length == 0 ? name : parent + "." + name;
                 var repeats = repeated || element.Number(3) == 2;
                 if (element.Number(5) is > 0 and var count) Walk(count, full, repeats, depth + 1);
@@ -296,11 +321,15 @@ public static class ParquetChecksums
         return leaves;
     }
 
-    /// <summary>Reads a column chunk's bytes into <paramref name="bytes"/> (grown when too small; the chunk is its first <see cref="Chunk.Length"/> bytes).</summary>
+    /// <summary>
+    /// Reads a column chunk's bytes into <paramref name="bytes"/> (grown when too small; the chunk is its first
+    /// <see cref="Chunk.Length"/> bytes).
+    /// </summary>
     private static void ReadChunk(SafeFileHandle input, Chunk chunk, long footerStart, string path, ref byte[] bytes)
     {
         if (chunk.Start < 4 || chunk.Length < 0 || chunk.Start + chunk.Length > footerStart || chunk.Length > int.MaxValue)
-            throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) claims bytes {chunk.Start:N0}–{chunk.Start + chunk.Length:N0}, outside the file's pages.");
+            throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) " +
+                $"claims bytes {chunk.Start:N0}–{chunk.Start + chunk.Length:N0}, outside the file's pages.");
         if (bytes.Length < chunk.Length) bytes = new byte[chunk.Length];
         if (RandomAccess.Read(input, bytes.AsSpan(0, (int)chunk.Length), chunk.Start) != chunk.Length) throw NotParquet(path, "it is cut short");
     }
@@ -317,7 +346,9 @@ public static class ParquetChecksums
             try { header = ThriftStruct.Read(bytes.AsSpan(0, length), ref position); }
             catch (InvalidDataException e) { throw Damaged(path, chunk, start, $"its page header cannot be read ({e.Message})"); }
             if (header.Number(3) is not { } size || size < 0 || size > length - position)
-                throw Damaged(path, chunk, start, $"its page header gives {header.Number(3)?.ToString("N0") ?? "no"} bytes of data, which do not fit the column chunk");
+                throw Damaged(path, chunk, start,
+                    $"its page header gives {header.Number(3)?.ToString("N0", CultureInfo.InvariantCulture) ?? "no"} bytes of data, " +
+                    $"which do not fit the column chunk");
             pages.Add(new Page(start, position - start, header, (int)size));
             position += (int)size;
         }
@@ -339,10 +370,13 @@ public static class ParquetChecksums
         foreach (var chunk in chunks)
         {
             if (chunk.Start != next || !shifts.IsPageStart(chunk.Start))
-                throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) starts at byte {chunk.Start:N0}, not where the pages before it end ({next:N0}); page checksums cannot be added.");
+                throw new InvalidDataException($"{path}: column '{chunk.Column}' (row group {chunk.RowGroup + 1}) starts at byte {chunk.Start:N0}, " +
+                    $"not where the pages before it end ({next:N0}); page checksums cannot be added.");
             next = chunk.Start + chunk.Length;
         }
-        if (next != footerStart) throw new InvalidDataException($"{path}: the column chunks end at byte {next:N0}, the pages at {footerStart:N0}; page checksums cannot be added.");
+        if (next != footerStart)
+            throw new InvalidDataException($"{path}: the column chunks end at byte {next:N0}, the pages at {footerStart:N0}; " +
+                $"page checksums cannot be added.");
         long Moved(long offset) => offset + shifts.Before(offset);
         void Shift(ThriftStruct s, short field) { if (s.Number(field) is > 0 and var v) s.Put(field, ThriftStruct.I64, Moved(v)); }
         void Grow(ThriftStruct s, short field, long by) { if (s.Number(field) is { } v) s.Put(field, ThriftStruct.I64, v + by); }

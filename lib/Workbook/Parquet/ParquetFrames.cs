@@ -28,7 +28,8 @@ public static class ParquetFrames
         try
         {
             var groups = (reader.Metadata?.RowGroups ?? []).Select(g => g.NumRows).ToArray();
-            ParquetChecksums.CheckSameView(path, footer, reader.Metadata?.NumRows ?? -1, groups, reader.Schema.GetDataFields().Select(f => f.Path.ToString()).ToArray());
+            ParquetChecksums.CheckSameView(path, footer, reader.Metadata?.NumRows ?? -1, groups,
+                reader.Schema.GetDataFields().Select(f => f.Path.ToString()).ToArray());
         }
         catch
         {
@@ -72,7 +73,8 @@ public static class ParquetFrames
         catch (Exception e) when (e is not (IOException or UnauthorizedAccessException or OutOfMemoryException or OperationCanceledException)
             && !(e is InvalidDataException && e.Message.StartsWith(path, StringComparison.Ordinal)))
         {
-            throw new InvalidDataException($"{path}: its values cannot be read ({e.GetType().Name}: {e.Message}); the file is damaged or not one the workbook reads. Write it again from its source.", e);
+            throw new InvalidDataException($"{path}: its values cannot be read ({e.GetType().Name}: {e.Message}); " +
+                $"the file is damaged or not one the workbook reads. Write it again from its source.", e);
         }
     }
 
@@ -109,14 +111,20 @@ public static class ParquetFrames
         }
     }
 
-    /// <summary>The first <paramref name="rows"/> rows of <paramref name="path"/> (all of them when it has fewer), reading only the first row group.</summary>
+    /// <summary>
+    /// The first <paramref name="rows"/> rows of <paramref name="path"/> (all of them when it has fewer), reading only
+    /// the first row group.
+    /// </summary>
     public static async Task<DataFrame> ReadHeadAsync(string path, int rows = 8)
     {
         await foreach (var group in ReadRowGroupsAsync(path)) return group.Preview(rows);
         return await ReadAsync(path); // no row groups: the (empty) table itself
     }
 
-    /// <summary>The key-value metadata of <paramref name="path"/> (its footer checked; the footer's own checksum is not metadata, and left out).</summary>
+    /// <summary>
+    /// The key-value metadata of <paramref name="path"/> (its footer checked; the footer's own checksum is not
+    /// metadata, and left out).
+    /// </summary>
     public static async Task<IReadOnlyDictionary<string, string>> ReadMetadataAsync(string path)
     {
         await using var reader = await OpenAsync(path);
@@ -151,20 +159,22 @@ public static class ParquetFrames
 
     /// <summary>
     /// The one way the workbook writes a Parquet file: Snappy-compressed, every page with its CRC-32 (set as the page is
-    /// written: see <see cref="PageChecksumStream"/> and <see cref="ParquetChecksums"/>), atomically (a temporary file, then renamed), with <paramref name="metadata"/> as its
-    /// key-value metadata; <paramref name="write"/> adds the row groups (and may set the metadata itself, at the end).
-    /// <paramref name="check"/>, when given, reads the finished temporary file before it replaces <paramref name="path"/>:
-    /// an error there leaves whatever <paramref name="path"/> held.
+    /// written: see <see cref="PageChecksumStream"/> and <see cref="ParquetChecksums"/>), atomically (a temporary file,
+    /// then renamed), with <paramref name="metadata"/> as its key-value metadata; <paramref name="write"/> adds the row
+    /// groups (and may set the metadata itself, at the end). <paramref name="check"/>, when given, reads the finished
+    /// temporary file before it replaces <paramref name="path"/>: an error there leaves whatever
+    /// <paramref name="path"/> held.
     /// </summary>
-    public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write, IReadOnlyDictionary<string, string>? metadata = null,
-        ParquetOptions? options = null, Func<string, Task>? check = null) =>
+    public static Task WriteAsync(string path, ParquetSchema schema, Func<ParquetWriter, Task> write,
+        IReadOnlyDictionary<string, string>? metadata = null, ParquetOptions? options = null, Func<string, Task>? check = null) =>
         AtomicFile.WriteFileAsync(path, async temporary =>
         {
             // Parquet.Net writes no page checksums: they are set in each page's header as its pages pass to the file.
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var pages = new PageChecksumStream(file, Path.GetFullPath(path));
-                await using (var writer = await ParquetWriter.CreateAsync(schema, pages, options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
+                await using (var writer = await ParquetWriter.CreateAsync(schema, pages,
+                    options ?? new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
                 {
                     if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary();
                     try
@@ -224,9 +234,11 @@ public static class ParquetFrames
 
     /// <summary>Whether a field holds integers that <see cref="ReadWholeNumbersAsync"/> reads.</summary>
     public static bool IsWholeNumber(DataField field) =>
-        (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) is var t && (t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(byte));
+        (Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType) is var t
+            && (t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(byte));
 
-    private static async ValueTask<int> ReadRawAsync<TIn, TOut>(ParquetRowGroupReader group, DataField field, TOut[] values, int[] defined, Func<TIn, TOut>? convert)
+    private static async ValueTask<int> ReadRawAsync<TIn, TOut>(ParquetRowGroupReader group, DataField field, TOut[] values, int[] defined,
+        Func<TIn, TOut>? convert)
         where TIn : struct
     {
         var n = checked((int)group.RowCount);

@@ -88,7 +88,11 @@ internal sealed class ThriftStruct
             case True or False: output.WriteByte((bool)value ? True : False); break; // a boolean inside a list
             case Byte: output.WriteByte((byte)(long)value); break;
             case I16 or I32 or I64: WriteVarint(output, Zigzag((long)value)); break;
-            case Double: Span<byte> bytes = stackalloc byte[8]; BinaryPrimitives.WriteDoubleLittleEndian(bytes, (double)value); output.Write(bytes); break;
+            case Double:
+                Span<byte> bytes = stackalloc byte[8];
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes, (double)value);
+                output.Write(bytes);
+                break;
             case Binary: var data = (byte[])value; WriteVarint(output, (ulong)data.Length); output.Write(data); break;
             case List or Set: ((ThriftList)value).Write(output); break;
             case Struct: ((ThriftStruct)value).Write(output); break;
@@ -130,7 +134,10 @@ internal sealed class ThriftStruct
 
     internal static InvalidDataException Truncated() => new("Thrift struct cut short.") { Data = { [CutShort] = true } };
 
-    /// <summary>Whether <paramref name="error"/> is a value running past the end of its bytes (while a file is being written: not yet arrived).</summary>
+    /// <summary>
+    /// Whether <paramref name="error"/> is a value running past the end of its bytes (while a file is being written:
+    /// not yet arrived).
+    /// </summary>
     internal static bool IsCutShort(Exception error) => error.Data.Contains(CutShort);
 
     private const string CutShort = "thrift.cut-short";

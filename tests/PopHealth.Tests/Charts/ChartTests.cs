@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.Json.Nodes;
 using PopHealth.Charts;
@@ -85,7 +84,8 @@ public class ChartTests
     [Fact]
     public void Tiles_place_labels_and_values_on_a_grid_and_draw_tiles_without_a_value_in_grey()
     {
-        var chart = Plots.Tiles("map", [new Tile(0, 0, "AK", 13.8), new Tile(1, 2, "MD", 12.7, Flagged: true), new Tile(1, 0, "GU", double.NaN)], "%", note: "a note");
+        var chart = Plots.Tiles("map", [new Tile(0, 0, "AK", 13.8), new Tile(1, 2, "MD", 12.7, Flagged: true), new Tile(1, 0, "GU", double.NaN)], "%",
+            note: "a note");
         var (missing, valued) = (chart.Traces[0]!, chart.Traces[1]!);
         Assert.Equal("AK<br>13.8", (string)valued["text"]![0]![0]!);
         Assert.Equal("MD*<br>12.7", (string)valued["text"]![1]![2]!); // a flagged tile is starred

@@ -5,7 +5,7 @@ namespace PopHealth.Tests.Charts;
 /// <summary>Static chart images. These tests set process-wide variables, so they run on their own.</summary>
 [Collection("environment")]
 [Trait("Category", "Unit")]
-public class StaticImagesTests : IDisposable
+public sealed class StaticImagesTests : IDisposable
 {
     /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
     public void Dispose() => StaticImages.CloseBrowser();
@@ -14,7 +14,8 @@ public class StaticImagesTests : IDisposable
 
     private static void With(string? browser, string? embed, Action test)
     {
-        var (oldBrowser, oldEmbed) = (Environment.GetEnvironmentVariable(StaticImages.BrowserVariable), Environment.GetEnvironmentVariable(StaticImages.EmbedVariable));
+        var (oldBrowser, oldEmbed) = (Environment.GetEnvironmentVariable(StaticImages.BrowserVariable),
+            Environment.GetEnvironmentVariable(StaticImages.EmbedVariable));
         Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, browser);
         Environment.SetEnvironmentVariable(StaticImages.EmbedVariable, embed);
         try { test(); }
@@ -95,13 +96,17 @@ public class StaticImagesTests : IDisposable
             Assert.StartsWith("http://127.0.0.1:", shared);
             PuppeteerSharp.IBrowser? other = null;
             for (var tries = 0; other is null; tries++) // the browser starts in the background
-                try { other = PuppeteerSharp.Puppeteer.ConnectAsync(new PuppeteerSharp.ConnectOptions { BrowserURL = shared }).GetAwaiter().GetResult(); }
+                try
+                {
+                    other = PuppeteerSharp.Puppeteer.ConnectAsync(new PuppeteerSharp.ConnectOptions { BrowserURL = shared }).GetAwaiter().GetResult();
+                }
                 catch (Exception e) when (tries < 120 && e is PuppeteerSharp.ProcessException or HttpRequestException) { Thread.Sleep(250); }
             other.WaitForTargetAsync(t => t.Url.EndsWith("/pophealth-plotly.html", StringComparison.Ordinal)).GetAwaiter().GetResult();
             other.Disconnect();
 
             // A kernel's side, played by a browser this test starts: given its endpoint, images are drawn there, no browser is launched.
-            using var kernelsBrowser = PuppeteerSharp.Puppeteer.LaunchAsync(new PuppeteerSharp.LaunchOptions { ExecutablePath = executable, Headless = true, Args = ["--no-sandbox"] })
+            using var kernelsBrowser = PuppeteerSharp.Puppeteer
+                .LaunchAsync(new PuppeteerSharp.LaunchOptions { ExecutablePath = executable, Headless = true, Args = ["--no-sandbox"] })
                 .GetAwaiter().GetResult();
             Environment.SetEnvironmentVariable(StaticImages.BrowserVariable, kernelsBrowser.WebSocketEndpoint);
             var launches = StaticImages.BrowserLaunches;

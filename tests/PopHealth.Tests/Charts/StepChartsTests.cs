@@ -6,10 +6,13 @@ using PopHealth.Steps;
 
 namespace PopHealth.Tests.Charts;
 
-/// <summary>The charts a reader has to be able to read at their rendered size (issue 16). Draws with the process's browser, so beside the tests that change it.</summary>
+/// <summary>
+/// The charts a reader has to be able to read at their rendered size (issue 16). Draws with the process's browser, so
+/// beside the tests that change it.
+/// </summary>
 [Collection("environment")]
 [Trait("Category", "Unit")]
-public class StepChartsTests : IDisposable
+public sealed class StepChartsTests : IDisposable
 {
     /// <summary>A test host may be stopped without the exit handlers running: no browser is left behind.</summary>
     public void Dispose() => StaticImages.CloseBrowser();
@@ -20,7 +23,8 @@ public class StepChartsTests : IDisposable
         var random = new Random(16);
         var labels = Enumerable.Range(0, 2000).Select(_ => random.NextDouble() < 0.2).ToArray();
         var scores = labels.Select(l => Math.Clamp((l ? 0.45 : 0.2) + (random.NextDouble() - 0.5) * 0.5, 0, 1)).ToArray();
-        return [Evaluation.Evaluate("held-out test", scores, labels, 0.3), Evaluation.Evaluate("test, survey-weighted", scores.Select(s => Math.Min(1, s * 1.01)).ToArray(), labels, 0.3)];
+        return [Evaluation.Evaluate("held-out test", scores, labels, 0.3),
+            Evaluation.Evaluate("test, survey-weighted", scores.Select(s => Math.Min(1, s * 1.01)).ToArray(), labels, 0.3)];
     }
 
     private static JsonNode Layout(Chart chart) => JsonNode.Parse(chart.FigureJson)!["layout"]!;
@@ -37,7 +41,8 @@ public class StepChartsTests : IDisposable
             Assert.Equal(3, curves.Length);
             Assert.Equal(3, curves.Select(l => (string?)l["color"]).Distinct().Count());
             Assert.Equal(3, curves.Select(l => (string?)l["dash"]).Distinct().Count());
-            Assert.True((double)curves[0]["width"]! > (double)curves[1]["width"]!, "the first curve is drawn wider, so one on top of it leaves it visible");
+            Assert.True((double)curves[0]["width"]! > (double)curves[1]["width"]!,
+                "the first curve is drawn wider, so one on top of it leaves it visible");
             Assert.Equal("dot", (string?)curves[2]["dash"]); // the diagonal
         }
         var markers = TrainingCharts.Reliability(Tests()).Traces.Take(2).Select(t => (string?)t!["marker"]!["symbol"]).ToArray();
@@ -75,7 +80,9 @@ public class StepChartsTests : IDisposable
         var roc = TrainingCharts.Roc(Tests()).SavePng(Path.Combine(folder, "roc.png"));
         var reliability = TrainingCharts.Reliability(Tests()).SavePng(Path.Combine(folder, "reliability.png"));
         Driver D(string id, double p, string feature, double contribution) => new(id, p, feature, 1, contribution);
-        var drivers = ScoringCharts.Drivers([D("1", 0.9, "smoking", 0.12), D("2", 0.8, "income", -0.03)]).SavePng(Path.Combine(folder, "drivers.png"));
-        Assert.All(new[] { roc, reliability, drivers }, png => Assert.True(new FileInfo(png!).Length > 10_000, $"{png}: a drawn chart, not an empty plot"));
+        var drivers = ScoringCharts.Drivers([D("1", 0.9, "smoking", 0.12), D("2", 0.8, "income", -0.03)])
+            .SavePng(Path.Combine(folder, "drivers.png"));
+        Assert.All(new[] { roc, reliability, drivers },
+            png => Assert.True(new FileInfo(png!).Length > 10_000, $"{png}: a drawn chart, not an empty plot"));
     }
 }

@@ -58,8 +58,10 @@ public class CandidateFeatureTests
             target[i] = random.NextDouble() < 1 / (1 + Math.Exp(-logit)) ? 1 : 0;
         }
         var frame = new DataFrame(new Int64DataFrameColumn(FeatureSet.RespondentId, Enumerable.Range(1, n).Select(i => (long)i)),
-            new DoubleDataFrameColumn("a", a), new DoubleDataFrameColumn(FeatureSet.InterviewMonth, month), new DoubleDataFrameColumn(FeatureSet.Target, target));
-        return new FeatureSet(Recipe.Improved, "test", frame, [new("a", "A", "test"), new(FeatureSet.InterviewMonth, "IMONTH", "month")], [], synthetic: true);
+            new DoubleDataFrameColumn("a", a), new DoubleDataFrameColumn(FeatureSet.InterviewMonth, month),
+            new DoubleDataFrameColumn(FeatureSet.Target, target));
+        return new FeatureSet(Recipe.Improved, "test", frame, [new("a", "A", "test"), new(FeatureSet.InterviewMonth, "IMONTH", "month")], [],
+            synthetic: true);
     }
 
     [Fact]
@@ -79,7 +81,8 @@ public class CandidateFeatureTests
         var scrambled = set.Table.Clone();
         scrambled.Columns.Remove(FeatureSet.InterviewMonth);
         scrambled.Columns.Add(new DoubleDataFrameColumn(FeatureSet.InterviewMonth, months));
-        var again = Assert.Single(TransformStep.DecideCandidates(new FeatureSet(set.Recipe, set.ProfileName, scrambled, set.Features, [], true), seed: 11).Candidates);
+        var again = Assert.Single(TransformStep
+            .DecideCandidates(new FeatureSet(set.Recipe, set.ProfileName, scrambled, set.Features, [], true), seed: 11).Candidates);
         Assert.Equal((decision.AucWith, decision.AucWithout), (again.AucWith, again.AucWithout));
 
         // Without a seasonal effect the month is dropped, from the features and the table, and the file says so.

@@ -1,7 +1,6 @@
 using PopHealth.Ingest;
 using Microsoft.Data.Analysis;
 using PopHealth.Steps;
-using PopHealth.Charts;
 using PopHealth.Features;
 using PopHealth.Ingest.Codebook;
 using PopHealth.Workbook;
@@ -36,7 +35,8 @@ public class ExplorationTests
     [Fact]
     public void Frequencies_and_cross_tabulation_count_every_code()
     {
-        var frame = new DataFrame(new DoubleDataFrameColumn("GENHLTH", [1, 1, 5, 9, null]), new DoubleDataFrameColumn("POORHLTH", [88, 3, 30, 77, null]));
+        var frame = new DataFrame(new DoubleDataFrameColumn("GENHLTH", [1, 1, 5, 9, null]),
+            new DoubleDataFrameColumn("POORHLTH", [88, 3, 30, 77, null]));
         var freq = Exploration.Frequencies(frame, "GENHLTH");
         Assert.Equal([2L, 1, 1, 1], freq.Select(f => f.Count));
         Assert.Equal(0.4, freq[0].Share);

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Steps;
@@ -95,9 +94,12 @@ public class PrevalenceTrendTests
         Assert.Equal([0.5, 2 / 3.0], share["y"]!.AsArray().Select(v => (double)v!));
         Assert.Equal([2.0, 3.0], counts["y"]!.AsArray().Select(v => (double)v!));
         var error = share["error_y"]!;
-        Assert.Equal(series.Groups.Select(g => g.Upper - g.Prevalence), error["array"]!.AsArray().Select(v => (double)v!), new ToleranceComparer(1e-12));
-        Assert.Equal(series.Groups.Select(g => g.Prevalence - g.Lower), error["arrayminus"]!.AsArray().Select(v => (double)v!), new ToleranceComparer(1e-12));
-        var weighted = SurveyEstimates.FairPoorByYear(Set([1, 0, 1, 1], [(FeatureSet.SurveyYear, [2022, 2022, 2023, 2023]), (FeatureSet.Weight, [1, 2, 1, 1])]))!;
+        Assert.Equal(series.Groups.Select(g => g.Upper - g.Prevalence), error["array"]!.AsArray().Select(v => (double)v!),
+            new ToleranceComparer(1e-12));
+        Assert.Equal(series.Groups.Select(g => g.Prevalence - g.Lower), error["arrayminus"]!.AsArray().Select(v => (double)v!),
+            new ToleranceComparer(1e-12));
+        var weighted = SurveyEstimates.FairPoorByYear(Set([1, 0, 1, 1],
+            [(FeatureSet.SurveyYear, [2022, 2022, 2023, 2023]), (FeatureSet.Weight, [1, 2, 1, 1])]))!;
         Assert.Contains("survey-weighted", ExploreCharts.PrevalenceBy(weighted, "survey year").Title);
     }
 

@@ -13,7 +13,8 @@ public class RealFeatureTests
         var set = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Original);
         Assert.Equal(114_567, set.Rows);
         Assert.Equal((114_567L - 20_015, 20_015L), set.ClassBalance());
-        Assert.Equal(["_AGEG5YR_clean", "EDUCA_clean", "_BMI5", "_SMOKER3_clean", "DRNKANY_clean", "INCOME_clean", "num_conditions", "income_adj_pov"], set.FeatureNames);
+        Assert.Equal(["_AGEG5YR_clean", "EDUCA_clean", "_BMI5", "_SMOKER3_clean", "DRNKANY_clean", "INCOME_clean", "num_conditions",
+            "income_adj_pov"], set.FeatureNames);
         Assert.All(set.Dictionary(), d => Assert.Equal(0, d.ShareMissing));
         Assert.Equal(356_581, set.Accounting.Single(a => a.Step == "source rows").Rows);
         Assert.Equal(114_567, set.Accounting.Single(a => a.Step == "kept").Rows);
@@ -43,7 +44,8 @@ public class RealFeatureTests
         // known _RFHLTH, options(survey.lonely.psu = "adjust") as the workbook (the one single-respondent stratum, 531092, was
         // interviewed in December: with "certainty" December's SE is 0.00435531126017883).
         (string Month, long N, double P, double Se)[] r =
-            [("Jan", 23_340, 0.179291581673136, 0.00560514227287133), ("Jul", 30_825, 0.176816022594571, 0.00407883059683852), ("Dec", 34_499, 0.181104568498779, 0.00435531191102557)];
+            [("Jan", 23_340, 0.179291581673136, 0.00560514227287133), ("Jul", 30_825, 0.176816022594571, 0.00407883059683852),
+                ("Dec", 34_499, 0.181104568498779, 0.00435531191102557)];
         foreach (var (month, n, p, se) in r)
         {
             var g = byMonth.Groups.Single(x => x.Group == month);

@@ -65,6 +65,7 @@ public class SurveyDesignTests
         Assert.Equal(0, means[1].Respondents);
         Assert.True(double.IsNaN(means[1].Mean));
         Assert.Contains("strata", Assert.Throws<ArgumentException>(() => SurveyDesign.Create(W, [1, 2])).Message);
-        Assert.Contains("domain 5", Assert.Throws<ArgumentOutOfRangeException>(() => SurveyDesign.Create(W).Means(Y, G.Select(_ => 5).ToArray(), 2)).Message);
+        Assert.Contains("domain 5",
+            Assert.Throws<ArgumentOutOfRangeException>(() => SurveyDesign.Create(W).Means(Y, G.Select(_ => 5).ToArray(), 2)).Message);
     }
 }

@@ -62,13 +62,17 @@ public class CdcDownloadTests
     {
         using var temp = Repo.Temp();
         var missing = new LocalFiles(_ => new HttpResponseMessage(HttpStatusCode.NotFound));
-        Assert.Contains("404", (await Assert.ThrowsAsync<HttpRequestException>(() => CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(missing)))).Message);
+        Assert.Contains("404",
+            (await Assert.ThrowsAsync<HttpRequestException>(() => CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(missing)))).Message);
 
         var notZip = new LocalFiles(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>maintenance</html>") });
-        Assert.Contains("not a zip", (await Assert.ThrowsAsync<InvalidDataException>(() => CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(notZip)))).Message);
+        Assert.Contains("not a zip",
+            (await Assert.ThrowsAsync<InvalidDataException>(() => CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(notZip)))).Message);
 
-        var two = new LocalFiles(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Zip(("a.xpt", "x"), ("b.xpt", "y"))) });
-        Assert.Contains("one XPT or CSV", (await Assert.ThrowsAsync<InvalidDataException>(() => CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(two)))).Message);
+        var two = new LocalFiles(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Zip(("a.xpt", "x"), ("b.xpt", "y"))) });
+        Assert.Contains("one XPT or CSV",
+            (await Assert.ThrowsAsync<InvalidDataException>(() => CdcDownload.FetchAsync(2024, temp.File("raw"), new HttpClient(two)))).Message);
 
         Assert.False(Directory.Exists(temp.File("raw")) && Directory.EnumerateFileSystemEntries(temp.File("raw")).Any());
         Assert.Throws<ArgumentOutOfRangeException>(() => CdcDownload.AnnualFileUri(2005));

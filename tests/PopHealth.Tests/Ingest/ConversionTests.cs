@@ -54,14 +54,15 @@ public class ConversionTests
         var columns = new List<XptColumn>
         {
             new("_RFHLTH", ColumnKind.Numeric, Label: "Adults with good or better health"), new("INCOME3", ColumnKind.Numeric),
-            new("DRNKANY6", ColumnKind.Numeric), new("CHCSCNC1", ColumnKind.Numeric), new("CHCKDNY2", ColumnKind.Numeric), new("SEQNO", ColumnKind.Text, 10),
+            new("DRNKANY6", ColumnKind.Numeric), new("CHCSCNC1", ColumnKind.Numeric), new("CHCKDNY2", ColumnKind.Numeric),
+            new("SEQNO", ColumnKind.Text, 10),
         };
         using (var file = File.Create(xpt))
         using (var writer = new XptWriter(file, "LLCP2024", columns))
             writer.Write(new ColumnBatch(columns.Select(c => new SourceColumn(c.Name, c.Kind)).ToList(),
             [
-                new double?[] { 1, 2, 9 }, new double?[] { 5, null, 77 }, new double?[] { 1, 2, 7 }, new double?[] { 2, 2, 1 }, new double?[] { 2, 1, 2 },
-                new string?[] { "2024000001", "2024000002", "" },
+                new double?[] { 1, 2, 9 }, new double?[] { 5, null, 77 }, new double?[] { 1, 2, 7 }, new double?[] { 2, 2, 1 },
+                new double?[] { 2, 1, 2 }, new string?[] { "2024000001", "2024000002", "" },
             ], 3, [null, ['\0', 'D', '\0'], null, null, null, null]));
 
         var output = temp.File("interim/brfss.parquet");
@@ -76,11 +77,14 @@ public class ConversionTests
 
         var metadata = await BrfssConverter.ReadMetadataAsync(output);
         Assert.Equal("LLCP2024.XPT", metadata["pophealth.source"]);
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(xpt))), metadata["pophealth.source_sha256"]);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(xpt))),
+            metadata["pophealth.source_sha256"]);
         Assert.Equal("3", metadata["pophealth.rows"]);
         Assert.Equal("false", metadata["pophealth.synthetic"]);
-        Assert.Equal("Adults with good or better health", JsonSerializer.Deserialize<Dictionary<string, string>>(metadata["pophealth.labels"])!["_RFHLTH"]);
-        Assert.Equal(1, JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, long>>>(metadata["pophealth.sas_missing"])!["INCOME3"][".D"]);
+        Assert.Equal("Adults with good or better health",
+            JsonSerializer.Deserialize<Dictionary<string, string>>(metadata["pophealth.labels"])!["_RFHLTH"]);
+        Assert.Equal(1,
+            JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, long>>>(metadata["pophealth.sas_missing"])!["INCOME3"][".D"]);
         Assert.Equal(["brfss.parquet"], Directory.GetFiles(Path.GetDirectoryName(output)!).Select(Path.GetFileName));
     }
 
@@ -101,7 +105,8 @@ public class ConversionTests
         using var temp = Repo.Temp();
         var text = "_RFHLTH,INCOME3,DRNKANY6,CHCSCNC1,CHCKDNY2,NOTE\n1,5,1,2,2,\"a, quoted\"\"note\"\n2,,9,1,2,\n";
         File.WriteAllText(temp.File("s.csv"), text);
-        using (var gz = new GZipStream(File.Create(temp.File("s.csv.gz")), CompressionLevel.Fastest)) gz.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        using (var gz = new GZipStream(File.Create(temp.File("s.csv.gz")), CompressionLevel.Fastest))
+            gz.Write(System.Text.Encoding.UTF8.GetBytes(text));
         using (var zip = ZipFile.Open(temp.File("s.zip"), ZipArchiveMode.Create))
         using (var entry = new StreamWriter(zip.CreateEntry("s.csv").Open())) entry.Write(text);
         foreach (var name in new[] { "s.csv", "s.csv.gz", "s.zip" })
@@ -130,7 +135,8 @@ public class ConversionTests
     [Theory]
     [InlineData(new[] { "INCOME2", "DRNKANY5", "CHCSCNCR", "_RFHLTH" }, new[] { "LLCP2016" })]
     [InlineData(new[] { "INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2" }, new[] { "LLCP2024", "LLCP2023" })]
-    [InlineData(new[] { "HEALTH_STATUS", "AGE_CATEGORIES", "EDUCATION_LEVEL", "INCOME" }, new[] { "LLCP2024-grouped", "LLCP2023-grouped", "LLCP2022-grouped" })]
+    [InlineData(new[] { "HEALTH_STATUS", "AGE_CATEGORIES", "EDUCATION_LEVEL", "INCOME" },
+        new[] { "LLCP2024-grouped", "LLCP2023-grouped", "LLCP2022-grouped" })]
     public void The_variables_tell_the_kind_of_file_never_its_year(string[] columns, string[] expected) =>
         Assert.Equal(expected, BrfssYearProfile.Fitting(columns).Select(p => p.Name));
 
@@ -146,7 +152,8 @@ public class ConversionTests
     public void Unknown_variables_or_a_year_that_does_not_fit_are_clear_errors()
     {
         Assert.Contains("cannot tell the BRFSS year", Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Fitting(["A", "B"])).Message);
-        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables: LLCP2016 needs INCOME2, DRNKANY5, CHCSCNCR (missing INCOME2, DRNKANY5, CHCSCNCR)",
+        Assert.Contains("POPHEALTH_YEAR=2016, but the source lacks that year's variables: LLCP2016 needs INCOME2, DRNKANY5, CHCSCNCR " +
+            "(missing INCOME2, DRNKANY5, CHCSCNCR)",
             Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "DRNKANY6", "CHCSCNC1", "CHCKDNY2"], 2016)).Message);
         var noProfile = Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3"], 1999)).Message;
         Assert.Contains("no profile for that year (known: 2016, 2022, 2023, 2024)", noProfile);
@@ -159,7 +166,8 @@ public class ConversionTests
         // Finding 6: the message named neither the file nor POPHEALTH_INPUT.
         using var temp = Repo.Temp();
         File.Copy(Repo.Path("tests", "fixtures", "xpt", "haven_v5.xpt"), temp.File("other.xpt"));
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => BrfssConverter.ConvertAsync(temp.File("other.xpt"), temp.File("out.parquet")));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            BrfssConverter.ConvertAsync(temp.File("other.xpt"), temp.File("out.parquet")));
         Assert.StartsWith("other.xpt: cannot tell the BRFSS year", error.Message);
         Assert.Contains("Set POPHEALTH_INPUT to a BRFSS file", error.Message);
         Assert.Contains("POPHEALTH_YEAR", error.Message);
@@ -173,7 +181,8 @@ public class ConversionTests
         var error = Assert.Throws<InvalidDataException>(() => BrfssYearProfile.Detect(["INCOME3", "HEALTH_STATUS"], 2024, "x.csv")).Message;
         Assert.Contains("POPHEALTH_YEAR=2024, but x.csv lacks that year's variables: "
             + "LLCP2024 needs INCOME3, DRNKANY6, CHCSCNC1, CHCKDNY2 (missing DRNKANY6, CHCSCNC1, CHCKDNY2); "
-            + "LLCP2024-grouped needs HEALTH_STATUS, AGE_CATEGORIES, EDUCATION_LEVEL, INCOME (missing AGE_CATEGORIES, EDUCATION_LEVEL, INCOME).", error);
+            + "LLCP2024-grouped needs HEALTH_STATUS, AGE_CATEGORIES, EDUCATION_LEVEL, INCOME (missing AGE_CATEGORIES, EDUCATION_LEVEL, INCOME).",
+            error);
     }
 
 
@@ -214,7 +223,8 @@ public class RealConversionTests
             while (source.ReadBatch(100_000) is { } batch) batches.Add(batch);
         var xpt = temp.File("LLCP2016.xpt");
         using (var file = File.Create(xpt))
-        using (var writer = new XptWriter(file, "LLCP2016", batches[0].Columns.Select(c => new XptColumn(c.Name, c.Kind, c.Kind == ColumnKind.Text ? 16 : 8)).ToList()))
+        using (var writer = new XptWriter(file, "LLCP2016",
+            batches[0].Columns.Select(c => new XptColumn(c.Name, c.Kind, c.Kind == ColumnKind.Text ? 16 : 8)).ToList()))
             foreach (var batch in batches) writer.Write(batch);
         var fromCsv = await BrfssConverter.ConvertAsync(csv, temp.File("csv.parquet"), new ConversionOptions(RowGroupSize: 30_000));
         var fromXpt = await BrfssConverter.ConvertAsync(xpt, temp.File("xpt.parquet"), new ConversionOptions(RowGroupSize: 30_000));
@@ -240,7 +250,8 @@ public class RealConversionTests
     {
         using var temp = Repo.Temp();
         // The extract's YEAR column is empty: its year is given, as users must give it.
-        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"), new ConversionOptions(Year: 2024));
+        var report = await BrfssConverter.ConvertAsync(RealData.Extract("brfss2024_llcp_national_20vars.zip"), temp.File("b.parquet"),
+            new ConversionOptions(Year: 2024));
         Assert.Equal("LLCP2024-grouped", report.Profile.Name);
         Assert.Equal(457_670, report.Rows);
         Assert.Equal(["YEAR", "PHYSICAL_HEALTH_STATUS", "MENTAL_HEALTH_STATUS"], report.Dropped);

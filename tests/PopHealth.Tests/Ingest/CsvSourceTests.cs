@@ -37,7 +37,8 @@ public class CsvSourceTests
         batches.SelectMany(b => ((T?[])b.Values[b.IndexOf(name)]).Take(b.RowCount)).ToArray();
 
     private static string Rows(int count) =>
-        "_RFHLTH,INCOME3,DRNKANY6,CHCSCNC1,CHCKDNY2\n" + string.Concat(Enumerable.Range(0, count).Select(i => $"{1 + i % 2},{i % 11 + 1},{i % 2 + 1},2,2\n"));
+        "_RFHLTH,INCOME3,DRNKANY6,CHCSCNC1,CHCKDNY2\n" +
+        string.Concat(Enumerable.Range(0, count).Select(i => $"{1 + i % 2},{i % 11 + 1},{i % 2 + 1},2,2\n"));
 
     private static byte[] Gzip(string text)
     {
@@ -62,7 +63,8 @@ public class CsvSourceTests
     {
         using var temp = Repo.Temp();
         File.WriteAllText(temp.File("s.csv"), "A,B\n1,2\n3,x y\n5,6\n");
-        Assert.Equal("s.csv: line 3, column 'B': 'x y' is not a number, but 2 other values in this column are. Write a missing value as an empty field, NA or '.', or correct the value.",
+        Assert.Equal("s.csv: line 3, column 'B': 'x y' is not a number, but 2 other values in this column are. " +
+            "Write a missing value as an empty field, NA or '.', or correct the value.",
             Refused(temp.File("s.csv")).Message);
     }
 
@@ -127,7 +129,8 @@ public class CsvSourceTests
     {
         using var temp = Repo.Temp();
         File.WriteAllText(temp.File("long.csv"), $"A,B\n1,2\n3,{new string('9', CsvSource.MaxFieldLength + 1)}\n");
-        Assert.Equal("long.csv: line 3, field 2: longer than 65,536 characters. A survey value is a few characters: this is not a CSV of BRFSS data, or a quote is not closed.",
+        Assert.Equal("long.csv: line 3, field 2: longer than 65,536 characters. A survey value is a few characters: " +
+            "this is not a CSV of BRFSS data, or a quote is not closed.",
             Refused(temp.File("long.csv")).Message);
     }
 
@@ -163,7 +166,8 @@ public class CsvSourceTests
         foreach (var cut in new[] { gz.Length / 2, gz.Length - 9, gz.Length - 1 })
         {
             File.WriteAllBytes(temp.File("cut.csv.gz"), gz[..cut]);
-            Assert.StartsWith("cut.csv.gz: the compressed data is damaged or cut short (the file ends before its compressed data does)", Refused(temp.File("cut.csv.gz")).Message);
+            Assert.StartsWith("cut.csv.gz: the compressed data is damaged or cut short (the file ends before its compressed data does)",
+                Refused(temp.File("cut.csv.gz")).Message);
         }
     }
 

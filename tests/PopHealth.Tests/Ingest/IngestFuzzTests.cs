@@ -18,7 +18,8 @@ public class IngestFuzzTests(ITestOutputHelper output)
     private const int DefaultSeed = 20240601;
 
     private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
+            : fallback;
 
     [Fact]
     public void Every_mutant_ends_in_a_clean_read_or_our_format_error_within_bounded_memory()
@@ -31,7 +32,8 @@ public class IngestFuzzTests(ITestOutputHelper output)
         using var self = Process.GetCurrentProcess();
         var lines = new List<string>
         {
-            $"ingest fuzz: {report.Cases:N0} cases, seed {seed}, {report.Elapsed.TotalSeconds:F1} s ({report.Cases / report.Elapsed.TotalSeconds:N0} cases/s)",
+            $"ingest fuzz: {report.Cases:N0} cases, seed {seed}, {report.Elapsed.TotalSeconds:F1} s " +
+            $"({report.Cases / report.Elapsed.TotalSeconds:N0} cases/s)",
             $"most allocated by one case: {report.MaxAllocated / (1 << 20):N1} MiB ({report.MaxAllocatedCase})",
             $"peak working set of the test process: {self.PeakWorkingSet64 / (1 << 20):N0} MiB",
             "outcome classes:",
@@ -41,9 +43,12 @@ public class IngestFuzzTests(ITestOutputHelper output)
         if (Environment.GetEnvironmentVariable(WorkbookVariables.FuzzReport) is { Length: > 0 } file)
             File.WriteAllLines(file, lines.Concat(report.Failures.Select(f => "FAILED " + f)));
 
-        Assert.True(report.Failures.Count == 0, $"{report.Failures.Count} of {report.Cases} cases failed; first: {report.Failures.FirstOrDefault()}");
+        Assert.True(report.Failures.Count == 0,
+            $"{report.Failures.Count} of {report.Cases} cases failed; first: {(report.Failures.Count > 0 ? report.Failures[0] : null)}");
         // Both ends must be reached, or the mutations are too timid (or too wild) to test anything.
-        Assert.True(report.Classes.Where(c => c.Key.StartsWith("clean read", StringComparison.Ordinal)).Sum(c => c.Value) > cases / 20, "too few clean reads");
-        Assert.True(report.Classes.Where(c => c.Key.StartsWith("format error", StringComparison.Ordinal)).Sum(c => c.Value) > cases / 4, "too few format errors");
+        Assert.True(report.Classes.Where(c => c.Key.StartsWith("clean read", StringComparison.Ordinal)).Sum(c => c.Value) > cases / 20,
+            "too few clean reads");
+        Assert.True(report.Classes.Where(c => c.Key.StartsWith("format error", StringComparison.Ordinal)).Sum(c => c.Value) > cases / 4,
+            "too few format errors");
     }
 }

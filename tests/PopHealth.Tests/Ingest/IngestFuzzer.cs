@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
@@ -24,7 +23,8 @@ internal static partial class IngestFuzzer
     public sealed record Seed(string FileName, byte[] Bytes);
 
     /// <summary>What a run saw: outcome classes with counts, the most a case allocated, and every failure.</summary>
-    public sealed record Report(int Cases, IReadOnlyDictionary<string, int> Classes, long MaxAllocated, string MaxAllocatedCase, IReadOnlyList<string> Failures, TimeSpan Elapsed);
+    public sealed record Report(int Cases, IReadOnlyDictionary<string, int> Classes, long MaxAllocated, string MaxAllocatedCase,
+        IReadOnlyList<string> Failures, TimeSpan Elapsed);
 
     /// <summary>Memory one case may allocate: a fixed allowance for the readers' buffers, plus a multiple of the file's size.</summary>
     public static long AllocationBound(long fileLength) => (24L << 20) + 64 * fileLength;
@@ -149,7 +149,8 @@ internal static partial class IngestFuzzer
         return bytes.ToArray();
     }
 
-    private static readonly long[] Interesting = [0, 1, 2, 7, 8, 9, 80, 136, 140, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFF_FFF7, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF];
+    private static readonly long[] Interesting = [0, 1, 2, 7, 8, 9, 80, 136, 140, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFF_FFF7, 0x7FFF_FFFF,
+        0x8000_0000, 0xFFFF_FFFF];
 
     /// <summary>Blind byte mutations: flips, random or boundary values, cuts, insertions, deletions, duplications.</summary>
     private static string MutateBytes(List<byte> bytes, Random random)
@@ -223,7 +224,8 @@ internal static partial class IngestFuzzer
         }
     }
 
-    private static readonly string[] CsvTokens = ["NA", ".", "inf", "-inf", "Infinity", "1e999", "NaN", "\"", ",", "\n", "\r\n", "\r", " ", "x", "\n\n", "\uFEFF", "1e-400", "-0", "0x1F"];
+    private static readonly string[] CsvTokens = ["NA", ".", "inf", "-inf", "Infinity", "1e999", "NaN", "\"", ",", "\n", "\r\n", "\r", " ", "x",
+        "\n\n", "\uFEFF", "1e-400", "-0", "0x1F"];
 
     /// <summary>CSV-aware: missing and non-finite tokens, quotes, separators, line breaks, and now and then a field past the length limit.</summary>
     private static string MutateCsv(List<byte> bytes, Random random)

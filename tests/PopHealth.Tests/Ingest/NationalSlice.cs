@@ -9,7 +9,10 @@ namespace PopHealth.Tests.Ingest;
 /// </summary>
 internal static class NationalSlice
 {
-    /// <summary>Writes the header and the first <paramref name="rows"/> rows of <paramref name="year"/>'s extract to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes the header and the first <paramref name="rows"/> rows of <paramref name="year"/>'s extract to
+    /// <paramref name="path"/>.
+    /// </summary>
     /// <param name="edit">Changes a row's fields in place: (header, fields, row number from 0).</param>
     public static string Write(string path, int year, int rows, Action<string[], string[], int>? edit = null)
     {

@@ -70,13 +70,15 @@ public class PovertyThresholdTests
     {
         var columns = "ABCDEFGHIJKL".Select(c => c.ToString()).ToArray();
         var rows = new List<Dictionary<string, object?>>();
-        void Row(params object?[] cells) => rows.Add(columns.Select((c, i) => (c, v: i < cells.Length ? cells[i] : null)).ToDictionary(x => x.c, x => x.v));
+        void Row(params object?[] cells) =>
+            rows.Add(columns.Select((c, i) => (c, v: i < cells.Length ? cells[i] : null)).ToDictionary(x => x.c, x => x.v));
         Row($"Poverty Thresholds for {table.Year} by Size of Family and Number of Related Children Under 18 Years");
         Row("(Dollars)");
         Row();
         Row("Size of family unit", null, "Weighted", "Related children under 18 years");
         Row(null, null, "average", "None", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight or more");
-        string[] names = ["One person (unrelated individual)", "Two people", "Three people", "Four people", "Five people", "Six people", "Seven people", "Eight people", "Nine people or more"];
+        string[] names = ["One person (unrelated individual)", "Two people", "Three people", "Four people", "Five people", "Six people",
+            "Seven people", "Eight people", "Nine people or more"];
         for (var size = 1; size <= 9; size++)
         {
             var ages = size <= 2 ? new[] { HouseholderAge.All, HouseholderAge.Under65, HouseholderAge.Age65Plus } : [HouseholderAge.All];
@@ -92,7 +94,8 @@ public class PovertyThresholdTests
                 cells[0] = label;
                 cells[2] = table.WeightedAverages.FirstOrDefault(w => w.FamilySize == size && w.Age == age)?.Dollars;
                 foreach (var t in table.Thresholds.Where(t => t.FamilySize == size && t.Age == age))
-                    cells[3 + t.RelatedChildren] = t.RelatedChildren % 2 == 0 ? t.Dollars : t.Dollars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+                    cells[3 + t.RelatedChildren] = t.RelatedChildren % 2 == 0 ? t.Dollars
+                        : t.Dollars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
                 Row(cells);
             }
         }
@@ -113,7 +116,8 @@ public class PovertyThresholdTests
 
         Assert.Equal("thresh24.xlsx", read.Source);
         Assert.Equal(shipped.Thresholds, read.Thresholds);
-        Assert.Equal(shipped.WeightedAverages.OrderBy(w => w.FamilySize).ThenBy(w => w.Age), read.WeightedAverages.OrderBy(w => w.FamilySize).ThenBy(w => w.Age));
+        Assert.Equal(shipped.WeightedAverages.OrderBy(w => w.FamilySize).ThenBy(w => w.Age),
+            read.WeightedAverages.OrderBy(w => w.FamilySize).ThenBy(w => w.Age));
     }
 
     [Fact]

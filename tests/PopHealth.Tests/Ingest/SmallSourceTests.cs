@@ -32,7 +32,8 @@ public class SmallSourceTests
         var table = File.ReadAllBytes(earlier.InterimBrfss);
         var empty = SurveyYearTests.Parameters(temp, FiveRows(temp, "header-only.csv", rows: 0), "2022");
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(empty));
-        Assert.Equal("header-only.csv: no data rows (only the names of its columns): there is nothing to convert. Point POPHEALTH_INPUT at a file with respondents.", error.Message);
+        Assert.Equal("header-only.csv: no data rows (only the names of its columns): there is nothing to convert. " +
+            "Point POPHEALTH_INPUT at a file with respondents.", error.Message);
         Assert.Equal(table, File.ReadAllBytes(earlier.InterimBrfss));
     }
 
@@ -47,7 +48,9 @@ public class SmallSourceTests
         var features = await TransformStep.RunAsync(parameters);
         var decision = Assert.Single(features.Candidates);
         Assert.False(decision.Kept);
-        Assert.Matches(@"^interview_month dropped: \d training respondents \(\d in fair or poor health\) are too few to cross-validate it on 3 folds\.$", decision.Reason);
+        Assert.Matches(
+            @"^interview_month dropped: \d training respondents \(\d in fair or poor health\) are too few to cross-validate it on 3 folds\.$",
+            decision.Reason);
         var read = await PopHealth.Features.FeatureSet.ReadAsync(parameters.ProcessedFeatures);
         Assert.Equal(features.Rows, read.Rows);
         Assert.Equal(decision.Reason, Assert.Single(read.Candidates).Reason);

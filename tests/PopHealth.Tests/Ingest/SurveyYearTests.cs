@@ -20,7 +20,8 @@ public class SurveyYearTests
     }
 
     /// <summary>The 2022 extract's rows with INCOME recoded to the 5 levels CDC's grouped income item had before 2021 (5 = $50k+).</summary>
-    private static string FiveLevelIncome(TempFolder temp) => NationalSlice.Write(temp.File("grouped-5-levels.csv"), 2022, 3000, (header, fields, _) =>
+    private static string FiveLevelIncome(TempFolder temp) =>
+        NationalSlice.Write(temp.File("grouped-5-levels.csv"), 2022, 3000, (header, fields, _) =>
     {
         if (NationalSlice.Get(header, fields, "INCOME") is "6.0" or "7.0") NationalSlice.Set(header, fields, "INCOME", "5.0");
     });
@@ -34,7 +35,8 @@ public class SurveyYearTests
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(parameters));
         Assert.StartsWith("grouped-5-levels.csv: the file does not state its survey year", error.Message);
         Assert.Contains("its YEAR column is empty", error.Message);
-        Assert.Contains("Set POPHEALTH_YEAR to the survey year of grouped-5-levels.csv (the workbook has profiles for 2016, 2022, 2023, 2024)", error.Message);
+        Assert.Contains("Set POPHEALTH_YEAR to the survey year of grouped-5-levels.csv (the workbook has profiles for 2016, 2022, 2023, 2024)",
+            error.Message);
         Assert.DoesNotContain("unset", error.Message);
         Assert.False(File.Exists(parameters.InterimBrfss));
         Assert.False(File.Exists(parameters.InterimPovertyThresholds));
@@ -58,17 +60,21 @@ public class SurveyYearTests
     public async Task A_year_the_file_states_in_its_year_column_chooses_the_profile()
     {
         using var temp = Repo.Temp();
-        var csv = NationalSlice.Write(temp.File("grouped-2022.csv"), 2022, 2000, (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2022"));
+        var csv = NationalSlice.Write(temp.File("grouped-2022.csv"), 2022, 2000,
+            (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2022"));
         var step = await ConvertStep.RunAsync(Parameters(temp, csv));
         Assert.Equal("LLCP2022-grouped", step.Report.Profile.Name);
         Assert.Equal(2022, step.Thresholds.Year);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, csv, "2024")));
-        Assert.Equal("POPHEALTH_YEAR=2024, but grouped-2022.csv states survey year 2022 in its YEAR column. Set POPHEALTH_YEAR to 2022, or point POPHEALTH_INPUT at the 2024 file.", error.Message);
+        Assert.Equal("POPHEALTH_YEAR=2024, but grouped-2022.csv states survey year 2022 in its YEAR column. Set POPHEALTH_YEAR to 2022, " +
+            "or point POPHEALTH_INPUT at the 2024 file.", error.Message);
 
-        var older = NationalSlice.Write(temp.File("grouped-2019.csv"), 2022, 200, (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2019"));
+        var older = NationalSlice.Write(temp.File("grouped-2019.csv"), 2022, 200,
+            (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2019"));
         error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, older)));
-        Assert.Equal("grouped-2019.csv states survey year 2019, but the workbook has profiles for files like it only for 2022, 2023, 2024: it does not know 2019's codes for them. Convert a file of one of those years.", error.Message);
+        Assert.Equal("grouped-2019.csv states survey year 2019, but the workbook has profiles for files like it only for 2022, 2023, 2024: " +
+            "it does not know 2019's codes for them. Convert a file of one of those years.", error.Message);
     }
 
     /// <summary>A CSV with the 2024 file's marker variables and the given interview years (IYEAR), in that order.</summary>
@@ -98,15 +104,19 @@ public class SurveyYearTests
         // Two survey years pooled in one file (as the Missouri extract is): 2023's interviews run into 2024, 2024's into 2025.
         var pooled = Llcp(temp, "pooled.csv", 2023, 2023, 2023, 2024, 2024, 2024, 2025);
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => BrfssConverter.ConvertAsync(pooled, temp.File("a.parquet")));
-        Assert.Equal("pooled.csv: its interview years (IYEAR: 2023 × 3, 2024 × 3, 2025 × 1) do not tell one survey year (year Y's survey interviews in Y and early Y+1). " +
-            "Set POPHEALTH_YEAR to the survey year of pooled.csv (the workbook has profiles for 2016, 2022, 2023, 2024).", error.Message);
+        Assert.Equal("pooled.csv: its interview years (IYEAR: 2023 × 3, 2024 × 3, 2025 × 1) do not tell one survey year " +
+            "(year Y's survey interviews in Y and early Y+1). Set POPHEALTH_YEAR to the survey year of pooled.csv " +
+            "(the workbook has profiles for 2016, 2022, 2023, 2024).", error.Message);
         // More carry-over interviews than the year's own: not one survey year's file either.
-        await Assert.ThrowsAsync<InvalidDataException>(() => BrfssConverter.ConvertAsync(Llcp(temp, "late.csv", 2023, 2024, 2024), temp.File("a.parquet")));
-        Assert.Equal("LLCP2023", (await BrfssConverter.ConvertAsync(temp.File("late.csv"), temp.File("a.parquet"), new ConversionOptions(Year: 2023))).Profile.Name);
+        await Assert.ThrowsAsync<InvalidDataException>(() =>
+            BrfssConverter.ConvertAsync(Llcp(temp, "late.csv", 2023, 2024, 2024), temp.File("a.parquet")));
+        Assert.Equal("LLCP2023",
+            (await BrfssConverter.ConvertAsync(temp.File("late.csv"), temp.File("a.parquet"), new ConversionOptions(Year: 2023))).Profile.Name);
 
         var against = await Assert.ThrowsAsync<InvalidDataException>(() =>
             BrfssConverter.ConvertAsync(Llcp(temp, "llcp2024.csv", 2024, 2025), temp.File("b.parquet"), new ConversionOptions(Year: 2023)));
-        Assert.StartsWith("POPHEALTH_YEAR=2023, but llcp2024.csv's interviews (IYEAR: 2024 × 1, 2025 × 1) are not those of survey year 2023", against.Message);
+        Assert.StartsWith("POPHEALTH_YEAR=2023, but llcp2024.csv's interviews (IYEAR: 2024 × 1, 2025 × 1) are not those of survey year 2023",
+            against.Message);
         Assert.False(File.Exists(temp.File("b.parquet")));
     }
 
@@ -124,7 +134,8 @@ public class SurveyYearTests
     public async Task The_embedded_sample_states_its_year()
     {
         using var temp = Repo.Temp();
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SAMPLE_ROWS"] = "1000" }, temp.Path);
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SAMPLE_ROWS"] = "1000" },
+            temp.Path);
         var step = await ConvertStep.RunAsync(parameters);
         Assert.Equal("LLCP2024", step.Report.Profile.Name);
         Assert.True(step.Report.Synthetic);
@@ -154,13 +165,15 @@ public class SurveyYearTests
         var after = Outputs(good);
         Assert.Equal(before.Keys, after.Keys);
         Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key));
-        Assert.Equal(["brfss.parquet", "poverty_thresholds.parquet"], Directory.GetFiles(Path.GetDirectoryName(good.InterimBrfss)!).Select(Path.GetFileName).Order());
+        Assert.Equal(["brfss.parquet", "poverty_thresholds.parquet"],
+            Directory.GetFiles(Path.GetDirectoryName(good.InterimBrfss)!).Select(Path.GetFileName).Order());
     }
 
     /// <summary>The header and first <paramref name="rows"/> respondents of the shipped 2016 extract (IYEAR 2016), as a CSV.</summary>
     internal static string Slice2016(TempFolder temp, string name, int rows)
     {
-        using var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")), System.IO.Compression.CompressionMode.Decompress);
+        using var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")),
+            System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gzip);
         File.WriteAllLines(temp.File(name), Enumerable.Range(0, rows + 1).Select(_ => reader.ReadLine()!));
         return temp.File(name);
@@ -174,11 +187,15 @@ public class SurveyYearTests
         var sep = Path.PathSeparator;
         var grouped = NationalSlice.Write(temp.File("grouped-2022.csv"), 2022, 500);
         var llcp = Slice2016(temp, "llcp-2016.csv", 500);
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, $"{llcp}{sep}{grouped}", $"2016{sep}2022")));
-        Assert.Equal("grouped-2022.csv (LLCP2022-grouped) is not the same kind of extract as llcp-2016.csv (LLCP2016): their columns would not mean the same; pool extracts of one kind.", error.Message);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            ConvertStep.RunAsync(Parameters(temp, $"{llcp}{sep}{grouped}", $"2016{sep}2022")));
+        Assert.Equal("grouped-2022.csv (LLCP2022-grouped) is not the same kind of extract as llcp-2016.csv (LLCP2016): " +
+            "their columns would not mean the same; pool extracts of one kind.", error.Message);
 
-        var again = NationalSlice.Write(temp.File("grouped-2022-again.csv"), 2022, 500, (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2022"));
-        error = await Assert.ThrowsAsync<InvalidDataException>(() => ConvertStep.RunAsync(Parameters(temp, $"{grouped}{sep}{again}", $"2022{sep}2022")));
+        var again = NationalSlice.Write(temp.File("grouped-2022-again.csv"), 2022, 500,
+            (header, fields, _) => NationalSlice.Set(header, fields, "YEAR", "2022"));
+        error = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            ConvertStep.RunAsync(Parameters(temp, $"{grouped}{sep}{again}", $"2022{sep}2022")));
         Assert.StartsWith("grouped-2022.csv and grouped-2022-again.csv are all of survey year 2022", error.Message);
         Assert.DoesNotContain("part-", error.Message);
         Assert.False(File.Exists(Parameters(temp, grouped).InterimBrfss));

@@ -4,7 +4,10 @@ using PopHealth.Ingest.Xpt;
 
 namespace PopHealth.Tests.Ingest;
 
-/// <summary>Transport files built for the reader's tests: written by our <see cref="XptWriter"/>, then patched where a finding needs a layout it does not write.</summary>
+/// <summary>
+/// Transport files built for the reader's tests: written by our <see cref="XptWriter"/>, then patched where a finding
+/// needs a layout it does not write.
+/// </summary>
 internal static class XptFixtures
 {
     /// <summary>Where the NAMESTRs start: library (3 records), member (2), descriptor (2), NAMESTR header (1).</summary>

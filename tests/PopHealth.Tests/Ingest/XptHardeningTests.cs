@@ -8,7 +8,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Ingest;
 
-/// <summary>Issue 12's XPT findings, each reproduced with a file of our own: exact reads of SAS's layouts, and every malformed header refused before it sizes anything.</summary>
+/// <summary>
+/// Issue 12's XPT findings, each reproduced with a file of our own: exact reads of SAS's layouts, and every malformed
+/// header refused before it sizes anything.
+/// </summary>
 [Trait("Category", "Unit")]
 public class XptHardeningTests
 {

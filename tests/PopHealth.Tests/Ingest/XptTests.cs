@@ -169,7 +169,8 @@ public class XptReaderTests
             var read = Column<double?>(batches, c.Name);
             for (var i = 0; i < values.Length; i++)
                 if (values[i] is { } v && Math.Abs(v) > 1e-70)
-                    Assert.True(Math.Abs(read[i]!.Value - v) <= Math.Abs(v) * Math.ScaleB(1.0, -(8 * (c.Length - 1) - 4)), $"{c.Name} row {i}: {read[i]} vs {v}");
+                    Assert.True(Math.Abs(read[i]!.Value - v) <= Math.Abs(v) * Math.ScaleB(1.0, -(8 * (c.Length - 1) - 4)),
+                        $"{c.Name} row {i}: {read[i]} vs {v}");
                 else if (values[i] is null)
                     Assert.Null(read[i]);
             Assert.Equal(1, reader.MissingCounts[c.Name]['A']);
@@ -181,7 +182,8 @@ public class XptReaderTests
     [Fact]
     public void Zero_rows_and_many_variables()
     {
-        var columns = Enumerable.Range(0, 600).Select(i => new XptColumn($"V{i}", i % 3 == 0 ? ColumnKind.Text : ColumnKind.Numeric, i % 3 == 0 ? 3 : 8)).ToList();
+        var columns = Enumerable.Range(0, 600)
+            .Select(i => new XptColumn($"V{i}", i % 3 == 0 ? ColumnKind.Text : ColumnKind.Numeric, i % 3 == 0 ? 3 : 8)).ToList();
         var stream = new MemoryStream();
         new XptWriter(stream, "EMPTY", columns).Dispose();
         stream.Position = 0;
@@ -211,7 +213,8 @@ public class XptReaderTests
         var stream = new MemoryStream();
         using (var writer = new XptWriter(stream, "S", columns))
             writer.Write(new ColumnBatch(columns.Select(c => new SourceColumn(c.Name, c.Kind)).ToList(),
-                [Enumerable.Range(0, rows).Select(i => (double?)i).ToArray(), Enumerable.Range(0, rows).Select(i => (double?)i * 2).ToArray()], rows));
+                [Enumerable.Range(0, rows).Select(i => (double?)i).ToArray(), Enumerable.Range(0, rows).Select(i => (double?)i * 2).ToArray()],
+                rows));
         return stream.ToArray();
     }
 

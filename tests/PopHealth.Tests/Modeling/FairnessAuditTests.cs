@@ -5,7 +5,10 @@ namespace PopHealth.Tests.Modeling;
 [Trait("Category", "Unit")]
 public class FairnessAuditTests
 {
-    /// <summary>Two sexes × two age bands; in "female · 65+" the scores carry no information (AUC ≈ 0.5), elsewhere they separate well; a tiny age band (every 100th respondent, all female).</summary>
+    /// <summary>
+    /// Two sexes × two age bands; in "female · 65+" the scores carry no information (AUC ≈ 0.5), elsewhere they
+    /// separate well; a tiny age band (every 100th respondent, all female).
+    /// </summary>
     private static (Dictionary<string, string?[]> Dimensions, double[] P, bool[] Y) Population(int n = 8000, int seed = 3)
     {
         var random = new Random(seed);
@@ -30,7 +33,8 @@ public class FairnessAuditTests
     public void The_group_the_model_fails_is_reported_as_a_gap_and_small_groups_are_suppressed()
     {
         var (dimensions, p, y) = Population();
-        var audit = FairnessAudit.Run(SexByAge, dimensions, p, y, threshold: 0.35, options: new AuditOptions(MinimumGroupSize: 200, BootstrapSamples: 100, Seed: 5));
+        var audit = FairnessAudit.Run(SexByAge, dimensions, p, y, threshold: 0.35,
+            options: new AuditOptions(MinimumGroupSize: 200, BootstrapSamples: 100, Seed: 5));
         Assert.Equal(4, audit.Groups.Count);
         Assert.Equal(1, audit.SuppressedGroups); // female · tiny (every 100th respondent, all even: 80)
         Assert.Equal(80, audit.SuppressedRespondents);

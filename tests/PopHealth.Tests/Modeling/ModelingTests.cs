@@ -29,7 +29,8 @@ public class ModelingTests
         Assert.Equal(400, sub.Length);
         Assert.Equal(80, sub.Count(i => labels[i]));
         var folds = Splits.Folds(split.Train, labels, 4, seed: 3);
-        Assert.All(Enumerable.Range(0, 4), f => Assert.Equal(40, Enumerable.Range(0, split.Train.Length).Count(k => folds[k] == f && labels[split.Train[k]])));
+        Assert.All(Enumerable.Range(0, 4),
+            f => Assert.Equal(40, Enumerable.Range(0, split.Train.Length).Count(k => folds[k] == f && labels[split.Train[k]])));
         Assert.Throws<ArgumentOutOfRangeException>(() => Splits.Folds(split.Train, labels, 1, 3));
     }
 
@@ -63,7 +64,8 @@ public class ModelingTests
     {
         var data = ModelFixtures.Matrix(2400);
         var rows = Enumerable.Range(0, data.Count).ToArray();
-        var specs = new[] { new ModelSpec(TrainerKind.LightGbm, 30, 8), new ModelSpec(TrainerKind.FastTree, 30, 8), ModelSpec.FromDepth(TrainerKind.FastForest, 30, 4) };
+        var specs = new[] { new ModelSpec(TrainerKind.LightGbm, 30, 8), new ModelSpec(TrainerKind.FastTree, 30, 8),
+            ModelSpec.FromDepth(TrainerKind.FastForest, 30, 4) };
         var reported = new List<SweepProgress>();
         var a = Sweeper.Run(data, rows, specs, seed: 5, progress: new SynchronousProgress<SweepProgress>(reported.Add));
         var b = Sweeper.Run(data, rows, specs, seed: 5);
@@ -119,10 +121,12 @@ public class ModelingTests
         var rows = Enumerable.Range(0, data.Count).ToArray();
         ModelSpec Stump(int trees) => new(TrainerKind.LightGbm, trees, 2, LearningRate: 0.01, Origin: "search");
         ModelSpec Boosted(int trees, int leaves) => new(TrainerKind.LightGbm, trees, leaves, Origin: "search");
-        var specs = new[] { Stump(1), Boosted(60, 8), Stump(2), Boosted(40, 4), Boosted(80, 16), Stump(3), Boosted(30, 8), Boosted(50, 6), Boosted(70, 4) };
+        var specs = new[] { Stump(1), Boosted(60, 8), Stump(2), Boosted(40, 4), Boosted(80, 16), Stump(3), Boosted(30, 8), Boosted(50, 6),
+            Boosted(70, 4) };
         var reported = new List<SweepProgress>();
         var halving = new HalvingOptions(Rate: 3, MinRungRows: 300);
-        var run = Sweeper.Halve(data, rows, specs, seed: 9, halving: halving, progress: new SynchronousProgress<SweepProgress>(reported.Add), namePrefix: "s");
+        var run = Sweeper.Halve(data, rows, specs, seed: 9, halving: halving, progress: new SynchronousProgress<SweepProgress>(reported.Add),
+            namePrefix: "s");
 
         Assert.Equal([9, 3, 1], run.Rungs.Select(r => r.Trials.Count));
         Assert.Equal([333, 1000, 3000], run.Rungs.Select(r => r.Rows.Length));
@@ -143,9 +147,11 @@ public class ModelingTests
         Assert.Equal(39, reported.Count);
         Assert.StartsWith("rung 3/3 (1 settings on 3,000 rows): 3/3 fits", reported[^1].ToString());
         // Deterministic; and with one rung it is the plain sweep.
-        Assert.Equal(run.Leaderboard, Sweeper.Halve(data, rows, specs, seed: 9, halving: halving, namePrefix: "s").Leaderboard, new LeaderboardComparer());
+        Assert.Equal(run.Leaderboard, Sweeper.Halve(data, rows, specs, seed: 9, halving: halving, namePrefix: "s").Leaderboard,
+            new LeaderboardComparer());
         var single = Sweeper.Halve(data, rows, specs.Take(3).ToArray(), seed: 9, halving: new HalvingOptions(MinRungRows: 5000), namePrefix: "s");
-        Assert.Equal(Sweeper.Run(data, rows, specs.Take(3).ToArray(), seed: 9, namePrefix: "s").Leaderboard, single.Leaderboard, new LeaderboardComparer());
+        Assert.Equal(Sweeper.Run(data, rows, specs.Take(3).ToArray(), seed: 9, namePrefix: "s").Leaderboard, single.Leaderboard,
+            new LeaderboardComparer());
     }
 
     [Fact]
@@ -154,7 +160,8 @@ public class ModelingTests
         static bool? AllowGc(object trainer)
         {
             for (var type = trainer.GetType(); type is not null; type = type.BaseType)
-                if (type.GetField("AllowGC", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly) is { } field)
+                if (type.GetField("AllowGC", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic
+                        | System.Reflection.BindingFlags.DeclaredOnly) is { } field)
                     return (bool)field.GetValue(trainer)!;
             return null;
         }

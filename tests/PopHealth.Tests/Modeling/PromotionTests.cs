@@ -8,13 +8,17 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Modeling;
 
-/// <summary>A made-up one-year feature table (a, b, c; c sometimes unknown) and its train step up to registration, for registering in several stores.</summary>
+/// <summary>
+/// A made-up one-year feature table (a, b, c; c sometimes unknown) and its train step up to registration, for
+/// registering in several stores.
+/// </summary>
 public sealed class TrainedFixture : IDisposable
 {
     private readonly TempFolder temp = Repo.Temp();
     private readonly Dictionary<int, Lazy<Task<Trained>>> trained = [];
 
-    public sealed record Trained(TrainingPlan Plan, TrainingSweeps Sweeps, ChosenModel Chosen, IReadOnlyList<TestEvaluation> Evaluations, ModelCardReport Card);
+    public sealed record Trained(TrainingPlan Plan, TrainingSweeps Sweeps, ChosenModel Chosen, IReadOnlyList<TestEvaluation> Evaluations,
+        ModelCardReport Card);
 
     public static readonly TrainOptions Quick = new(SearchTrials: 1, ImportanceRows: 500, ImportanceRepeats: 1, ShapRows: 100);
 
@@ -71,8 +75,8 @@ public sealed class TrainedFixture : IDisposable
         var p = t.Plan;
         var plan = new TrainingPlan
         {
-            Parameters = Parameters(data), Options = options ?? p.Options, Features = p.Features, Data = p.Data, Split = p.Split, TestSets = p.TestSets,
-            Shift = p.Shift, SweepRows = p.SweepRows, Years = p.Years,
+            Parameters = Parameters(data), Options = options ?? p.Options, Features = p.Features, Data = p.Data, Split = p.Split,
+            TestSets = p.TestSets, Shift = p.Shift, SweepRows = p.SweepRows, Years = p.Years,
         };
         return TrainStep.Register(plan, t.Sweeps, t.Chosen, t.Evaluations, t.Card);
     }
@@ -104,7 +108,8 @@ public class PromotionTests(TrainedFixture fixture) : IClassFixture<TrainedFixtu
         Assert.Equal(good.Version.Version, store.Resolve(WorkbookModel.ProductionUri).Version); // prod stayed
         var registered = store.Resolve($"models:/{Model}/{tiny.Version.Version}");
         Assert.Empty(registered.Aliases);
-        Assert.StartsWith("not promoted, the alias stays: the headline test set (natural-prevalence test) has 20 rows, fewer than the 200", registered.Tags[PromotionGate.Tag]);
+        Assert.StartsWith("not promoted, the alias stays: the headline test set (natural-prevalence test) has 20 rows, fewer than the 200",
+            registered.Tags[PromotionGate.Tag]);
         Assert.StartsWith("promoted: ", store.Resolve(WorkbookModel.ProductionUri).Tags[PromotionGate.Tag]);
 
         // The same setting on the same data again: comparable with prod, as good, promoted.
@@ -125,8 +130,10 @@ public class PromotionTests(TrainedFixture fixture) : IClassFixture<TrainedFixtu
         run.LogText("model/model.onnx", "not empty");
         run.End();
         store.SetAlias(Model, "prod", store.RegisterModel(Model, run).Version);
-        PromotionDecision Decide(double auc, long rows = 20_000, long positives = 3_800, string recipe = "improved", string test = "natural-prevalence test") =>
-            PromotionGate.Decide(store, Model, "prod", new PromotionCandidate(recipe, ["a", "b", "c"], test, rows, positives, auc), new PromotionRules());
+        PromotionDecision Decide(double auc, long rows = 20_000, long positives = 3_800, string recipe = "improved",
+            string test = "natural-prevalence test") =>
+            PromotionGate.Decide(store, Model, "prod", new PromotionCandidate(recipe, ["a", "b", "c"], test, rows, positives, auc),
+                new PromotionRules());
 
         Assert.True(Decide(0.79).Promote);      // within 2 standard errors of the difference (about 0.0125)
         Assert.False(Decide(0.78).Promote);     // beyond them
@@ -180,6 +187,7 @@ public class PromotionTests(TrainedFixture fixture) : IClassFixture<TrainedFixtu
         await TrainedFixture.Features(600, Recipe.Original).WriteAsync(TrainedFixture.Parameters(data.Path).ProcessedFeatures);
         var plan = await TrainStep.PlanAsync(TrainedFixture.Parameters(data.Path)); // not set: the features' recipe, said so
         Assert.Equal(Recipe.Original, plan.Recipe);
-        Assert.StartsWith("seed recipe (as 03-transform made the features; POPHEALTH_RECIPE is not set and its default, improved, does not apply)", plan.Describe());
+        Assert.StartsWith("seed recipe (as 03-transform made the features; POPHEALTH_RECIPE is not set and its default, improved, does not apply)",
+            plan.Describe());
     }
 }

@@ -7,7 +7,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Modeling;
 
-/// <summary>The whole train step on the real 2016 extract with the seed recipe (scikit-learn's gradient boosting: 0.843 on the same rows and split rule).</summary>
+/// <summary>
+/// The whole train step on the real 2016 extract with the seed recipe (scikit-learn's gradient boosting: 0.843 on the
+/// same rows and split rule).
+/// </summary>
 [Trait("Category", "RealData")]
 public class RealTrainingTests
 {
@@ -15,7 +18,8 @@ public class RealTrainingTests
     public async Task Seed_recipe_on_2016_reaches_the_originals_accuracy_and_registers_the_model()
     {
         using var temp = Repo.Temp();
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_RECIPE"] = "seed" }, temp.Path);
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_RECIPE"] = "seed" },
+            temp.Path);
         var features = await FeatureBuilder.BuildAsync(await RealData.Interim2016(), Recipe.Original);
         await features.WriteAsync(parameters.ProcessedFeatures);
 
@@ -31,7 +35,8 @@ public class RealTrainingTests
         var prod = store.Resolve("models:/pophealth-rfhlth@prod");
         Assert.Equal(result.Registered.Version, prod.Version);
         Assert.Equal(result.Registration.FinalRunId, prod.RunId);
-        foreach (var artifact in new[] { "leaderboard.csv", "metrics.csv", "importance.csv", "subgroups.csv", "charts/roc.json", "charts/sweep.json", "charts/roc.html", "model/MLmodel", "model/model.onnx" })
+        foreach (var artifact in new[] { "leaderboard.csv", "metrics.csv", "importance.csv", "subgroups.csv", "charts/roc.json", "charts/sweep.json",
+            "charts/roc.html", "model/MLmodel", "model/model.onnx" })
             Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(prod.ArtifactDirectory)!, artifact)), artifact);
         var loaded = ModelArtifacts.Load(prod);
         var rows = ModelMatrix.From(features).Rows.Take(200).ToArray();

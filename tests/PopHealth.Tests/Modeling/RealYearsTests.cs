@@ -13,7 +13,8 @@ namespace PopHealth.Tests.Modeling;
 [Trait("Category", "RealData")]
 public class RealYearsTests
 {
-    private static readonly string[] Files = ["brfss2022_llcp_national_20vars.zip", "brfss2023_llcp_national_20vars.zip", "brfss2024_llcp_national_20vars.zip"];
+    private static readonly string[] Files = ["brfss2022_llcp_national_20vars.zip", "brfss2023_llcp_national_20vars.zip",
+        "brfss2024_llcp_national_20vars.zip"];
 
     [Fact]
     public async Task Three_national_years_pool_and_a_model_trained_on_two_holds_up_on_the_third()
@@ -22,7 +23,8 @@ public class RealYearsTests
         var sep = Path.PathSeparator.ToString();
         var parameters = WorkbookParameters.FromEnvironment(new Hashtable
         {
-            ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_INPUT"] = string.Join(sep, Files.Select(RealData.Extract)), ["POPHEALTH_YEAR"] = string.Join(sep, "2022", "2023", "2024"),
+            ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_INPUT"] = string.Join(sep, Files.Select(RealData.Extract)),
+            ["POPHEALTH_YEAR"] = string.Join(sep, "2022", "2023", "2024"),
         }, temp.Path);
         var converted = await ConvertStep.RunAsync(parameters);
         Assert.Equal(["LLCP2022-grouped", "LLCP2023-grouped", "LLCP2024-grouped"], converted.Reports.Select(r => r.Profile.Name));
@@ -45,8 +47,10 @@ public class RealYearsTests
         var earlier = Enumerable.Range(0, plan.Years!.Length).Where(i => plan.Years[i] < 2024).ToArray();
         var latestRows = Enumerable.Range(0, plan.Years.Length).Where(i => plan.Years[i] == 2024).ToArray();
         var model = TrainedModel.Fit(plan.Data.Subset(earlier), spec, plan.Seed);
-        var latest = YearValidation.Measure(model, plan.Data.Subset(latestRows), 2024, "2022+2023", earlier.Length, plan.Seed, threshold: 0.3, calibrationShare: 0.05);
-        Console.WriteLine($"2022+2023 -> 2024: AUC {latest.Report.Auc:F4}, calibration {latest.Report.CalibrationInTheLarge:F4}, recalibrated {latest.Recalibrated:F4}");
+        var latest = YearValidation.Measure(model, plan.Data.Subset(latestRows), 2024, "2022+2023", earlier.Length, plan.Seed, threshold: 0.3,
+            calibrationShare: 0.05);
+        Console.WriteLine($"2022+2023 -> 2024: AUC {latest.Report.Auc:F4}, calibration {latest.Report.CalibrationInTheLarge:F4}, " +
+            $"recalibrated {latest.Recalibrated:F4}");
         Assert.True(latest.Report.Auc >= 0.810, $"2022+2023 → 2024 AUC {latest.Report.Auc:F4}");
         Assert.True(latest.Report.CalibrationInTheLarge < 0, "prevalence rose: last year's model should under-predict");
         Assert.True(Math.Abs(latest.Recalibrated) <= 0.003, $"recalibrated calibration in the large {latest.Recalibrated:F4}");
@@ -58,7 +62,8 @@ public class RealYearsTests
         var chosen = new ChosenModel(new TrialResult(0, "fixed", spec, double.NaN, 0, [], 0), 0.3, pooled);
         var recalibration = TrainStep.Recalibrate(plan, chosen, TrainStep.Evaluate(plan, chosen))!;
         Console.WriteLine(recalibration.Summary);
-        Console.WriteLine($"2024 holdout: AUC {recalibration.Before.Auc:F4}, Brier {recalibration.Before.Brier:F4} -> {recalibration.After.Brier:F4}");
+        Console.WriteLine($"2024 holdout: AUC {recalibration.Before.Auc:F4}, " +
+            $"Brier {recalibration.Before.Brier:F4} -> {recalibration.After.Brier:F4}");
         Assert.Equal(2024, recalibration.Recalibrated.Target.Year);
         Assert.True(recalibration.Recalibrated.OddsFactor > 1, "the pooled years' prevalence is below 2024's");
         Assert.True(recalibration.Recalibrated.Supported, recalibration.Recalibrated.Evidence); // so prod goes to the recalibrated version

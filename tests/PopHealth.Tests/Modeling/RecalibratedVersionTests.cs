@@ -38,7 +38,8 @@ public class RecalibratedVersionTests
         foreach (var (name, values) in columns) frame.Columns.Add(new DoubleDataFrameColumn(name, values));
         frame.Columns.Add(new DoubleDataFrameColumn(FeatureSet.Target, target));
         frame.Columns.Add(new DoubleDataFrameColumn(FeatureSet.SurveyYear, year));
-        return new FeatureSet(Recipe.Improved, "test", frame, columns.Keys.Select(c => new FeatureDefinition(c, c, "test")).ToArray(), [], synthetic: true);
+        return new FeatureSet(Recipe.Improved, "test", frame, columns.Keys.Select(c => new FeatureDefinition(c, c, "test")).ToArray(), [],
+            synthetic: true);
     }
 
     [Fact]
@@ -48,7 +49,8 @@ public class RecalibratedVersionTests
         var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path }, temp.Path);
         await TwoYears(4000).WriteAsync(parameters.ProcessedFeatures);
 
-        var result = await TrainStep.RunAsync(parameters, new TrainOptions(SearchTrials: 1, ImportanceRows: 500, ImportanceRepeats: 1, ShapRows: 100));
+        var result = await TrainStep.RunAsync(parameters,
+            new TrainOptions(SearchTrials: 1, ImportanceRows: 500, ImportanceRepeats: 1, ShapRows: 100));
 
         var store = new MlflowStore(parameters.MlRuns);
         var versions = store.Versions(WorkbookModel.Name);
@@ -56,7 +58,8 @@ public class RecalibratedVersionTests
         var (parent, recalibrated) = (versions[0], versions[1]);
         Assert.Equal(result.Registration.Version.Version, parent.Version);
         Assert.Equal(result.Registration.Recalibrated!.Version, recalibrated.Version);
-        Assert.True(result.Recalibration!.Recalibrated.Supported, result.Recalibration.Recalibrated.Evidence); // prevalence rose well beyond the sample's error
+        // prevalence rose well beyond the sample's error
+        Assert.True(result.Recalibration!.Recalibrated.Supported, result.Recalibration.Recalibrated.Evidence);
         Assert.Equal(recalibrated.Version, store.Resolve(WorkbookModel.ProductionUri).Version);
         Assert.Equal(recalibrated.Version, result.Registration.Production.Version);
         Assert.Equal(parent.RunId, recalibrated.RunId); // one final run holds both models, so prod's run has every metric
@@ -70,7 +73,8 @@ public class RecalibratedVersionTests
         var tags = recalibrated.Tags;
         Assert.StartsWith("intercept update", tags["pophealth.recalibration.method"]);
         Assert.Equal("2024", tags["pophealth.recalibration.target_year"]);
-        Assert.Equal(sample.Average(i => plan.Data.Labels[i] ? 1.0 : 0.0), double.Parse(tags["pophealth.recalibration.target_prevalence"], System.Globalization.CultureInfo.InvariantCulture), 12);
+        Assert.Equal(sample.Average(i => plan.Data.Labels[i] ? 1.0 : 0.0),
+            double.Parse(tags["pophealth.recalibration.target_prevalence"], System.Globalization.CultureInfo.InvariantCulture), 12);
         Assert.Equal(RecalibrationTarget.LabelledSample, tags["pophealth.recalibration.source"]);
         Assert.Equal(sample.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), tags["pophealth.recalibration.sample_rows"]);
         Assert.Equal(parameters.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), tags["pophealth.recalibration.sample_seed"]);
@@ -78,7 +82,8 @@ public class RecalibratedVersionTests
         Assert.Equal(parent.RunId, tags["pophealth.parent_run_id"]);
         Assert.StartsWith("as trained", parent.Tags["pophealth.role"]);
         Assert.Contains("recalibrated", recalibrated.Description);
-        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(parent.ArtifactDirectory)!, "..", "metrics", "recalibrated_test_calibration_in_the_large")));
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(parent.ArtifactDirectory)!, "..", "metrics",
+            "recalibrated_test_calibration_in_the_large")));
 
         // ONNX Runtime on the two bare files: the recalibrated odds are the parent's times the tagged odds factor, row by row.
         var factor = double.Parse(tags["pophealth.recalibration.odds_factor"], System.Globalization.CultureInfo.InvariantCulture);

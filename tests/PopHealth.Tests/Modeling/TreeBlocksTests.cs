@@ -9,7 +9,10 @@ namespace PopHealth.Tests.Modeling;
 [Trait("Category", "Unit")]
 public class TreeBlocksTests
 {
-    /// <summary>The definition: walk every tree (NaN follows the missing direction), add leaf values in tree order, then the link in single precision.</summary>
+    /// <summary>
+    /// The definition: walk every tree (NaN follows the missing direction), add leaf values in tree order, then the
+    /// link in single precision.
+    /// </summary>
     private static (double Margin, float Probability) Expected(TreeEnsemble trees, float[] row)
     {
         double sum = 0;
@@ -57,7 +60,9 @@ public class TreeBlocksTests
         var trees = RandomTrees.Ensemble(random, features: 5, trees: 25, maxDepth, lessOrEqualOnly: true);
         Assert.Equal(layout, trees.Layout);
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, 0.5f, 1f, -0f];
-        var rows = Enumerable.Range(0, 300).Select(i => new[] { specials[i % 7], specials[i / 7 % 7], MathF.Round((float)random.NextDouble(), 1), specials[i / 49 % 7], MathF.Round((float)random.NextDouble(), 1), 99f, 99f }).ToArray();
+        var rows = Enumerable.Range(0, 300)
+            .Select(i => new[] { specials[i % 7], specials[i / 7 % 7], MathF.Round((float)random.NextDouble(), 1), specials[i / 49 % 7],
+                MathF.Round((float)random.NextDouble(), 1), 99f, 99f }).ToArray();
         var (buffer, width) = ModelMatrix.RowMajor(rows);
         var probabilities = trees.Probabilities(buffer, rows.Length, width);
         for (var r = 0; r < rows.Length; r++)

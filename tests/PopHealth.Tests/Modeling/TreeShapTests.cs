@@ -121,8 +121,8 @@ public class TreeShapTests
     [Fact]
     public void Inconsistent_trees_and_rows_are_refused_with_what_is_wrong()
     {
-        var childOutside = Assert.Throws<ArgumentException>(() => new TreeEnsemble([0], [0, 0], [0.5f, 0], [SplitRule.LessOrEqual, SplitRule.Leaf], [true, false],
-            [1, -1], [5, -1], [0, 1], 0, average: false, link: []));
+        var childOutside = Assert.Throws<ArgumentException>(() => new TreeEnsemble([0], [0, 0], [0.5f, 0], [SplitRule.LessOrEqual, SplitRule.Leaf],
+            [true, false], [1, -1], [5, -1], [0, 1], 0, average: false, link: []));
         Assert.Contains("split node 0", childOutside.Message);
         var trees = RandomTrees.Ensemble(new Random(2), 3, trees: 2, maxDepth: 3);
         Assert.Contains("features", Assert.Throws<ArgumentException>(() => trees.Margins(new float[4], 2, 0)).Message);
@@ -188,7 +188,8 @@ internal static class RandomTrees
     /// <param name="lessOrEqualOnly">Every split "≤", as ML.NET exports them (else each split's rule is drawn at random).</param>
     public static TreeEnsemble Ensemble(Random random, int features, int trees, int maxDepth, bool lessOrEqualOnly = false)
     {
-        var (feature, threshold, rule, missing, whenTrue, whenFalse, leaf) = (new List<int>(), new List<float>(), new List<SplitRule>(), new List<bool>(), new List<int>(), new List<int>(), new List<double>());
+        var (feature, threshold, rule, missing, whenTrue, whenFalse, leaf) = (new List<int>(), new List<float>(), new List<SplitRule>(),
+            new List<bool>(), new List<int>(), new List<int>(), new List<double>());
         int Grow(int depth)
         {
             var node = feature.Count;
@@ -215,7 +216,8 @@ internal static class RandomTrees
     }
 
     public static float[][] Rows(Random random, int count, int features) => Enumerable.Range(0, count)
-        .Select(_ => Enumerable.Range(0, features).Select(_ => random.NextDouble() < 0.15 ? float.NaN : MathF.Round((float)random.NextDouble(), 1)).ToArray())
+        .Select(_ => Enumerable.Range(0, features).Select(_ => random.NextDouble() < 0.15 ? float.NaN : MathF.Round((float)random.NextDouble(), 1))
+            .ToArray())
         .ToArray();
 }
 

@@ -55,9 +55,12 @@ public class NotebookTests(NotebookSession session)
         if (name == "07-report")
         {
             var report = Path.Combine(session.DataRoot, "report");
-            var extract = await PopHealth.Population.PopulationExtract.ReadAsync(Path.Combine(report, PopHealth.Population.PopulationExtract.ParquetFileName));
-            Assert.Contains(extract, e => e.Method == PopHealth.Population.PopulationEstimate.Model && e.GeoLevel == PopHealth.Population.PopulationEstimate.StateLevel);
-            Assert.Equal(extract.Count, PopHealth.Population.PopulationExtract.ReadCsv(Path.Combine(report, PopHealth.Population.PopulationExtract.CsvFileName)).Count);
+            var extract = await PopHealth.Population.PopulationExtract.ReadAsync(Path.Combine(report,
+                PopHealth.Population.PopulationExtract.ParquetFileName));
+            Assert.Contains(extract,
+                e => e.Method == PopHealth.Population.PopulationEstimate.Model && e.GeoLevel == PopHealth.Population.PopulationEstimate.StateLevel);
+            Assert.Equal(extract.Count,
+                PopHealth.Population.PopulationExtract.ReadCsv(Path.Combine(report, PopHealth.Population.PopulationExtract.CsvFileName)).Count);
             var dashboard = File.ReadAllText(Path.Combine(report, "dashboard.html"));
             Assert.Contains("Synthetic data.", dashboard); // the default run's respondents are the embedded sample, and the page says so
             Assert.Contains("id=\"scoring\"", dashboard); // 06 ran before it in this session: its risk tiers are on the page
@@ -191,7 +194,8 @@ public class NotebookTests(NotebookSession session)
         await session.RunWorkbookAsync("04-train");
         using var temp = Repo.Temp();
         var source = temp.File("four.csv");
-        using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")), System.IO.Compression.CompressionMode.Decompress))
+        using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")),
+            System.IO.Compression.CompressionMode.Decompress))
         using (var reader = new StreamReader(gzip))
             File.WriteAllLines(source, Enumerable.Range(0, 5).Select(_ => reader.ReadLine()!)); // the header and four respondents (IYEAR 2016)
         var small = new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = temp.File("four"), ["POPHEALTH_INPUT"] = source };
@@ -207,7 +211,8 @@ public class NotebookTests(NotebookSession session)
                 Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
                 File.Copy(file, copy);
             }
-        var drawn = await Runner(new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = two, ["POPHEALTH_SYNTH_ROWS"] = "2" }, two)
+        var drawn = await Runner(new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = two, ["POPHEALTH_SYNTH_ROWS"] = "2" },
+            two)
             .RunAsync(["05-synthesize", "06-infer"]);
         Assert.All(drawn, r => Assert.True(r.Succeeded, r.Describe()));
         Assert.Equal(2, drawn.Count);
@@ -215,7 +220,8 @@ public class NotebookTests(NotebookSession session)
     }
 
     private static NotebookRunner Runner(IReadOnlyDictionary<string, string> environment, string data) =>
-        new(new RunnerOptions(Repo.Root, Repo.Path("notebooks"), Path.Combine(data, "rendered"), environment, TimeSpan.FromMinutes(20)), TextWriter.Null);
+        new(new RunnerOptions(Repo.Root, Repo.Path("notebooks"), Path.Combine(data, "rendered"), environment, TimeSpan.FromMinutes(20)),
+            TextWriter.Null);
 
     [Fact]
     public async Task Unknown_notebook_names_are_refused_with_the_available_ones()

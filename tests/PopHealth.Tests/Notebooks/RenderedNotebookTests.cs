@@ -43,8 +43,8 @@ public class RenderedNotebookTests
     public void Rendered_charts_carry_static_images(string name)
     {
         var text = File.ReadAllText(Rendered(name));
-        var charts = System.Text.RegularExpressions.Regex.Matches(text, "newPlot").Count;
-        var images = System.Text.RegularExpressions.Regex.Matches(text, "data:image/png;base64").Count;
+        var charts = System.Text.RegularExpressions.Regex.Count(text, "newPlot");
+        var images = System.Text.RegularExpressions.Regex.Count(text, "data:image/png;base64");
         Assert.True(charts > 0 && images == charts, $"{charts} charts, {images} static images");
     }
 

@@ -38,21 +38,24 @@ internal static class ReviewerChecks
     /// An absolute path: <c>/a/b</c> not inside a word, a URL or a relative path, or a Windows drive path.
     /// (Base64 images are taken out before looking: they can hold such text by chance.)
     /// </summary>
-    private static readonly Regex AbsolutePath = new(@"(?<![\w.~:/\\<;-])(?<!<data>)/[\w.-]+(?:/[\w.-]+)+|\b[A-Za-z]:\\[\w.-]", RegexOptions.CultureInvariant);
+    private static readonly Regex AbsolutePath = new(@"(?<![\w.~:/\\<;-])(?<!<data>)/[\w.-]+(?:/[\w.-]+)+|\b[A-Za-z]:\\[\w.-]",
+        RegexOptions.CultureInvariant);
 
     private static readonly Regex DataUri = new(@"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+");
 
     public static IReadOnlyList<string> Problems(string ipynbPath)
     {
         var text = File.ReadAllText(ipynbPath);
-        var problems = Schema.Value.Validate(text).SelectMany(Leaves).Select(e => $"schema: {e.Path}: {e.Kind} {e.Property}".TrimEnd()).Distinct().Take(20).ToList();
+        var problems = Schema.Value.Validate(text).SelectMany(Leaves).Select(e => $"schema: {e.Path}: {e.Kind} {e.Property}".TrimEnd()).Distinct()
+            .Take(20).ToList();
         var cells = JsonNode.Parse(text)!["cells"]!.AsArray();
         var count = 0;
         for (var i = 0; i < cells.Count; i++)
         {
             var cell = cells[i]!;
             if ((string?)cell["cell_type"] != "code") continue;
-            if ((int?)cell["execution_count"] != ++count) problems.Add($"cell {i + 1}: execution_count {cell["execution_count"]?.ToJsonString() ?? "null"}, expected {count}");
+            if ((int?)cell["execution_count"] != ++count)
+                problems.Add($"cell {i + 1}: execution_count {cell["execution_count"]?.ToJsonString() ?? "null"}, expected {count}");
             foreach (var output in (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>())
                 problems.AddRange(OutputProblems(i + 1, output));
         }

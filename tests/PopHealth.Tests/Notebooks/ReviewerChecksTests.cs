@@ -15,8 +15,10 @@ public class ReviewerChecksTests
     {
         ["cells"] = new JsonArray(
             new JsonObject { ["cell_type"] = "markdown", ["metadata"] = new JsonObject(), ["source"] = new JsonArray("# Title") },
-            new JsonObject { ["cell_type"] = "code", ["execution_count"] = null, ["metadata"] = new JsonObject(), ["source"] = new JsonArray("parameters"), ["outputs"] = new JsonArray(outputs) }),
-        ["metadata"] = new JsonObject { ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" } },
+            new JsonObject { ["cell_type"] = "code", ["execution_count"] = null, ["metadata"] = new JsonObject(),
+                ["source"] = new JsonArray("parameters"), ["outputs"] = new JsonArray(outputs) }),
+        ["metadata"] =
+            new JsonObject { ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" } },
         ["nbformat"] = 4,
         ["nbformat_minor"] = 5,
     };
@@ -24,7 +26,8 @@ public class ReviewerChecksTests
     private static JsonObject Display(string mime, string text) =>
         new() { ["output_type"] = "display_data", ["data"] = new JsonObject { [mime] = new JsonArray(text) }, ["metadata"] = new JsonObject() };
 
-    private static string Chart() => $"<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,{Png}\"/></div><script>Plotly.newPlot('x', [])</script>";
+    private static string Chart() =>
+        $"<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,{Png}\"/></div><script>Plotly.newPlot('x', [])</script>";
 
     private static IReadOnlyList<string> Check(TempFolder temp, JsonObject notebook)
     {
@@ -38,7 +41,8 @@ public class ReviewerChecksTests
     {
         using var temp = Repo.Temp();
         var root = temp.File("checkout");
-        var raw = Raw(root, Display("text/html", $"<table><tbody><tr style=\"display: none\"><td>{root}/data</td></tr></tbody></table>"), Display("text/html", Chart()));
+        var raw = Raw(root, Display("text/html", $"<table><tbody><tr style=\"display: none\"><td>{root}/data</td></tr></tbody></table>"),
+            Display("text/html", Chart()));
         var problems = Check(temp, raw);
         Assert.Contains(problems, p => p.StartsWith("schema:", StringComparison.Ordinal) && p.Contains("id", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("execution_count null", StringComparison.Ordinal));

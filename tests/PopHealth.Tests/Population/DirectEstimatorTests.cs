@@ -126,7 +126,8 @@ public class DirectEstimatorTests
         Assert.Equal((alabama / 2 + delaware) / census.Adults(2016, 0).Adults, all.Coverage!.Value, 12);
         var later = DirectEstimator.Estimate(Table(y, w, state, state, years: y.Select(_ => 2024).ToArray()));
         Assert.All(later.Rows, r => Assert.Null(r.Coverage));
-        Assert.Contains(later.Statements, s => s.StartsWith("2024: the Census tables shipped here have no adults for 2024"));
+        Assert.Contains(later.Statements,
+            s => s.StartsWith("2024: the Census tables shipped here have no adults for 2024", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -134,12 +135,14 @@ public class DirectEstimatorTests
     {
         var y = Enumerable.Range(0, 8).Select(i => (double?)(i % 2)).ToArray();
         var sex = new GroupDimension("sex", ["male", "female"], ["male", "female", "male", "female", "male", "female", null, "male"], "_SEX");
-        var age = new GroupDimension("age", AgeBand.Report.Select(b => b.Label).ToArray(), ["18-24", "18-24", "65+", "65+", "18-24", null, "18-24", "65+"], "_AGEG5YR");
+        var age = new GroupDimension("age", AgeBand.Report.Select(b => b.Label).ToArray(),
+            ["18-24", "18-24", "65+", "65+", "18-24", null, "18-24", "65+"], "_AGEG5YR");
         var e = DirectEstimator.Estimate(Table(y, Repeat(1, 8), groups: [sex, age]), new DirectEstimateOptions { MinRespondents = 1 });
         var cells = e.Rows.Where(r => r.GroupDim == "sex x age").ToDictionary(r => r.GroupValue, r => r.N);
         Assert.Equal(new Dictionary<string, long?> { ["male x 18-24"] = 2, ["male x 65+"] = 2, ["female x 18-24"] = 1, ["female x 65+"] = 1 }, cells);
         Assert.Contains(e.Statements, s => s.Contains("'sex x income' not estimated"));
-        var error = Assert.Throws<ArgumentException>(() => DirectEstimator.Estimate(Table(y, groups: [sex, age]), new DirectEstimateOptions { Crossings = ["sex + age"] }));
+        var error = Assert.Throws<ArgumentException>(() =>
+            DirectEstimator.Estimate(Table(y, groups: [sex, age]), new DirectEstimateOptions { Crossings = ["sex + age"] }));
         Assert.Contains("Crossing 'sex + age'", error.Message);
     }
 
@@ -156,14 +159,15 @@ public class DirectEstimatorTests
         foreach (var year in new[] { 2022, 2023 })
         {
             var rows = Enumerable.Range(0, 10).Where(i => years[i] == year).ToArray();
-            var alone = Row(DirectEstimator.Estimate(Table(rows.Select(i => y[i]).ToArray(), rows.Select(i => w[i]).ToArray(), rows.Select(i => h[i]).ToArray(),
-                years: rows.Select(_ => year).ToArray()), options), null, year: year);
+            var alone = Row(DirectEstimator.Estimate(Table(rows.Select(i => y[i]).ToArray(), rows.Select(i => w[i]).ToArray(),
+                rows.Select(i => h[i]).ToArray(), years: rows.Select(_ => year).ToArray()), options), null, year: year);
             Assert.Equal(alone, Row(both, null, year: year));
         }
     }
 
     private static BrfssTable Interim(params (string Name, double?[] Values)[] columns) =>
-        new(new DataFrame(columns.Select(c => (DataFrameColumn)new DoubleDataFrameColumn(c.Name, c.Values))), BrfssYearProfile.Llcp2016, false, "interim.parquet");
+        new(new DataFrame(columns.Select(c => (DataFrameColumn)new DoubleDataFrameColumn(c.Name, c.Values))), BrfssYearProfile.Llcp2016, false,
+            "interim.parquet");
 
     [Fact]
     public void The_interim_tables_cdc_codes_become_the_outcome_and_groups()
@@ -186,17 +190,17 @@ public class DirectEstimatorTests
     {
         var table = RespondentTable.FromInterim(Interim(("GENHLTH", [1, 4, 5, 7, 3])));
         Assert.Equal([0, 1, 1, null, 0], table.FairPoor);
-        Assert.Contains(table.Notes, n => n.StartsWith("No _RFHLTH: fair or poor health derived from GENHLTH"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No survey weight (_LLCPWT)"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No state (_STATE)"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No age"));
-        Assert.Contains(table.Notes, n => n.StartsWith("No income variable"));
+        Assert.Contains(table.Notes, n => n.StartsWith("No _RFHLTH: fair or poor health derived from GENHLTH", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No survey weight (_LLCPWT)", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No state (_STATE)", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No age", StringComparison.Ordinal));
+        Assert.Contains(table.Notes, n => n.StartsWith("No income variable", StringComparison.Ordinal));
         var e = DirectEstimator.Estimate(table, new DirectEstimateOptions { MinRespondents = 1, MaxRelativeStandardError = 1 });
         var row = Assert.Single(e.Rows);
         Assert.Equal((PopulationEstimate.AllLevel, 50.0, 4L), (row.GeoLevel, row.Value!.Value, row.N!.Value));
         Assert.Equal(table.Notes, e.Statements.Take(table.Notes.Count));
         var weightedOnly = RespondentTable.FromInterim(Interim(("_RFHLTH", [1, 2]), ("_LLCPWT", [1, 2])));
-        Assert.Contains(weightedOnly.Notes, n => n.StartsWith("Weights but no strata (_STSTR)"));
+        Assert.Contains(weightedOnly.Notes, n => n.StartsWith("Weights but no strata (_STSTR)", StringComparison.Ordinal));
         var none = Assert.Throws<InvalidDataException>(() => RespondentTable.FromInterim(Interim(("_AGEG5YR", [1, 2]))));
         Assert.Contains("interim.parquet: no _RFHLTH or GENHLTH column", none.Message);
     }
@@ -206,7 +210,9 @@ public class DirectEstimatorTests
     {
         string[] Labels(IReadOnlyList<IncomeBracket> brackets) => RespondentGroups.IncomeBands(brackets).Select(b => b.Label).Distinct().ToArray();
         Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-75k", "$75k+"], Labels(BrfssYearProfile.Llcp2016.IncomeBrackets));
-        Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-75k", "$75k-100k", "$100k+"], Labels(BrfssYearProfile.Llcp2024.IncomeBrackets));
-        Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-100k", "$100k+"], Labels(BrfssYearProfile.National2024Grouped.IncomeBrackets));
+        Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-75k", "$75k-100k", "$100k+"],
+            Labels(BrfssYearProfile.Llcp2024.IncomeBrackets));
+        Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-100k", "$100k+"],
+            Labels(BrfssYearProfile.National2024Grouped.IncomeBrackets));
     }
 }

@@ -11,9 +11,10 @@ internal static class DashboardRows
 {
     private static PopulationEstimate Row(string? fips, string? abbr, string method, double? value, string dim = "all", string group = "all",
         bool partial = false, double coverage = 1.0, long n = 800, string? suppressed = null) =>
-        new(2016, fips is null ? PopulationEstimate.AllLevel : PopulationEstimate.StateLevel, fips, abbr, dim, group, PopulationEstimate.FairPoorHealth, method,
-            suppressed is null ? value : null, suppressed is null ? value - 1.5 : null, suppressed is null ? value + 1.75 : null, suppressed is null ? 0.8 : null,
-            n, 1_000_000, suppressed is not null, suppressed, method == PopulationEstimate.Direct ? coverage : null, method == PopulationEstimate.Direct ? partial : null,
+        new(2016, fips is null ? PopulationEstimate.AllLevel : PopulationEstimate.StateLevel, fips, abbr, dim, group,
+            PopulationEstimate.FairPoorHealth, method, suppressed is null ? value : null, suppressed is null ? value - 1.5 : null,
+            suppressed is null ? value + 1.75 : null, suppressed is null ? 0.8 : null, n, 1_000_000, suppressed is not null, suppressed,
+            method == PopulationEstimate.Direct ? coverage : null, method == PopulationEstimate.Direct ? partial : null,
             method == PopulationEstimate.Model ? "test-model 1" : null);
 
     public static IReadOnlyList<PopulationEstimate> Rows { get; } =
@@ -32,7 +33,8 @@ internal static class DashboardRows
 public class PopulationDashboardTests
 {
     private static string Page(bool synthetic = false, ScoringSummary? scoring = null, IReadOnlyList<PopulationEstimate>? rows = null) =>
-        PopulationDashboard.Build(new DashboardContent(rows ?? DashboardRows.Rows, "test rows", synthetic, ["a statement the reader needs"], scoring));
+        PopulationDashboard.Build(new DashboardContent(rows ?? DashboardRows.Rows, "test rows", synthetic, ["a statement the reader needs"],
+            scoring));
 
     [Fact]
     public void The_page_is_one_file_that_may_fetch_nothing()
@@ -57,19 +59,23 @@ public class PopulationDashboardTests
         var line = System.Net.WebUtility.HtmlDecode(Regex.Match(html, "<span id=\"state-line-24\"[^>]*>.*?</span>\n").Value);
         Assert.Contains("Partial: the weights cover 2.6 % of the state's adults", line);
         Assert.Contains("data-model=\"13.875\"", line);
-        Assert.Contains("<p id=\"state-value\" data-fips=\"06\"><strong>California</strong>: model-based", html); // the first state, shown without scripts
+        // The first state, shown without scripts.
+        Assert.Contains("<p id=\"state-value\" data-fips=\"06\"><strong>California</strong>: model-based", html);
     }
 
     [Fact]
     public void The_embedded_data_holds_every_estimate_of_the_year_for_the_script()
     {
         var html = Page();
-        var json = Regex.Match(html, "<script type=\"application/json\" id=\"pophealth-data\">(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
+        var json = Regex.Match(html, "<script type=\"application/json\" id=\"pophealth-data\">(.*?)</script>", RegexOptions.Singleline).Groups[1]
+            .Value;
         using var data = JsonDocument.Parse(json);
         Assert.Equal(DashboardRows.Rows.Count, data.RootElement.GetProperty("estimates").GetArrayLength());
-        Assert.Equal(["US", "06", "24", "29"], data.RootElement.GetProperty("states").EnumerateArray().Select(s => s.GetProperty("fips").GetString()));
+        Assert.Equal(["US", "06", "24", "29"],
+            data.RootElement.GetProperty("states").EnumerateArray().Select(s => s.GetProperty("fips").GetString()));
         Assert.Equal("age", data.RootElement.GetProperty("dimensions")[0].GetProperty("name").GetString());
-        var suppressed = data.RootElement.GetProperty("estimates").EnumerateArray().Single(e => e.GetProperty("v").GetString() == "18-24" && e.GetProperty("m").GetString() == "direct");
+        var suppressed = data.RootElement.GetProperty("estimates").EnumerateArray()
+            .Single(e => e.GetProperty("v").GetString() == "18-24" && e.GetProperty("m").GetString() == "direct");
         Assert.Equal(JsonValueKind.Null, suppressed.GetProperty("x").ValueKind);
         Assert.Contains("fewer than 50", suppressed.GetProperty("r").GetString());
     }
@@ -83,7 +89,8 @@ public class PopulationDashboardTests
         Assert.Contains("This source has no state for its respondents", nation);
         Assert.DoesNotContain("id=\"map-model\"", nation);
         Assert.DoesNotContain("id=\"scoring\"", Page());
-        var scoring = new ScoringSummary("models:/pophealth-rfhlth/3", "synthetic.parquet", 1000, 0.191, [new("low", 600), new("high", 400)], [("test AUC", "0.801")]);
+        var scoring = new ScoringSummary("models:/pophealth-rfhlth/3", "synthetic.parquet", 1000, 0.191, [new("low", 600), new("high", 400)],
+            [("test AUC", "0.801")]);
         var withScoring = Page(scoring: scoring);
         Assert.Contains("1,000 respondents of synthetic.parquet scored by models:/pophealth-rfhlth/3; mean predicted risk 19.1 %.", withScoring);
         Assert.Contains("<tr><td>high</td><td class=\"num\">400</td><td class=\"num\">40.0 %</td></tr>", withScoring);
@@ -126,12 +133,14 @@ public class PopulationDashboardBrowserTests
         var tab = await browser.NewPageAsync();
         var problems = new List<string>();
         var offsite = new List<string>();
-        tab.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning) problems.Add($"{e.Message.Type}: {e.Message.Text}"); };
+        tab.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning)
+            problems.Add($"{e.Message.Type}: {e.Message.Text}"); };
         tab.PageError += (_, e) => problems.Add("page error: " + e.Message);
         await tab.SetRequestInterceptionAsync(true);
         tab.Request += async (_, e) =>
         {
-            if (e.Request.Url.StartsWith("file:", StringComparison.Ordinal) || e.Request.Url.StartsWith("data:", StringComparison.Ordinal)) await e.Request.ContinueAsync();
+            if (e.Request.Url.StartsWith("file:", StringComparison.Ordinal) || e.Request.Url.StartsWith("data:", StringComparison.Ordinal))
+                await e.Request.ContinueAsync();
             else { offsite.Add(e.Request.Url); await e.Request.AbortAsync(); }
         };
         await tab.GoToAsync(new Uri(page).AbsoluteUri, WaitUntilNavigation.Load);

@@ -14,10 +14,11 @@ public class RealDirectEstimateTests
 
     private sealed record SurveyRow(string GeoLevel, string? GeoFips, string GroupDim, string GroupValue, double Value, double Se, long N);
 
-    private static IReadOnlyList<SurveyRow> Fixture() =>
+    private static SurveyRow[] Fixture() =>
         File.ReadLines(Repo.Path("tests", "fixtures", "population", "direct_2016_survey.csv")).Skip(1)
             .Select(line => line.Split(',').Select(f => f.Trim('"')).ToArray()) // no field holds a comma
-            .Select(f => new SurveyRow(f[0], f[1].Length == 0 ? null : f[1], f[2], f[3], Parse(f[4]), Parse(f[5]), long.Parse(f[6], CultureInfo.InvariantCulture)))
+            .Select(f => new SurveyRow(f[0], f[1].Length == 0 ? null : f[1], f[2], f[3], Parse(f[4]), Parse(f[5]),
+                long.Parse(f[6], CultureInfo.InvariantCulture)))
             .ToArray();
 
     private static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
@@ -30,7 +31,7 @@ public class RealDirectEstimateTests
         var ours = (await DirectEstimator.EstimateAsync(await RealData.Interim2016(), options)).Rows
             .ToDictionary(r => (r.GeoLevel, r.GeoFips, r.GroupDim, r.GroupValue));
         var fixture = Fixture();
-        Assert.Equal(1705, fixture.Count); // nation and 54 states x (all, 6 ages, 2 sexes, 6 incomes, 4 educations, 12 sex x age)
+        Assert.Equal(1705, fixture.Length); // nation and 54 states x (all, 6 ages, 2 sexes, 6 incomes, 4 educations, 12 sex x age)
         Assert.Equal(54 * 6, fixture.Count(r => r.GeoLevel == "state" && r.GroupDim == "age"));
         foreach (var r in fixture)
         {
@@ -40,7 +41,7 @@ public class RealDirectEstimateTests
             Assert.True(Math.Abs(row.Value!.Value / 100 - r.Value) <= 1e-8, $"{r}: ours {row.Value / 100:R}");
             Assert.True(Math.Abs(row.Se!.Value / 100 - r.Se) <= 1e-8, $"{r}: our SE {row.Se / 100:R}");
         }
-        Assert.Equal(fixture.Count, ours.Values.Count(r => r.GroupDim is "all" or "age" or "sex" or "income" or "education" or "sex x age"));
+        Assert.Equal(fixture.Length, ours.Values.Count(r => r.GroupDim is "all" or "age" or "sex" or "income" or "education" or "sex x age"));
     }
 
     [Fact]
@@ -94,6 +95,7 @@ public class RealDirectEstimateTests
         Assert.Equal(estimates.Rows, await PopulationExtract.ReadAsync(parquet));
         Assert.Equal(estimates.Rows, PopulationExtract.ReadCsv(csv));
         Assert.Equal(1 + 6 + 2 + 6 + 4 + 12 + 2 * 4 + 2 * 6, estimates.Rows.Count(r => r.GeoLevel == "all"));
-        Assert.Contains("1,349 strata", (await PopHealth.Workbook.ParquetFrames.ReadMetadataAsync(parquet))[DirectEstimates.MetadataPrefix + "design"]);
+        Assert.Contains("1,349 strata",
+            (await PopHealth.Workbook.ParquetFrames.ReadMetadataAsync(parquet))[DirectEstimates.MetadataPrefix + "design"]);
     }
 }

@@ -26,7 +26,8 @@ public class ReportStepTests
 
         Assert.True(result.Source.Synthetic);
         Assert.NotNull(result.Model.Model);
-        var states = result.Model.Rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups).ToArray();
+        var states = result.Model.Rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups)
+            .ToArray();
         Assert.True(states.Length >= 50, $"{states.Length} states with a model estimate");
         Assert.All(states, s => Assert.InRange(s.Value!.Value, s.CiLow!.Value, s.CiHigh!.Value));
         var extract = await PopulationExtract.ReadAsync(result.ExtractParquet);
@@ -58,7 +59,8 @@ public class ReportStepTests
         var page = File.ReadAllText(result.Dashboard.Page);
         Assert.Contains("This source has no state for its respondents", page);
         Assert.Contains("no survey weights", page);
-        Assert.Contains("no survey weights", (await PopHealth.Ingest.BrfssConverter.ReadMetadataAsync(result.ExtractParquet))[DirectEstimates.MetadataPrefix + "model"]);
+        Assert.Contains("no survey weights",
+            (await PopHealth.Ingest.BrfssConverter.ReadMetadataAsync(result.ExtractParquet))[DirectEstimates.MetadataPrefix + "model"]);
     }
 
     [Fact]
@@ -85,8 +87,10 @@ public class RealReportStepTests
         }, temp.Path);
         await ConvertStep.RunAsync(parameters);
         var source = await ReportStep.ReadAsync(parameters);
-        var model = ReportStep.Model(source, parameters, new ReportOptions(SmallArea: new PopHealth.Population.SmallArea.SmallAreaOptions(Draws: 200, VarianceProposals: 50)));
-        var states = model.Rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups).ToDictionary(r => r.GeoAbbr!);
+        var model = ReportStep.Model(source, parameters,
+            new ReportOptions(SmallArea: new PopHealth.Population.SmallArea.SmallAreaOptions(Draws: 200, VarianceProposals: 50)));
+        var states = model.Rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups)
+            .ToDictionary(r => r.GeoAbbr!);
         Assert.Equal(54, states.Count);
         Assert.True(states["MD"].Partial); // 2.6 % of Maryland's adults: its model estimate stands, its direct one is not the state's
         Assert.False(states["MO"].Partial);

@@ -14,7 +14,8 @@ public class ExecutedNotebookTests
     }
 
     private static JsonObject Code(string source, params JsonObject[] outputs) =>
-        new() { ["cell_type"] = "code", ["source"] = new JsonArray(source.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l + "\n")).ToArray()), ["outputs"] = new JsonArray(outputs) };
+        new() { ["cell_type"] = "code", ["source"] = new JsonArray(source.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l + "\n")).ToArray()),
+            ["outputs"] = new JsonArray(outputs) };
 
     private static JsonObject Html(string html) =>
         new() { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/html"] = new JsonArray(html) } };
@@ -36,7 +37,8 @@ public class ExecutedNotebookTests
     private static JsonObject Error(string value) => new()
     {
         ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = value,
-        ["traceback"] = new JsonArray(value.Split('\n').Where(l => l.StartsWith("   at ", StringComparison.Ordinal)).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
+        ["traceback"] = new JsonArray(value.Split('\n').Where(l => l.StartsWith("   at ", StringComparison.Ordinal))
+            .Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
     };
 
     [Fact]
@@ -44,8 +46,12 @@ public class ExecutedNotebookTests
     {
         using var temp = Repo.Temp();
         var path = Write(temp, [
-            Code("var step = await ConvertStep.RunAsync(parameters);", Error("System.IO.InvalidDataException: x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file.\n   at PopHealth.Ingest.BrfssYearProfile.Detect()\n--- End of stack trace from previous location ---\n   at Submission#6.MoveNext()")),
-            Code("step.Report", Error("System.NullReferenceException: Object reference not set to an instance of an object.\n   at Submission#7.MoveNext()")),
+            Code("var step = await ConvertStep.RunAsync(parameters);",
+                Error("System.IO.InvalidDataException: x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file.\n" +
+                    "   at PopHealth.Ingest.BrfssYearProfile.Detect()\n--- End of stack trace from previous location ---\n" +
+                    "   at Submission#6.MoveNext()")),
+            Code("step.Report",
+                Error("System.NullReferenceException: Object reference not set to an instance of an object.\n   at Submission#7.MoveNext()")),
         ]);
         var notebook = ExecutedNotebook.Load(path);
         Assert.Equal(2, notebook.TidyErrors());
@@ -53,8 +59,10 @@ public class ExecutedNotebookTests
         Assert.Equal("InvalidDataException", (string?)outputs[0]["ename"]);
         Assert.Equal("x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file.", (string?)outputs[0]["evalue"]);
         Assert.Empty(outputs[0]["traceback"]!.AsArray());
-        Assert.Equal("not meaningful: cell 1 failed first (System.NullReferenceException: Object reference not set to an instance of an object.)", (string?)outputs[1]["evalue"]);
-        Assert.Equal(new CellFailure(1, "var step = await ConvertStep.RunAsync(parameters);", "InvalidDataException", "x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file."), notebook.FirstFailure());
+        Assert.Equal("not meaningful: cell 1 failed first (System.NullReferenceException: Object reference not set to an instance of an object.)",
+            (string?)outputs[1]["evalue"]);
+        Assert.Equal(new CellFailure(1, "var step = await ConvertStep.RunAsync(parameters);", "InvalidDataException",
+            "x.xpt: cannot tell the BRFSS year.\nSet POPHEALTH_INPUT to a BRFSS file."), notebook.FirstFailure());
 
         // An error that is not one of the workbook's refusals is a bug: its trace is what a developer needs.
         var bug = Write(temp, [Code("Boom();", Error("System.InvalidOperationException: boom\n   at Boom()"))]);
@@ -78,7 +86,8 @@ public class ExecutedNotebookTests
             Html("<div><div><strong>Restore sources</strong></div></div>"),
             Html("<div><div></div><div><strong>Installing Packages</strong><ul><li>X.</li></ul></div></div>"),
             Html("<div><strong>Installed Packages</strong></div>"),
-            new JsonObject { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/plain"] = new JsonArray("Loading extension script from `x`") } },
+            new JsonObject { ["output_type"] = "display_data",
+                ["data"] = new JsonObject { ["text/plain"] = new JsonArray("Loading extension script from `x`") } },
             Html("<table>result</table>"))]);
         var notebook = ExecutedNotebook.Load(path);
         Assert.Equal(4, notebook.RemoveRestoreProgress());
@@ -141,13 +150,16 @@ public class ExecutedNotebookTests
         var root = temp.File("checkout");
         var data = temp.File("checkout/data");
         var path = Write(temp, [Code("parameters",
-            Html($"<td>{data}</td><td>{data}/interim/brfss.parquet</td><td>{root}/plots/roc.png</td><td>{root}</td><td>{root}-other/x</td><td>{data}2/y</td>"),
+            Html($"<td>{data}</td><td>{data}/interim/brfss.parquet</td><td>{root}/plots/roc.png</td><td>{root}</td>" +
+                $"<td>{root}-other/x</td><td>{data}2/y</td>"),
             new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = $"wrote {data}/scored.csv\n" },
-            new JsonObject { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/plain"] = new JsonArray($"{root}/artifacts/feed") } })]);
+            new JsonObject { ["output_type"] = "display_data",
+                ["data"] = new JsonObject { ["text/plain"] = new JsonArray($"{root}/artifacts/feed") } })]);
         var notebook = ExecutedNotebook.Load(path);
         Assert.Equal(7, notebook.HideMachinePaths(root, data));
         var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]![0]!["outputs"]!.AsArray();
-        Assert.Equal($"<td>&lt;data&gt;</td><td>&lt;data&gt;/interim/brfss.parquet</td><td>plots/roc.png</td><td>.</td><td>{root}-other/x</td><td>data2/y</td>",
+        Assert.Equal($"<td>&lt;data&gt;</td><td>&lt;data&gt;/interim/brfss.parquet</td><td>plots/roc.png</td><td>.</td>" +
+            $"<td>{root}-other/x</td><td>data2/y</td>",
             (string?)outputs[0]!["data"]!["text/html"]![0]);
         Assert.Equal("wrote <data>/scored.csv\n", (string?)outputs[1]!["text"]);
         Assert.Equal("artifacts/feed", (string?)outputs[2]!["data"]!["text/plain"]![0]);
@@ -157,13 +169,15 @@ public class ExecutedNotebookTests
     public void Chart_outputs_get_their_embedded_png_as_an_image_entry()
     {
         using var temp = Repo.Temp();
-        var chart = "<div class=\"pophealth-static\"><img alt=\"chart\" src=\"data:image/png;base64,iVBORw0KGgo=\"/></div><script>x</script><div>plot</div>";
+        var chart = "<div class=\"pophealth-static\"><img alt=\"chart\" " +
+            "src=\"data:image/png;base64,iVBORw0KGgo=\"/></div><script>x</script><div>plot</div>";
         var path = Write(temp, [Code("chart", Html(chart), Html("<table>not a chart</table>"))]);
         var notebook = ExecutedNotebook.Load(path);
         Assert.Equal(1, notebook.AddChartImages());
         var outputs = JsonNode.Parse(notebook.ToJson())!["cells"]![0]!["outputs"]!.AsArray();
         Assert.Equal("iVBORw0KGgo=", (string?)outputs[0]!["data"]!["image/png"]);
-        Assert.Contains("pophealth-static", outputs[0]!["data"]!["text/html"]!.ToJsonString()); // the HTML keeps its picture for viewers that strip scripts
+        // the HTML keeps its picture for viewers that strip scripts
+        Assert.Contains("pophealth-static", outputs[0]!["data"]!["text/html"]!.ToJsonString());
         Assert.Null(outputs[1]!["data"]!["image/png"]);
     }
 }

@@ -24,19 +24,22 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
     /// <param name="Notebook">A notebook name (".dib" dropped), for a well-formed name.</param>
     /// <param name="Folder">The --notebooks value, when well-formed.</param>
     /// <param name="Minutes">The --timeout value, when valid.</param>
-    private sealed record Piece(string[] Tokens, string? Option = null, string? Fault = null, string? Notebook = null, string? Folder = null, double? Minutes = null);
+    private sealed record Piece(string[] Tokens, string? Option = null, string? Fault = null, string? Notebook = null, string? Folder = null,
+        double? Minutes = null);
 
     private static readonly string[] Existing = ["01-convert", "06-infer.dib", "extra", "extra.dib", "03-transform"];
-    private static readonly string[] Unknown = ["07-nothing", " 01-convert", "01-convert ", "ünïcode", new string('x', 200), "01-convert.ipynb", "a b", "only"];
+    private static readonly string[] Unknown = ["07-nothing", " 01-convert", "01-convert ", "ünïcode", new string('x', 200), "01-convert.ipynb",
+        "a b", "only"];
     private static readonly string[] Malformed = ["", "   ", "a/b", "..", ".", "../01-convert", "x\\y", "_setup", "_setup.dib", "x\0y", ".dib"];
-    private static readonly string[] UnknownOptions = ["-", "-x", "--", "---", "--Timeout", "--timeout5", "--help=1", "--=5", "-h=1", "--notebook", "--refresh"];
+    private static readonly string[] UnknownOptions = ["-", "-x", "--", "---", "--Timeout", "--timeout5", "--help=1", "--=5", "-h=1", "--notebook",
+        "--refresh"];
     private static readonly string[] GoodMinutes = ["1", "30", "0.5", "1440", "1e2", "2.5", " 45 ", "+3", "0.0001", "1E-300", "1440.0"];
     private static readonly string[] BadMinutes = ["Infinity", "-Infinity", "∞", "NaN", "-1", "0", "-0", "1e309", "1440.0001", "100000", "1e10",
         "99999999999999999999999", "", " ", "abc", "1,5", "0x10", "1_000", "5min", "-", "- 1"];
     private static readonly string[] GoodFolders = ["notebooks", "notebooks/", "./notebooks", "other"];
     private static readonly string[] MissingFolders = ["missing", "a-file.txt", "notebooks/01-convert.dib", "nowhere/notebooks"];
 
-    private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+    private static T Pick<T>(Random random, T[] items) => items[random.Next(items.Length)];
 
     private static Piece NamePiece(Random random, bool valid)
     {
@@ -110,7 +113,8 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
         if (given.Contains("--refresh-rendered") && names.Count > 0) return ("error", "--refresh-rendered runs all seven notebooks");
         var folder = pieces.LastOrDefault(p => p.Folder is not null)?.Folder;
         if (folder is not null && !Directory.Exists(Path.Combine(root, folder))) return ("error", $"--notebooks '{folder}'");
-        var available = folder == "other" ? ["only"] : new[] { "01-convert", "02-explore", "03-transform", "04-train", "05-synthesize", "06-infer", "extra" };
+        var available = folder == "other" ? ["only"]
+            : new[] { "01-convert", "02-explore", "03-transform", "04-train", "05-synthesize", "06-infer", "extra" };
         if (names.FirstOrDefault(n => !available.Contains(n)) is { } missing) return ("error", $"'{missing}'");
         if (names.Count == 0 && folder == "other") return ("error", "--notebooks names");
         return ("plan", null);
@@ -134,7 +138,8 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
             outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
             if (problem is not null) failures.Add($"case {i} [{string.Join(" ", args.Select(a => $"'{a}'"))}]: {problem}");
         }
-        output.WriteLine($"runner argument fuzz: {Cases} cases, seed {Seed}: " + string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Value} {o.Key}")));
+        output.WriteLine($"runner argument fuzz: {Cases} cases, seed {Seed}: " +
+            string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Value} {o.Key}")));
         failures.Take(20).ToList().ForEach(output.WriteLine);
         Assert.True(failures.Count == 0, $"{failures.Count} of {Cases} cases failed; first: {failures.FirstOrDefault()}");
         Assert.True(outcomes.GetValueOrDefault("plan") > Cases / 6, "too few valid command lines to test the plans");
@@ -148,7 +153,8 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
         {
             var parsed = RunnerArguments.Parse(args);
             if (parsed.Help) return kind == "help" ? null : $"help, expected {kind} {fault}";
-            var plan = repository.Check(args, new System.Collections.Hashtable()); // no POPHEALTH_*: the default data root, and --refresh-rendered allowed
+            // no POPHEALTH_*: the default data root, and --refresh-rendered allowed
+            var plan = repository.Check(args, new System.Collections.Hashtable());
             return kind == "plan" ? PlanProblem(plan, pieces, repository.Root) : $"a plan, expected {kind} {fault}";
         }
         catch (RunnerUsageException e)
@@ -167,9 +173,11 @@ public class RunnerArgumentFuzzTests(ITestOutputHelper output)
         var names = pieces.Where(p => p.Notebook is not null).Select(p => p.Notebook!).ToArray();
         if (!plan.Notebooks.SequenceEqual(names.Length > 0 ? names : RunnerOptions.Workbook)) return $"notebooks {string.Join(",", plan.Notebooks)}";
         var folder = Path.GetFullPath(pieces.LastOrDefault(p => p.Folder is not null)?.Folder ?? "notebooks", root);
-        if (Path.TrimEndingDirectorySeparator(plan.Options.NotebookDirectory) != Path.TrimEndingDirectorySeparator(folder)) return $"folder {plan.Options.NotebookDirectory}";
+        if (Path.TrimEndingDirectorySeparator(plan.Options.NotebookDirectory) != Path.TrimEndingDirectorySeparator(folder))
+            return $"folder {plan.Options.NotebookDirectory}";
         var minutes = pieces.LastOrDefault(p => p.Minutes is not null)?.Minutes ?? 30;
-        if (Math.Abs(plan.Options.NotebookTimeout.TotalMilliseconds - Math.Max(1, minutes * 60_000)) > 1) return $"timeout {plan.Options.NotebookTimeout}";
+        if (Math.Abs(plan.Options.NotebookTimeout.TotalMilliseconds - Math.Max(1, minutes * 60_000)) > 1)
+            return $"timeout {plan.Options.NotebookTimeout}";
         return plan.RefreshRendered == pieces.Any(p => p.Tokens is ["--refresh-rendered"]) ? null : "refresh flag";
     }
 }

@@ -82,7 +82,8 @@ public class RunnerArgumentsTests
             Directory.CreateDirectory(temp.File("artifacts/feed"));
             System.IO.File.WriteAllText(temp.File("artifacts/feed/PopHealth.Workbook.0.1.1.nupkg"), "");
             Directory.CreateDirectory(temp.File("notebooks"));
-            foreach (var name in RunnerOptions.Workbook.Append("_setup").Append("extra")) System.IO.File.WriteAllText(temp.File($"notebooks/{name}.dib"), "");
+            foreach (var name in RunnerOptions.Workbook.Append("_setup").Append("extra"))
+                System.IO.File.WriteAllText(temp.File($"notebooks/{name}.dib"), "");
             System.IO.File.WriteAllText(temp.File("a-file.txt"), "");
         }
 
@@ -141,7 +142,10 @@ public class RunnerArgumentsTests
         Assert.Contains("name the notebooks to run there (only)", defaults.Message);
     }
 
-    /// <summary>A folder this process cannot write in: read-only by its mode, or (for root, whom modes do not stop) /sys on Linux; null where neither works.</summary>
+    /// <summary>
+    /// A folder this process cannot write in: read-only by its mode, or (for root, whom modes do not stop) /sys on
+    /// Linux; null where neither works.
+    /// </summary>
     internal static string? ReadOnlyFolder(TempFolder temp)
     {
         var folder = temp.File("read-only");

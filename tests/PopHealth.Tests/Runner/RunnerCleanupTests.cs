@@ -61,7 +61,8 @@ public class RunnerCleanupTests
         runner.Signal(signal);
         Assert.Equal(exitCode, await runner.ExitCodeAsync(TimeSpan.FromMinutes(1)));
         var left = await runner.SurvivorsAfterAsync(TimeSpan.FromSeconds(30));
-        Assert.True(left.Count == 0, $"left running after signal {signal}: {string.Join("; ", left)}\nseen: {string.Join(", ", runner.Seen())}\n{runner.Error}");
+        Assert.True(left.Count == 0,
+            $"left running after signal {signal}: {string.Join("; ", left)}\nseen: {string.Join(", ", runner.Seen())}\n{runner.Error}");
         Assert.Empty(Directory.GetFiles(data.File("rendered"), "*.raw.ipynb"));
         Assert.Empty(TemporaryLeftovers(data));
         if (signal != 9) Assert.Contains("stopped by SIG", runner.Error);

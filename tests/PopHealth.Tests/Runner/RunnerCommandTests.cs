@@ -56,6 +56,7 @@ public class RunnerCommandTests
     {
         await using var runner = new RunnerProcess(["--help"], new Dictionary<string, string>());
         Assert.Equal(0, await runner.ExitCodeAsync(TimeSpan.FromMinutes(1)));
-        foreach (var text in new[] { "--notebooks DIR", "--timeout MINUTES", "--refresh-rendered", "Exit codes: 0" }) Assert.Contains(text, runner.Output);
+        foreach (var text in new[] { "--notebooks DIR", "--timeout MINUTES", "--refresh-rendered", "Exit codes: 0" })
+            Assert.Contains(text, runner.Output);
     }
 }

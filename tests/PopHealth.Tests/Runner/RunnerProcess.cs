@@ -25,7 +25,8 @@ internal sealed class RunnerProcess : IAsyncDisposable
 
     public RunnerProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? "" };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PopHealth.Runner.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var (key, value) in environment) start.Environment[key] = value;

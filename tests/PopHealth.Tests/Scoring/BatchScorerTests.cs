@@ -69,7 +69,8 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Equal(["comment", FeatureSet.Target], report.IgnoredColumns.Order());
         var predictions = await ParquetFrames.ReadAsync(output);
         Assert.Equal(2000, predictions.Rows.Count);
-        Assert.Equal(BatchScorer.OutputColumns.Concat(new[] { 1, 2, 3 }.SelectMany(d => new[] { $"driver_{d}", $"driver_{d}_value", $"driver_{d}_contribution" })),
+        Assert.Equal(BatchScorer.OutputColumns.Concat(
+                new[] { 1, 2, 3 }.SelectMany(d => new[] { $"driver_{d}", $"driver_{d}_value", $"driver_{d}_contribution" })),
             predictions.Columns.Select(c => c.Name));
         Assert.Equal(1001L, predictions.Columns[FeatureSet.RespondentId][0]); // ids come from the input, in order
         Assert.Equal(3000L, predictions.Columns[FeatureSet.RespondentId][1999]);
@@ -81,7 +82,8 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Null(predictions.Columns["reason"][6]);
         Assert.Equal("pophealth-rfhlth", predictions.Columns["model_name"][0]);
         Assert.Equal(1, predictions.Columns["model_version"][0]);
-        var tiers = Enumerable.Range(0, 2000).Select(i => (string?)predictions.Columns["risk_tier"][i]).Where(t => t is not null).Distinct().ToArray();
+        var tiers = Enumerable.Range(0, 2000).Select(i => (string?)predictions.Columns["risk_tier"][i]).Where(t => t is not null).Distinct()
+            .ToArray();
         Assert.All(tiers, t => Assert.Contains(t, RiskTiers.All.Select(r => r.Name)));
         // Probabilities are the model's own (scored by ONNX Runtime on the registered export; ML.NET agrees within 1e-5).
         var m = ModelFixtures.Matrix(2000, seed: 8);
@@ -116,8 +118,10 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Contains("it has no rows", e.Message);
         var text = Path.Combine(fixture.Folder, "text.parquet");
         File.WriteAllText(text, "id,a\n1,2\n");
-        Assert.Contains("text.parquet", (await Assert.ThrowsAsync<InvalidDataException>(() => BatchScorer.ScoreAsync(text, Output("text.parquet"), fixture.Store))).Message);
-        await Assert.ThrowsAsync<FileNotFoundException>(() => BatchScorer.ScoreAsync(Path.Combine(fixture.Folder, "absent.parquet"), Output("absent.parquet"), fixture.Store));
+        Assert.Contains("text.parquet",
+            (await Assert.ThrowsAsync<InvalidDataException>(() => BatchScorer.ScoreAsync(text, Output("text.parquet"), fixture.Store))).Message);
+        await Assert.ThrowsAsync<FileNotFoundException>(() =>
+            BatchScorer.ScoreAsync(Path.Combine(fixture.Folder, "absent.parquet"), Output("absent.parquet"), fixture.Store));
         Assert.False(File.Exists(Output("empty.parquet")));
     }
 
@@ -131,7 +135,8 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
             BatchScorer.ScoreAsync(input, Output("b.parquet"), fixture.Store, new ScoringOptions("models:/pophealth-rfhlth/7")))).Message);
 
         // Versions whose model files are damaged: the ONNX export, the signature, the ML.NET model when there is no export.
-        foreach (var (file, content) in new[] { (OnnxModel.FileName, "not onnx"), (TrainedModel.SignatureFile, "{ not json"), (TrainedModel.ModelFile, "not a zip") })
+        foreach (var (file, content) in new[] { (OnnxModel.FileName, "not onnx"), (TrainedModel.SignatureFile, "{ not json"),
+            (TrainedModel.ModelFile, "not a zip") })
         {
             var run = fixture.Store.StartRun(fixture.Store.GetOrCreateExperiment("pophealth"), "broken");
             var folder = ModelArtifacts.LogModel(run, fixture.Model);
@@ -190,8 +195,10 @@ public class BatchScorerTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         var p = fixture.Model.Probabilities(m.Rows);
         var top = Enumerable.Range(0, m.Count).OrderByDescending(i => p[i]).Take(5).ToArray();
         var all = new RowDrivers(model.ExplainableTrees!, model.Signature, top: m.FeatureNames.Count)
-            .Drivers(top.Select(i => m.Rows[i]).ToArray(), top.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), top.Select(i => p[i]).ToArray());
-        var baseline = TreeShap.Explain(model.ExplainableTrees!, [m.Rows[0]]).ToProbabilityScale(x => model.Signature.Population(model.ExplainableTrees!.ProbabilityOfMargin(x))).BaseValue;
+            .Drivers(top.Select(i => m.Rows[i]).ToArray(), top.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                top.Select(i => p[i]).ToArray());
+        var baseline = TreeShap.Explain(model.ExplainableTrees!, [m.Rows[0]])
+            .ToProbabilityScale(x => model.Signature.Population(model.ExplainableTrees!.ProbabilityOfMargin(x))).BaseValue;
         foreach (var group in all.GroupBy(d => d.RespondentId))
             Assert.Equal(group.First().Probability - baseline, group.Sum(d => d.Contribution), 4);
         Assert.All(all.Where(d => d.Feature is "a" or "b").GroupBy(d => d.RespondentId), g => Assert.True(g.Sum(d => d.Contribution) > 0));

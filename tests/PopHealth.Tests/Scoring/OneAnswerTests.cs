@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using PopHealth.Features;
 using PopHealth.Modeling;
 using PopHealth.Scoring;
 using PopHealth.Tests.Modeling;
@@ -25,7 +24,8 @@ public class OneAnswerTests
         var store = new MlflowStore(temp.File("mlruns"));
         var training = ModelFixtures.Matrix(3000);
         var shift = withPriorShift ? new PriorShift(0.5, 0.18) : null;
-        var model = TrainedModel.Fit(training, new ModelSpec(TrainerKind.LightGbm, 40, 16), seed: 2, priorShift: shift).WithScoringInfo(0.31, training);
+        var model = TrainedModel.Fit(training, new ModelSpec(TrainerKind.LightGbm, 40, 16), seed: 2, priorShift: shift)
+            .WithScoringInfo(0.31, training);
         var run = store.StartRun(store.GetOrCreateExperiment("pophealth"), "final");
         ModelArtifacts.LogModel(run, model, trainingRows: training.Rows);
         run.End();
@@ -66,7 +66,8 @@ public class OneAnswerTests
         var run = store.StartRun(store.GetOrCreateExperiment("pophealth"), "final");
         var folder = ModelArtifacts.LogModel(run, model);
         run.End();
-        var mlmodel = new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(File.ReadAllText(Path.Combine(folder, "MLmodel")));
+        var mlmodel = new YamlDotNet.Serialization.Deserializer()
+            .Deserialize<Dictionary<string, object>>(File.ReadAllText(Path.Combine(folder, "MLmodel")));
         var outputs = System.Text.Json.JsonDocument.Parse((string)((Dictionary<object, object>)mlmodel["signature"])["outputs"]).RootElement;
         Assert.Equal(OnnxModel.OutputNames, outputs.EnumerateArray().Select(o => o.GetProperty("name").GetString()));
         Assert.Equal("float32", outputs[0].GetProperty("tensor-spec").GetProperty("dtype").GetString());

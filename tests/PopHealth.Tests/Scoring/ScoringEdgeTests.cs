@@ -46,7 +46,9 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         var alone = await ParquetFrames.ReadAsync(data.File("alone.parquet"));
         Assert.Equal(1500, summary.Probabilities.Length);
         Assert.Equal(Enumerable.Range(0, 1500).Select(i => (double?)alone.Columns["probability"][i]), summary.Probabilities);
-        Assert.Equal(Enumerable.Range(0, 1500).Select(i => Convert.ToString(alone.Columns[FeatureSet.RespondentId][i], System.Globalization.CultureInfo.InvariantCulture)), summary.Ids);
+        Assert.Equal(Enumerable.Range(0, 1500)
+            .Select(i => Convert.ToString(alone.Columns[FeatureSet.RespondentId][i], System.Globalization.CultureInfo.InvariantCulture)),
+            summary.Ids);
         var drift = summary.Drift(); // this run's rows and this run's input: the AUC is this run's
         var scored = Enumerable.Range(0, 1500).Where(i => alone.Columns["probability"][i] is not null).ToArray();
         var expected = Statistics.Auc(scored.Select(i => (double)alone.Columns["probability"][i]).ToArray(),
@@ -67,7 +69,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Contains("rewritten-later.parquet changed while 06 was using it", error.Message);
 
         await fixture.Input("rewritten-later.parquet", 700); // and again, with fewer rows
-        Assert.Contains("700 rows instead of 1,200", (await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.SummariseAsync(parameters, model, report))).Message);
+        Assert.Contains("700 rows instead of 1,200",
+            (await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.SummariseAsync(parameters, model, report))).Message);
     }
 
     [Fact]
@@ -126,7 +129,9 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.Equal(("b", 2000L, 0.0), (missing.Feature, missing.MissingRows, missing.TrainingShare));
         var summary = await ScoringStep.SummariseAsync(parameters, model, await ScoringStep.ScoreAsync(parameters, model, checkedInput));
         Assert.StartsWith("b is missing in 2,000 of 2,000 rows (100.0 %) against 0.0 % of the training rows", Assert.Single(summary.Warnings));
-        Assert.Contains(summary.Report.Describe(), kv => kv.Key.StartsWith("features missing far more") && kv.Value.StartsWith("b: 100.0 %"));
+        Assert.Contains(summary.Report.Describe(),
+            kv => kv.Key.StartsWith("features missing far more", StringComparison.Ordinal)
+                && kv.Value.StartsWith("b: 100.0 %", StringComparison.Ordinal));
         Assert.Equal("(no row was scored)", summary.Drift().Describe()[1].Value);
         Assert.All(summary.Tiers(), t => Assert.Equal(0, t.Respondents));
         Assert.Null(summary.PredictedVsActual());
@@ -170,7 +175,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
             a.SetName("A");
             frame.Columns.Add(a);
         });
-        var error = await Assert.ThrowsAsync<ScoringInputException>(() => BatchScorer.ScoreAsync(input, Path.Combine(fixture.Folder, "edge", "case.parquet"), fixture.Store));
+        var error = await Assert.ThrowsAsync<ScoringInputException>(() =>
+            BatchScorer.ScoreAsync(input, Path.Combine(fixture.Folder, "edge", "case.parquet"), fixture.Store));
         Assert.Equal(["missing column 'a' (the input has 'A': did you mean it? Column names are case-sensitive; rename it to 'a')"], error.Problems);
     }
 
@@ -180,7 +186,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         Directory.CreateDirectory(data.File("inputs.parquet"));
         using var model = ScoringModel.Load(fixture.Store);
-        var error = await Assert.ThrowsAsync<WorkbookParameterException>(() => ScoringStep.CheckAsync(Parameters(data, data.File("inputs.parquet")), model));
+        var error = await Assert.ThrowsAsync<WorkbookParameterException>(() =>
+            ScoringStep.CheckAsync(Parameters(data, data.File("inputs.parquet")), model));
         Assert.Equal("POPHEALTH_SCORE_INPUT", error.Variable);
         Assert.Contains("names a folder, not a file", error.Message);
     }
@@ -239,7 +246,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         var input = await fixture.Input("refusal.parquet", 50, frame => frame.Columns.Remove("c"));
         var refusals = new List<Exception>
         {
-            await Assert.ThrowsAsync<ScoringInputException>(() => BatchScorer.ScoreAsync(input, Path.Combine(fixture.Folder, "edge", "refusal.parquet"), fixture.Store)),
+            await Assert.ThrowsAsync<ScoringInputException>(() =>
+                BatchScorer.ScoreAsync(input, Path.Combine(fixture.Folder, "edge", "refusal.parquet"), fixture.Store)),
             Assert.Throws<ModelNotFoundException>(() => ScoringModel.Load(fixture.Store, "models:/pophealth-rfhlth@staging")),
         };
         using var temp = Repo.Temp();
@@ -248,7 +256,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
             var cell = new JsonObject
             {
                 ["cell_type"] = "code", ["source"] = new JsonArray("var input = await ScoringStep.CheckAsync(parameters, model);\n"),
-                ["outputs"] = new JsonArray(new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = refusal.ToString(), ["traceback"] = new JsonArray("   at x") }),
+                ["outputs"] = new JsonArray(new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = refusal.ToString(),
+                    ["traceback"] = new JsonArray("   at x") }),
             };
             var path = temp.File("nb.ipynb");
             File.WriteAllText(path, new JsonObject { ["cells"] = new JsonArray(cell), ["nbformat"] = 4 }.ToJsonString());
@@ -317,7 +326,8 @@ internal sealed class ReadOnlyFolder : IDisposable
         Directory.CreateDirectory(path);
         var folder = new ReadOnlyFolder(path);
         if (OperatingSystem.IsWindows()) return folder;
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         if (folder.Probe() && OperatingSystem.IsLinux()) folder.immutable = Run("chattr", "+i", path);
         if (folder.Probe() && OperatingSystem.IsLinux() && Directory.Exists(Unwritable))
         {

@@ -7,7 +7,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Scoring;
 
-/// <summary>Issue 13's findings on scoring inputs: ids carried exactly, out-of-range values flagged, nothing written before every check passed.</summary>
+/// <summary>
+/// Issue 13's findings on scoring inputs: ids carried exactly, out-of-range values flagged, nothing written before
+/// every check passed.
+/// </summary>
 [Trait("Category", "Unit")]
 public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFixture>
 {
@@ -45,7 +48,8 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
         var input = await fixture.Input("text-ids.parquet", 800, frame =>
         {
             frame.Columns.Remove(FeatureSet.RespondentId);
-            frame.Columns.Insert(0, new StringDataFrameColumn(FeatureSet.RespondentId, Enumerable.Range(0, 800).Select(i => i == 7 ? null : $"MO-{i:D5}")));
+            frame.Columns.Insert(0,
+                new StringDataFrameColumn(FeatureSet.RespondentId, Enumerable.Range(0, 800).Select(i => i == 7 ? null : $"MO-{i:D5}")));
         });
         await BatchScorer.ScoreAsync(input, Output("text.parquet"), fixture.Store);
         var predictions = await ParquetFrames.ReadAsync(Output("text.parquet"));
@@ -86,7 +90,8 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
             if (frame.Columns.IndexOf(column) >= 0) frame.Columns.Remove(column);
             frame.Columns.Add(new StringDataFrameColumn(column, Enumerable.Repeat("1", 300)));
         });
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input }, temp.Path);
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input },
+            temp.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(parameters.Predictions)!);
         File.WriteAllText(parameters.Predictions, "earlier predictions");
         using var model = ScoringModel.Load(fixture.Store);
@@ -108,7 +113,8 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
         Assert.Contains("byte offset", error.Message);
         Assert.False(File.Exists(output));
         // The infer step's check stage refuses it too, before 06 writes anything.
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input }, temp.Path);
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input },
+            temp.Path);
         using var model = ScoringModel.Load(fixture.Store);
         Assert.Contains("column 'a'", (await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.CheckAsync(parameters, model))).Message);
     }
@@ -117,7 +123,8 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
     public async Task A_missing_score_input_names_its_variable()
     {
         using var temp = Repo.Temp();
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = temp.File("none.parquet") }, temp.Path);
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path,
+            ["POPHEALTH_SCORE_INPUT"] = temp.File("none.parquet") }, temp.Path);
         using var model = ScoringModel.Load(fixture.Store);
         var error = await Assert.ThrowsAsync<WorkbookParameterException>(() => ScoringStep.CheckAsync(parameters, model));
         Assert.Equal("POPHEALTH_SCORE_INPUT", error.Variable);

@@ -26,12 +26,14 @@ public class BrfssSampleTests
             {
                 var expected = entry.Frequency / (double)total;
                 var actual = values.Count(v => entry.Range is null ? v is null : v is { } x && entry.Covers(x)) / (double)Rows;
-                Assert.True(Math.Abs(actual - expected) <= 0.02, $"{variable} {entry.Code} ({entry.Label}): sample {actual:P2}, codebook {expected:P2}");
+                Assert.True(Math.Abs(actual - expected) <= 0.02,
+                    $"{variable} {entry.Code} ({entry.Label}): sample {actual:P2}, codebook {expected:P2}");
             }
             checkedVariables.Add(variable);
         }
-        Assert.Superset(new HashSet<string>(["GENHLTH", "_RFHLTH", "POORHLTH", "_AGEG5YR", "_SEX", "EDUCA", "INCOME3", "_BMI5", "_BMI5CAT", "_SMOKER3",
-            "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT", "_STATE", "_MICHD", "_DRDXAR2", "_EDUCAG", "_INCOMG1", "_CHLDCNT", "_AGE65YR", .. BrfssYearProfile.ConditionItems]),
+        Assert.Superset(new HashSet<string>(["GENHLTH", "_RFHLTH", "POORHLTH", "_AGEG5YR", "_SEX", "EDUCA", "INCOME3", "_BMI5", "_BMI5CAT",
+            "_SMOKER3", "DRNKANY6", "CHILDREN", "HHADULT", "NUMADULT", "_STATE", "_MICHD", "_DRDXAR2", "_EDUCAG", "_INCOMG1", "_CHLDCNT",
+            "_AGE65YR", .. BrfssYearProfile.ConditionItems]),
             checkedVariables.ToHashSet());
     }
 
@@ -60,7 +62,8 @@ public class BrfssSampleTests
         Assert.All(Enumerable.Range(0, Rows), i => Assert.Equal(genhlth[i] is 4 or 5 ? 2 : genhlth[i] is >= 1 and <= 3 ? 1 : 9, rfhlth[i]));
         var bmi = batch.Numeric(batch.IndexOf("_BMI5"));
         var category = batch.Numeric(batch.IndexOf("_BMI5CAT"));
-        Assert.All(Enumerable.Range(0, Rows), i => Assert.Equal(bmi[i] is null ? null : bmi[i] < 1850 ? 1 : bmi[i] < 2500 ? 2 : bmi[i] < 3000 ? 3 : 4, category[i]));
+        Assert.All(Enumerable.Range(0, Rows),
+            i => Assert.Equal(bmi[i] is null ? null : bmi[i] < 1850 ? 1 : bmi[i] < 2500 ? 2 : bmi[i] < 3000 ? 3 : 4, category[i]));
         var adults = batch.Numeric(batch.IndexOf("HHADULT"));
         var landline = batch.Numeric(batch.IndexOf("NUMADULT"));
         Assert.All(Enumerable.Range(0, Rows), i => Assert.True(adults[i] is null != landline[i] is null));
@@ -97,7 +100,8 @@ public class BrfssSampleTests
         var features = await PopHealth.Features.FeatureBuilder.BuildAsync(temp.File("interim.parquet"), PopHealth.Workbook.Recipe.Improved);
         var data = PopHealth.Modeling.ModelMatrix.From(features);
         var split = PopHealth.Modeling.Splits.Stratified(data.Labels, seed: 11);
-        var model = PopHealth.Modeling.TrainedModel.Fit(data.Subset(split.Train), new PopHealth.Modeling.ModelSpec(PopHealth.Modeling.TrainerKind.LightGbm, 200, 31, LearningRate: 0.05), seed: 11);
+        var model = PopHealth.Modeling.TrainedModel.Fit(data.Subset(split.Train),
+            new PopHealth.Modeling.ModelSpec(PopHealth.Modeling.TrainerKind.LightGbm, 200, 31, LearningRate: 0.05), seed: 11);
         var test = data.Subset(split.Test);
         var auc = Statistics.Auc(model.Probabilities(test.Rows), test.Labels);
         Assert.InRange(auc, 0.75, 0.88); // real data: 0.79–0.84

@@ -28,7 +28,8 @@ public class GaussianCopulaTests
             new DoubleDataFrameColumn("flag", flag), new DoubleDataFrameColumn("y", y));
     }
 
-    private static double?[] Col(DataFrame f, string name) => Enumerable.Range(0, (int)f.Rows.Count).Select(i => ((DoubleDataFrameColumn)f.Columns[name])[i]).ToArray();
+    private static double?[] Col(DataFrame f, string name) =>
+        Enumerable.Range(0, (int)f.Rows.Count).Select(i => ((DoubleDataFrameColumn)f.Columns[name])[i]).ToArray();
 
     private static double Spearman(double?[] a, double?[] b)
     {
@@ -62,7 +63,8 @@ public class GaussianCopulaTests
         var synthMedian = Col(synthetic, "x").Order().ElementAt(2000)!.Value;
         Assert.InRange(synthMedian / realMedian, 0.9, 1.1);
         // Rank dependence kept (x with level); independence kept (x with flag).
-        Assert.InRange(Spearman(Col(synthetic, "x"), Col(synthetic, "level")), Spearman(Col(real, "x"), Col(real, "level")) - 0.06, Spearman(Col(real, "x"), Col(real, "level")) + 0.06);
+        Assert.InRange(Spearman(Col(synthetic, "x"), Col(synthetic, "level")), Spearman(Col(real, "x"), Col(real, "level")) - 0.06,
+            Spearman(Col(real, "x"), Col(real, "level")) + 0.06);
         Assert.InRange(Spearman(Col(synthetic, "x"), Col(synthetic, "flag")), -0.05, 0.05);
         // y is missing for large x in the real data; the synthetic data keep that relation.
         var x = Col(synthetic, "x");

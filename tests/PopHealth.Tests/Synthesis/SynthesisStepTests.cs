@@ -37,7 +37,8 @@ public class SynthesisStepTests
     public async Task The_step_writes_synthetic_respondents_and_a_reusable_synthesizer_with_no_copies()
     {
         using var temp = Repo.Temp();
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SYNTH_ROWS"] = "3000" }, temp.Path);
+        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SYNTH_ROWS"] = "3000" },
+            temp.Path);
         var xpt = temp.File("raw/sample.XPT");
         BrfssSample.WriteXpt(xpt, 8000, seed: 4);
         await BrfssConverter.ConvertAsync(xpt, parameters.InterimBrfss, new ConversionOptions(Synthetic: true));
@@ -53,7 +54,8 @@ public class SynthesisStepTests
         Assert.Equal(0, result.Privacy.ExactCopies);
         Assert.True(result.Quality.ColumnShapesScore > 0.9, $"column shapes {result.Quality.ColumnShapesScore:F3}");
         Assert.True(result.Privacy.SyntheticMedianDistance >= result.Privacy.HoldoutMedianDistance * 0.5,
-            $"synthetic rows sit much closer to training rows ({result.Privacy.SyntheticMedianDistance:F4}) than unseen real rows do ({result.Privacy.HoldoutMedianDistance:F4})");
+            $"synthetic rows sit much closer to training rows ({result.Privacy.SyntheticMedianDistance:F4}) than unseen real rows do " +
+            $"({result.Privacy.HoldoutMedianDistance:F4})");
         var again = GaussianCopula.Load(result.SynthesizerPath).Sample(10, seed: 1);
         Assert.Equal(result.Columns, again.Columns.Select(c => c.Name));
     }

@@ -132,7 +132,8 @@ public class MlflowStoreFaultTests
         var store = new MlflowStore(root);
         var run = store.StartRun(store.GetOrCreateExperiment("pophealth"), "final");
         // A process claimed the model's meta.yaml a minute ago and died before writing it.
-        var marker = PlantMarker(Path.Combine(root, "models", Model), "meta.yaml", DateTime.UtcNow.AddMinutes(-1), Environment.ProcessId, Process.GetCurrentProcess().StartTime);
+        var marker = PlantMarker(Path.Combine(root, "models", Model), "meta.yaml", DateTime.UtcNow.AddMinutes(-1), Environment.ProcessId,
+            Process.GetCurrentProcess().StartTime);
         var registered = new MlflowStore(root).RegisterModel(Model, run);
         Assert.Equal(1, registered.Version);
         var meta = MlflowStore.ReadYaml(Path.Combine(root, "models", Model, "meta.yaml"));
@@ -169,11 +170,13 @@ public class MlflowStoreFaultTests
         using var temp = Repo.Temp();
         var root = temp.File("mlruns");
         var (store, run) = Registered(temp);
-        PlantMarker(Path.Combine(root, "models", Model, "version-2"), "meta.yaml", DateTime.UtcNow.AddMinutes(-5), DeadPid, DateTime.UtcNow.AddHours(-1));
+        PlantMarker(Path.Combine(root, "models", Model, "version-2"), "meta.yaml", DateTime.UtcNow.AddMinutes(-5), DeadPid,
+            DateTime.UtcNow.AddHours(-1));
         Assert.Equal(2, store.RegisterModel(Model, run).Version);
         Assert.Equal(3, store.RegisterModel(Model, run).Version);
         // MLflow reads every version-* folder's meta.yaml; none may be missing.
-        Assert.All(Directory.EnumerateDirectories(Path.Combine(root, "models", Model), "version-*"), d => Assert.True(File.Exists(Path.Combine(d, "meta.yaml")), d));
+        Assert.All(Directory.EnumerateDirectories(Path.Combine(root, "models", Model), "version-*"),
+            d => Assert.True(File.Exists(Path.Combine(d, "meta.yaml")), d));
         Assert.Equal([1, 2, 3], store.Versions(Model).Select(v => v.Version));
     }
 
@@ -248,7 +251,7 @@ public class MlflowStoreFaultTests
         var legacyTemp = Path.Combine(run.RunDirectory, "metrics", $".cv_auc.4242.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(legacyTemp, "17000");
 
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
         var meta = MlflowStore.ReadYaml(Path.Combine(run.RunDirectory, "meta.yaml"));
         Assert.Equal("4", meta["status"]); // FAILED
         Assert.True(long.Parse(meta["end_time"]!, CultureInfo.InvariantCulture) >= long.Parse(meta["start_time"]!, CultureInfo.InvariantCulture));
@@ -265,7 +268,7 @@ public class MlflowStoreFaultTests
         var store = new MlflowStore(root);
         var run = store.StartRun(store.GetOrCreateExperiment("pophealth"), "final");
         PlantOwner(run.RunDirectory, Environment.MachineName, Environment.ProcessId, Process.GetCurrentProcess().StartTime.AddDays(-1));
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
         Assert.Equal("4", MlflowStore.ReadYaml(Path.Combine(run.RunDirectory, "meta.yaml"))["status"]);
     }
 
@@ -280,7 +283,7 @@ public class MlflowStoreFaultTests
         var elsewhere = store.StartRun(experiment, "elsewhere");
         PlantOwner(elsewhere.RunDirectory, "another-machine-" + Guid.NewGuid().ToString("N"), DeadPid, DateTime.UtcNow.AddHours(-1));
 
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
         Assert.Equal("1", MlflowStore.ReadYaml(Path.Combine(live.RunDirectory, "meta.yaml"))["status"]);
         Assert.Equal("1", MlflowStore.ReadYaml(Path.Combine(elsewhere.RunDirectory, "meta.yaml"))["status"]);
         live.LogMetric("cv_auc", 0.8).End();

@@ -31,7 +31,8 @@ public class MlflowStoreTests
         Assert.Equal("1", runningMeta["status"]); // RUNNING
         run.End();
         var meta = MlflowStore.ReadYaml(Path.Combine(run.RunDirectory, "meta.yaml"));
-        foreach (var field in new[] { "artifact_uri", "end_time", "experiment_id", "lifecycle_stage", "run_id", "run_uuid", "run_name", "start_time", "status", "user_id" })
+        foreach (var field in new[] { "artifact_uri", "end_time", "experiment_id", "lifecycle_stage", "run_id", "run_uuid", "run_name", "start_time",
+            "status", "user_id" })
             Assert.True(meta.ContainsKey(field), field);
         Assert.Equal("3", meta["status"]); // FINISHED
         Assert.Equal(run.RunId, meta["run_id"]);
@@ -102,7 +103,8 @@ public class MlflowStoreTests
         Assert.Equal("version 1 recalibrated", MlflowStore.ReadYaml(temp.File("mlruns/models/m/version-2/meta.yaml"))["description"]);
         Assert.EndsWith("/artifacts/model-recalibrated", MlflowStore.ReadYaml(temp.File("mlruns/models/m/version-2/meta.yaml"))["source"]);
         var resolved = store.Resolve("models:/m/2");
-        Assert.Equal(new Dictionary<string, string> { ["pophealth.parent_version"] = "1", ["pophealth.recalibration.target_year"] = "2024" }, resolved.Tags);
+        Assert.Equal(new Dictionary<string, string> { ["pophealth.parent_version"] = "1", ["pophealth.recalibration.target_year"] = "2024" },
+            resolved.Tags);
         Assert.Equal("version 1 recalibrated", resolved.Description);
         Assert.Equal(Path.Combine(run.ArtifactDirectory, "model-recalibrated"), resolved.ArtifactDirectory);
         Assert.Empty(store.Resolve($"models:/m/{v1.Version}").Tags);

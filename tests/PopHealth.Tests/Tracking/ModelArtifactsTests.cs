@@ -34,13 +34,15 @@ public class ModelArtifactsTests
         var history = JsonNode.Parse(File.ReadAllText(Path.Combine(run.RunDirectory, "tags", "mlflow.log-model.history")))!.AsArray();
         var entry = Assert.Single(history)!.AsObject();
         Assert.Equal(HistoryEntryFields.Order(), entry.Select(kv => kv.Key).Order());
-        var mlmodel = JsonSerializer.SerializeToNode(new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(File.ReadAllText(Path.Combine(folder, "MLmodel"))))!.AsObject();
+        var mlmodel = JsonSerializer.SerializeToNode(new DeserializerBuilder().Build()
+            .Deserialize<Dictionary<string, object?>>(File.ReadAllText(Path.Combine(folder, "MLmodel"))))!.AsObject();
         foreach (var field in new[] { "run_id", "artifact_path", "utc_time_created", "model_uuid" })
             Assert.Equal(mlmodel[field]!.GetValue<string>(), entry[field]!.GetValue<string>());
         Assert.Equal(run.RunId, entry["run_id"]!.GetValue<string>());
         Assert.Equal("model", entry["artifact_path"]!.GetValue<string>());
         Assert.Matches("^[0-9a-f]{32}$", entry["model_uuid"]!.GetValue<string>());
-        var created = DateTime.ParseExact(entry["utc_time_created"]!.GetValue<string>(), MlflowTimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        var created = DateTime.ParseExact(entry["utc_time_created"]!.GetValue<string>(), MlflowTimeFormat, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
         Assert.InRange(created, before, DateTime.UtcNow.AddSeconds(1));
         // Quoted in MLmodel, as MLflow writes it, so YAML 1.1 readers (PyYAML) read text, not a datetime.
         Assert.Contains($"utc_time_created: \"{entry["utc_time_created"]}\"", File.ReadAllLines(Path.Combine(folder, "MLmodel")));

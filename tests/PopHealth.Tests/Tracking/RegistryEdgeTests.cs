@@ -36,7 +36,8 @@ public class RegistryEdgeTests
         Assert.Contains($"its recorded source is {Path.Combine(run.ArtifactDirectory, "model")}, in another store", error.Message);
         Assert.Contains("Copy the run's folder", error.Message);
         // With the run copied too, the copy resolves to its own files.
-        CopyFolder(Path.Combine(temp.File("a/mlruns"), run.ExperimentId, run.RunId), Path.Combine(temp.File("b/mlruns"), run.ExperimentId, run.RunId));
+        CopyFolder(Path.Combine(temp.File("a/mlruns"), run.ExperimentId, run.RunId),
+            Path.Combine(temp.File("b/mlruns"), run.ExperimentId, run.RunId));
         Assert.StartsWith(temp.File("b/mlruns"), copy.Resolve($"models:/{Model}@prod").ArtifactDirectory);
     }
 
@@ -52,7 +53,8 @@ public class RegistryEdgeTests
 
         var error = Assert.Throws<InvalidDataException>(() => store.RegisterModel(Model, run));
         Assert.StartsWith(corrupt + ": ", error.Message);
-        Assert.Equal(["version-1", "version-2"], Directory.EnumerateDirectories(Path.Combine(root, "models", Model), "version-*").Select(Path.GetFileName).Order());
+        Assert.Equal(["version-1", "version-2"],
+            Directory.EnumerateDirectories(Path.Combine(root, "models", Model), "version-*").Select(Path.GetFileName).Order());
         // A tag or an alias on a sound version is not stopped by another version's fault.
         store.SetVersionTag(Model, 2, "pophealth.role", "as trained");
         store.SetAlias(Model, "prod", 2);
@@ -93,7 +95,7 @@ public class RegistryEdgeTests
         var liveVersion = Plant(version, Environment.ProcessId); // a write of this (live) process, perhaps under way
         var liveOther = Plant(version, 1);                        // pid 1 (init) lives and started before this was written
 
-        new MlflowStore(root);
+        _ = new MlflowStore(root);
 
         Assert.False(File.Exists(deadVersion));
         Assert.False(File.Exists(deadModel));

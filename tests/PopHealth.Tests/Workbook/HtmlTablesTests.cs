@@ -95,7 +95,8 @@ public class HtmlTablesTests
     [Fact]
     public void Options_that_cannot_fit_are_refused_with_a_clear_message()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Lines(3).ToHtmlTable(new HtmlTableOptions(MaxRows: 5, HeadRows: 4, TailRows: 2)));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Lines(3).ToHtmlTable(new HtmlTableOptions(MaxRows: 5, HeadRows: 4, TailRows: 2)));
         Assert.Contains("HeadRows + TailRows", error.Message);
     }
 }

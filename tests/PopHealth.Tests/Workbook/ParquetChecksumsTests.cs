@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Analysis;
 using Parquet;
 using Parquet.Schema;
@@ -70,7 +71,8 @@ public class ParquetChecksumsTests
         Assert.Contains("column 'x' (row group 2)", error.Message);
         Assert.Contains("CRC-32", error.Message);
         Assert.Matches(@"byte offset [\d,]+", error.Message);
-        Assert.True(long.Parse(System.Text.RegularExpressions.Regex.Match(error.Message, @"byte offset ([\d,]+)").Groups[1].Value.Replace(",", "")) < offset);
+        Assert.True(long.Parse(System.Text.RegularExpressions.Regex.Match(error.Message, @"byte offset ([\d,]+)").Groups[1].Value.Replace(",", ""),
+            CultureInfo.InvariantCulture) < offset);
         await Assert.ThrowsAsync<InvalidDataException>(async () => { await foreach (var _ in ParquetFrames.ReadRowGroupsAsync(path)) { } });
     }
 
@@ -126,7 +128,8 @@ public class ParquetChecksumsTests
     {
         using var temp = Repo.Temp();
         var path = temp.File("empty.parquet");
-        await ParquetFrames.WriteAsync(path, new ParquetSchema(new DataField<double?>("x")), _ => Task.CompletedTask, new Dictionary<string, string> { ["k"] = "v" });
+        await ParquetFrames.WriteAsync(path, new ParquetSchema(new DataField<double?>("x")), _ => Task.CompletedTask,
+            new Dictionary<string, string> { ["k"] = "v" });
         Assert.Equal((0, 0), ParquetChecksums.Verify(path));
         Assert.Equal(0, (await ParquetFrames.ReadAsync(path)).Rows.Count);
         Assert.Equal("v", (await ParquetFrames.ReadMetadataAsync(path))["k"]);
@@ -143,7 +146,8 @@ public class ParquetChecksumsTests
             for (var g = 0; g < 4; g++)
             {
                 using var group = writer.CreateRowGroup();
-                await group.WriteAsync(fields[0], new ReadOnlyMemory<double?>(Enumerable.Range(0, 1000).Select(i => i % 7 == 0 ? null : (double?)(g * 1000 + i)).ToArray()));
+                await group.WriteAsync(fields[0],
+                    new ReadOnlyMemory<double?>(Enumerable.Range(0, 1000).Select(i => i % 7 == 0 ? null : (double?)(g * 1000 + i)).ToArray()));
                 await group.WriteAsync(fields[1], Enumerable.Range(0, 1000).Select(i => i % 5 == 0 ? null : $"{g}-{i}").ToArray());
             }
         var checkedPath = temp.File("checked.parquet");
@@ -155,7 +159,8 @@ public class ParquetChecksumsTests
         Assert.True(new FileInfo(checkedPath).Length > new FileInfo(plain).Length); // every header grew by its checksum
         var (before, after) = (await ParquetFrames.ReadAsync(plain), await ParquetFrames.ReadAsync(checkedPath));
         foreach (var name in new[] { "x", "s" })
-            Assert.Equal(Enumerable.Range(0, 4000).Select(i => before.Columns[name][i]), Enumerable.Range(0, 4000).Select(i => after.Columns[name][i]));
+            Assert.Equal(Enumerable.Range(0, 4000).Select(i => before.Columns[name][i]),
+                Enumerable.Range(0, 4000).Select(i => after.Columns[name][i]));
     }
 
     [Fact]

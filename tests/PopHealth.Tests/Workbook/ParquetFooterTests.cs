@@ -15,7 +15,8 @@ public class ParquetFooterTests(ITestOutputHelper output)
 {
     private static readonly DataField[] Fields = [new DataField<double?>("x"), new DataField<string>("s")];
 
-    private static double?[] Numbers(int group, int rows) => Enumerable.Range(0, rows).Select(i => i % 7 == 3 ? null : (double?)(group * 10_000 + i)).ToArray();
+    private static double?[] Numbers(int group, int rows) =>
+        Enumerable.Range(0, rows).Select(i => i % 7 == 3 ? null : (double?)(group * 10_000 + i)).ToArray();
     private static string?[] Texts(int group, int rows) => Enumerable.Range(0, rows).Select(i => i % 5 == 1 ? null : $"{group}-{i}").ToArray();
 
     /// <summary>A file as the workbook writes it (page checksums, the footer's own checksum, key-value metadata).</summary>
@@ -64,7 +65,10 @@ public class ParquetFooterTests(ITestOutputHelper output)
 #pragma warning restore CA1031
     }
 
-    /// <summary>The one-bit mutant of <paramref name="original"/>'s footer whose first row group Parquet.Net reads as <paramref name="rows"/> rows.</summary>
+    /// <summary>
+    /// The one-bit mutant of <paramref name="original"/>'s footer whose first row group Parquet.Net reads as
+    /// <paramref name="rows"/> rows.
+    /// </summary>
     private static async Task<string> WithRowGroupRows(string original, long rows, string mutant)
     {
         var bytes = File.ReadAllBytes(original);
@@ -102,7 +106,8 @@ public class ParquetFooterTests(ITestOutputHelper output)
         {
             var error = await Assert.ThrowsAsync<InvalidDataException>(read);
             Assert.StartsWith(mutant + ": the footer is damaged", error.Message);
-            if (!ours) Assert.Contains($"row group 1 says it has {rows:N0} rows, but its column 'x' holds 2,000 values (a reader would invent or drop rows)", error.Message);
+            if (!ours) Assert.Contains($"row group 1 says it has {rows:N0} rows, but its column 'x' holds 2,000 values " +
+                $"(a reader would invent or drop rows)", error.Message);
         }
     }
 

@@ -18,7 +18,8 @@ public class ParquetFramesRequiredTests
         const int n = 3000;
         using var temp = Repo.Temp();
         var path = temp.File("required.parquet");
-        var fields = new DataField[] { new DataField<int>("year"), new DataField<bool>("flag"), new DataField<double>("x"), new DataField<long>("n") };
+        var fields = new DataField[] { new DataField<int>("year"), new DataField<bool>("flag"), new DataField<double>("x"),
+            new DataField<long>("n") };
         await ParquetFrames.WriteAsync(path, new ParquetSchema(fields), async writer =>
         {
             using var group = writer.CreateRowGroup();

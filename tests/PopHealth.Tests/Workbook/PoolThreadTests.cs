@@ -39,7 +39,8 @@ public sealed class PoolThreadTests
     [Fact]
     public void Exceptions_come_through_as_thrown()
     {
-        var e = Assert.Throws<InvalidDataException>(() => OnDedicatedThread(() => PoolThread.Run<int>(() => throw new InvalidDataException("row 7"))));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            OnDedicatedThread(() => PoolThread.Run<int>(() => throw new InvalidDataException("row 7"))));
         Assert.Equal("row 7", e.Message);
     }
 }

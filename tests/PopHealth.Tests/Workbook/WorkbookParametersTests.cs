@@ -113,10 +113,12 @@ public class WorkbookParametersTests
     {
         var sep = Path.PathSeparator;
         var p = Read(("POPHEALTH_INPUT", $"a/2022.zip{sep}b/2023.zip{sep}c/2024.zip"), ("POPHEALTH_YEAR", $"2022{sep}2023{sep}2024"));
-        Assert.Equal([Repo.Path("notebooks", "a", "2022.zip"), Repo.Path("notebooks", "b", "2023.zip"), Repo.Path("notebooks", "c", "2024.zip")], p.Inputs);
+        Assert.Equal([Repo.Path("notebooks", "a", "2022.zip"), Repo.Path("notebooks", "b", "2023.zip"), Repo.Path("notebooks", "c", "2024.zip")],
+            p.Inputs);
         Assert.Equal([2022, 2023, 2024], p.Years);
         Assert.Contains($"2022{sep}2023{sep}2024", p.Describe().Single(r => r.Variable == "POPHEALTH_YEAR").Value);
-        var error = Assert.Throws<WorkbookParameterException>(() => Read(("POPHEALTH_INPUT", $"a/2022.zip{sep}b/2023.zip"), ("POPHEALTH_YEAR", $"2022{sep}2023{sep}2024")));
+        var error = Assert.Throws<WorkbookParameterException>(() =>
+            Read(("POPHEALTH_INPUT", $"a/2022.zip{sep}b/2023.zip"), ("POPHEALTH_YEAR", $"2022{sep}2023{sep}2024")));
         Assert.Equal("POPHEALTH_YEAR", error.Variable);
         Assert.Contains("one survey year per source", error.Message);
     }

@@ -3,7 +3,10 @@ using PopHealth.Workbook;
 
 namespace PopHealth.Tests.Workbook;
 
-/// <summary>Every POPHEALTH_* variable is listed once in <see cref="WorkbookVariables"/>, documented (README or docs/testing.md), and no other name is read.</summary>
+/// <summary>
+/// Every POPHEALTH_* variable is listed once in <see cref="WorkbookVariables"/>, documented (README or
+/// docs/testing.md), and no other name is read.
+/// </summary>
 [Trait("Category", "Unit")]
 public sealed partial class WorkbookVariablesTests
 {
@@ -32,9 +35,12 @@ public sealed partial class WorkbookVariablesTests
     public void No_code_or_notebook_names_a_variable_the_catalog_lacks()
     {
         var known = WorkbookVariables.All.Select(v => v.Name).ToHashSet();
-        var files = new[] { "lib", "notebooks", "tests", "benchmarks", "crosschecks", "studies", "fuzz", "tools" }.SelectMany(d => Directory.EnumerateFiles(Repo.Path(d), "*", SearchOption.AllDirectories))
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".dib", StringComparison.Ordinal) || f.EndsWith(".sh", StringComparison.Ordinal))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+        var files = new[] { "lib", "notebooks", "tests", "benchmarks", "crosschecks", "studies", "fuzz", "tools" }
+            .SelectMany(d => Directory.EnumerateFiles(Repo.Path(d), "*", SearchOption.AllDirectories))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".dib", StringComparison.Ordinal)
+                || f.EndsWith(".sh", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .ToArray();
         Assert.NotEmpty(files);
         var unknown = files.SelectMany(f => VariableName().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetFileName(f), m.Value)))

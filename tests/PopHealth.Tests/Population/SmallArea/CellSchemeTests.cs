@@ -22,7 +22,8 @@ public class CellSchemeTests
         var income2016 = CellScheme.For(BrfssYearProfile.Llcp2016).Variables.Single(v => v.Name == CellScheme.Income).Levels;
         Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-75k", "$75k+", "unknown"], income2016);
         var grouped = CellScheme.For(BrfssYearProfile.National2024Grouped);
-        Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-100k", "$100k+", "unknown"], grouped.Variables.Single(v => v.Name == CellScheme.Income).Levels);
+        Assert.Equal(["under $15k", "$15k-25k", "$25k-35k", "$35k-50k", "$50k-100k", "$100k+", "unknown"],
+            grouped.Variables.Single(v => v.Name == CellScheme.Income).Levels);
         var scheme = CellScheme.For(BrfssYearProfile.Llcp2016);
         Assert.Equal(1, scheme.IncomeLevel(2));   // $10-15k
         Assert.Equal(2, scheme.IncomeLevel(3));   // $15-20k
@@ -56,7 +57,8 @@ public class CellSchemeTests
     {
         var scheme = CellScheme.For(BrfssYearProfile.Llcp2016);
         var groups = SmallAreaGroup.Defaults(scheme);
-        Assert.Equal(["all", "age", "sex", "education", "income", "sex x age", "sex x education", "sex x income"], groups.Select(g => g.Dimension).Distinct());
+        Assert.Equal(["all", "age", "sex", "education", "income", "sex x age", "sex x education", "sex x income"],
+            groups.Select(g => g.Dimension).Distinct());
         Assert.Equal(["18-24", "25-34", "35-44", "45-54", "55-64", "65+"], groups.Where(g => g.Dimension == "age").Select(g => g.Label));
         Assert.DoesNotContain(groups, g => g.Label.Contains("unknown", StringComparison.Ordinal));
         Assert.Equal(1 + 6 + 2 + 4 + 6 + 12 + 8 + 12, groups.Count);

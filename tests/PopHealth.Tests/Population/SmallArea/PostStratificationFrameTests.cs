@@ -11,7 +11,8 @@ public class PostStratificationFrameTests
 
     private static int Cell(int sex, int education) => Scheme.Cell([sex, education]);
 
-    private static SmallAreaRespondent Person(int state, int sex, int? education, double weight) => new(state, null, sex, education, null, false, weight, 1);
+    private static SmallAreaRespondent Person(int state, int sex, int? education, double weight) =>
+        new(state, null, sex, education, null, false, weight, 1);
 
     /// <summary>
     /// Alabama (1) fully present, Alaska (2) partial, Arkansas (5) in the Census without respondents, Puerto Rico (72) fully present
@@ -114,9 +115,12 @@ public class PostStratificationFrameTests
     public void A_census_cell_in_another_band_or_sex_is_refused_by_name()
     {
         var bad = new[] { new AdultsCell(2016, 1, "18-44", "male", 10, "test") };
-        var error = Assert.Throws<ArgumentException>(() => PostStratificationFrame.Build(Scheme, [Person(1, 1, 1, 1)], bad, new Dictionary<int, double>()));
+        var error = Assert.Throws<ArgumentException>(() =>
+            PostStratificationFrame.Build(Scheme, [Person(1, 1, 1, 1)], bad, new Dictionary<int, double>()));
         Assert.Contains("'18-44'", error.Message);
         var sex = new[] { new AdultsCell(2016, 1, "18-24", "both", 10, "test") };
-        Assert.Contains("'both'", Assert.Throws<ArgumentException>(() => PostStratificationFrame.Build(Scheme, [Person(1, 1, 1, 1)], sex, new Dictionary<int, double>())).Message);
+        Assert.Contains("'both'",
+            Assert.Throws<ArgumentException>(() => PostStratificationFrame.Build(Scheme, [Person(1, 1, 1, 1)], sex, new Dictionary<int, double>()))
+                .Message);
     }
 }

@@ -20,7 +20,8 @@ public class RealSmallAreaTests
         return (respondents, PostStratificationFrame.Build(scheme, respondents, CensusPopulation.Shipped, 2016));
     });
 
-    private static readonly int[] FullyPresent2016 = [1, 2, 4, 6, 9, 10, 11, 13, 15, 16, 18, 19, 21, 22, 25, 26, 28, 29, 31, 32, 34, 35, 37, 38, 39, 41, 42, 44, 46, 47, 49, 50, 53, 55, 56, 72];
+    private static readonly int[] FullyPresent2016 = [1, 2, 4, 6, 9, 10, 11, 13, 15, 16, 18, 19, 21, 22, 25, 26, 28, 29, 31, 32, 34, 35, 37, 38, 39,
+        41, 42, 44, 46, 47, 49, 50, 53, 55, 56, 72];
 
     [Fact]
     public async Task Respondents_keep_every_row_with_unknowns_as_cdc_codes_them()
@@ -59,8 +60,10 @@ public class RealSmallAreaTests
         var estimates = model.Estimate().Where(e => e.Dimension == "all").ToDictionary(e => e.State);
         Assert.Equal(54, estimates.Count);
         var full = respondents.Where(r => FullyPresent2016.Contains(r.State)).ToArray();
-        var direct = SurveyEstimates.Prevalence(full.Select(r => r.FairPoor is { } y ? (double?)(y ? 1 : 0) : null).ToArray(), full.Select(r => r.Weight).ToArray(),
-            full.Select(r => (string?)r.State.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), full.Select(r => r.Stratum).ToArray());
+        var direct = SurveyEstimates.Prevalence(full.Select(r => r.FairPoor is { } y ? (double?)(y ? 1 : 0) : null).ToArray(),
+            full.Select(r => r.Weight).ToArray(),
+            full.Select(r => (string?)r.State.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            full.Select(r => r.Stratum).ToArray());
         var covered = 0;
         foreach (var d in direct)
         {
@@ -70,6 +73,7 @@ public class RealSmallAreaTests
         }
         Assert.True(covered >= 32, $"{covered} of 36 intervals cover the direct estimate");
         Assert.Equal(36, model.Summary.BlendedStates);
-        Assert.All(estimates.Values, e => Assert.True(e.Lower < e.Estimate && e.Estimate < e.Upper && e.Upper - e.Lower < 0.08, $"state {e.State}: {e}"));
+        Assert.All(estimates.Values,
+            e => Assert.True(e.Lower < e.Estimate && e.Estimate < e.Upper && e.Upper - e.Lower < 0.08, $"state {e.State}: {e}"));
     }
 }

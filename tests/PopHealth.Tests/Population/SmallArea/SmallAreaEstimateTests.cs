@@ -41,7 +41,8 @@ public class SmallAreaEstimateTests
         var respondents = frame.States.SelectMany(s => Enumerable.Range(0, 2000).Select(i =>
         {
             var heavy = i % 2 == 1;
-            return new SmallAreaRespondent(s.State, null, random.Next(1, 3), random.Next(1, 5), null, random.NextDouble() < (heavy ? 0.1 : 0.3), heavy ? 3 : 1, 1);
+            return new SmallAreaRespondent(s.State, null, random.Next(1, 3), random.Next(1, 5), null, random.NextDouble() < (heavy ? 0.1 : 0.3),
+                heavy ? 3 : 1, 1);
         })).ToList();
         return (frame, respondents);
     }
@@ -50,7 +51,8 @@ public class SmallAreaEstimateTests
     public void Calibration_to_the_weights_moves_the_level_to_the_weighted_population_and_is_nothing_with_equal_weights()
     {
         var (frame, respondents) = WeightedCells(seed: 4);
-        var plain = SmallAreaModel.Fit(respondents, frame, SmallAreaFixtures.Quick()).Estimate().Where(e => e.Dimension == "all").Average(e => e.Estimate);
+        var plain = SmallAreaModel.Fit(respondents, frame, SmallAreaFixtures.Quick()).Estimate().Where(e => e.Dimension == "all")
+            .Average(e => e.Estimate);
         var calibrated = SmallAreaModel.Fit(respondents, frame, SmallAreaFixtures.Quick() with { CalibrateToWeights = true });
         var level = calibrated.Estimate().Where(e => e.Dimension == "all").Average(e => e.Estimate);
         Assert.InRange(plain, 0.19, 0.21);
@@ -68,7 +70,8 @@ public class SmallAreaEstimateTests
         var (frame, respondents) = WeightedCells(seed: 8);
         // Make one state partial: its own weights are not its population, so its direct estimate is not blended in.
         var partialState = frame.States[0].State;
-        frame = new PostStratificationFrame(frame.Scheme, frame.States.Select(s => s.State == partialState ? s with { Source = FrameSource.CensusWithPartialWeights, Coverage = 0.5 } : s));
+        frame = new PostStratificationFrame(frame.Scheme,
+            frame.States.Select(s => s.State == partialState ? s with { Source = FrameSource.CensusWithPartialWeights, Coverage = 0.5 } : s));
         var options = SmallAreaFixtures.Quick();
         var plain = SmallAreaModel.Fit(respondents, frame, options).Estimate().Where(e => e.Dimension == "all").ToDictionary(e => e.State);
         var model = SmallAreaModel.Fit(respondents, frame, options with { BlendDirect = true });
@@ -83,7 +86,8 @@ public class SmallAreaEstimateTests
             var before = plain[state.State].Estimate;
             var after = blended[state.State].Estimate;
             // The model says 0.20 (unweighted, uncalibrated here), the direct estimate about 0.15: the blend goes part of the way.
-            Assert.True(Math.Abs(after - direct) < Math.Abs(before - direct) && Math.Abs(after - before) > 0.005, $"state {state.State}: {before:0.0000} → {after:0.0000}, direct {direct:0.0000}");
+            Assert.True(Math.Abs(after - direct) < Math.Abs(before - direct) && Math.Abs(after - before) > 0.005,
+                $"state {state.State}: {before:0.0000} → {after:0.0000}, direct {direct:0.0000}");
             Assert.True(blended[state.State].StandardError > plain[state.State].StandardError);
         }
     }
@@ -99,8 +103,9 @@ public class SmallAreaEstimateTests
         Assert.Equal(estimates.Count, rows.Count);
         var alabama = rows.First(r => r.GeoFips == "01" && r.GroupDim == "all");
         var estimate = estimates.First(e => e.State == 1 && e.Dimension == "all");
-        Assert.Equal(new PopulationEstimate(2016, "state", "01", "AL", "all", "all", "fair_poor_health", "model", 100 * estimate.Estimate, 100 * estimate.Lower,
-            100 * estimate.Upper, 100 * estimate.StandardError, estimate.Respondents, estimate.Adults, false, null, 0.25, true, model.Version), alabama);
+        Assert.Equal(new PopulationEstimate(2016, "state", "01", "AL", "all", "all", "fair_poor_health", "model", 100 * estimate.Estimate,
+            100 * estimate.Lower, 100 * estimate.Upper, 100 * estimate.StandardError, estimate.Respondents, estimate.Adults, false, null, 0.25, true,
+            model.Version), alabama);
         Assert.Equal("partial: weights cover 25.0 % of the adults", alabama.Caveat);
         Assert.All(rows.Where(r => r.GeoFips != "01"), r => Assert.False(r.Partial));
         Assert.StartsWith("small-area MRP 1: logit, cells sex x education; random state;", model.Version);

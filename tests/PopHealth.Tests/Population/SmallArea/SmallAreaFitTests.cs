@@ -4,9 +4,10 @@ using PopHealth.Population.SmallArea;
 namespace PopHealth.Tests.Population.SmallArea;
 
 /// <summary>
-/// The small-area model's fit: equal to lme4's (glmer, nAGQ = 0; 1e-4 asked, about 1e-7 found) on a fixture made by R (tests/fixtures/population/small-area,
-/// with its script), recovering known parameters on simulated data, deterministic under a seed, and giving a state without
-/// respondents an estimate from the fixed part with a wide interval.
+/// The small-area model's fit: equal to lme4's (glmer, nAGQ = 0; 1e-4 asked, about 1e-7 found) on a fixture made by R
+/// (tests/fixtures/population/small-area, with its script), recovering known parameters on simulated data,
+/// deterministic under a seed, and giving a state without respondents an estimate from the fixed part with a wide
+/// interval.
 /// </summary>
 [Trait("Category", "Unit")]
 public class SmallAreaFitTests(ITestOutputHelper output)
@@ -15,14 +16,16 @@ public class SmallAreaFitTests(ITestOutputHelper output)
 
     private void AssertMatchesLme4(SmallAreaFitSummary ours, Dictionary<string, double> lme4, string[] fixedNames, string[] sigmaNames)
     {
-        output.WriteLine($"largest difference from lme4: fixed effects {fixedNames.Select((n, j) => Math.Abs(ours.FixedEffects[j] - lme4[n])).Max():E2}, " +
+        output.WriteLine($"largest difference from lme4: " +
+            $"fixed effects {fixedNames.Select((n, j) => Math.Abs(ours.FixedEffects[j] - lme4[n])).Max():E2}, " +
             $"σ {sigmaNames.Select((n, t) => Math.Abs(ours.Sigma[t] - lme4[n])).Max():E2}");
         Assert.Equal(fixedNames.Length, ours.FixedEffects.Count);
         for (var j = 0; j < fixedNames.Length; j++)
             Assert.True(Math.Abs(ours.FixedEffects[j] - lme4[fixedNames[j]]) < 1e-4,
                 $"{ours.FixedNames[j]}: ours {ours.FixedEffects[j]:R}, lme4 {lme4[fixedNames[j]]:R}");
         for (var t = 0; t < sigmaNames.Length; t++)
-            Assert.True(Math.Abs(ours.Sigma[t] - lme4[sigmaNames[t]]) < 1e-4, $"σ {ours.RandomTerms[t]}: ours {ours.Sigma[t]:R}, lme4 {lme4[sigmaNames[t]]:R}");
+            Assert.True(Math.Abs(ours.Sigma[t] - lme4[sigmaNames[t]]) < 1e-4,
+                $"σ {ours.RandomTerms[t]}: ours {ours.Sigma[t]:R}, lme4 {lme4[sigmaNames[t]]:R}");
     }
 
     [Fact]
@@ -30,7 +33,8 @@ public class SmallAreaFitTests(ITestOutputHelper output)
     {
         var model = SmallAreaModel.Fit(SmallAreaFixtures.Lme4Respondents(), SmallAreaFixtures.Lme4Frame(),
             SmallAreaFixtures.Quick(covariates: [SmallAreaOptions.LowEducationShare]));
-        Assert.Equal(["(intercept)", "sex=female", "education=high school", "education=some college", "education=college graduate", "low_education_share"], model.Summary.FixedNames);
+        Assert.Equal(["(intercept)", "sex=female", "education=high school", "education=some college", "education=college graduate",
+            "low_education_share"], model.Summary.FixedNames);
         AssertMatchesLme4(model.Summary, SmallAreaFixtures.Lme4Fit("A"), [.. FixedLme4, "lowedu"], ["sd(state)"]);
     }
 
@@ -73,7 +77,8 @@ public class SmallAreaFitTests(ITestOutputHelper output)
     [Fact]
     public void A_state_without_respondents_gets_an_estimate_from_the_fixed_part_with_a_wide_interval()
     {
-        var (frame, respondents) = SmallAreaFixtures.Simulate(states: 20, perState: 400, [-1.0, 0.2, -0.4, -0.7, -1.0], sigma: 0.3, seed: 9, emptyStates: 1);
+        var (frame, respondents) = SmallAreaFixtures.Simulate(states: 20, perState: 400, [-1.0, 0.2, -0.4, -0.7, -1.0], sigma: 0.3, seed: 9,
+            emptyStates: 1);
         var empty = frame.States[^1].State;
         Assert.DoesNotContain(respondents, r => r.State == empty);
         var estimates = SmallAreaModel.Fit(respondents, frame, SmallAreaFixtures.Quick()).Estimate()
@@ -83,7 +88,8 @@ public class SmallAreaFitTests(ITestOutputHelper output)
         Assert.Equal(0, lonely.Respondents);
         var widths = estimates.Values.Where(e => e.State != empty).Select(e => e.Upper - e.Lower).Order().ToArray();
         // Its state effect is a draw from the fitted spread (σ ≈ 0.3 on the logit scale): about twice as wide as a state with 400 respondents.
-        Assert.True(lonely.Upper - lonely.Lower > 1.5 * widths[widths.Length / 2], $"width {lonely.Upper - lonely.Lower:0.000} against median {widths[widths.Length / 2]:0.000}");
+        Assert.True(lonely.Upper - lonely.Lower > 1.5 * widths[widths.Length / 2],
+            $"width {lonely.Upper - lonely.Lower:0.000} against median {widths[widths.Length / 2]:0.000}");
         Assert.InRange(lonely.Estimate, lonely.Lower, lonely.Upper);
     }
 
@@ -98,6 +104,7 @@ public class SmallAreaFitTests(ITestOutputHelper output)
         var summary = SmallAreaModel.Fit(respondents, frame, SmallAreaFixtures.Quick()).Summary;
         Assert.Equal(600, summary.Respondents);
         var leftOut = summary.LeftOut.ToDictionary(l => l.Key, l => l.Value);
-        Assert.Equal(new Dictionary<string, int> { ["outcome unknown"] = 1, ["unknown sex"] = 1, ["unknown education"] = 1, ["state 99 not in the frame"] = 1 }, leftOut);
+        Assert.Equal(new Dictionary<string, int> { ["outcome unknown"] = 1, ["unknown sex"] = 1, ["unknown education"] = 1,
+            ["state 99 not in the frame"] = 1 }, leftOut);
     }
 }

@@ -20,7 +20,8 @@ internal static class SmallAreaFixtures
 
     /// <summary>The fixture's cells as respondents (k in fair or poor health, m − k not; weight 1, one stratum).</summary>
     public static List<SmallAreaRespondent> Lme4Respondents() => Rows("lme4_cells.csv").SelectMany(f =>
-        Enumerable.Range(0, Int(f[4])).Select(i => new SmallAreaRespondent(Int(f[0]), null, Int(f[1]), Int(f[2]), null, i < Int(f[3]), 1, 1))).ToList();
+        Enumerable.Range(0, Int(f[4])).Select(i => new SmallAreaRespondent(Int(f[0]), null, Int(f[1]), Int(f[2]), null, i < Int(f[3]), 1, 1)))
+            .ToList();
 
     /// <summary>The fixture's frame, every state fully present.</summary>
     public static PostStratificationFrame Lme4Frame()
@@ -44,8 +45,8 @@ internal static class SmallAreaFixtures
     /// drawn from logit(p) = β₀ + sex + education + u_state (u ~ N(0, σ²)); <paramref name="emptyStates"/> more states in the frame
     /// with no respondent.
     /// </summary>
-    public static (PostStratificationFrame Frame, List<SmallAreaRespondent> Respondents) Simulate(int states, int perState, double[] beta, double sigma,
-        int seed, int emptyStates = 0)
+    public static (PostStratificationFrame Frame, List<SmallAreaRespondent> Respondents) Simulate(int states, int perState, double[] beta,
+        double sigma, int seed, int emptyStates = 0)
     {
         var scheme = SexEducation;
         var random = new Random(seed);
