@@ -61,7 +61,8 @@ public sealed partial class SmallAreaModel
     public string Version => $"small-area MRP 1: logit, cells {string.Join(" x ", Frame.Scheme.Variables.Select(v => v.Name))}; " +
         $"random {string.Join(" + ", design.Terms.Select(t => t.Name))}; " +
         $"covariates {(Options.Covariates.Count == 0 ? "none" : string.Join(", ", Options.Covariates))}; " +
-        $"{(Options.CalibrateToWeights ? "calibrated to weights" : "uncalibrated")}; {(Options.BlendDirect ? "blended with direct" : "not blended")}; " +
+        $"{(Options.CalibrateToWeights ? "calibrated to weights" : "uncalibrated")}; " +
+        $"{(Options.BlendDirect ? "blended with direct" : "not blended")}; " +
         $"{draws.Count} draws, seed {Options.Seed}";
 
     /// <summary>Draws of each (state, group) prevalence, [(state × groups + group) × draws + draw], and each group's adults.
