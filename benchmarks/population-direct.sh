@@ -3,7 +3,7 @@
 # x each group dimension (state alone, and state x age band, sex, income band, education) of the shipped 2016 extract
 # (356,581 respondents), by R's svyby and by the workbook's DirectEstimator, each timed inside its process (estimation only)
 # and as a whole process (reading the extract too; the workbook converts it to its interim Parquet table first).
-# Run under the shared CPU lock: flock /work/cpu.lock benchmarks/population-direct.sh
+# Run it alone on the machine (one CPU-heavy job at a time).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

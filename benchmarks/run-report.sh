@@ -3,7 +3,7 @@
 # then 07-report, REPETITIONS times. Reported per run: 07's time as the runner measures it, its kernel's peak memory (the
 # runner's own figure), and the time of 07's cells from the first stage to the end (the kernel's start and the setup cells
 # excluded; from the cell times dotnet-repl records). Targets (issue 22): at most 2 minutes including the small-area fit and
-# its uncertainty, at most 2 GiB. Run it under the machine's CPU lock: flock /tmp/pophealth-cpu.lock benchmarks/run-report.sh
+# its uncertainty, at most 2 GiB. Run it alone on the machine (one CPU-heavy job at a time).
 #   benchmarks/run-report.sh [DIR] [REPETITIONS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -4,7 +4,7 @@
 # on the first LME4_DRAWS draws (default 10), classic MRP with R lme4 (mrp_lme4.R) on the same draws and the same frame.
 # Each state's estimates are compared with its full-sample direct estimate. Prints the table and writes
 # studies/small-area/results/validation.{md,csv}; working files go to studies/small-area/work (git-ignored).
-#   flock /work/cpu.lock studies/small-area/run-validation.sh [DRAWS] [LME4_DRAWS]
+#   studies/small-area/run-validation.sh [DRAWS] [LME4_DRAWS]
 # Needs the .NET 10 SDK, Rscript with Debian's r-cran-lme4, GNU time. POPHEALTH_SEED sets the draws' seed (default 20240611).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
