@@ -110,38 +110,23 @@ internal sealed class ChartBrowser
     /// <paramref name="executable"/>, or null when it cannot be started or fails (the reason in <see cref="LastFailure"/>).
     /// Renders one at a time; the browser is restarted after a failure or when the executable changes.
     /// </summary>
-    public static string? Draw(string executable, string inlineHtml, string format, int width, int height)
-    {
-        lock (Gate)
-        {
-            if (executable == unusable) return null;
-            var starting = Session(executable);
-            try
-            {
-                var started = starting.GetAwaiter().GetResult();
-                var url = Task.Run(() => started.page.EvaluateFunctionAsync<string?>(Export, inlineHtml, format, width, height)).GetAwaiter()
-                    .GetResult();
-                LastFailure = null;
-                return url;
-            }
-            catch (Exception e) when (e is PuppeteerException or ProcessException or TimeoutException or IOException or InvalidOperationException
-                                        or HttpRequestException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
-            {
-                // A browser that never started is not tried again for every chart; one that failed a drawing is restarted.
-                if (starting.IsFaulted) unusable = executable;
-                LastFailure = $"the browser at {executable} could not {(starting.IsFaulted ? "start" : "draw the chart")} ({Reason(e)})";
-                Close();
-                return null;
-            }
-        }
-    }
+    public static string? Draw(string executable, string inlineHtml, string format, int width, int height) =>
+        InBrowser(executable, "draw the chart", started => started.page.EvaluateFunctionAsync<string?>(Export, inlineHtml, format, width, height));
 
     /// <summary>
     /// A screenshot (PNG) of the local page at <paramref name="htmlPath"/>, <paramref name="width"/> pixels wide and as tall as
     /// its content, opened in a new tab of the process's browser with every request that would leave the machine refused (a page
     /// for offline use must draw without them); null when the browser cannot be started or fails (see <see cref="LastFailure"/>).
     /// </summary>
-    public static byte[]? Screenshot(string executable, string htmlPath, int width)
+    public static byte[]? Screenshot(string executable, string htmlPath, int width) =>
+        InBrowser<byte[]>(executable, "draw the page", started => started.ShootAsync(new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri, width));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in the process's browser, one piece of work at a time: null when the browser cannot be started
+    /// or the work fails (the reason in <see cref="LastFailure"/>). A browser that never started is not tried again for every
+    /// image; one that failed a piece of work is restarted for the next.
+    /// </summary>
+    private static T? InBrowser<T>(string executable, string what, Func<ChartBrowser, Task<T?>> work) where T : class
     {
         lock (Gate)
         {
@@ -150,21 +135,22 @@ internal sealed class ChartBrowser
             try
             {
                 var started = starting.GetAwaiter().GetResult();
-                var png = Task.Run(() => started.ShootAsync(new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri, width)).GetAwaiter().GetResult();
+                var result = Task.Run(() => work(started)).GetAwaiter().GetResult();
                 LastFailure = null;
-                return png;
+                return result;
             }
             catch (Exception e) when (e is PuppeteerException or ProcessException or TimeoutException or IOException or InvalidOperationException
                                         or HttpRequestException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
             {
                 if (starting.IsFaulted) unusable = executable;
-                LastFailure = $"the browser at {executable} could not {(starting.IsFaulted ? "start" : "draw the page")} ({Reason(e)})";
+                LastFailure = $"the browser at {executable} could not {(starting.IsFaulted ? "start" : what)} ({Reason(e)})";
+                Close();
                 return null;
             }
         }
     }
 
-    private async Task<byte[]> ShootAsync(string url, int width)
+    private async Task<byte[]?> ShootAsync(string url, int width)
     {
         var tab = await browser.NewPageAsync();
         try

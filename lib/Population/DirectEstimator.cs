@@ -32,6 +32,9 @@ public sealed record DirectEstimates(string Source, IReadOnlyList<PopulationEsti
 {
     public const string MetadataPrefix = "pophealth.estimates.";
 
+    /// <summary>Whether any state's coverage is known (the Census tables have the year's adults).</summary>
+    public bool CoverageKnown => Coverage.Any(c => c.GeoLevel == PopulationEstimate.StateLevel && c.Coverage is not null);
+
     /// <summary>Key-value metadata for the extract's Parquet file: source, designs (weighted or not, per year), statements and options.</summary>
     public IReadOnlyDictionary<string, string> Metadata() => new Dictionary<string, string>
     {

@@ -25,6 +25,7 @@ public class ReportStepTests
         var result = await ReportStep.RunAsync(parameters);
 
         Assert.True(result.Source.Synthetic);
+        Assert.False(result.Direct.CoverageKnown); // the sample's year, 2024, has no shipped Census table
         Assert.NotNull(result.Model.Model);
         var states = result.Model.Rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups)
             .ToArray();
@@ -87,6 +88,7 @@ public class RealReportStepTests
         }, temp.Path);
         await ConvertStep.RunAsync(parameters);
         var source = await ReportStep.ReadAsync(parameters);
+        Assert.True(ReportStep.Direct(source).CoverageKnown);
         var model = ReportStep.Model(source, parameters,
             new ReportOptions(SmallArea: new PopHealth.Population.SmallArea.SmallAreaOptions(Draws: 200, VarianceProposals: 50)));
         var states = model.Rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups)
