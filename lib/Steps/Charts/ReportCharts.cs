@@ -70,8 +70,9 @@ public static class ReportCharts
             (synthetic ? " (SYNTHETIC sample)" : ""),
             [Series("direct", s => s.Direct, s => s.DirectLow, s => s.DirectHigh),
                 Series("model-based", s => s.Model, s => s.ModelLow, s => s.ModelHigh)],
-            new ChartLayout(XTitle: "fair or poor health, %", Height: Math.Max(480, 22 * ordered.Length + 120), LegendBelow: true), horizontal: true,
-            categoryOrder: labels);
+            // Both series cover the same states: no category order given, so plotly groups them side by side, in the order given
+            // (the first state at the bottom).
+            new ChartLayout(XTitle: "fair or poor health, %", Height: Math.Max(480, 30 * ordered.Length + 120), LegendBelow: true), horizontal: true);
     }
 
     /// <summary>

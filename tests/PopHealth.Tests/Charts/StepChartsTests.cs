@@ -85,4 +85,23 @@ public sealed class StepChartsTests : IDisposable
         Assert.All(new[] { roc, reliability, drivers },
             png => Assert.True(new FileInfo(png!).Length > 10_000, $"{png}: a drawn chart, not an empty plot"));
     }
+
+    [Fact]
+    public void The_report_puts_both_estimates_of_a_state_side_by_side_and_stars_partial_states_everywhere()
+    {
+        var rows = Population.DashboardRows.Rows;
+        var states = ReportCharts.States(rows);
+        Assert.Equal(["California", "Maryland*", "Missouri"], states.Select(s => s.State));
+        Assert.Contains("partial sample", states[1].Note);
+        var comparison = ReportCharts.ModelAgainstDirect(states);
+        Assert.Equal("group", (string)Layout(comparison)["barmode"]!); // side by side, not one bar over the other
+        Assert.Equal(["direct", "model-based"], comparison.Traces.Select(t => (string)t!["name"]!));
+        var maps = ReportCharts.StateMaps(rows, synthetic: true);
+        Assert.Equal(2, maps.Count);
+        Assert.Contains("model-based", maps[0].Title);
+        Assert.Contains("SYNTHETIC", maps[1].Title);
+        var direct = maps[1].Traces[1]!; // the coloured tiles of the direct map
+        Assert.Contains(direct["text"]!.AsArray().SelectMany(r => r!.AsArray()), t => (string)t! == "MD*<br>12.1");
+        Assert.Equal(((double)maps[0].Traces[1]!["zmin"]!, (double)maps[0].Traces[1]!["zmax"]!), ((double)direct["zmin"]!, (double)direct["zmax"]!)); // one scale
+    }
 }
