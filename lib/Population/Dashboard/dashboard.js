@@ -3,6 +3,7 @@
 // the page reads without scripts; this adds the maps, the state picker's group chart and the ranking.
 (function () {
   'use strict';
+  document.documentElement.classList.add('js'); // the maps' room is kept only where they can be drawn
   var data = JSON.parse(document.getElementById('pophealth-data').textContent);
   var index = {};
   data.estimates.forEach(function (e) { index[[e.f || '', e.d, e.v, e.m].join('|')] = e; });
