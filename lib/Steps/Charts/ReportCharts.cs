@@ -47,9 +47,13 @@ public static class ReportCharts
         return Plots.Tiles(title, tiles, "%", note, min, max);
     }
 
-    /// <summary>The model-based and the direct state maps on one colour scale (the states' estimates' range), model-based first.</summary>
+    /// <summary>
+    /// The model-based and the direct state maps on one colour scale (the states' estimates' range), model-based first;
+    /// none when the source has no state for its respondents.
+    /// </summary>
     public static IReadOnlyList<Chart> StateMaps(IReadOnlyList<PopulationEstimate> rows, bool synthetic = false)
     {
+        if (!rows.Any(r => r.GeoLevel == PopulationEstimate.StateLevel)) return [];
         var values = rows.Where(r => r.GeoLevel == PopulationEstimate.StateLevel && r.GroupDim == PopulationEstimate.AllGroups && r.Value is not null)
             .Select(r => r.Value!.Value).DefaultIfEmpty(0).ToArray();
         double min = Math.Floor(values.Min()), max = Math.Ceiling(values.Max());

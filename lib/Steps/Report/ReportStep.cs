@@ -127,9 +127,12 @@ public static class ReportStep
 
     private static void SaveCharts(WorkbookParameters parameters, IReadOnlyList<PopulationEstimate> rows, bool synthetic)
     {
+        string Image(int index) => Path.Combine(parameters.PlotsDirectory, ReaderImages[index]);
+        foreach (var stale in new[] { 1, 2, 3 }) File.Delete(Image(stale)); // never leave another source's state pictures beside this one's
         var maps = ReportCharts.StateMaps(rows, synthetic);
-        if (maps.Count == 2) maps[0].SavePng(Path.Combine(parameters.PlotsDirectory, ReaderImages[1]));
-        maps[^1].SavePng(Path.Combine(parameters.PlotsDirectory, ReaderImages[2]));
-        ReportCharts.ModelAgainstDirect(ReportCharts.States(rows), synthetic).SavePng(Path.Combine(parameters.PlotsDirectory, ReaderImages[3]));
+        if (maps.Count == 0) return; // no state for the respondents: nothing to map
+        if (maps.Count == 2) maps[0].SavePng(Image(1));
+        maps[^1].SavePng(Image(2));
+        ReportCharts.ModelAgainstDirect(ReportCharts.States(rows), synthetic).SavePng(Image(3));
     }
 }

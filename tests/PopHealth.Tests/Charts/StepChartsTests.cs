@@ -102,6 +102,7 @@ public sealed class StepChartsTests : IDisposable
         Assert.Contains("SYNTHETIC", maps[1].Title);
         var direct = maps[1].Traces[1]!; // the coloured tiles of the direct map
         Assert.Contains(direct["text"]!.AsArray().SelectMany(r => r!.AsArray()), t => (string)t! == "MD*<br>12.1");
-        Assert.Equal(((double)maps[0].Traces[1]!["zmin"]!, (double)maps[0].Traces[1]!["zmax"]!), ((double)direct["zmin"]!, (double)direct["zmax"]!)); // one scale
+        var modelScale = ((double)maps[0].Traces[1]!["zmin"]!, (double)maps[0].Traces[1]!["zmax"]!);
+        Assert.Equal(modelScale, ((double)direct["zmin"]!, (double)direct["zmax"]!)); // one scale
     }
 }

@@ -57,6 +57,9 @@ public class ReportStepTests
         Assert.Contains("no survey weights", result.Model.Statement);
         Assert.All(result.Direct.Rows, r => Assert.Equal(PopulationEstimate.AllLevel, r.GeoLevel));
         Assert.All(result.Direct.Rows, r => Assert.Null(r.Population)); // unweighted
+        Assert.Empty(ReportCharts.StateMaps(result.Direct.Rows)); // no state to map, and no map from an earlier source left beside it
+        Assert.All(ReportStep.ReaderImages.Skip(1), image => Assert.False(File.Exists(Path.Combine(parameters.PlotsDirectory, image)), image));
+        Assert.Empty(ReportCharts.ModelAgainstDirect(ReportCharts.States(result.Direct.Rows)).Traces.SelectMany(t => t!["y"]!.AsArray()));
         var page = File.ReadAllText(result.Dashboard.Page);
         Assert.Contains("This source has no state for its respondents", page);
         Assert.Contains("no survey weights", page);
