@@ -79,6 +79,13 @@ public static class ParquetChecksums
     /// </summary>
     public static (int Pages, int Checked) Verify(string path)
     {
+        var (pages, verified, _) = VerifyWithFooter(path);
+        return (pages, verified);
+    }
+
+    /// <summary><see cref="Verify"/>, with the footer it held the pages against (what a reader then opens the file with).</summary>
+    internal static (int Pages, int Checked, FooterSummary Footer) VerifyWithFooter(string path)
+    {
         using var input = File.OpenHandle(path);
         var (metadata, footerStart) = ReadFooter(input, path);
         var (pages, verified, bytes) = (0, 0, Array.Empty<byte>());
@@ -108,19 +115,25 @@ public static class ParquetChecksums
                     $"row group {chunk.RowGroup + 1} says it has {chunk.Rows:N0} rows, " +
                     $"but column '{chunk.Column}' holds {pageRows:N0} in its pages (a reader would invent or drop rows)");
         }
-        return (pages, verified);
+        return (pages, verified, Summary(metadata, path));
     }
 
     /// <summary>
     /// Checks the footer of <paramref name="path"/> without reading its pages: its own checksum when it carries one, and that
     /// its row counts, value counts and columns agree with each other and with its schema. What every open of a Parquet file
-    /// does first (<see cref="ParquetFrames.OpenAsync"/>); <see cref="Verify"/> also holds each page against it.
+    /// does first (<see cref="ParquetFrames.OpenAsync(string)"/>); <see cref="Verify"/> also holds each page against it.
     /// </summary>
     public static FooterSummary VerifyFooter(string path)
     {
         using var input = File.OpenHandle(path);
         var (metadata, _) = ReadFooter(input, path);
         _ = Chunks(metadata, path).Count(); // checks every chunk against the schema and its row group
+        return Summary(metadata, path);
+    }
+
+    /// <summary>The rows, row groups' rows and columns of a footer whose chunks <see cref="Chunks"/> has checked.</summary>
+    private static FooterSummary Summary(ThriftStruct metadata, string path)
+    {
         var groups = ((metadata[4] as ThriftList)?.Items ?? []).OfType<ThriftStruct>().Select(g => g.Number(3)!.Value).ToArray();
         return new FooterSummary(groups.Sum(), groups, Leaves(metadata, path).Select(l => l.Path).ToArray());
     }

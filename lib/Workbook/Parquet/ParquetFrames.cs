@@ -15,10 +15,15 @@ public static class ParquetFrames
     /// Opens a Parquet file for reading; a missing file, one that is not Parquet, or one whose footer is damaged or does not
     /// agree with itself (<see cref="ParquetChecksums.VerifyFooter"/>) is an error naming it.
     /// </summary>
-    public static async Task<ParquetReader> OpenAsync(string path)
+    public static Task<ParquetReader> OpenAsync(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
-        var footer = ParquetChecksums.VerifyFooter(path);
+        return OpenAsync(path, ParquetChecksums.VerifyFooter(path));
+    }
+
+    /// <summary>Opens <paramref name="path"/>, whose footer has been checked as <paramref name="footer"/>, for reading.</summary>
+    private static async Task<ParquetReader> OpenAsync(string path, FooterSummary footer)
+    {
         ParquetReader reader;
         try { reader = await ParquetReader.CreateAsync(path); }
         catch (Exception e) when (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
@@ -42,8 +47,7 @@ public static class ParquetFrames
     /// <summary>Reads <paramref name="path"/> (all columns, or only <paramref name="columns"/>, which must all exist).</summary>
     public static async Task<DataFrame> ReadAsync(string path, IEnumerable<string>? columns = null)
     {
-        VerifyPages(path);
-        await using var reader = await OpenAsync(path);
+        await using var reader = await OpenAsync(path, VerifyPages(path));
         var fields = Fields(reader, path, columns);
         var total = checked((int)Enumerable.Range(0, reader.RowGroupCount).Sum(g => reader.OpenRowGroupReader(g).RowCount));
         var frameColumns = fields.Select(f => Create(f, total, path)).ToArray();
@@ -94,8 +98,7 @@ public static class ParquetFrames
     /// </summary>
     public static async IAsyncEnumerable<DataFrame> ReadRowGroupsAsync(string path, IEnumerable<string>? columns = null)
     {
-        VerifyPages(path);
-        await using var reader = await OpenAsync(path);
+        await using var reader = await OpenAsync(path, VerifyPages(path));
         var fields = Fields(reader, path, columns);
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
@@ -196,12 +199,13 @@ public static class ParquetFrames
 
     /// <summary>
     /// Checks every page checksum of <paramref name="path"/> (pages written without one are read as they are): a damaged
-    /// page is an <see cref="InvalidDataException"/> naming the file, column and byte offset. Every reader of data calls it first.
+    /// page is an <see cref="InvalidDataException"/> naming the file, column and byte offset. Every reader of data calls it first,
+    /// and opens the file with the footer it returns (checked as <see cref="OpenAsync(string)"/> would, so not twice).
     /// </summary>
-    public static void VerifyPages(string path)
+    public static FooterSummary VerifyPages(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
-        ParquetChecksums.Verify(path);
+        return ParquetChecksums.VerifyWithFooter(path).Footer;
     }
 
     /// <summary>
