@@ -178,23 +178,14 @@ public static class ScoringStep
             (options ?? new ScoringOptions()).Drivers, keepRows: true);
     }
 
-    /// <summary>Creates (and removes) a file where the predictions go, so a read-only folder is one clear error before any work.</summary>
+    /// <summary>Refuses a predictions folder 06 cannot write (<see cref="WritableFolder"/>): one clear error before any work.</summary>
     private static void RequireWritable(WorkbookParameters parameters)
     {
         var folder = Path.GetDirectoryName(parameters.Predictions)!;
-        var probe = AtomicFile.TemporaryPathFor(parameters.Predictions);
-        try
-        {
-            Directory.CreateDirectory(folder);
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            var why = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, folder, StringComparison.Ordinal);
+        if (WritableFolder.Problem(folder) is { } why)
             throw new WorkbookParameterException(WorkbookVariables.Data, parameters.DataRoot,
-                $"a folder 06 can write its predictions in, but {folder} cannot be written ({why}); make it writable, " +
+                $"a folder 06 can write its predictions in, but {folder} cannot be written ({why.TrimEnd('.')}); make it writable, " +
                 $"or point {WorkbookVariables.Data} at a folder you can write");
-        }
     }
 
     /// <summary>

@@ -7,20 +7,23 @@ namespace PopHealth.Workbook;
 /// </summary>
 public static class WritableFolder
 {
-    /// <summary>Null when <paramref name="folder"/> exists (or was created) and takes a new file; otherwise why not.</summary>
+    /// <summary>
+    /// Null when <paramref name="folder"/> exists (or was created) and takes a new file; otherwise why not, in words that name
+    /// the folder, never the hidden probe file.
+    /// </summary>
     public static string? Problem(string folder)
     {
+        var probe = Path.Combine(folder, $".pophealth-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             Directory.CreateDirectory(folder);
-            var probe = Path.Combine(folder, $".pophealth-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             using var stream = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
             stream.WriteByte(0);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return e.Message;
+            return e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, folder, StringComparison.Ordinal);
         }
     }
 
