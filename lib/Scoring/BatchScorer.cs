@@ -234,8 +234,6 @@ public static class BatchScorer
         var pool = new RowGroupWorkPool(input.FeatureFields.Length);
         var stages = new ScoringStages();
         var runId = Guid.NewGuid().ToString("N");
-        // What a killed run left beside the output (its temporary file) goes now, if its process is gone.
-        AtomicFile.SweepLeftovers(Path.GetDirectoryName(Path.GetFullPath(output))!, Path.GetFileName(output));
         await ParquetFrames.WriteAsync(output, new ParquetSchema(fields), async writer =>
         {
             var constants = new ConstantColumns(model.Version);

@@ -30,12 +30,15 @@ public static class AtomicFile
 
     /// <summary>
     /// The one place outputs are committed: <paramref name="write"/> fills a temporary path beside
-    /// <paramref name="path"/>, which is then renamed onto it; on any failure the temporary file is removed.
+    /// <paramref name="path"/>, which is then renamed onto it; on any failure the temporary file is removed. What a killed
+    /// earlier write of the same file left beside it goes first (<see cref="SweepLeftovers"/>).
     /// </summary>
     public static async Task WriteFileAsync(string path, Func<string, Task> write)
     {
         var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        SweepLeftovers(folder, Path.GetFileName(full));
         var temporary = TemporaryPathFor(full);
         try
         {

@@ -38,4 +38,26 @@ public class AtomicFileTests
         Assert.Contains("none.bin", error.Message);
         Assert.Empty(Directory.GetFiles(temp.Path));
     }
+
+    [Fact]
+    public void A_write_first_removes_what_a_killed_write_of_the_same_file_left_and_nothing_else()
+    {
+        using var temp = Repo.Temp();
+        string Leftover(string target, int pid)
+        {
+            var path = temp.File($".{target}.{pid}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllText(path, "half a file");
+            return path;
+        }
+        var gone = Leftover("out.csv", int.MaxValue - 1); // no process has this id
+        var own = Leftover("out.csv", Environment.ProcessId); // this process's own write, perhaps under way
+        var other = Leftover("other.csv", int.MaxValue - 1); // another file's: left for its own next write
+
+        AtomicFile.WriteAllText(temp.File("out.csv"), "whole");
+
+        Assert.False(File.Exists(gone));
+        Assert.True(File.Exists(own));
+        Assert.True(File.Exists(other));
+        Assert.Equal("whole", File.ReadAllText(temp.File("out.csv")));
+    }
 }
