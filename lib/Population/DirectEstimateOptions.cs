@@ -25,6 +25,8 @@ public sealed record DirectEstimateOptions
     public double PartialCoverageBelow { get; init; } = 0.90;
     /// <summary>The Census tables for coverage; null: the ones shipped (<see cref="CensusPopulation.Shipped"/>).</summary>
     public CensusPopulation? Census { get; init; }
+    /// <summary>The Census tables in use: <see cref="Census"/>, or the shipped ones.</summary>
+    public CensusPopulation CensusTables => Census ?? CensusPopulation.Shipped;
 
     /// <summary>The normal quantile of <see cref="Confidence"/> (1.959964 for 95 %).</summary>
     public double Z => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - (1 - Confidence) / 2);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using PopHealth.Features;
-using PopHealth.Ingest.Census;
 
 namespace PopHealth.Population;
 
@@ -68,7 +67,7 @@ public static class DirectEstimator
         var statements = new List<string>(respondents.Notes);
         foreach (var c in options.Crossings.Where(c => crossings.All(k => k.Name != c)))
             statements.Add($"Crossing '{c}' not estimated: the source lacks one of its dimensions.");
-        var census = options.Census ?? CensusPopulation.Shipped;
+        var census = options.CensusTables;
         var rows = new List<PopulationEstimate>();
         var coverage = new List<StateCoverage>();
         var designs = new List<SurveyYearDesign>();

@@ -150,7 +150,7 @@ public static class RespondentGroups
         var labels = AgeBand.Report.Select(b => b.Label).ToArray();
         if (column("_AGEG5YR") is { } five) // 1 = 18-24, 2-3 = 25-34, …, 10-13 = 65+, 14 unknown
             return new("age", labels,
-                five.Select(v => v is { } c && c == Math.Floor(c) && c is >= 1 and <= 13 ? labels[Math.Min(5, (int)(c / 2))] : null).ToArray(),
+                five.Select(v => v is { } c && c == Math.Floor(c) && c is >= 1 and <= 13 ? labels[AgeBand.ReportIndexOf((int)c)] : null).ToArray(),
                 "_AGEG5YR");
         if (column("_AGE_G") is { } grouped)
             return new("age", labels,

@@ -36,7 +36,4 @@ public static class UsStates
 
     /// <summary>The state of a <c>_STATE</c> value as read (a whole number); null for anything else.</summary>
     public static UsState? Find(double? code) => code is { } c && c == Math.Floor(c) && c is >= 0 and <= 99 ? Find((int)c) : null;
-
-    /// <summary>Whether the Census Bureau counts the state in the United States total (the 50 states and DC).</summary>
-    public static bool InUnitedStates(UsState state) => state.Fips is not (66 or 72 or 78);
 }

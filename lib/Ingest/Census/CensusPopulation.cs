@@ -16,6 +16,13 @@ public sealed record AgeBand(string Label, int Low, int? High)
     public static IReadOnlyList<AgeBand> FiveYear { get; } =
         [new("18-24", 18, 24), .. Enumerable.Range(0, 11).Select(k => new AgeBand($"{25 + 5 * k}-{29 + 5 * k}", 25 + 5 * k, 29 + 5 * k)),
             new("80+", 80, null)];
+
+    /// <summary>The index in <see cref="Report"/> of the band holding <c>_AGEG5YR</c> code <paramref name="fiveYearCode"/> (1-13).</summary>
+    public static int ReportIndexOf(int fiveYearCode)
+    {
+        var low = FiveYear[fiveYearCode - 1].Low;
+        for (var i = 0; ; i++) if (Report[i].Covers(low)) return i; // the report's bands cover every adult age
+    }
 }
 
 /// <summary>A state's adults (18 and over) in one year, and which Census table and population basis gave the number.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using PopHealth.Ingest.Census;
 using PopHealth.Workbook;
 
@@ -149,16 +147,11 @@ public sealed class PostStratificationFrame
     /// </summary>
     public void WriteCsv(string path)
     {
-        var text = new StringBuilder("state,source," + string.Join(",", Scheme.Variables.Select(v => v.Name)) + ",adults\n");
-        foreach (var frame in States)
-            for (var c = 0; c < Scheme.CellCount; c++)
-            {
-                if (frame.Counts[c] <= 0) continue;
-                text.Append(CultureInfo.InvariantCulture, $"{frame.State},{frame.Source}");
-                for (var v = 0; v < Scheme.Variables.Count; v++) text.Append(CultureInfo.InvariantCulture, $",{Scheme.Level(c, v)}");
-                text.Append(CultureInfo.InvariantCulture, $",{frame.Counts[c]:R}\n");
-            }
-        AtomicFile.WriteAllText(path, text.ToString());
+        IReadOnlyList<object?> Row(StateFrame frame, int cell) =>
+            [frame.State, frame.Source, .. Enumerable.Range(0, Scheme.Variables.Count).Select(v => (object)Scheme.Level(cell, v)),
+                frame.Counts[cell]];
+        CsvText.WriteFile(path, ["state", "source", .. Scheme.Variables.Select(v => v.Name), "adults"],
+            States.SelectMany(frame => Enumerable.Range(0, Scheme.CellCount).Where(c => frame.Counts[c] > 0).Select(c => Row(frame, c))));
     }
 
     /// <summary>The census part of a cell (its age band and sex, when the scheme has them) and the composition within it.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PopHealth.Ingest.Census;
 
 namespace PopHealth.Population.SmallArea;
 
@@ -178,7 +179,8 @@ public sealed partial class SmallAreaModel
         {
             var variable = scheme.Variables[scheme.IndexOf(name)];
             if (name == CellScheme.Age)
-                terms.Add(new("state × age", name, ["18–24", "25–34", "35–44", "45–54", "55–64", "65+"], [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 5]));
+                terms.Add(new("state × age", name, AgeBand.Report.Select(b => b.Label).ToArray(),
+                    Enumerable.Range(1, variable.Count).Select(AgeBand.ReportIndexOf).ToArray()));
             else
                 terms.Add(new($"state × {name}", name, variable.Levels, Enumerable.Range(0, variable.Count).ToArray()));
         }

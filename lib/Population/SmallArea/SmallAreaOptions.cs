@@ -119,8 +119,11 @@ public sealed record SmallAreaGroup(string Dimension, string Label, IReadOnlyLis
             var (variable, index) = (scheme.Variables[v], v);
             var levels = new List<(string, Func<int, bool>)>();
             if (variable.Name == CellScheme.Age)
-                foreach (var band in AgeBand.Report)
-                    levels.Add((band.Label, c => band.Covers(AgeBand.FiveYear[scheme.Level(c, index) - 1].Low)));
+                for (var b = 0; b < AgeBand.Report.Count; b++)
+                {
+                    var band = b;
+                    levels.Add((AgeBand.Report[b].Label, c => AgeBand.ReportIndexOf(scheme.Level(c, index)) == band));
+                }
             else
                 for (var l = 1; l <= variable.Count; l++)
                 {

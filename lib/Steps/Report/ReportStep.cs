@@ -1,7 +1,6 @@
 using System.Globalization;
 using PopHealth.Charts;
 using PopHealth.Ingest;
-using PopHealth.Ingest.Census;
 using PopHealth.Population;
 using PopHealth.Population.Dashboard;
 using PopHealth.Population.SmallArea;
@@ -50,7 +49,7 @@ public static class ReportStep
     /// <summary>
     /// The small-area model on the latest survey year (<see cref="SmallAreaModel"/>): fitted where the source has survey weights
     /// and at least <see cref="ReportOptions.MinModelStates"/> states; otherwise no model, and the statement says what is missing.
-    /// The seed is the workbook's.
+    /// The seed is the workbook's; the Census tables are the direct estimates' (<see cref="DirectEstimateOptions.CensusTables"/>).
     /// </summary>
     public static ModelEstimates Model(ReportSource source, WorkbookParameters parameters, ReportOptions? options = null,
         IProgress<string>? progress = null)
@@ -61,7 +60,7 @@ public static class ReportStep
         var table = LatestYear(source);
         var scheme = CellScheme.For(table.Profile);
         var respondents = SmallAreaRespondents.FromBrfss(table, scheme);
-        var frame = PostStratificationFrame.Build(scheme, respondents, CensusPopulation.Shipped, source.Year);
+        var frame = PostStratificationFrame.Build(scheme, respondents, options.DirectRules.CensusTables, source.Year);
         var settings = (options.SmallArea ?? new SmallAreaOptions()) with { Seed = parameters.Seed };
         var model = SmallAreaModel.Fit(respondents, frame, settings, progress);
         progress?.Report("post-stratifying every state and state x group");
