@@ -55,7 +55,6 @@ public sealed class FeatureSet
     /// <summary>The interview month 1–12 (CDC's IMONTH) where the source has it: a candidate feature of the <c>improved</c> recipe.</summary>
     public const string InterviewMonth = "interview_month";
 
-    /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
     /// <summary>
     /// The target and the features the model leans on most, under both recipes' names (<c>improved</c>'s, then <c>seed</c>'s):
     /// the columns 05 compares real against synthetic.
@@ -72,6 +71,7 @@ public sealed class FeatureSet
         [("age_group", "_AGEG5YR", "age group"), ("_AGEG5YR_clean", "_AGEG5YR", "age group"), ("income_bracket", null, "income bracket"),
             ("INCOME_clean", null, "income bracket")];
 
+    /// <summary>Text columns naming each respondent's subgroup for the model card (dimension → column), not features.</summary>
     public static readonly IReadOnlyList<(string Dimension, string Column)> SubgroupColumns =
         [("sex", "group_sex"), ("age group", "group_age"), ("income", "group_income"), ("education", "group_education"),
             ("race/ethnicity", "group_race")];

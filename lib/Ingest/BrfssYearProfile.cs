@@ -162,14 +162,13 @@ public sealed record BrfssYearProfile(
 
     /// <summary>
     /// The profile of survey year <paramref name="year"/> for <paramref name="columns"/> (it must fit them).
-    /// <paramref name="source"/> names the file in errors; <paramref name="yearOrigin"/> says where the year came from
-    /// (<c>POPHEALTH_YEAR=…</c> by default, or the file's own year column).
+    /// <paramref name="source"/> names the file in errors.
     /// </summary>
-    public static BrfssYearProfile Detect(IEnumerable<string> columns, int year, string? source = null, string? yearOrigin = null)
+    public static BrfssYearProfile Detect(IEnumerable<string> columns, int year, string? source = null)
     {
         var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
         var file = source ?? "the source";
-        var origin = yearOrigin ?? $"POPHEALTH_YEAR={year}";
+        var origin = $"POPHEALTH_YEAR={year}";
         var ofYear = All.Where(p => p.Year == year).ToList();
         if (ofYear.Count == 0)
             throw new InvalidDataException($"{origin}: no profile for that year (known: {string.Join(", ", KnownYears)}): "
