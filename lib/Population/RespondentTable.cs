@@ -193,11 +193,18 @@ public static class RespondentGroups
             return new("education", EducationLevels,
                 grouped.Select(v => BrfssCodes.Clean("_EDUCAG", v) is { } c && c is >= 1 and <= 4 && c == Math.Floor(c) ? EducationLevels[(int)c - 1]
                     : null).ToArray(), "_EDUCAG");
-        if (column("EDUCA") is { } educa) // 1-3 never finished high school, 4 diploma/GED, 5 some college, 6 graduate
-            return new("education", EducationLevels, educa.Select(v => BrfssCodes.Clean("EDUCA", v) switch
-            {
-                1 or 2 or 3 => EducationLevels[0], 4 => EducationLevels[1], 5 => EducationLevels[2], 6 => EducationLevels[3], _ => null,
-            }).ToArray(), "EDUCA");
+        if (column("EDUCA") is { } educa)
+            return new("education", EducationLevels,
+                educa.Select(v => EducationLevelOfEduca(v) is { } level ? EducationLevels[level - 1] : null).ToArray(), "EDUCA");
         return null;
     }
+
+    /// <summary>
+    /// The <see cref="EducationLevels"/> level (1-4, as <c>_EDUCAG</c> codes it) of an <c>EDUCA</c> answer: 1-3 never finished
+    /// high school, 4 diploma/GED, 5 some college, 6 graduate; null for refused, unknown or anything else.
+    /// </summary>
+    public static int? EducationLevelOfEduca(double? educa) => BrfssCodes.Clean("EDUCA", educa) switch
+    {
+        1 or 2 or 3 => 1, 4 => 2, 5 => 3, 6 => 4, _ => null,
+    };
 }

@@ -55,7 +55,7 @@ public static class SmallAreaRespondents
         var age = Clean(Column("_AGEG5YR"), "_AGEG5YR");
         var sex = Clean(Column("_SEX"), "_SEX");
         var education = table.Has("_EDUCAG") ? Clean(Column("_EDUCAG"), "_EDUCAG")
-            : Clean(Column("EDUCA"), "EDUCA").Select(e => e switch { <= 3 => 1.0, 4 => 2, 5 => 3, 6 => 4, _ => (double?)null }).ToArray();
+            : Column("EDUCA").Select(e => (double?)RespondentGroups.EducationLevelOfEduca(e)).ToArray();
         var income = Column(table.Profile.IncomeVariable);
         var outcome = Clean(Column("_RFHLTH"), "_RFHLTH");
         var weight = Column("_LLCPWT");

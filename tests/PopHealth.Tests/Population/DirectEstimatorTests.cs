@@ -3,6 +3,7 @@ using PopHealth.Features;
 using PopHealth.Ingest;
 using PopHealth.Ingest.Census;
 using PopHealth.Population;
+using PopHealth.Population.SmallArea;
 
 namespace PopHealth.Tests.Population;
 
@@ -183,6 +184,19 @@ public class DirectEstimatorTests
         Assert.Equal(["no high-school diploma", "college graduate", "(unknown)", "high school"], Values("education"));
         Assert.Equal([2016, 2016, 2016, 2016], table.Year);
         Assert.Empty(table.Notes);
+    }
+
+    [Fact]
+    public void Without_EDUCAG_the_direct_and_small_area_estimates_fold_EDUCA_into_the_same_four_levels()
+    {
+        var interim = Interim(("EDUCA", [1, 3, 4, 5, 6, 9, null, 2.5]), ("_RFHLTH", [1, 2, 1, 2, 1, 2, 1, 2]), ("_STATE", [1, 1, 1, 1, 2, 2, 2, 2]),
+            ("_AGEG5YR", [1, 2, 3, 4, 5, 6, 7, 8]), ("_SEX", [1, 2, 1, 2, 1, 2, 1, 2]), ("INCOME2", [1, 2, 3, 4, 5, 6, 7, 8]),
+            ("_LLCPWT", [1, 1, 1, 1, 1, 1, 1, 1]));
+        int?[] expected = [1, 1, 2, 3, 4, null, null, null];
+        Assert.Equal(expected, SmallAreaRespondents.FromBrfss(interim, CellScheme.For(interim.Profile)).Select(r => r.Education));
+        var direct = RespondentTable.FromInterim(interim).Groups.Single(g => g.Name == "education");
+        Assert.Equal("EDUCA", direct.Source);
+        Assert.Equal(expected.Select(l => l is { } level ? RespondentGroups.EducationLevels[level - 1] : null), direct.Values);
     }
 
     [Fact]
