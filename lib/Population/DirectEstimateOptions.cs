@@ -58,12 +58,11 @@ public sealed record DirectEstimateOptions
             throw new ArgumentException($"PartialCoverageBelow = {PartialCoverageBelow}: a share in (0, 1] (0.90).");
         return Crossings.Select(c =>
         {
-            var parts = c.Split(PopulationEstimate.CrossingSeparator, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0] == parts[1] || !ValidDimension(parts[0]) || !ValidDimension(parts[1]))
+            if (PopulationEstimate.CrossingParts(c) is not ({ } first, { } second) || !ValidDimension(first) || !ValidDimension(second))
                 throw new ArgumentException($"Crossing '{c}': "
                     + $"write two different group dimensions joined by \"{PopulationEstimate.CrossingSeparator}\", "
                     + $"each one of {string.Join(", ", KnownDimensions)} (e.g. \"sex x age\").");
-            return (c, parts[0], parts[1]);
+            return (c, first, second);
         }).Where(c => dimensions.Contains(c.Item2) && dimensions.Contains(c.Item3)).ToArray();
     }
 

@@ -43,6 +43,16 @@ public sealed record PopulationEstimate(
     public const string CrossingSeparator = " x ";
 
     /// <summary>
+    /// The two dimensions of a crossing (<c>sex x age</c>), or null when it is not two different names joined by
+    /// <see cref="CrossingSeparator"/>.
+    /// </summary>
+    public static (string First, string Second)? CrossingParts(string crossing)
+    {
+        var parts = crossing.Split(CrossingSeparator, StringSplitOptions.TrimEntries);
+        return parts.Length == 2 && parts[0] != parts[1] ? (parts[0], parts[1]) : null;
+    }
+
+    /// <summary>
     /// What must be said wherever the value is shown (a chart label, a table cell): "partial: weights cover 2.6 % of the
     /// adults" for a partial geography, "coverage unknown" for a direct state estimate without a Census figure, "unweighted" for a
     /// direct estimate without weights; joined by "; ", empty when none applies.

@@ -93,12 +93,12 @@ public sealed record SmallAreaGroup(string Dimension, string Label, IReadOnlyLis
         var groups = new List<SmallAreaGroup> { new(PopulationEstimate.AllGroups, PopulationEstimate.AllGroups, cells) };
         foreach (var (name, levels) in dimensions)
             groups.AddRange(levels.Select(l => new SmallAreaGroup(name, l.Label, cells.Where(l.Has).ToArray())));
-        crossings ??= DefaultCrossings.Where(c => c.Split(PopulationEstimate.CrossingSeparator).All(dimensions.ContainsKey)).ToArray();
+        crossings ??= DefaultCrossings.Where(c => PopulationEstimate.CrossingParts(c) is ({ } first, { } second)
+            && dimensions.ContainsKey(first) && dimensions.ContainsKey(second)).ToArray();
         foreach (var crossing in crossings)
         {
-            var parts = crossing.Split(PopulationEstimate.CrossingSeparator, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0] == parts[1] || !dimensions.TryGetValue(parts[0], out var firsts)
-                || !dimensions.TryGetValue(parts[1], out var seconds))
+            if (PopulationEstimate.CrossingParts(crossing) is not ({ } firstName, { } secondName)
+                || !dimensions.TryGetValue(firstName, out var firsts) || !dimensions.TryGetValue(secondName, out var seconds))
                 throw new ArgumentException($"Crossing '{crossing}': two different dimensions of {string.Join(", ", dimensions.Keys)} joined " +
                     $"by \"{PopulationEstimate.CrossingSeparator}\".", nameof(crossings));
             foreach (var first in firsts)
