@@ -65,12 +65,16 @@ public static class ModelRegistration
         return version.Version;
     }
 
-    /// <summary>An alias this call had moved went with its version: it points again where it pointed before.</summary>
+    /// <summary>
+    /// An alias this call had moved went with its version: it points again where it pointed before (when that version is
+    /// still there and the alias points at no version).
+    /// </summary>
     private static void RestoreAlias(MlflowStore store, RegistrationRequest request, PromotionDecision promotion)
     {
-        var versions = store.Versions(request.ModelName);
-        if (promotion.CurrentVersion is { } before && versions.Any(v => v.Version == before) && !versions.Any(v => v.Aliases.Contains(request.Alias)))
-            store.SetAlias(request.ModelName, request.Alias, before);
+        var name = request.ModelName;
+        if (promotion.CurrentVersion is { } before && store.HasVersion(name, before)
+            && !(store.AliasTarget(name, request.Alias) is { } target && store.HasVersion(name, target)))
+            store.SetAlias(name, request.Alias, before);
     }
 
     /// <summary>

@@ -89,7 +89,7 @@ public static class PromotionGate
     /// <summary>The version the alias points at and its run in this store; null when there is no alias yet.</summary>
     private static (RegisteredVersion Version, LoggedRun Run)? Current(MlflowStore store, string model, string alias)
     {
-        if (!File.Exists(Path.Combine(store.Root, MlflowStore.ModelsFolder, model, "aliases", alias))) return null;
+        if (store.AliasTarget(model, alias) is null) return null;
         var version = store.Resolve($"models:/{model}@{alias}");
         var run = store.FindRun(version.RunId)
             ?? throw new InvalidDataException($"models:/{model}@{alias}: its run {version.RunId} is not in {store.Root}.");

@@ -62,8 +62,8 @@ public sealed partial class MlflowStore
     /// <summary>An alias pointing at a version <paramref name="name"/> does not have is an error naming the alias file.</summary>
     private void RequireAliasTarget(string name, string alias, int version)
     {
-        if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-            throw StoreError.Malformed(Path.Combine(ModelFolder(name), "aliases", alias),
+        if (!HasVersion(name, version))
+            throw StoreError.Malformed(AliasFile(name, alias),
                 $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
     }
 
@@ -130,12 +130,18 @@ public sealed partial class MlflowStore
         Touch(name, Now());
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> has version <paramref name="version"/> (its <c>meta.yaml</c>, not read); false for a
+    /// name the store could not hold.
+    /// </summary>
+    internal bool HasVersion(string name, int version) =>
+        version > 0 && IsSafeName(name) && File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml"));
+
     /// <summary>The version exists and reads (only it: another version's fault does not stop an alias or a tag on this one).</summary>
     private void RequireVersion(string name, int version)
     {
         CheckName("registered model", name);
-        if (version <= 0 || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-            throw new ArgumentException($"'{name}' has no version {version}.");
+        if (!HasVersion(name, version)) throw new ArgumentException($"'{name}' has no version {version}.");
         Get(name, version);
     }
 
@@ -216,6 +222,20 @@ public sealed partial class MlflowStore
             .ToDictionary(f => Path.GetFileName(f), f => ReadAlias(name, f));
     }
 
+    private string AliasFile(string name, string alias) => Path.Combine(ModelFolder(name), "aliases", alias);
+
+    /// <summary>
+    /// The version <paramref name="alias"/> of <paramref name="name"/> points at, or null when the model has no such alias
+    /// (or either name is one the store could not hold). An alias file not holding a version number is an error naming it;
+    /// whether the version exists is not checked here (<see cref="Resolve"/> and <see cref="CheckVersions"/> do).
+    /// </summary>
+    public int? AliasTarget(string name, string alias)
+    {
+        if (!IsSafeName(name) || !IsSafeName(alias)) return null;
+        var file = AliasFile(name, alias);
+        return File.Exists(file) ? ReadAlias(name, file) : null;
+    }
+
     private static int ReadAlias(string name, string file)
     {
         var text = File.ReadAllText(file).Trim();
@@ -241,11 +261,9 @@ public sealed partial class MlflowStore
         {
             var alias = match.Groups["alias"].Value;
             CheckName("alias", alias);
-            var aliasFile = Path.Combine(ModelFolder(name), "aliases", alias);
-            if (!File.Exists(aliasFile))
-                throw new ModelNotFoundException($"{modelUri}: '{name}' has no alias '{alias}' in {Root} (versions: {VersionList(name)}); " +
+            version = AliasTarget(name, alias)
+                ?? throw new ModelNotFoundException($"{modelUri}: '{name}' has no alias '{alias}' in {Root} (versions: {VersionList(name)}); " +
                     "run 04-train, which moves the alias when its model passes the promotion rules, or name a version (models:/<name>/<version>).");
-            version = ReadAlias(name, aliasFile);
             RequireAliasTarget(name, alias, version);
         }
         else if (!int.TryParse(match.Groups["version"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out version)
