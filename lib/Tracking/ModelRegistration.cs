@@ -36,13 +36,15 @@ public static class ModelRegistration
             {
                 store.SetVersionTag(name, main.Version, "pophealth.role", "as trained");
                 Promote(store, request, promotion, main.Version, main.Version);
-                return (Resolve(main.Version), null, Resolve(main.Version));
+                var trained = Resolve(main.Version);
+                return (trained, null, trained);
             }
             var version = RegisterRecalibrated(store, name, final, recalibration, main.Version);
             registered.Add(version);
             var proposed = request.AliasRecalibrated && recalibration.Recalibrated.Supported ? version : main.Version;
             Promote(store, request, promotion, proposed, main.Version, version);
-            return (Resolve(main.Version), Resolve(version), Resolve(proposed));
+            var (asTrained, recalibrated) = (Resolve(main.Version), Resolve(version));
+            return (asTrained, recalibrated, proposed == version ? recalibrated : asTrained);
         }
         catch
         {
