@@ -211,7 +211,7 @@ public static class TrainStep
         final.End();
         var request = new RegistrationRequest(plan.Options.ModelName, plan.Options.Alias, plan.Options.AliasRecalibrated);
         var (main, recalibrated, proposed) = ModelRegistration.Register(store, request, final, recalibration, promotion);
-        return new Registration(main, final.RunId, charts, recalibrated) { Promotion = promotion, Proposed = proposed };
+        return new Registration(main, final.RunId, charts, recalibrated) { Promotion = promotion, Production = proposed };
     }
 
     private static FinalRunContents FinalRun(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestReport> tests, PromotionCandidate candidate) =>
