@@ -95,7 +95,6 @@ public static class ModelRegistration
     {
         var r = recalibration.Recalibrated;
         static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         return
         [
             ("pophealth.role", $"recalibrated for {r.Target.Year}"),
@@ -104,19 +103,19 @@ public static class ModelRegistration
                 "a prior shift of the odds carried inside model.onnx"),
             ("pophealth.recalibration.intercept_shift", F(r.InterceptShift)),
             ("pophealth.recalibration.odds_factor", F(r.OddsFactor)),
-            ("pophealth.recalibration.target_year", I(r.Target.Year)),
+            ("pophealth.recalibration.target_year", TrainingRunLog.Invariant(r.Target.Year)),
             ("pophealth.recalibration.target_prevalence", F(r.Target.Prevalence)),
             ("pophealth.recalibration.source", r.Target.Source),
             ("pophealth.recalibration.sample", r.Target.Sample),
-            ("pophealth.recalibration.sample_rows", I(r.Target.SampleRows)),
-            ("pophealth.recalibration.sample_seed", r.Target.Seed is { } seed ? I(seed) : "none"),
-            ("pophealth.recalibration.shift_rows", I(r.ShiftRows)),
+            ("pophealth.recalibration.sample_rows", TrainingRunLog.Invariant(r.Target.SampleRows)),
+            ("pophealth.recalibration.sample_seed", r.Target.Seed is { } seed ? TrainingRunLog.Invariant(seed) : "none"),
+            ("pophealth.recalibration.shift_rows", TrainingRunLog.Invariant(r.ShiftRows)),
             ("pophealth.recalibration.threshold", F(r.Model.Threshold) + " (unchanged, on population-level probabilities)"),
             ("pophealth.recalibration.mean_predicted_before", F(r.MeanPredictedBefore)),
             ("pophealth.recalibration.supported", (r.Supported ? "true: " : "false: ") + r.Evidence),
             ("pophealth.recalibration.test_calibration_before", F(recalibration.Before.CalibrationInTheLarge)),
             ("pophealth.recalibration.test_calibration_after", F(recalibration.After.CalibrationInTheLarge)),
-            ("pophealth.parent_version", I(parentVersion)),
+            ("pophealth.parent_version", TrainingRunLog.Invariant(parentVersion)),
             ("pophealth.parent_run_id", parentRunId),
             ("pophealth.parent_artifact_path", ModelArtifacts.ArtifactPath),
         ];
