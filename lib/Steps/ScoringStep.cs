@@ -60,7 +60,7 @@ public sealed class ScoringResult
         var rows = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null && target[i] is 0 or 1).ToArray();
         if (rows.Length == 0 || rows.All(i => target[i] == 1) || rows.All(i => target[i] == 0)) return null;
         return Evaluation.Evaluate("scored rows with a known target", rows.Select(i => Probabilities[i]!.Value).ToArray(),
-            rows.Select(i => target[i] == 1).ToArray(), Model.Threshold);
+            rows.Select(i => target[i] == 1).ToArray(), Signature.Threshold);
     }
 
     /// <summary>
