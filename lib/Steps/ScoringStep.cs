@@ -222,20 +222,16 @@ public static class ScoringStep
     /// The input's <paramref name="columns"/>, read from the file the run scored: the same identity before and after
     /// the read, and its row count.
     /// </summary>
-    private static async Task<DataFrame> ReadInputAsync(ScoringReport report, string[] columns)
+    private static Task<DataFrame> ReadInputAsync(ScoringReport report, string[] columns)
     {
         async Task Check()
         {
             if (report.InputIdentity is { } identity)
                 identity.Require(await InputIdentity.OfFileAsync(report.Input), report.Input, "re-read for the summary");
         }
-        await Check();
-        var input = await ParquetFrames.ReadAsync(report.Input, columns);
-        await Check();
-        if (input.Rows.Count != report.Rows)
-            throw new InvalidDataException($"{report.Input} holds {input.Rows.Count:N0} rows, but {report.Rows:N0} were scored: " +
+        return ReadCheckedAsync(report.Input, columns, report.Rows, Check,
+            read => $"{report.Input} holds {read:N0} rows, but {report.Rows:N0} were scored: " +
                 $"another run replaced it in between; run 06 again.");
-        return input;
     }
 
     /// <summary>
@@ -251,13 +247,25 @@ public static class ScoringStep
                 throw new InvalidDataException($"{report.Output} is not the file this scoring wrote " +
                     $"(another 06 on the same POPHEALTH_DATA replaced it); run 06 again.");
         }
-        await Check();
-        var predictions = await ParquetFrames.ReadAsync(report.Output, [FeatureSet.RespondentId, "probability", "reason"]);
-        await Check();
-        if (predictions.Rows.Count != report.Rows)
-            throw new InvalidDataException($"{report.Output} holds {predictions.Rows.Count:N0} rows, but this scoring wrote {report.Rows:N0}; " +
+        var predictions = await ReadCheckedAsync(report.Output, [FeatureSet.RespondentId, "probability", "reason"], report.Rows, Check,
+            read => $"{report.Output} holds {read:N0} rows, but this scoring wrote {report.Rows:N0}; " +
                 $"run 06 again.");
         return ScoredRows.From(predictions);
+    }
+
+    /// <summary>
+    /// The <paramref name="columns"/> of <paramref name="path"/>, read between two <paramref name="check"/>s that it is still
+    /// the file this run scored or wrote, and holding <paramref name="rows"/> rows (else the error <paramref name="mismatch"/>
+    /// words, given the rows read).
+    /// </summary>
+    private static async Task<DataFrame> ReadCheckedAsync(string path, IEnumerable<string> columns, long rows, Func<Task> check,
+        Func<long, string> mismatch)
+    {
+        await check();
+        var frame = await ParquetFrames.ReadAsync(path, columns);
+        await check();
+        if (frame.Rows.Count != rows) throw new InvalidDataException(mismatch(frame.Rows.Count));
+        return frame;
     }
 
     /// <summary>Numeric columns of any width as nullable doubles (inputs need not be written by the workbook).</summary>
