@@ -60,7 +60,7 @@ public sealed class ScoringResult
         var rows = Enumerable.Range(0, Probabilities.Length).Where(i => Probabilities[i] is not null && target[i] is 0 or 1).ToArray();
         if (rows.Length == 0 || rows.All(i => target[i] == 1) || rows.All(i => target[i] == 0)) return null;
         return Evaluation.Evaluate("scored rows with a known target", rows.Select(i => Probabilities[i]!.Value).ToArray(),
-            rows.Select(i => target[i] == 1).ToArray(), Model.Threshold);
+            rows.Select(i => target[i] == 1).ToArray(), Signature.Threshold);
     }
 
     /// <summary>
@@ -213,20 +213,16 @@ public static class ScoringStep
     /// The input's <paramref name="columns"/>, read from the file the run scored: the same identity before and after
     /// the read, and its row count.
     /// </summary>
-    private static async Task<DataFrame> ReadInputAsync(ScoringReport report, string[] columns)
+    private static Task<DataFrame> ReadInputAsync(ScoringReport report, string[] columns)
     {
         async Task Check()
         {
             if (report.InputIdentity is { } identity)
                 identity.Require(await InputIdentity.OfFileAsync(report.Input), report.Input, "re-read for the summary");
         }
-        await Check();
-        var input = await ParquetFrames.ReadAsync(report.Input, columns);
-        await Check();
-        if (input.Rows.Count != report.Rows)
-            throw new InvalidDataException($"{report.Input} holds {input.Rows.Count:N0} rows, but {report.Rows:N0} were scored: " +
+        return ReadCheckedAsync(report.Input, columns, report.Rows, Check,
+            read => $"{report.Input} holds {read:N0} rows, but {report.Rows:N0} were scored: " +
                 $"another run replaced it in between; run 06 again.");
-        return input;
     }
 
     /// <summary>
@@ -242,13 +238,25 @@ public static class ScoringStep
                 throw new InvalidDataException($"{report.Output} is not the file this scoring wrote " +
                     $"(another 06 on the same POPHEALTH_DATA replaced it); run 06 again.");
         }
-        await Check();
-        var predictions = await ParquetFrames.ReadAsync(report.Output, [FeatureSet.RespondentId, "probability", "reason"]);
-        await Check();
-        if (predictions.Rows.Count != report.Rows)
-            throw new InvalidDataException($"{report.Output} holds {predictions.Rows.Count:N0} rows, but this scoring wrote {report.Rows:N0}; " +
+        var predictions = await ReadCheckedAsync(report.Output, [FeatureSet.RespondentId, "probability", "reason"], report.Rows, Check,
+            read => $"{report.Output} holds {read:N0} rows, but this scoring wrote {report.Rows:N0}; " +
                 $"run 06 again.");
         return ScoredRows.From(predictions);
+    }
+
+    /// <summary>
+    /// The <paramref name="columns"/> of <paramref name="path"/>, read between two <paramref name="check"/>s that it is still
+    /// the file this run scored or wrote, and holding <paramref name="rows"/> rows (else the error <paramref name="mismatch"/>
+    /// words, given the rows read).
+    /// </summary>
+    private static async Task<DataFrame> ReadCheckedAsync(string path, IEnumerable<string> columns, long rows, Func<Task> check,
+        Func<long, string> mismatch)
+    {
+        await check();
+        var frame = await ParquetFrames.ReadAsync(path, columns);
+        await check();
+        if (frame.Rows.Count != rows) throw new InvalidDataException(mismatch(frame.Rows.Count));
+        return frame;
     }
 
     /// <summary>Numeric columns of any width as nullable doubles (inputs need not be written by the workbook).</summary>

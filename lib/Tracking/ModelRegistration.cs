@@ -36,13 +36,15 @@ public static class ModelRegistration
             {
                 store.SetVersionTag(name, main.Version, "pophealth.role", "as trained");
                 Promote(store, request, promotion, main.Version, main.Version);
-                return (Resolve(main.Version), null, Resolve(main.Version));
+                var trained = Resolve(main.Version);
+                return (trained, null, trained);
             }
             var version = RegisterRecalibrated(store, name, final, recalibration, main.Version);
             registered.Add(version);
             var proposed = request.AliasRecalibrated && recalibration.Recalibrated.Supported ? version : main.Version;
             Promote(store, request, promotion, proposed, main.Version, version);
-            return (Resolve(main.Version), Resolve(version), Resolve(proposed));
+            var (asTrained, recalibrated) = (Resolve(main.Version), Resolve(version));
+            return (asTrained, recalibrated, proposed == version ? recalibrated : asTrained);
         }
         catch
         {
@@ -65,12 +67,16 @@ public static class ModelRegistration
         return version.Version;
     }
 
-    /// <summary>An alias this call had moved went with its version: it points again where it pointed before.</summary>
+    /// <summary>
+    /// An alias this call had moved went with its version: it points again where it pointed before (when that version is
+    /// still there and the alias points at no version).
+    /// </summary>
     private static void RestoreAlias(MlflowStore store, RegistrationRequest request, PromotionDecision promotion)
     {
-        var versions = store.Versions(request.ModelName);
-        if (promotion.CurrentVersion is { } before && versions.Any(v => v.Version == before) && !versions.Any(v => v.Aliases.Contains(request.Alias)))
-            store.SetAlias(request.ModelName, request.Alias, before);
+        var name = request.ModelName;
+        if (promotion.CurrentVersion is { } before && store.HasVersion(name, before)
+            && !(store.AliasTarget(name, request.Alias) is { } target && store.HasVersion(name, target)))
+            store.SetAlias(name, request.Alias, before);
     }
 
     /// <summary>
@@ -89,7 +95,6 @@ public static class ModelRegistration
     {
         var r = recalibration.Recalibrated;
         static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         return
         [
             ("pophealth.role", $"recalibrated for {r.Target.Year}"),
@@ -98,19 +103,19 @@ public static class ModelRegistration
                 "a prior shift of the odds carried inside model.onnx"),
             ("pophealth.recalibration.intercept_shift", F(r.InterceptShift)),
             ("pophealth.recalibration.odds_factor", F(r.OddsFactor)),
-            ("pophealth.recalibration.target_year", I(r.Target.Year)),
+            ("pophealth.recalibration.target_year", TrainingRunLog.Invariant(r.Target.Year)),
             ("pophealth.recalibration.target_prevalence", F(r.Target.Prevalence)),
             ("pophealth.recalibration.source", r.Target.Source),
             ("pophealth.recalibration.sample", r.Target.Sample),
-            ("pophealth.recalibration.sample_rows", I(r.Target.SampleRows)),
-            ("pophealth.recalibration.sample_seed", r.Target.Seed is { } seed ? I(seed) : "none"),
-            ("pophealth.recalibration.shift_rows", I(r.ShiftRows)),
+            ("pophealth.recalibration.sample_rows", TrainingRunLog.Invariant(r.Target.SampleRows)),
+            ("pophealth.recalibration.sample_seed", r.Target.Seed is { } seed ? TrainingRunLog.Invariant(seed) : "none"),
+            ("pophealth.recalibration.shift_rows", TrainingRunLog.Invariant(r.ShiftRows)),
             ("pophealth.recalibration.threshold", F(r.Model.Threshold) + " (unchanged, on population-level probabilities)"),
             ("pophealth.recalibration.mean_predicted_before", F(r.MeanPredictedBefore)),
             ("pophealth.recalibration.supported", (r.Supported ? "true: " : "false: ") + r.Evidence),
             ("pophealth.recalibration.test_calibration_before", F(recalibration.Before.CalibrationInTheLarge)),
             ("pophealth.recalibration.test_calibration_after", F(recalibration.After.CalibrationInTheLarge)),
-            ("pophealth.parent_version", I(parentVersion)),
+            ("pophealth.parent_version", TrainingRunLog.Invariant(parentVersion)),
             ("pophealth.parent_run_id", parentRunId),
             ("pophealth.parent_artifact_path", ModelArtifacts.ArtifactPath),
         ];

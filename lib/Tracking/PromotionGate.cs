@@ -41,10 +41,6 @@ public static class PromotionGate
     /// <summary>The version tag holding <see cref="PromotionDecision.Summary"/>.</summary>
     public const string Tag = "pophealth.promotion";
 
-    /// <summary>The params and metrics a final run logs for the gate to read later (recipe, features, test set, test AUC, rows, positives).</summary>
-    public const string RecipeParam = "recipe", FeaturesParam = "features", TestSetParam = "test_set",
-        AucMetric = "test_auc", RowsMetric = "test_rows", PositivesMetric = "test_positives";
-
     public static PromotionDecision Decide(MlflowStore store, string model, string alias, PromotionCandidate candidate, PromotionRules rules)
     {
         if (Shortfall(candidate, rules) is { } shortfall) return new PromotionDecision(false, shortfall);
@@ -57,9 +53,10 @@ public static class PromotionGate
             return new PromotionDecision(true,
                 $"{minimums}; version {version.Version} (now '{alias}') was trained on other data ({difference}), so the minimums decide.",
                 version.Version);
-        if (!run.Metrics.TryGetValue(AucMetric, out var auc))
+        if (!run.Metrics.TryGetValue(TrainingRunLog.AucMetric, out var auc))
             return new PromotionDecision(true,
-                $"{minimums}; version {version.Version} (now '{alias}') logged no {AucMetric}, so the minimums decide.", version.Version);
+                $"{minimums}; version {version.Version} (now '{alias}') logged no {TrainingRunLog.AucMetric}, so the minimums decide.",
+                version.Version);
         var tolerance = Math.Max(rules.AucTolerance, rules.StandardErrors * DifferenceError(candidate, run, auc));
         var comparison = string.Create(CultureInfo.InvariantCulture,
             $"version {version.Version} (now '{alias}') reached {auc:F4} on comparable data (same recipe, features and test set kind); " +
@@ -89,7 +86,7 @@ public static class PromotionGate
     /// <summary>The version the alias points at and its run in this store; null when there is no alias yet.</summary>
     private static (RegisteredVersion Version, LoggedRun Run)? Current(MlflowStore store, string model, string alias)
     {
-        if (!File.Exists(Path.Combine(store.Root, MlflowStore.ModelsFolder, model, "aliases", alias))) return null;
+        if (store.AliasTarget(model, alias) is null) return null;
         var version = store.Resolve($"models:/{model}@{alias}");
         var run = store.FindRun(version.RunId)
             ?? throw new InvalidDataException($"models:/{model}@{alias}: its run {version.RunId} is not in {store.Root}.");
@@ -99,11 +96,11 @@ public static class PromotionGate
     /// <summary>How the current version's data differs from the candidate's (recipe, features, test set kind), or null when comparable.</summary>
     private static string? Incomparable(PromotionCandidate c, LoggedRun run)
     {
-        if (run.Params.GetValueOrDefault(RecipeParam) is { } recipe && recipe != c.Recipe) return $"recipe {recipe}, not {c.Recipe}";
-        if (run.Params.GetValueOrDefault(FeaturesParam) is not { } features) return "its features were not logged";
+        if (run.Params.GetValueOrDefault(TrainingRunLog.RecipeParam) is { } recipe && recipe != c.Recipe) return $"recipe {recipe}, not {c.Recipe}";
+        if (run.Params.GetValueOrDefault(TrainingRunLog.FeaturesParam) is not { } features) return "its features were not logged";
         if (features != string.Join(",", c.Features)) return "other features";
         // Versions logged before the test set's name was recorded: the recipe fixes the kind for one survey year.
-        if (run.Params.GetValueOrDefault(TestSetParam) is { } test && test != c.TestSet) return $"its test set was the {test}";
+        if (run.Params.GetValueOrDefault(TrainingRunLog.TestSetParam) is { } test && test != c.TestSet) return $"its test set was the {test}";
         return null;
     }
 
@@ -114,7 +111,8 @@ public static class PromotionGate
     private static double DifferenceError(PromotionCandidate c, LoggedRun run, double auc)
     {
         var candidate = AucStandardError(c.Auc, c.TestPositives, c.TestRows - c.TestPositives);
-        var current = run.Metrics.TryGetValue(RowsMetric, out var rows) && run.Metrics.TryGetValue(PositivesMetric, out var positives)
+        var current = run.Metrics.TryGetValue(TrainingRunLog.RowsMetric, out var rows)
+            && run.Metrics.TryGetValue(TrainingRunLog.PositivesMetric, out var positives)
             ? AucStandardError(auc, (long)positives, (long)(rows - positives))
             : candidate;
         return Math.Sqrt(candidate * candidate + current * current);

@@ -13,10 +13,7 @@ public sealed record Registration(RegisteredVersion Version, string FinalRunId, 
     public PromotionDecision? Promotion { get; init; }
 
     /// <summary>The version this run put forward for the alias; it holds the alias only when <see cref="Promotion"/> promoted it.</summary>
-    public RegisteredVersion Production => Proposed ?? (Recalibrated is { } r && r.Aliases.Count > 0 ? r : Version);
-
-    /// <summary>The version put forward for the alias (set when the run registers its versions).</summary>
-    public RegisteredVersion? Proposed { get; init; }
+    public required RegisteredVersion Production { get; init; }
 
     /// <summary>The versions this run registered: URI, aliases, role (tag) and artifact folder within the run.</summary>
     public IReadOnlyList<VersionLine> Versions() => new[] { Version, Recalibrated }.OfType<RegisteredVersion>()

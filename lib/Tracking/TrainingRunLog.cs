@@ -22,6 +22,13 @@ public sealed record FinalRunContents(string Recipe, int Seed, string Profile, b
 /// </summary>
 public static class TrainingRunLog
 {
+    /// <summary>
+    /// The params and metrics a final run logs that later promotion gates (<see cref="PromotionGate"/>) and 07's report read back:
+    /// recipe, features, test set, test AUC, rows, positives.
+    /// </summary>
+    public const string RecipeParam = "recipe", FeaturesParam = "features", TestSetParam = "test_set",
+        AucMetric = "test_auc", RowsMetric = "test_rows", PositivesMetric = "test_positives";
+
     /// <summary>One finished run per trial of the original grid and of the budgeted search.</summary>
     public static void LogTrials(MlflowStore store, string experiment, string recipe, int seed, int folds, TrainingSweeps sweeps)
     {
@@ -29,7 +36,7 @@ public static class TrainingRunLog
             foreach (var trial in sweep.Trials.OrderBy(t => t.Trial))
             {
                 var run = store.StartRun(experiment, $"{recipe}-{trial.Name}");
-                run.LogParams(trial.Spec.Parameters()).LogParam("recipe", recipe).LogParam("seed", Invariant(seed))
+                run.LogParams(trial.Spec.Parameters()).LogParam(RecipeParam, recipe).LogParam("seed", Invariant(seed))
                     .LogParam("folds", Invariant(folds)).LogParam("cv_rows", Invariant(trial.CvRows));
                 run.LogMetric("cv_auc", trial.MeanAuc).LogMetric("cv_auc_sd", trial.SdAuc).LogMetric("fit_seconds", trial.Seconds);
                 for (var f = 0; f < trial.FoldAuc.Count; f++) run.LogMetric("fold_auc", trial.FoldAuc[f], f);
@@ -41,14 +48,15 @@ public static class TrainingRunLog
     /// <summary>The final run's params, headline and balanced-test metrics, and tags.</summary>
     public static void LogFinal(MlflowRun final, FinalRunContents c)
     {
-        final.LogParams(c.Spec.Parameters()).LogParam("recipe", c.Recipe).LogParam("seed", Invariant(c.Seed))
+        final.LogParams(c.Spec.Parameters()).LogParam(RecipeParam, c.Recipe).LogParam("seed", Invariant(c.Seed))
             .LogParam("train_rows", Invariant(c.TrainRows)).LogParam("split", c.Split)
-            .LogParam("chosen_threshold", c.Threshold.ToString("R", CultureInfo.InvariantCulture)).LogParam("features", string.Join(",", c.Features))
+            .LogParam("chosen_threshold", c.Threshold.ToString("R", CultureInfo.InvariantCulture))
+            .LogParam(FeaturesParam, string.Join(",", c.Features))
             .LogParam("prior_shift", c.Shift is null ? "none" : $"{c.Shift.TrainingPrevalence:F4}->{c.Shift.PopulationPrevalence:F4}");
-        final.LogParam(PromotionGate.TestSetParam, c.Candidate.TestSet).LogMetric(PromotionGate.RowsMetric, c.Candidate.TestRows)
-            .LogMetric(PromotionGate.PositivesMetric, c.Candidate.TestPositives);
+        final.LogParam(TestSetParam, c.Candidate.TestSet).LogMetric(RowsMetric, c.Candidate.TestRows)
+            .LogMetric(PositivesMetric, c.Candidate.TestPositives);
         var h = c.Tests[0];
-        final.LogMetric("cv_auc", c.CvAuc).LogMetric("test_auc", h.Auc).LogMetric("test_accuracy", h.AtHalf.Accuracy)
+        final.LogMetric("cv_auc", c.CvAuc).LogMetric(AucMetric, h.Auc).LogMetric("test_accuracy", h.AtHalf.Accuracy)
             .LogMetric("test_precision", h.AtHalf.Precision).LogMetric("test_recall", h.AtHalf.Recall).LogMetric("test_f1", h.AtHalf.F1)
             .LogMetric("test_brier", h.Brier).LogMetric("test_calibration_in_the_large", h.CalibrationInTheLarge)
             .LogMetric("test_f1_at_chosen", h.AtChosen.F1);

@@ -41,10 +41,11 @@ public static class ReportScoring
         string Metric(string key) => run?.Metrics.TryGetValue(key, out var v) == true ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
         return
         [
-            ("recipe", run?.Params.GetValueOrDefault("recipe") ?? "–"),
-            ("features", run?.Params.GetValueOrDefault("features") is { } f ? f.Split(',').Length.ToString(CultureInfo.InvariantCulture) : "–"),
-            ("test set", run?.Params.GetValueOrDefault(PromotionGate.TestSetParam) ?? "–"),
-            ("test AUC", Metric("test_auc")),
+            ("recipe", run?.Params.GetValueOrDefault(TrainingRunLog.RecipeParam) ?? "–"),
+            ("features", run?.Params.GetValueOrDefault(TrainingRunLog.FeaturesParam) is { } f
+                ? f.Split(',').Length.ToString(CultureInfo.InvariantCulture) : "–"),
+            ("test set", run?.Params.GetValueOrDefault(TrainingRunLog.TestSetParam) ?? "–"),
+            ("test AUC", Metric(TrainingRunLog.AucMetric)),
             ("test Brier score", Metric("test_brier")),
             ("calibration in the large (mean predicted − observed)", Metric("test_calibration_in_the_large")),
             ("promotion", registered.Tags.GetValueOrDefault(PromotionGate.Tag, "–")),

@@ -148,7 +148,7 @@ public static class TrainStep
             : PermutationImportance.Measure(chosen.Model, test, plan.Seed, plan.Options.ImportanceRepeats);
         var groups = ModelSubgroups.Of(plan.Features, headline.Rows.Ids);
         var subgroups = ModelSubgroups.Measure(groups, headline.Probabilities, headline.Rows.Labels, headline.Report.AtChosen.Threshold);
-        return new ModelCardReport(importance, subgroups, Audit(plan, headline),
+        return new ModelCardReport(importance, subgroups, Audit(plan, headline, groups),
             Shap(plan, chosen, headline.Rows.Subset(rows.Take(plan.Options.ShapRows).ToArray())));
     }
 
@@ -159,10 +159,13 @@ public static class TrainStep
     public static ShapSummary? Shap(TrainingPlan plan, ChosenModel chosen, ModelMatrix rows) =>
         chosen.Export.Trees is { } trees ? ShapSummary.Explain(trees, plan.Data.FeatureNames, rows.Rows) : null;
 
-    /// <summary>The intersectional audit of the headline test set, survey-weighted where the features carry weights.</summary>
-    public static FairnessAuditReport Audit(TrainingPlan plan, TestEvaluation headline)
+    /// <summary>
+    /// The intersectional audit of the headline test set, survey-weighted where the features carry weights; its dimensions are
+    /// the model card's <paramref name="groups"/> (<see cref="ModelSubgroups.Of"/> of the headline rows) and the state.
+    /// </summary>
+    public static FairnessAuditReport Audit(TrainingPlan plan, TestEvaluation headline, IReadOnlyDictionary<string, string?[]> groups)
     {
-        var dimensions = new Dictionary<string, string?[]>(ModelSubgroups.Of(plan.Features, headline.Rows.Ids));
+        var dimensions = new Dictionary<string, string?[]>(groups);
         if (plan.Features.ValuesFor(FeatureSet.State, headline.Rows.Ids) is { } state)
             dimensions["state"] = state.Select(v => v is { } code ? BrfssCodebook.Year2024.Label("_STATE", code) : null).ToArray();
         var weights = plan.Features.ValuesFor(FeatureSet.Weight, headline.Rows.Ids);
@@ -211,7 +214,7 @@ public static class TrainStep
         final.End();
         var request = new RegistrationRequest(plan.Options.ModelName, plan.Options.Alias, plan.Options.AliasRecalibrated);
         var (main, recalibrated, proposed) = ModelRegistration.Register(store, request, final, recalibration, promotion);
-        return new Registration(main, final.RunId, charts, recalibrated) { Promotion = promotion, Proposed = proposed };
+        return new Registration(main, final.RunId, charts, recalibrated) { Promotion = promotion, Production = proposed };
     }
 
     private static FinalRunContents FinalRun(TrainingPlan plan, ChosenModel chosen, IReadOnlyList<TestReport> tests, PromotionCandidate candidate) =>

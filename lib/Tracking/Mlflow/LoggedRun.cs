@@ -15,14 +15,20 @@ public sealed partial class MlflowStore
     public LoggedRun? FindRun(string runId)
     {
         if (!RunIdPattern.IsMatch(runId)) throw new ArgumentException($"'{runId}' is not a run id.", nameof(runId));
-        var folder = ExperimentFolders().Select(e => Path.Combine(e, runId)).FirstOrDefault(System.IO.Directory.Exists);
+        var folder = RunFolder(runId);
         if (folder is null) return null;
         var parameters = Files(Path.Combine(folder, "params")).ToDictionary(f => f.Key, f => File.ReadAllText(f.Path), StringComparer.Ordinal);
         var metrics = Files(Path.Combine(folder, "metrics")).ToDictionary(f => f.Key, f => LatestValue(f.Path), StringComparer.Ordinal);
         return new LoggedRun(runId, folder, parameters, metrics);
     }
 
-    /// <summary>A run folder's listed files (keys may hold '/', as MLflow's do), without temporaries.</summary>
+    /// <summary>The folder of run <paramref name="runId"/> under this store (any experiment), or null when it has none.</summary>
+    private string? RunFolder(string runId) => ExperimentFolders().Select(e => Path.Combine(e, runId)).FirstOrDefault(System.IO.Directory.Exists);
+
+    /// <summary>
+    /// A folder's listed files (a run's params or metrics, a version's tags; keys may hold '/', as MLflow's do), without
+    /// temporaries.
+    /// </summary>
     private static IEnumerable<(string Key, string Path)> Files(string folder) => !System.IO.Directory.Exists(folder) ? []
         : System.IO.Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))

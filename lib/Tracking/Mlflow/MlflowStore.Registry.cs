@@ -56,10 +56,15 @@ public sealed partial class MlflowStore
     public void CheckVersions(string name)
     {
         foreach (var version in Versions(name)) _ = version;
-        foreach (var (alias, version) in Aliases(name))
-            if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-                throw StoreError.Malformed(Path.Combine(ModelFolder(name), "aliases", alias),
-                    $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
+        foreach (var (alias, version) in Aliases(name)) RequireAliasTarget(name, alias, version);
+    }
+
+    /// <summary>An alias pointing at a version <paramref name="name"/> does not have is an error naming the alias file.</summary>
+    private void RequireAliasTarget(string name, string alias, int version)
+    {
+        if (!HasVersion(name, version))
+            throw StoreError.Malformed(AliasFile(name, alias),
+                $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
     }
 
     /// <summary>
@@ -125,12 +130,18 @@ public sealed partial class MlflowStore
         Touch(name, Now());
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> has version <paramref name="version"/> (its <c>meta.yaml</c>, not read); false for a
+    /// name the store could not hold.
+    /// </summary>
+    internal bool HasVersion(string name, int version) =>
+        version > 0 && IsSafeName(name) && File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml"));
+
     /// <summary>The version exists and reads (only it: another version's fault does not stop an alias or a tag on this one).</summary>
     private void RequireVersion(string name, int version)
     {
         CheckName("registered model", name);
-        if (version <= 0 || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-            throw new ArgumentException($"'{name}' has no version {version}.");
+        if (!HasVersion(name, version)) throw new ArgumentException($"'{name}' has no version {version}.");
         Get(name, version);
     }
 
@@ -138,12 +149,17 @@ public sealed partial class MlflowStore
     public IReadOnlyList<RegisteredVersion> Versions(string name)
     {
         CheckName("registered model", name);
+        if (!Directory.Exists(ModelFolder(name))) return [];
+        return VersionNumbers(name).Select(v => Get(name, v)).ToArray();
+    }
+
+    /// <summary>The numbers of the versions the (existing) folder of <paramref name="name"/> holds with a meta.yaml, in order.</summary>
+    private int[] VersionNumbers(string name)
+    {
         var folder = ModelFolder(name);
-        if (!Directory.Exists(folder)) return [];
         return Directory.EnumerateDirectories(folder, "version-*")
             .Select(d => int.TryParse(Path.GetFileName(d)["version-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
-            .Where(v => v > 0 && File.Exists(Path.Combine(folder, $"version-{v}", "meta.yaml")))
-            .Order().Select(v => Get(name, v)).ToArray();
+            .Where(v => v > 0 && File.Exists(Path.Combine(folder, $"version-{v}", "meta.yaml"))).Order().ToArray();
     }
 
     private RegisteredVersion Get(string name, int version)
@@ -163,7 +179,7 @@ public sealed partial class MlflowStore
         var aliases = Aliases(name).Where(a => a.Value == version).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
         // The run under this store, so a moved or copied mlruns folder resolves to its own files. Never the recorded source
         // elsewhere: a copy missing the run would otherwise load another store's model, which may have changed since.
-        var local = ExperimentFolders().Select(e => Path.Combine(e, runId)).FirstOrDefault(Directory.Exists)
+        var local = RunFolder(runId)
             ?? throw StoreError.Malformed(meta.Path, $"its run {runId} is not in this store ({Root}); its recorded source is {sourceUri.LocalPath}" +
                 (sourceUri.IsFile && !IsUnder(sourceUri.LocalPath, Root) ? ", in another store, which this store does not read" : "") +
                 $". Copy the run's folder (mlruns/<experiment>/{runId}) into this store, or remove version-{version}'s folder.");
@@ -181,13 +197,9 @@ public sealed partial class MlflowStore
                 OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>The tags of a version (<c>version-N/tags/</c>; keys may hold '/', as MLflow's do), by key.</summary>
-    private Dictionary<string, string> VersionTags(string name, int version)
-    {
-        var folder = Path.Combine(ModelFolder(name), $"version-{version}", "tags");
-        if (!Directory.Exists(folder)) return new Dictionary<string, string>();
-        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))
-            .ToDictionary(f => Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllText, StringComparer.Ordinal);
-    }
+    private Dictionary<string, string> VersionTags(string name, int version) =>
+        Files(Path.Combine(ModelFolder(name), $"version-{version}", "tags"))
+            .ToDictionary(f => f.Key, f => File.ReadAllText(f.Path), StringComparer.Ordinal);
 
     /// <summary>An empty model file is an interrupted export: reported when the version is resolved, not deep inside a loader.</summary>
     private static void CheckModelFiles(string directory)
@@ -208,6 +220,20 @@ public sealed partial class MlflowStore
         if (!Directory.Exists(folder)) return [];
         return Directory.EnumerateFiles(folder).Where(f => !StagedFile.AtomicTemporary.IsMatch(Path.GetFileName(f)))
             .ToDictionary(f => Path.GetFileName(f), f => ReadAlias(name, f));
+    }
+
+    private string AliasFile(string name, string alias) => Path.Combine(ModelFolder(name), "aliases", alias);
+
+    /// <summary>
+    /// The version <paramref name="alias"/> of <paramref name="name"/> points at, or null when the model has no such alias
+    /// (or either name is one the store could not hold). An alias file not holding a version number is an error naming it;
+    /// whether the version exists is not checked here (<see cref="Resolve"/> and <see cref="CheckVersions"/> do).
+    /// </summary>
+    public int? AliasTarget(string name, string alias)
+    {
+        if (!IsSafeName(name) || !IsSafeName(alias)) return null;
+        var file = AliasFile(name, alias);
+        return File.Exists(file) ? ReadAlias(name, file) : null;
     }
 
     private static int ReadAlias(string name, string file)
@@ -235,14 +261,10 @@ public sealed partial class MlflowStore
         {
             var alias = match.Groups["alias"].Value;
             CheckName("alias", alias);
-            var aliasFile = Path.Combine(ModelFolder(name), "aliases", alias);
-            if (!File.Exists(aliasFile))
-                throw new ModelNotFoundException($"{modelUri}: '{name}' has no alias '{alias}' in {Root} (versions: {VersionList(name)}); " +
+            version = AliasTarget(name, alias)
+                ?? throw new ModelNotFoundException($"{modelUri}: '{name}' has no alias '{alias}' in {Root} (versions: {VersionList(name)}); " +
                     "run 04-train, which moves the alias when its model passes the promotion rules, or name a version (models:/<name>/<version>).");
-            version = ReadAlias(name, aliasFile);
-            if (!File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
-                throw StoreError.Malformed(aliasFile,
-                    $"points at version {version}, which '{name}' does not have; set the alias again or delete the file.");
+            RequireAliasTarget(name, alias, version);
         }
         else if (!int.TryParse(match.Groups["version"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out version)
                  || !File.Exists(Path.Combine(ModelFolder(name), $"version-{version}", "meta.yaml")))
@@ -254,9 +276,7 @@ public sealed partial class MlflowStore
     /// <summary>The version numbers a model's folder holds, for messages ("none" when it has none).</summary>
     private string VersionList(string name)
     {
-        var numbers = Directory.EnumerateDirectories(ModelFolder(name), "version-*")
-            .Select(d => int.TryParse(Path.GetFileName(d)["version-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1)
-            .Where(v => v > 0 && File.Exists(Path.Combine(ModelFolder(name), $"version-{v}", "meta.yaml"))).Order().ToArray();
+        var numbers = VersionNumbers(name);
         return numbers.Length == 0 ? "none" : string.Join(", ", numbers);
     }
 }

@@ -60,9 +60,10 @@ public sealed partial class MlflowStore
 
     internal static void CheckName(string kind, string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || !SafeName.IsMatch(name) || name.Contains(".."))
-            throw new ArgumentException($"MLflow {kind} name '{name}' may hold only letters, digits, _ - . space and /.");
+        if (!IsSafeName(name)) throw new ArgumentException($"MLflow {kind} name '{name}' may hold only letters, digits, _ - . space and /.");
     }
+
+    private static bool IsSafeName(string name) => !string.IsNullOrWhiteSpace(name) && SafeName.IsMatch(name) && !name.Contains("..");
 
     /// <summary>Experiment folders: every folder of the root but the registry's and MLflow's trash (as MLflow lists them).</summary>
     internal IEnumerable<string> ExperimentFolders() => Directory.EnumerateDirectories(Root)
