@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace PopHealth.Runner;
 
@@ -21,7 +20,8 @@ public static class Guardian
     /// <summary>Watches for the end of <paramref name="runnerId"/> (its commands on <paramref name="commands"/>); returns the exit code.</summary>
     public static async Task<int> RunAsync(int runnerId, TextReader commands, TextWriter log)
     {
-        using var ignored = IgnoreSignals(); // Ctrl+C reaches the whole process group; the watchdog waits for the runner's end
+        // Ignored: Ctrl+C reaches the whole process group; the watchdog waits for the runner's end.
+        using var ignored = StopSignals.Register(context => context.Cancel = true);
         if (Identify(runnerId) is not { } runner) return 0; // the runner is already gone, and with it the pipe
         var known = new Dictionary<int, DateTime>();
         var folders = new List<string>();
@@ -114,22 +114,5 @@ public static class Guardian
                 when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
         }
         return stopped;
-    }
-
-    private static Registrations IgnoreSignals()
-    {
-        var registrations = new List<PosixSignalRegistration>();
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
-            try
-            {
-                registrations.Add(PosixSignalRegistration.Create(signal, context => context.Cancel = true));
-            }
-            catch (PlatformNotSupportedException) { }
-        return new Registrations(registrations);
-    }
-
-    private sealed class Registrations(List<PosixSignalRegistration> all) : IDisposable
-    {
-        public void Dispose() => all.ForEach(r => r.Dispose());
     }
 }
