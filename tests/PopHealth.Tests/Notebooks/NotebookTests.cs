@@ -193,11 +193,7 @@ public class NotebookTests(NotebookSession session)
         // session's features and model.
         await session.RunWorkbookAsync("04-train");
         using var temp = Repo.Temp();
-        var source = temp.File("four.csv");
-        using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")),
-            System.IO.Compression.CompressionMode.Decompress))
-        using (var reader = new StreamReader(gzip))
-            File.WriteAllLines(source, Enumerable.Range(0, 5).Select(_ => reader.ReadLine()!)); // the header and four respondents (IYEAR 2016)
+        var source = Ingest.SurveyYearTests.Slice2016(temp, "four.csv", 4); // the header and four respondents (IYEAR 2016)
         var small = new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = temp.File("four"), ["POPHEALTH_INPUT"] = source };
         var converted = await Runner(small, temp.File("four")).RunAsync(["01-convert", "02-explore", "03-transform"]);
         Assert.All(converted, r => Assert.True(r.Succeeded, r.Describe()));
