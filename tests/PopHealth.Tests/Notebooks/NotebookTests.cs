@@ -201,12 +201,7 @@ public class NotebookTests(NotebookSession session)
 
         var two = temp.File("two");
         foreach (var folder in new[] { "processed", "mlruns" })
-            foreach (var file in Directory.GetFiles(Path.Combine(session.DataRoot, folder), "*", SearchOption.AllDirectories))
-            {
-                var copy = Path.Combine(two, folder, Path.GetRelativePath(Path.Combine(session.DataRoot, folder), file));
-                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-                File.Copy(file, copy);
-            }
+            Repo.CopyFolder(Path.Combine(session.DataRoot, folder), Path.Combine(two, folder));
         var drawn = await Runner(new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = two, ["POPHEALTH_SYNTH_ROWS"] = "2" },
             two)
             .RunAsync(["05-synthesize", "06-infer"]);
