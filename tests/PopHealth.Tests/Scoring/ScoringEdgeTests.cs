@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Runner;
@@ -253,14 +252,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var temp = Repo.Temp();
         foreach (var refusal in refusals)
         {
-            var cell = new JsonObject
-            {
-                ["cell_type"] = "code", ["source"] = new JsonArray("var input = await ScoringStep.CheckAsync(parameters, model);\n"),
-                ["outputs"] = new JsonArray(new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = refusal.ToString(),
-                    ["traceback"] = new JsonArray("   at x") }),
-            };
-            var path = temp.File("nb.ipynb");
-            File.WriteAllText(path, new JsonObject { ["cells"] = new JsonArray(cell), ["nbformat"] = 4 }.ToJsonString());
+            var path = NotebookJson.Write(temp,
+                [NotebookJson.Code("var input = await ScoringStep.CheckAsync(parameters, model);", NotebookJson.Error(refusal.ToString()))]);
             var notebook = ExecutedNotebook.Load(path);
             Assert.Equal(1, notebook.TidyErrors());
             var failure = notebook.FirstFailure()!;
