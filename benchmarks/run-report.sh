@@ -11,12 +11,13 @@ root=$(cd "$here/.." && pwd)
 dir=${1:-/tmp/pophealth-report-bench}
 reps=${2:-3}
 input="$root/data/brfss-real/brfss2016_llcp_statesubset_39vars.csv.gz"
-dotnet build "$root/notebooks/Runner" -nologo -v q >/dev/null
+dotnet build "$root/notebooks/Runner/PopHealth.Runner.csproj" -nologo -v q >/dev/null
+runner="$root/notebooks/Runner/bin/Debug/net10.0/PopHealth.Runner.dll"
 echo "run  07 notebook s (runner)  kernel peak MiB  07 cells s (stages only)"
 for i in $(seq 1 "$reps"); do
   rm -rf "$dir"
   log="$dir.log"
-  (cd "$root" && POPHEALTH_INPUT="$input" POPHEALTH_DATA="$dir" dotnet run --project notebooks/Runner -- 01-convert 07-report >"$log" 2>&1) \
+  (cd "$root" && POPHEALTH_INPUT="$input" POPHEALTH_DATA="$dir" dotnet "$runner" 01-convert 07-report >"$log" 2>&1) \
     || { cat "$log" >&2; exit 1; }
   line=$(grep -A1 "07-report" "$log" | grep -E "done in [0-9.]+ s, kernel peak [0-9]+ MiB")
   cells=$(/usr/bin/python3 "$here/notebook_cell_times.py" --from "ReportStep.ReadAsync" "$dir/rendered/07-report.ipynb")

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace PopHealth.Runner;
 
@@ -21,7 +20,8 @@ public static class Guardian
     /// <summary>Watches for the end of <paramref name="runnerId"/> (its commands on <paramref name="commands"/>); returns the exit code.</summary>
     public static async Task<int> RunAsync(int runnerId, TextReader commands, TextWriter log)
     {
-        using var ignored = IgnoreSignals(); // Ctrl+C reaches the whole process group; the watchdog waits for the runner's end
+        // Ignored: Ctrl+C reaches the whole process group; the watchdog waits for the runner's end.
+        using var ignored = StopSignals.Register(context => context.Cancel = true);
         if (Identify(runnerId) is not { } runner) return 0; // the runner is already gone, and with it the pipe
         var known = new Dictionary<int, DateTime>();
         var folders = new List<string>();
@@ -48,17 +48,23 @@ public static class Guardian
 
     private readonly record struct Identity(int Id, DateTime Started);
 
-    private static Identity? Identify(int pid)
+    private static Identity? Identify(int pid) => WhileRunning<Identity?>(pid, process => new Identity(pid, process.StartTime));
+
+    /// <summary>
+    /// What <paramref name="read"/> makes of process <paramref name="pid"/> while it runs; default (null) when there is no
+    /// such process, it has ended, or it ends meanwhile.
+    /// </summary>
+    private static T? WhileRunning<T>(int pid, Func<Process, T> read)
     {
         try
         {
             using var process = Process.GetProcessById(pid);
-            return Ended(process) ? null : new Identity(pid, process.StartTime);
+            return Ended(process) ? default : read(process);
         }
         catch (Exception e)
             when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
         {
-            return null;
+            return default;
         }
     }
 
@@ -80,7 +86,11 @@ public static class Guardian
                 }
                 if (!ProcFs.Available) continue;
                 foreach (var pid in ProcFs.Descendants(runner.Id).Where(p => p != Environment.ProcessId))
+                {
+                    lock (known)
+                        if (known.ContainsKey(pid)) continue; // recorded already: no need to look it up again
                     if (Identify(pid) is { } child) lock (known) known.TryAdd(pid, child.Started);
+                }
             }
         }
         catch (OperationCanceledException) { }
@@ -102,34 +112,18 @@ public static class Guardian
     {
         var stopped = new List<string>();
         foreach (var (pid, started) in known.OrderBy(k => k.Value))
-        {
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                if (process.StartTime != started || Ended(process)) continue;
-                var name = process.ProcessName;
-                if (RunnerGuard.KillTree(process, wait: false)) stopped.Add($"{name} ({pid})");
-            }
-            catch (Exception e)
-                when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
-        }
+            if (WhileRunning(pid, process => Stop(process, started)) is { } name) stopped.Add(name);
         return stopped;
     }
 
-    private static Registrations IgnoreSignals()
+    /// <summary>
+    /// Kills <paramref name="process"/> with its tree if it is still the one started at <paramref name="started"/>: says
+    /// which (its name and id), or null.
+    /// </summary>
+    private static string? Stop(Process process, DateTime started)
     {
-        var registrations = new List<PosixSignalRegistration>();
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
-            try
-            {
-                registrations.Add(PosixSignalRegistration.Create(signal, context => context.Cancel = true));
-            }
-            catch (PlatformNotSupportedException) { }
-        return new Registrations(registrations);
-    }
-
-    private sealed class Registrations(List<PosixSignalRegistration> all) : IDisposable
-    {
-        public void Dispose() => all.ForEach(r => r.Dispose());
+        if (process.StartTime != started) return null;
+        var name = process.ProcessName;
+        return RunnerGuard.KillTree(process, wait: false) ? $"{name} ({process.Id})" : null;
     }
 }

@@ -154,8 +154,7 @@ public static class RunnerCommand
         }
         finally
         {
-            try { Directory.Delete(realData, recursive: true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            RunTemporaryFolder.Remove(realData);
         }
     }
 }

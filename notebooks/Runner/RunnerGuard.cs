@@ -59,9 +59,6 @@ public sealed class RunnerGuard : IAsyncDisposable
         }
     }
 
-    /// <summary>The watchdog's process id, or null without one.</summary>
-    public int? GuardianId => guardian?.Id;
-
     /// <summary>Watches <paramref name="process"/> (just started) until <see cref="Forget"/>.</summary>
     public void Watch(Process process)
     {

@@ -11,18 +11,35 @@ public sealed class StopSignals : IDisposable
 {
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
+    /// <summary>The signals that stop a run, each with its conventional number and name.</summary>
+    private static readonly Dictionary<PosixSignal, (int Number, string Name)> Stopping = new()
+    {
+        [PosixSignal.SIGINT] = (2, "SIGINT"),
+        [PosixSignal.SIGTERM] = (15, "SIGTERM"),
+        [PosixSignal.SIGHUP] = (1, "SIGHUP"),
+        [PosixSignal.SIGQUIT] = (3, "SIGQUIT"),
+    };
+
     private readonly CancellationTokenSource stop = new();
-    private readonly List<PosixSignalRegistration> registrations = [];
+    private readonly IDisposable registrations;
     private int signal;
 
-    public StopSignals()
+    public StopSignals() => registrations = Register(OnSignal);
+
+    /// <summary>
+    /// Hands each of the stopping signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT) to <paramref name="handler"/> until the result is
+    /// disposed; a signal the platform does not support is left out.
+    /// </summary>
+    internal static IDisposable Register(Action<PosixSignalContext> handler)
     {
-        foreach (var posix in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+        var registrations = new List<PosixSignalRegistration>();
+        foreach (var posix in Stopping.Keys)
             try
             {
-                registrations.Add(PosixSignalRegistration.Create(posix, OnSignal));
+                registrations.Add(PosixSignalRegistration.Create(posix, handler));
             }
             catch (PlatformNotSupportedException) { }
+        return new Registrations(registrations);
     }
 
     public CancellationToken Token => stop.Token;
@@ -33,12 +50,12 @@ public sealed class StopSignals : IDisposable
     /// <summary>The conventional exit code for a process ended by <see cref="Signal"/>.</summary>
     public int ExitCode => 128 + (Signal ?? 0);
 
-    public static string Name(int number) => number switch { 1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 15 => "SIGTERM", _ => $"signal {number}" };
+    public static string Name(int number) => Stopping.Values.FirstOrDefault(s => s.Number == number).Name ?? $"signal {number}";
 
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true; // the runner ends itself, after stopping what it started
-        var number = context.Signal switch { PosixSignal.SIGHUP => 1, PosixSignal.SIGINT => 2, PosixSignal.SIGQUIT => 3, _ => 15 };
+        var number = Stopping[context.Signal].Number; // only the stopping signals are registered
         if (Interlocked.CompareExchange(ref signal, number, 0) != 0)
         {
             Environment.Exit(ExitCode); // asked twice: go now
@@ -50,7 +67,12 @@ public sealed class StopSignals : IDisposable
 
     public void Dispose()
     {
-        registrations.ForEach(r => r.Dispose());
+        registrations.Dispose();
         stop.Dispose();
+    }
+
+    private sealed class Registrations(List<PosixSignalRegistration> all) : IDisposable
+    {
+        public void Dispose() => all.ForEach(r => r.Dispose());
     }
 }

@@ -12,6 +12,17 @@ internal static class Repo
 
     /// <summary>A fresh temporary folder, removed when disposed.</summary>
     public static TempFolder Temp() => new();
+
+    /// <summary>Copies every file under <paramref name="from"/> to the same place under <paramref name="to"/> (made as needed).</summary>
+    public static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = System.IO.Path.Combine(to, System.IO.Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
 }
 
 internal sealed class TempFolder : IDisposable

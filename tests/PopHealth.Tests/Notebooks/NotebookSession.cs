@@ -49,9 +49,14 @@ public sealed class NotebookSession : IDisposable
         ["POPHEALTH_SCORE_INPUT"] = "",
     };
 
-    public NotebookRunner Runner(string notebookDirectory, TextWriter? log = null) =>
-        new(new RunnerOptions(Repo.Root, notebookDirectory, Path.Combine(data.Path, "rendered"), Environment, TimeSpan.FromMinutes(20)),
-            log ?? TextWriter.Null);
+    /// <summary>
+    /// A runner of <paramref name="notebookDirectory"/>'s notebooks in <paramref name="environment"/> (by default the session's
+    /// <see cref="Environment"/>), its executed copies in <paramref name="dataRoot"/>/rendered (by default the session's data root).
+    /// </summary>
+    public NotebookRunner Runner(string notebookDirectory, TextWriter? log = null, IReadOnlyDictionary<string, string>? environment = null,
+        string? dataRoot = null) =>
+        new(new RunnerOptions(Repo.Root, notebookDirectory, Path.Combine(dataRoot ?? data.Path, "rendered"), environment ?? Environment,
+            TimeSpan.FromMinutes(20)), log ?? TextWriter.Null);
 
     /// <summary>Runs the workbook notebook <paramref name="name"/>, after any earlier ones not yet run.</summary>
     public async Task<NotebookResult> RunWorkbookAsync(string name)

@@ -193,35 +193,22 @@ public class NotebookTests(NotebookSession session)
         // session's features and model.
         await session.RunWorkbookAsync("04-train");
         using var temp = Repo.Temp();
-        var source = temp.File("four.csv");
-        using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(RealData.Extract("brfss2016_llcp_statesubset_39vars.csv.gz")),
-            System.IO.Compression.CompressionMode.Decompress))
-        using (var reader = new StreamReader(gzip))
-            File.WriteAllLines(source, Enumerable.Range(0, 5).Select(_ => reader.ReadLine()!)); // the header and four respondents (IYEAR 2016)
+        var source = Ingest.SurveyYearTests.Slice2016(temp, "four.csv", 4); // the header and four respondents (IYEAR 2016)
         var small = new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = temp.File("four"), ["POPHEALTH_INPUT"] = source };
-        var converted = await Runner(small, temp.File("four")).RunAsync(["01-convert", "02-explore", "03-transform"]);
+        var converted = await session.Runner(Repo.Path("notebooks"), environment: small, dataRoot: temp.File("four"))
+            .RunAsync(["01-convert", "02-explore", "03-transform"]);
         Assert.All(converted, r => Assert.True(r.Succeeded, r.Describe()));
         Assert.Equal(3, converted.Count);
 
         var two = temp.File("two");
         foreach (var folder in new[] { "processed", "mlruns" })
-            foreach (var file in Directory.GetFiles(Path.Combine(session.DataRoot, folder), "*", SearchOption.AllDirectories))
-            {
-                var copy = Path.Combine(two, folder, Path.GetRelativePath(Path.Combine(session.DataRoot, folder), file));
-                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-                File.Copy(file, copy);
-            }
-        var drawn = await Runner(new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = two, ["POPHEALTH_SYNTH_ROWS"] = "2" },
-            two)
-            .RunAsync(["05-synthesize", "06-infer"]);
+            Repo.CopyFolder(Path.Combine(session.DataRoot, folder), Path.Combine(two, folder));
+        var twoRows = new Dictionary<string, string>(session.Environment) { ["POPHEALTH_DATA"] = two, ["POPHEALTH_SYNTH_ROWS"] = "2" };
+        var drawn = await session.Runner(Repo.Path("notebooks"), environment: twoRows, dataRoot: two).RunAsync(["05-synthesize", "06-infer"]);
         Assert.All(drawn, r => Assert.True(r.Succeeded, r.Describe()));
         Assert.Equal(2, drawn.Count);
         Assert.Equal(2, (await PopHealth.Workbook.ParquetFrames.ReadAsync(Path.Combine(two, "predictions", "predictions.parquet"))).Rows.Count);
     }
-
-    private static NotebookRunner Runner(IReadOnlyDictionary<string, string> environment, string data) =>
-        new(new RunnerOptions(Repo.Root, Repo.Path("notebooks"), Path.Combine(data, "rendered"), environment, TimeSpan.FromMinutes(20)),
-            TextWriter.Null);
 
     [Fact]
     public async Task Unknown_notebook_names_are_refused_with_the_available_ones()

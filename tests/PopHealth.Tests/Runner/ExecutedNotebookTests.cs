@@ -1,22 +1,12 @@
 using System.Text.Json.Nodes;
 using PopHealth.Runner;
+using static PopHealth.Tests.NotebookJson;
 
 namespace PopHealth.Tests.Runner;
 
 [Trait("Category", "Unit")]
 public class ExecutedNotebookTests
 {
-    private static string Write(TempFolder temp, JsonArray cells)
-    {
-        var path = temp.File("nb.ipynb");
-        File.WriteAllText(path, new JsonObject { ["cells"] = cells, ["nbformat"] = 4 }.ToJsonString());
-        return path;
-    }
-
-    private static JsonObject Code(string source, params JsonObject[] outputs) =>
-        new() { ["cell_type"] = "code", ["source"] = new JsonArray(source.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l + "\n")).ToArray()),
-            ["outputs"] = new JsonArray(outputs) };
-
     private static JsonObject Html(string html) =>
         new() { ["output_type"] = "display_data", ["data"] = new JsonObject { ["text/html"] = new JsonArray(html) } };
 
@@ -33,13 +23,6 @@ public class ExecutedNotebookTests
         var failure = ExecutedNotebook.Load(path).FirstFailure();
         Assert.Equal(new CellFailure(3, "// load the data", "Error", "CS0103: Load"), failure);
     }
-
-    private static JsonObject Error(string value) => new()
-    {
-        ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = value,
-        ["traceback"] = new JsonArray(value.Split('\n').Where(l => l.StartsWith("   at ", StringComparison.Ordinal))
-            .Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
-    };
 
     [Fact]
     public void A_workbook_refusal_keeps_its_message_once_the_errors_after_it_say_so_and_a_bug_keeps_its_trace()

@@ -142,27 +142,14 @@ public class RunnerArgumentsTests
         Assert.Contains("name the notebooks to run there (only)", defaults.Message);
     }
 
-    /// <summary>
-    /// A folder this process cannot write in: read-only by its mode, or (for root, whom modes do not stop) /sys on
-    /// Linux; null where neither works.
-    /// </summary>
-    internal static string? ReadOnlyFolder(TempFolder temp)
-    {
-        var folder = temp.File("read-only");
-        Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        if (WritableFolder.Problem(folder) is not null) return folder;
-        return OperatingSystem.IsLinux() && WritableFolder.Problem("/sys") is not null ? "/sys" : null;
-    }
-
     [Fact]
     public void A_data_root_that_cannot_be_written_or_created_is_refused_naming_pophealth_data()
     {
         using var repository = new FakeRepository();
         using var temp = Repo.Temp();
-        var readOnly = ReadOnlyFolder(temp);
+        using var readOnly = ReadOnlyFolder.Make(temp.File("read-only"));
         var roots = new List<string> { repository.File("a-file.txt/data"), repository.File("a-file.txt") };
-        if (readOnly is not null) roots.Add(readOnly);
+        if (readOnly.IsReadOnly) roots.Add(temp.File("read-only")); // where no folder can be made read-only, the other two
         foreach (var root in roots)
         {
             var error = Assert.Throws<WorkbookParameterException>(() => repository.Check(["extra"], repository.Environment(root)));

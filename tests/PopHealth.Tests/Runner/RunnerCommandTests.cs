@@ -21,11 +21,12 @@ public class RunnerCommandTests
         File.WriteAllText(temp.File("a-file"), "");
         var data = temp.File("data");
         var args = new List<string> { "--notebooks", Repo.Path("tests", "notebooks"), "sleeper" };
+        using var readOnly = refusal == "read-only data root" ? ReadOnlyFolder.Make(temp.File("read-only")) : null;
         string expected;
         switch (refusal)
         {
             case "read-only data root":
-                data = RunnerArgumentsTests.ReadOnlyFolder(temp) ?? temp.File("a-file/data"); // no read-only folder here: the next case again
+                data = readOnly!.IsReadOnly ? temp.File("read-only") : temp.File("a-file/data"); // no read-only folder here: the next case again
                 expected = $"POPHEALTH_DATA='{data}' is not valid";
                 break;
             case "data root under a regular file":

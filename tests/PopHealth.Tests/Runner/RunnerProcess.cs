@@ -63,9 +63,12 @@ internal sealed class RunnerProcess : IAsyncDisposable
         if (!ProcFs.Available) return [];
         Sample();
         lock (family)
-            return family.Where(f => !ProcFs.HasEnded(f.Key) && ProcFs.StartTicks(f.Key) == f.Value.Started)
-                .Select(f => $"{f.Value.Name} ({f.Key}) {Describe(f.Key)}").ToList();
+            return family.Where(StillRuns).Select(f => $"{f.Value.Name} ({f.Key}) {Describe(f.Key)}").ToList();
     }
+
+    /// <summary>Whether a process seen (its id, and its start time and name when seen) still runs as itself: a reused id does not.</summary>
+    private static bool StillRuns(KeyValuePair<int, (long Started, string Name)> seen) =>
+        !ProcFs.HasEnded(seen.Key) && ProcFs.StartTicks(seen.Key) == seen.Value.Started;
 
     /// <summary>Waits (at most <paramref name="patience"/>) until no process of the run is left; returns the ones still left.</summary>
     public async Task<IReadOnlyList<string>> SurvivorsAfterAsync(TimeSpan patience)
@@ -139,7 +142,7 @@ internal sealed class RunnerProcess : IAsyncDisposable
         await stop.CancelAsync();
         await sampling;
         List<int> alive;
-        lock (family) alive = family.Where(f => !ProcFs.HasEnded(f.Key) && ProcFs.StartTicks(f.Key) == f.Value.Started).Select(f => f.Key).ToList();
+        lock (family) alive = family.Where(StillRuns).Select(f => f.Key).ToList();
         foreach (var pid in alive)
             try { using var process = System.Diagnostics.Process.GetProcessById(pid); process.Kill(entireProcessTree: true); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }

@@ -1,3 +1,4 @@
+using System.Collections;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Modeling;
@@ -40,6 +41,10 @@ public sealed class ScoringFixture : IDisposable
         await ParquetFrames.WriteAsync(frame, path, rowGroupSize: 700);
         return path;
     }
+
+    /// <summary>The workbook's parameters for scoring <paramref name="input"/>, with <paramref name="data"/> as the data root.</summary>
+    internal static WorkbookParameters Parameters(TempFolder data, string input) =>
+        WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = data.Path, ["POPHEALTH_SCORE_INPUT"] = input }, data.Path);
 
     public void Dispose() => temp.Dispose();
 }

@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Runner;
@@ -18,9 +16,6 @@ namespace PopHealth.Tests.Scoring;
 [Trait("Category", "Unit")]
 public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFixture>
 {
-    private static WorkbookParameters Parameters(TempFolder data, string input) =>
-        WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = data.Path, ["POPHEALTH_SCORE_INPUT"] = input }, data.Path);
-
     /// <summary>The fixture's features with column <paramref name="column"/> reversed: other rows, same schema.</summary>
     private static Action<DataFrame> Reversed(string column) => frame =>
     {
@@ -36,7 +31,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         var mine = await fixture.Input("summary-mine.parquet", 1500);
         var other = await fixture.Input("summary-other.parquet", 900, Reversed("a"));
         using var model = ScoringModel.Load(fixture.Store);
-        var (p1, p2) = (Parameters(data, mine), Parameters(data, other));
+        var (p1, p2) = (ScoringFixture.Parameters(data, mine), ScoringFixture.Parameters(data, other));
         var report = await ScoringStep.ScoreAsync(p1, model, await ScoringStep.CheckAsync(p1, model));
         await ScoringStep.ScoreAsync(p2, model, await ScoringStep.CheckAsync(p2, model)); // the second 06 replaces predictions.parquet
 
@@ -62,7 +57,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         var input = await fixture.Input("rewritten-later.parquet", 1200);
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var report = await ScoringStep.ScoreAsync(parameters, model, await ScoringStep.CheckAsync(parameters, model));
         await fixture.Input("rewritten-later.parquet", 1200, Reversed("b")); // 05 writes the input again, same row count
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.SummariseAsync(parameters, model, report));
@@ -79,7 +74,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         var input = await fixture.Input("rewritten-early.parquet", 1000);
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var checkedInput = await ScoringStep.CheckAsync(parameters, model);
         await fixture.Input("rewritten-early.parquet", 1400);
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.ScoreAsync(parameters, model, checkedInput));
@@ -93,7 +88,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         var input = await fixture.Input("read-back.parquet", 600);
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var report = await BatchScorer.ScoreAsync(await ScoringStep.CheckAsync(parameters, model), parameters.Predictions, model); // rows not kept
         Assert.Null(report.Written);
         Assert.Equal(report.RunId, (await ParquetFrames.ReadMetadataAsync(parameters.Predictions))[BatchScorer.RunKey]);
@@ -123,7 +118,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         // 06 says it first: at the check, in the report and at the top of the summary; the summaries cope with no scored row.
         using var data = Repo.Temp();
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var checkedInput = await ScoringStep.CheckAsync(parameters, model);
         var missing = Assert.Single(checkedInput.MissingBeyondTraining);
         Assert.Equal(("b", 2000L, 0.0), (missing.Feature, missing.MissingRows, missing.TrainingShare));
@@ -149,7 +144,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         });
         using var data = Repo.Temp();
         using var model = ScoringModel.Load(fixture.Store);
-        var checkedInput = await ScoringStep.CheckAsync(Parameters(data, input), model);
+        var checkedInput = await ScoringStep.CheckAsync(ScoringFixture.Parameters(data, input), model);
         Assert.InRange(checkedInput.MissingCounts[2] / 2000.0 - share, 0.10, 0.20);
         Assert.Empty(checkedInput.MissingBeyondTraining);
         var report = await BatchScorer.ScoreAsync(checkedInput, data.File("c.parquet"), model);
@@ -187,7 +182,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Directory.CreateDirectory(data.File("inputs.parquet"));
         using var model = ScoringModel.Load(fixture.Store);
         var error = await Assert.ThrowsAsync<WorkbookParameterException>(() =>
-            ScoringStep.CheckAsync(Parameters(data, data.File("inputs.parquet")), model));
+            ScoringStep.CheckAsync(ScoringFixture.Parameters(data, data.File("inputs.parquet")), model));
         Assert.Equal("POPHEALTH_SCORE_INPUT", error.Variable);
         Assert.Contains("names a folder, not a file", error.Message);
     }
@@ -202,7 +197,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
             frame.Columns.Add(new StringDataFrameColumn(FeatureSet.Target, Enumerable.Repeat("fair", 100)));
         });
         using var model = ScoringModel.Load(fixture.Store);
-        var error = await Assert.ThrowsAsync<ScoringInputException>(() => ScoringStep.CheckAsync(Parameters(data, input), model));
+        var error = await Assert.ThrowsAsync<ScoringInputException>(() => ScoringStep.CheckAsync(ScoringFixture.Parameters(data, input), model));
         Assert.StartsWith(input + " cannot be scored", error.Message);
         Assert.Contains($"column '{FeatureSet.Target}' is text, expected numbers (the target: 1 = fair or poor health, 0 = good", error.Message);
         Assert.Contains("write it as numbers, or drop the column", error.Message);
@@ -214,7 +209,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         var input = await fixture.Input("unwritable.parquet", 100);
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var checkedInput = await ScoringStep.CheckAsync(parameters, model);
 
         File.WriteAllText(data.File("predictions"), "a file where the folder belongs");
@@ -230,7 +225,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         var input = await fixture.Input("readonly.parquet", 100);
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var checkedInput = await ScoringStep.CheckAsync(parameters, model);
         using var folder = ReadOnlyFolder.Make(data.File("predictions"));
         Assert.True(folder.IsReadOnly);
@@ -253,14 +248,8 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var temp = Repo.Temp();
         foreach (var refusal in refusals)
         {
-            var cell = new JsonObject
-            {
-                ["cell_type"] = "code", ["source"] = new JsonArray("var input = await ScoringStep.CheckAsync(parameters, model);\n"),
-                ["outputs"] = new JsonArray(new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = refusal.ToString(),
-                    ["traceback"] = new JsonArray("   at x") }),
-            };
-            var path = temp.File("nb.ipynb");
-            File.WriteAllText(path, new JsonObject { ["cells"] = new JsonArray(cell), ["nbformat"] = 4 }.ToJsonString());
+            var path = NotebookJson.Write(temp,
+                [NotebookJson.Code("var input = await ScoringStep.CheckAsync(parameters, model);", NotebookJson.Error(refusal.ToString()))]);
             var notebook = ExecutedNotebook.Load(path);
             Assert.Equal(1, notebook.TidyErrors());
             var failure = notebook.FirstFailure()!;
@@ -275,7 +264,7 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         using var data = Repo.Temp();
         var input = await fixture.Input("leftovers.parquet", 100);
         using var model = ScoringModel.Load(fixture.Store);
-        var parameters = Parameters(data, input);
+        var parameters = ScoringFixture.Parameters(data, input);
         var folder = Path.GetDirectoryName(parameters.Predictions)!;
         Directory.CreateDirectory(folder);
         string Plant(int pid, DateTime written)
@@ -302,77 +291,5 @@ public class ScoringEdgeTests(ScoringFixture fixture) : IClassFixture<ScoringFix
         Assert.True(File.Exists(own));
         Assert.True(File.Exists(other));
         Assert.True(File.Exists(parameters.Predictions));
-    }
-}
-
-/// <summary>
-/// A folder this process cannot write: mode 0555 and, for root (whom modes do not stop), the immutable attribute where
-/// the machine allows it. <see cref="IsReadOnly"/> says whether it worked; disposing makes it writable again.
-/// </summary>
-internal sealed class ReadOnlyFolder : IDisposable
-{
-    private readonly string path;
-    private bool immutable;
-
-    private const string Unwritable = "/sys/kernel";
-    private bool linked;
-
-    private ReadOnlyFolder(string path) => this.path = path;
-
-    public bool IsReadOnly { get; private set; }
-
-    public static ReadOnlyFolder Make(string path)
-    {
-        Directory.CreateDirectory(path);
-        var folder = new ReadOnlyFolder(path);
-        if (OperatingSystem.IsWindows()) return folder;
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        if (folder.Probe() && OperatingSystem.IsLinux()) folder.immutable = Run("chattr", "+i", path);
-        if (folder.Probe() && OperatingSystem.IsLinux() && Directory.Exists(Unwritable))
-        {
-            // Root in a container may be refused chattr: the folder becomes a link to a sysfs folder, which nobody can add files to.
-            Directory.Delete(path);
-            Directory.CreateSymbolicLink(path, Unwritable);
-            folder.linked = true;
-        }
-        folder.IsReadOnly = !folder.Probe();
-        return folder;
-    }
-
-    private bool Probe()
-    {
-        var probe = Path.Combine(path, ".probe");
-        try
-        {
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-            return true;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Run(string tool, params string[] arguments)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            process.WaitForExit();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no such tool
-        }
-    }
-
-    public void Dispose()
-    {
-        if (linked) { File.Delete(path); return; } // the link only, never what it points at
-        if (immutable) Run("chattr", "-i", path);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using Microsoft.Data.Analysis;
 using PopHealth.Features;
 using PopHealth.Scoring;
@@ -90,8 +89,7 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
             if (frame.Columns.IndexOf(column) >= 0) frame.Columns.Remove(column);
             frame.Columns.Add(new StringDataFrameColumn(column, Enumerable.Repeat("1", 300)));
         });
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input },
-            temp.Path);
+        var parameters = ScoringFixture.Parameters(temp, input);
         Directory.CreateDirectory(Path.GetDirectoryName(parameters.Predictions)!);
         File.WriteAllText(parameters.Predictions, "earlier predictions");
         using var model = ScoringModel.Load(fixture.Store);
@@ -113,8 +111,7 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
         Assert.Contains("byte offset", error.Message);
         Assert.False(File.Exists(output));
         // The infer step's check stage refuses it too, before 06 writes anything.
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path, ["POPHEALTH_SCORE_INPUT"] = input },
-            temp.Path);
+        var parameters = ScoringFixture.Parameters(temp, input);
         using var model = ScoringModel.Load(fixture.Store);
         Assert.Contains("column 'a'", (await Assert.ThrowsAsync<InvalidDataException>(() => ScoringStep.CheckAsync(parameters, model))).Message);
     }
@@ -123,8 +120,7 @@ public class ScoringInputTests(ScoringFixture fixture) : IClassFixture<ScoringFi
     public async Task A_missing_score_input_names_its_variable()
     {
         using var temp = Repo.Temp();
-        var parameters = WorkbookParameters.FromEnvironment(new Hashtable { ["POPHEALTH_DATA"] = temp.Path,
-            ["POPHEALTH_SCORE_INPUT"] = temp.File("none.parquet") }, temp.Path);
+        var parameters = ScoringFixture.Parameters(temp, temp.File("none.parquet"));
         using var model = ScoringModel.Load(fixture.Store);
         var error = await Assert.ThrowsAsync<WorkbookParameterException>(() => ScoringStep.CheckAsync(parameters, model));
         Assert.Equal("POPHEALTH_SCORE_INPUT", error.Variable);

@@ -26,9 +26,9 @@ public static class Needs
     private static readonly Lazy<string?> Python = new(FindJupyterPython);
     private static readonly Lazy<bool> ReadOnly = new(() =>
     {
-        var probe = Directory.CreateTempSubdirectory("pophealth-readonly-").FullName;
-        try { using var folder = Scoring.ReadOnlyFolder.Make(Path.Combine(probe, "f")); return folder.IsReadOnly; }
-        finally { Directory.Delete(probe, recursive: true); }
+        using var probe = Repo.Temp();
+        using var folder = ReadOnlyFolder.Make(probe.File("f"));
+        return folder.IsReadOnly;
     });
 
     public static string? Missing(Need need) => need switch

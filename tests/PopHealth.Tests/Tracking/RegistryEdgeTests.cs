@@ -26,7 +26,7 @@ public class RegistryEdgeTests
     {
         using var temp = Repo.Temp();
         var (_, run) = Registered(temp.File("a/mlruns"));
-        CopyFolder(temp.File("a/mlruns"), temp.File("b/mlruns"));
+        Repo.CopyFolder(temp.File("a/mlruns"), temp.File("b/mlruns"));
         Directory.Delete(Path.Combine(temp.File("b/mlruns"), run.ExperimentId, run.RunId), recursive: true); // copied in part
 
         var copy = new MlflowStore(temp.File("b/mlruns"));
@@ -36,7 +36,7 @@ public class RegistryEdgeTests
         Assert.Contains($"its recorded source is {Path.Combine(run.ArtifactDirectory, "model")}, in another store", error.Message);
         Assert.Contains("Copy the run's folder", error.Message);
         // With the run copied too, the copy resolves to its own files.
-        CopyFolder(Path.Combine(temp.File("a/mlruns"), run.ExperimentId, run.RunId),
+        Repo.CopyFolder(Path.Combine(temp.File("a/mlruns"), run.ExperimentId, run.RunId),
             Path.Combine(temp.File("b/mlruns"), run.ExperimentId, run.RunId));
         Assert.StartsWith(temp.File("b/mlruns"), copy.Resolve($"models:/{Model}@prod").ArtifactDirectory);
     }
@@ -103,15 +103,5 @@ public class RegistryEdgeTests
         Assert.True(File.Exists(liveVersion));
         Assert.True(File.Exists(liveOther) || OperatingSystem.IsWindows()); // Windows has no process 1
         Assert.True(File.Exists(Path.Combine(version, "meta.yaml")));
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }
