@@ -125,9 +125,10 @@ public sealed class StatedYear
                 .Concat(texts.Select(t => (Text: t.Key, t.Value)));
             foreach (var (text, count) in values)
             {
-                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < 1984 or > 2100)
-                    throw new InvalidDataException($"{source}: its {name} column holds '{text}', which is not a year (1984-2100); " +
-                        $"correct the column, or remove it.");
+                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+                    || year is < WorkbookParameters.MinYear or > WorkbookParameters.MaxYear)
+                    throw new InvalidDataException($"{source}: its {name} column holds '{text}', which is not a year " +
+                        $"({WorkbookParameters.MinYear}-{WorkbookParameters.MaxYear}); correct the column, or remove it.");
                 years[year] = years.GetValueOrDefault(year) + count;
             }
             return years;

@@ -23,6 +23,8 @@ public sealed record WorkbookParameters
     /// <summary>The fewest synthetic respondents 05 draws: one is enough to score in 06, and every notebook shows what it has.</summary>
     public const int MinSynthRows = 1;
     public const int MaxRows = 50_000_000;
+    /// <summary>The survey years the workbook takes, from POPHEALTH_YEAR or a file's own year column: BRFSS began in 1984.</summary>
+    public const int MinYear = 1984, MaxYear = 2100;
 
     /// <summary>
     /// BRFSS source files, one survey year each, in order (several separated by the platform's path separator); empty
@@ -102,7 +104,7 @@ public sealed record WorkbookParameters
 
         var inputs = input is null ? [] : Split(WorkbookVariables.Input, input, "file").Select(i => CheckInput(Resolve(i))).ToArray();
         var years = year is null ? []
-            : Split(WorkbookVariables.Year, year, "year").Select(y => ParseInt(WorkbookVariables.Year, y, 1984, 2100)).ToArray();
+            : Split(WorkbookVariables.Year, year, "year").Select(y => ParseInt(WorkbookVariables.Year, y, MinYear, MaxYear)).ToArray();
         if (years.Length > 0 && inputs.Length > 1 && years.Length != inputs.Length)
             throw new WorkbookParameterException(WorkbookVariables.Year, year!,
                 $"one survey year per source of {WorkbookVariables.Input} ({inputs.Length}), in the same order, separated by '{Path.PathSeparator}'");
