@@ -68,9 +68,6 @@ public static class AtomicFile
     /// <summary>The name of a temporary file <see cref="TemporaryPathFor"/> gives: <c>.&lt;target&gt;.&lt;pid&gt;.&lt;32 hex&gt;.tmp</c>.</summary>
     public static readonly Regex TemporaryName = new(@"^\.(?<target>.+)\.(?<pid>\d+)\.[0-9a-f]{32}\.tmp$", RegexOptions.Compiled);
 
-    /// <summary>Two readings of a process's start time, or of a file's, can differ by clock rounding.</summary>
-    private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(2);
-
     /// <summary>
     /// Removes the temporary files that writers killed mid-write (kill -9, a power cut) left in <paramref name="folder"/>
     /// (only those of <paramref name="target"/> when given): a file is removed only when the process named in it is gone from
@@ -108,6 +105,6 @@ public static class AtomicFile
     {
         if (pid == Environment.ProcessId) return false; // this process's own write, perhaps under way on another thread
         if (!LocalProcesses.TryGetStart(pid, out var started)) return true;
-        return started is { } start && start > lastWrittenUtc + ClockTolerance;
+        return started is { } start && start > lastWrittenUtc + LocalProcesses.ClockTolerance;
     }
 }

@@ -6,6 +6,9 @@ namespace PopHealth.Workbook;
 /// <summary>The processes of this machine as this process can see them: whether one with a given id exists, and when it started.</summary>
 public static class LocalProcesses
 {
+    /// <summary>Two readings of a process's start time, or of a file's, can differ by clock rounding.</summary>
+    public static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// False when no process has <paramref name="pid"/> (or it exited while being looked at); true otherwise, with its start
     /// time (UTC) in <paramref name="startedUtc"/>, or null when this process may not inspect it.

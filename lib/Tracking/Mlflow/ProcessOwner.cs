@@ -12,9 +12,6 @@ namespace PopHealth.Tracking;
 /// </summary>
 internal sealed record ProcessOwner(string Machine, int Pid, DateTime ProcessStarted)
 {
-    /// <summary>Two readings of one process's start time can differ by clock rounding; a reused id starts much later.</summary>
-    private static readonly TimeSpan StartTolerance = TimeSpan.FromSeconds(2);
-
     public static ProcessOwner Current { get; } = OfCurrentProcess();
 
     private static ProcessOwner OfCurrentProcess()
@@ -60,8 +57,8 @@ internal sealed record ProcessOwner(string Machine, int Pid, DateTime ProcessSta
     public bool IsGone()
     {
         if (!string.Equals(Machine, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return false;
-        if (Pid == Environment.ProcessId) return (ProcessStarted - Current.ProcessStarted).Duration() > StartTolerance;
+        if (Pid == Environment.ProcessId) return (ProcessStarted - Current.ProcessStarted).Duration() > LocalProcesses.ClockTolerance;
         if (!LocalProcesses.TryGetStart(Pid, out var started)) return true; // no process with this id
-        return started is { } start && (start - ProcessStarted).Duration() > StartTolerance; // not ours to inspect: assume alive
+        return started is { } start && (start - ProcessStarted).Duration() > LocalProcesses.ClockTolerance; // not ours to inspect: assume alive
     }
 }
