@@ -110,10 +110,11 @@ public static class ReportStep
         options ??= new ReportOptions();
         var scoring = await ReportScoring.SummaryAsync(parameters);
         var notes = direct.Statements.Append(model.Statement).ToArray();
+        PopulationEstimate[] rows = [.. direct.Rows, .. model.Rows];
         var page = PopulationDashboard.Write(parameters.ReportDirectory,
-            new DashboardContent([.. direct.Rows, .. model.Rows], source.Description, source.Synthetic, notes, scoring));
+            new DashboardContent(rows, source.Description, source.Synthetic, notes, scoring));
         var screenshot = StaticImages.SavePageScreenshot(page, Path.Combine(parameters.PlotsDirectory, ReaderImages[0]), options.ScreenshotWidth);
-        SaveCharts(parameters, [.. direct.Rows, .. model.Rows], source.Synthetic);
+        SaveCharts(parameters, rows, source.Synthetic);
         return new DashboardFiles(page, screenshot, scoring);
     }
 
